@@ -1,0 +1,320 @@
+//! Call plans: where every argument and the result of one call travel.
+//!
+//! A [`CallPlan`] is the classifier's output ([`sysv::classify`]) and the single input
+//! of everything downstream: the emitter, `explain`, and callbacks. It is plain data,
+//! `Hash + Eq`, so the trampoline cache can key on it and ABI-equivalent signatures
+//! share one trampoline. It never refers to a C [`crate::Type`].
+//!
+//! Besides the psABI placement, a plan fixes the *frame*: the packed buffer that holds
+//! one call's arguments and result ([`crate::Frame`]). The result area sits at offset
+//! 0; each argument follows at an offset aligned to `max(8, its alignment)`, in a slot
+//! padded to a multiple of 8 bytes, so the trampoline may always load whole eightbytes.
+
+pub mod sysv;
+
+use std::fmt;
+
+/// The psABI's classes for one eightbyte (§3.2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Nothing but padding: needs no register.
+    NoClass,
+    /// General-purpose registers.
+    Integer,
+    /// The low half of a vector register.
+    Sse,
+    /// The upper part of the vector register whose low half is the previous eightbyte.
+    SseUp,
+    /// The 64-bit significand of an x87 value.
+    X87,
+    /// The sign and exponent of an x87 value.
+    X87Up,
+    /// A whole `long double _Complex`.
+    ComplexX87,
+    /// Passed in memory (stack or hidden pointer).
+    Memory,
+}
+
+impl Class {
+    /// The psABI's name for the class.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::NoClass => "NO_CLASS",
+            Class::Integer => "INTEGER",
+            Class::Sse => "SSE",
+            Class::SseUp => "SSEUP",
+            Class::X87 => "X87",
+            Class::X87Up => "X87UP",
+            Class::ComplexX87 => "COMPLEX_X87",
+            Class::Memory => "MEMORY",
+        }
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The six integer argument registers, in the order the psABI assigns them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Gpr {
+    /// `rdi`: first integer argument (or the hidden return pointer).
+    Rdi,
+    /// `rsi`.
+    Rsi,
+    /// `rdx`.
+    Rdx,
+    /// `rcx`.
+    Rcx,
+    /// `r8`.
+    R8,
+    /// `r9`.
+    R9,
+}
+
+/// Integer argument registers in assignment order.
+pub const ARG_GPRS: [Gpr; 6] = [Gpr::Rdi, Gpr::Rsi, Gpr::Rdx, Gpr::Rcx, Gpr::R8, Gpr::R9];
+
+/// Number of vector registers (`xmm0`–`xmm7`) used for arguments.
+pub const ARG_XMMS: u8 = 8;
+
+impl Gpr {
+    /// The register's number in x86-64 encodings.
+    pub fn encoding(self) -> u8 {
+        match self {
+            Gpr::Rdi => 7,
+            Gpr::Rsi => 6,
+            Gpr::Rdx => 2,
+            Gpr::Rcx => 1,
+            Gpr::R8 => 8,
+            Gpr::R9 => 9,
+        }
+    }
+
+    /// The register's name at a width of 1, 2, 4 or 8 bytes (`dil`, `si`, `edx`, `rcx`).
+    pub fn name(self, width: u8) -> &'static str {
+        const NAMES: [[&str; 4]; 6] = [
+            ["dil", "di", "edi", "rdi"],
+            ["sil", "si", "esi", "rsi"],
+            ["dl", "dx", "edx", "rdx"],
+            ["cl", "cx", "ecx", "rcx"],
+            ["r8b", "r8w", "r8d", "r8"],
+            ["r9b", "r9w", "r9d", "r9"],
+        ];
+        let col = match width {
+            1 => 0,
+            2 => 1,
+            3 | 4 => 2,
+            _ => 3,
+        };
+        NAMES[self as usize][col]
+    }
+}
+
+/// An argument register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reg {
+    /// A general-purpose register.
+    Gpr(Gpr),
+    /// `xmm0`–`xmm7`.
+    Xmm(u8),
+}
+
+impl fmt::Display for Reg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reg::Gpr(g) => f.write_str(g.name(8)),
+            Reg::Xmm(n) => write!(f, "xmm{n}"),
+        }
+    }
+}
+
+/// How one eightbyte of an argument is loaded into its register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Load {
+    /// Sign-extend a 1- or 2-byte integer to 32 bits (`char`, `short`): clang-compiled
+    /// callees rely on the extension although the psABI leaves it unspecified.
+    SignExtend(u8),
+    /// Zero-extend a 1- or 2-byte integer to 32 bits (`unsigned char`, `_Bool`, ...).
+    ZeroExtend(u8),
+    /// Load `n` bytes (1..=8) of integer data as they are; the register's bits above
+    /// them are left undefined, as the psABI allows.
+    Bytes(u8),
+    /// A `float` (4 bytes) into the low lane of an xmm register.
+    Float32,
+    /// 8 bytes into the low half of an xmm register.
+    Float64,
+}
+
+impl Load {
+    /// Bytes of the argument this load reads.
+    pub fn width(self) -> u8 {
+        match self {
+            Load::SignExtend(n) | Load::ZeroExtend(n) | Load::Bytes(n) => n,
+            Load::Float32 => 4,
+            Load::Float64 => 8,
+        }
+    }
+}
+
+/// One register of an argument passed in registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegLoad {
+    /// The destination register.
+    pub reg: Reg,
+    /// Offset of the eightbyte within the argument (0 or 8).
+    pub offset: u32,
+    /// How it is loaded.
+    pub load: Load,
+}
+
+/// Where an argument travels.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ArgLocation {
+    /// In one register per non-empty eightbyte.
+    Registers(Vec<RegLoad>),
+    /// Copied whole into the outgoing stack area at `offset` bytes above `rsp` at the
+    /// call.
+    Stack {
+        /// Offset from `rsp` at the call instruction.
+        offset: u32,
+    },
+    /// Nothing to pass: an empty aggregate (GNU C passes it nowhere).
+    Nowhere,
+}
+
+/// Why an argument ended up where it did (for `explain`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StackReason {
+    /// Classified MEMORY (too big, unaligned members, or a union mixing x87 and other
+    /// data).
+    Memory,
+    /// x87 classes always travel in memory as arguments.
+    X87,
+    /// It needed more integer or vector registers than were left.
+    OutOfRegisters {
+        /// Integer registers needed.
+        gprs_needed: u8,
+        /// Integer registers still free.
+        gprs_left: u8,
+        /// Vector registers needed.
+        xmms_needed: u8,
+        /// Vector registers still free.
+        xmms_left: u8,
+    },
+}
+
+/// The plan for one argument.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ArgPlan {
+    /// `sizeof` the argument.
+    pub size: u32,
+    /// `_Alignof` the argument.
+    pub align: u32,
+    /// Offset of the argument's slot in the frame.
+    pub frame_offset: u32,
+    /// The eightbyte classes after the post-merger cleanup (`[Memory]` for MEMORY).
+    pub classes: Vec<Class>,
+    /// Where it travels.
+    pub location: ArgLocation,
+    /// Set when `location` is the stack: why.
+    pub stack_reason: Option<StackReason>,
+}
+
+/// Where the result comes back.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RetLocation {
+    /// `void`, or an empty aggregate.
+    Nothing,
+    /// In `rax`/`rdx` and/or `xmm0`/`xmm1`: one register per non-empty eightbyte.
+    Registers(Vec<RetPiece>),
+    /// In `st(0)` (`long double`, `struct { long double }`), or `st(0)` and `st(1)`
+    /// (`long double _Complex`, real part in `st(0)`).
+    X87 {
+        /// 1 or 2 values on the x87 stack.
+        count: u8,
+    },
+    /// The caller passes a hidden pointer in `rdi` (sret) where the callee writes the
+    /// result, and gets it back in `rax`.
+    Memory,
+}
+
+/// One register of a result returned in registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RetPiece {
+    /// The register.
+    pub reg: RetReg,
+    /// Offset of the eightbyte within the result.
+    pub offset: u32,
+    /// Bytes of the result in this eightbyte (1..=8).
+    pub width: u8,
+}
+
+/// Registers that carry results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RetReg {
+    /// `rax`.
+    Rax,
+    /// `rdx`.
+    Rdx,
+    /// `xmm0`.
+    Xmm0,
+    /// `xmm1`.
+    Xmm1,
+}
+
+impl RetPiece {
+    /// The register's name.
+    pub fn register_name(&self) -> &'static str {
+        match self.reg {
+            RetReg::Rax => "rax",
+            RetReg::Rdx => "rdx",
+            RetReg::Xmm0 => "xmm0",
+            RetReg::Xmm1 => "xmm1",
+        }
+    }
+}
+
+/// The plan for the result.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RetPlan {
+    /// `sizeof` the result (0 for `void`).
+    pub size: u32,
+    /// `_Alignof` the result (1 for `void`).
+    pub align: u32,
+    /// Eightbyte classes (empty for `void`).
+    pub classes: Vec<Class>,
+    /// Where it comes back.
+    pub location: RetLocation,
+}
+
+/// Everything the emitter needs to make one call.
+///
+/// Invariants (checked by `debug_assert!` in the classifier and by property tests):
+/// at most 6 GPRs and 8 xmm registers are assigned, each at most once; stack slots are
+/// aligned to `max(8, align)` and disjoint; `stack_size` is a multiple of
+/// `stack_align`, itself a power of two of at least 16; frame slots are disjoint,
+/// 8-byte padded, and inside `frame_size`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CallPlan {
+    /// One plan per argument, fixed then variadic.
+    pub args: Vec<ArgPlan>,
+    /// The result.
+    pub ret: RetPlan,
+    /// Bytes of outgoing stack arguments, rounded up to `stack_align`.
+    pub stack_size: u32,
+    /// Alignment `rsp` needs at the call: 16, or more for over-aligned stack arguments.
+    pub stack_align: u32,
+    /// Integer registers used (the sret pointer included).
+    pub gprs_used: u8,
+    /// Value of `%al` at the call: vector registers used.
+    pub vector_count: u8,
+    /// Whether the callee is variadic (`%al` is only required then, but always set).
+    pub variadic: bool,
+    /// Size of the frame: result area plus argument slots.
+    pub frame_size: u32,
+    /// Alignment the frame needs.
+    pub frame_align: u32,
+}

@@ -1,0 +1,397 @@
+//! The System V AMD64 classifier: [`Signature`] → [`CallPlan`], per psABI §3.2.3 as
+//! gcc implements it.
+//!
+//! Three steps, in the psABI's own words:
+//!
+//! 1. **Classify** each argument: split it into eightbytes and give each a [`Class`],
+//!    merging the classes of every scalar that overlaps an eightbyte ([`merge`]).
+//!    Aggregates over 16 bytes, or with a misaligned member, are MEMORY.
+//! 2. **Post-merger cleanup**: MEMORY anywhere makes all of it MEMORY; an X87UP not
+//!    preceded by X87 makes it MEMORY; an SSEUP not preceded by SSE or SSEUP becomes
+//!    SSE.
+//! 3. **Assign** registers left to right, all or nothing: an argument whose eightbytes
+//!    need more GPRs or xmm registers than remain goes whole to the stack, and later
+//!    arguments may still take registers (gcc's behaviour; clang differs after an
+//!    `__int128`, see `docs/DIVERGENCES.md`).
+//!
+//! This module decides; it emits nothing.
+
+use super::*;
+use crate::{Error, Type};
+
+/// Merges the class of a scalar into the class accumulated so far for an eightbyte
+/// (psABI §3.2.3, rule 4 of the aggregate algorithm, applied in its order).
+pub fn merge(acc: Class, new: Class) -> Class {
+    use Class::*;
+    match (acc, new) {
+        (a, b) if a == b => a,
+        (NoClass, x) | (x, NoClass) => x,
+        (Memory, _) | (_, Memory) => Memory,
+        (Integer, _) | (_, Integer) => Integer,
+        (X87 | X87Up | ComplexX87, _) | (_, X87 | X87Up | ComplexX87) => Memory,
+        _ => Sse,
+    }
+}
+
+/// The classes of a type's eightbytes, after the post-merger cleanup. MEMORY is
+/// returned as the single class `[Memory]`; an empty aggregate has no eightbytes.
+pub fn classify_type(ty: &Type) -> Result<Vec<Class>, Error> {
+    use Class::*;
+    let classes = match ty {
+        Type::Void => Vec::new(),
+        Type::LongDouble => vec![X87, X87Up],
+        Type::Complex(elem) if **elem == Type::LongDouble => vec![ComplexX87],
+        Type::Int128 | Type::UInt128 => vec![Integer, Integer],
+        Type::Float | Type::Double => vec![Sse],
+        t if !t.is_aggregate() => vec![Integer],
+        _ => {
+            let layout = ty.layout()?;
+            if layout.size > 16 {
+                return Ok(vec![Memory]);
+            }
+            let mut classes = vec![NoClass; layout.size.div_ceil(8) as usize];
+            if !classify_into(ty, 0, &mut classes)? {
+                return Ok(vec![Memory]);
+            }
+            classes
+        }
+    };
+    Ok(post_merge(classes))
+}
+
+/// Merges the classes of every scalar inside `ty` (placed at `offset` in the outer
+/// aggregate) into `classes`. Returns `false` for a misaligned scalar, which gcc
+/// passes in memory.
+fn classify_into(ty: &Type, offset: u64, classes: &mut [Class]) -> Result<bool, Error> {
+    use Class::*;
+    let mut put = |offset: u64, class: Class| {
+        let i = (offset / 8) as usize;
+        classes[i] = merge(classes[i], class);
+    };
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            let offsets = ty.field_offsets()?.unwrap_or_default();
+            for (field, off) in agg.fields.iter().zip(offsets) {
+                if !classify_into(&field.ty, offset + off, classes)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Type::Array(elem, count) => {
+            let size = elem.layout()?.size;
+            for i in 0..*count {
+                if !classify_into(elem, offset + i * size, classes)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Type::Complex(elem) => {
+            let size = elem.layout()?.size;
+            for part in [0, size] {
+                if !classify_into(elem, offset + part, classes)? {
+                    return Ok(false);
+                }
+            }
+        }
+        scalar => {
+            // gcc: "misaligned fields are always returned in memory".
+            if offset % scalar.layout()?.align != 0 {
+                return Ok(false);
+            }
+            match scalar {
+                Type::LongDouble => {
+                    put(offset, X87);
+                    put(offset + 8, X87Up);
+                }
+                Type::Int128 | Type::UInt128 => {
+                    put(offset, Integer);
+                    put(offset + 8, Integer);
+                }
+                Type::Float | Type::Double => put(offset, Sse),
+                _ => put(offset, Integer),
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn post_merge(mut classes: Vec<Class>) -> Vec<Class> {
+    use Class::*;
+    if classes.contains(&Memory) {
+        return vec![Memory];
+    }
+    for i in 0..classes.len() {
+        let prev = if i == 0 { NoClass } else { classes[i - 1] };
+        match classes[i] {
+            X87Up if prev != X87 => return vec![Memory],
+            SseUp if prev != Sse && prev != SseUp => classes[i] = Sse,
+            _ => {}
+        }
+    }
+    classes
+}
+
+fn round_up(n: u32, align: u32) -> u32 {
+    n.div_ceil(align) * align
+}
+
+/// How an integer eightbyte of a scalar is loaded: narrow integers are extended to 32
+/// bits; aggregate pieces load their bytes as they are.
+fn integer_load(ty: &Type, width: u8) -> Load {
+    match ty {
+        Type::Char | Type::SChar => Load::SignExtend(1),
+        Type::Short => Load::SignExtend(2),
+        Type::Bool | Type::UChar => Load::ZeroExtend(1),
+        Type::UShort => Load::ZeroExtend(2),
+        _ => Load::Bytes(width),
+    }
+}
+
+/// Classifies a whole signature: the plan for one call.
+pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
+    sig.validate()?;
+
+    // The result, and the frame's result area at offset 0.
+    let ret_ty = sig.ret();
+    let (ret_size, ret_align) = match ret_ty {
+        Type::Void => (0, 1),
+        t => {
+            let l = t.layout()?;
+            (l.size as u32, l.align as u32)
+        }
+    };
+    let ret_classes = classify_type(ret_ty)?;
+    let ret_location = return_location(&ret_classes, ret_size);
+
+    let mut gprs_used = 0u8;
+    let mut xmms_used = 0u8;
+    if ret_location == RetLocation::Memory {
+        gprs_used = 1; // the hidden pointer takes rdi
+    }
+
+    let mut frame_size = round_up(ret_size.max(8), 8);
+    // Complex long double comes back as two 16-byte x87 values.
+    if let RetLocation::X87 { count } = ret_location {
+        frame_size = frame_size.max(16 * count as u32);
+    }
+    let mut frame_align = ret_align.max(16);
+    let mut stack_size = 0u32;
+    let mut stack_align = 16u32;
+    let mut args = Vec::with_capacity(sig.params().len());
+
+    for ty in sig.params() {
+        let l = ty.layout()?;
+        let (size, align) = (l.size as u32, l.align as u32);
+        let slot_align = align.max(8);
+        let frame_offset = round_up(frame_size, slot_align);
+        frame_size = frame_offset + round_up(size, 8);
+        frame_align = frame_align.max(align);
+
+        let classes = classify_type(ty)?;
+        let gprs_needed = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
+        let xmms_needed = classes.iter().filter(|c| **c == Class::Sse).count() as u8;
+
+        let stack_reason = if classes == [Class::Memory] {
+            Some(StackReason::Memory)
+        } else if classes
+            .iter()
+            .any(|c| matches!(c, Class::X87 | Class::X87Up | Class::ComplexX87))
+        {
+            Some(StackReason::X87)
+        } else if gprs_used + gprs_needed > 6 || xmms_used + xmms_needed > ARG_XMMS {
+            Some(StackReason::OutOfRegisters {
+                gprs_needed,
+                gprs_left: 6 - gprs_used,
+                xmms_needed,
+                xmms_left: ARG_XMMS - xmms_used,
+            })
+        } else {
+            None
+        };
+
+        let location = if size == 0 {
+            ArgLocation::Nowhere
+        } else if stack_reason.is_some() {
+            let offset = round_up(stack_size, slot_align);
+            stack_size = offset + round_up(size, 8);
+            stack_align = stack_align.max(align);
+            ArgLocation::Stack { offset }
+        } else {
+            let mut loads = Vec::with_capacity(classes.len());
+            for (i, class) in classes.iter().enumerate() {
+                let offset = 8 * i as u32;
+                let width = (size - offset).min(8) as u8;
+                match class {
+                    Class::Integer => {
+                        loads.push(RegLoad {
+                            reg: Reg::Gpr(ARG_GPRS[gprs_used as usize]),
+                            offset,
+                            load: integer_load(ty, width),
+                        });
+                        gprs_used += 1;
+                    }
+                    Class::Sse => {
+                        loads.push(RegLoad {
+                            reg: Reg::Xmm(xmms_used),
+                            offset,
+                            load: if width <= 4 {
+                                Load::Float32
+                            } else {
+                                Load::Float64
+                            },
+                        });
+                        xmms_used += 1;
+                    }
+                    // SSEUP needs vector types (not yet modelled); NO_CLASS needs nothing.
+                    _ => {}
+                }
+            }
+            ArgLocation::Registers(loads)
+        };
+        args.push(ArgPlan {
+            size,
+            align,
+            frame_offset,
+            classes,
+            location,
+            stack_reason: if size == 0 { None } else { stack_reason },
+        });
+    }
+
+    let plan = CallPlan {
+        args,
+        ret: RetPlan {
+            size: ret_size,
+            align: ret_align,
+            classes: ret_classes,
+            location: ret_location,
+        },
+        stack_size: round_up(stack_size, stack_align),
+        stack_align,
+        gprs_used,
+        vector_count: xmms_used,
+        variadic: sig.is_variadic(),
+        frame_size: round_up(frame_size, frame_align),
+        frame_align,
+    };
+    debug_assert!(plan.gprs_used <= 6 && plan.vector_count <= ARG_XMMS);
+    Ok(plan)
+}
+
+fn return_location(classes: &[Class], size: u32) -> RetLocation {
+    use Class::*;
+    match classes {
+        [] => RetLocation::Nothing,
+        [Memory] => RetLocation::Memory,
+        [ComplexX87] => RetLocation::X87 { count: 2 },
+        [X87, X87Up] => RetLocation::X87 { count: 1 },
+        _ => {
+            let (mut ints, mut sses) = (0, 0);
+            let mut pieces = Vec::new();
+            for (i, class) in classes.iter().enumerate() {
+                let offset = 8 * i as u32;
+                let width = (size - offset).min(8) as u8;
+                let reg = match class {
+                    Integer => {
+                        ints += 1;
+                        if ints == 1 { RetReg::Rax } else { RetReg::Rdx }
+                    }
+                    Sse => {
+                        sses += 1;
+                        if sses == 1 {
+                            RetReg::Xmm0
+                        } else {
+                            RetReg::Xmm1
+                        }
+                    }
+                    _ => continue,
+                };
+                pieces.push(RetPiece { reg, offset, width });
+            }
+            if pieces.is_empty() {
+                RetLocation::Nothing
+            } else {
+                RetLocation::Registers(pieces)
+            }
+        }
+    }
+}
+
+use crate::Signature;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Class::*;
+
+    fn s(fields: impl IntoIterator<Item = Type>) -> Type {
+        Type::structure(fields)
+    }
+
+    #[test]
+    fn classic_classifications() {
+        let cases: Vec<(Type, Vec<Class>)> = vec![
+            (s([Type::Char, Type::Double]), vec![Integer, Sse]),
+            (s([Type::Float, Type::Float, Type::Float]), vec![Sse, Sse]),
+            (s([Type::Float, Type::Int]), vec![Integer]),
+            (s([Type::Double, Type::Long]), vec![Sse, Integer]),
+            (s([Type::LongDouble]), vec![X87, X87Up]),
+            (s([Type::Long, Type::Long, Type::Long]), vec![Memory]),
+            (Type::union([Type::Float, Type::Int]), vec![Integer]),
+            (Type::union([Type::LongDouble, Type::Int]), vec![Memory]),
+            (Type::complex(Type::Double), vec![Sse, Sse]),
+            (Type::complex(Type::Float), vec![Sse]),
+            (Type::complex(Type::LongDouble), vec![ComplexX87]),
+            (
+                s([Type::array(Type::Float, 2), Type::Int]),
+                vec![Sse, Integer],
+            ),
+            (
+                Type::build_struct()
+                    .field("a", Type::Int)
+                    .field("d", Type::Double)
+                    .packed()
+                    .finish(),
+                vec![Memory],
+            ),
+            (
+                Type::build_struct()
+                    .field("f", Type::Float)
+                    .aligned(16)
+                    .finish(),
+                vec![Sse, NoClass],
+            ),
+            (s([]), vec![]),
+        ];
+        for (ty, want) in cases {
+            assert_eq!(classify_type(&ty).unwrap(), want, "{ty}");
+        }
+    }
+
+    #[test]
+    fn int128_goes_whole_to_the_stack_and_r9_stays_free() {
+        // Five longs, then __int128 (needs 2 GPRs, 1 left), then a long that takes r9.
+        let mut params = vec![Type::Long; 5];
+        params.push(Type::Int128);
+        params.push(Type::Long);
+        let plan = classify(&Signature::new(Type::Void, params)).unwrap();
+        assert_eq!(plan.args[5].location, ArgLocation::Stack { offset: 0 });
+        assert_eq!(
+            plan.args[6].location,
+            ArgLocation::Registers(vec![RegLoad {
+                reg: Reg::Gpr(Gpr::R9),
+                offset: 0,
+                load: Load::Bytes(8)
+            }])
+        );
+    }
+
+    #[test]
+    fn sret_takes_rdi() {
+        let big = s([Type::Long, Type::Long, Type::Long]);
+        let plan = classify(&Signature::new(big, vec![Type::Long; 6])).unwrap();
+        assert_eq!(plan.ret.location, RetLocation::Memory);
+        assert_eq!(plan.args[5].location, ArgLocation::Stack { offset: 0 });
+        assert_eq!(plan.gprs_used, 6);
+    }
+}

@@ -1,0 +1,614 @@
+//! The C type model and its layout, exactly as gcc lays types out on x86-64 Linux.
+//!
+//! A [`Type`] is a tree: scalars at the leaves; structs, unions, arrays and `_Complex`
+//! above them. [`Type::layout`] computes size and alignment; [`Type::field_offsets`]
+//! the offset of every member. Both follow gcc, including `__attribute__((packed))`,
+//! `__attribute__((aligned(N)))` on aggregates and on members, and GNU C's empty
+//! structs and zero-length arrays.
+//!
+//! This module does not classify (that is [`crate::abi`]) and does not parse C text
+//! (that is the declaration parser). Constructors never fail; a type C forbids (a
+//! `void` member, `int _Complex`, a non-power-of-two alignment) is reported as an
+//! [`Error`] by the first operation that needs its layout.
+
+use crate::Error;
+use std::fmt;
+use std::sync::Arc;
+
+/// Aggregates larger than this are refused: no C compiler passes them by value in any
+/// sane program, and the bound keeps every size computation far from overflow.
+pub const MAX_TYPE_SIZE: u64 = 1 << 28;
+
+/// A C type.
+///
+/// Scalar variants carry their C names. Aggregates are built with
+/// [`Type::structure`], [`Type::union`], [`Type::array`], [`Type::complex`], or with an
+/// [`AggregateBuilder`] for named members, packing and alignment.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `void`: only as a return type.
+    Void,
+    /// `_Bool`.
+    Bool,
+    /// `char` (signed on x86-64 Linux).
+    Char,
+    /// `signed char`.
+    SChar,
+    /// `unsigned char`.
+    UChar,
+    /// `short`.
+    Short,
+    /// `unsigned short`.
+    UShort,
+    /// `int`.
+    Int,
+    /// `unsigned int`.
+    UInt,
+    /// `long`.
+    Long,
+    /// `unsigned long`.
+    ULong,
+    /// `long long`.
+    LongLong,
+    /// `unsigned long long`.
+    ULongLong,
+    /// `__int128`.
+    Int128,
+    /// `unsigned __int128`.
+    UInt128,
+    /// `float`.
+    Float,
+    /// `double`.
+    Double,
+    /// `long double`: the x87 80-bit format in a 16-byte, 16-aligned slot.
+    LongDouble,
+    /// Any data or function pointer.
+    Pointer,
+    /// A `struct`.
+    Struct(Arc<Aggregate>),
+    /// A `union`.
+    Union(Arc<Aggregate>),
+    /// `elem[count]`, only inside aggregates (C passes array parameters as pointers).
+    Array(Arc<Type>, u64),
+    /// `float _Complex`, `double _Complex` or `long double _Complex`.
+    Complex(Arc<Type>),
+}
+
+/// The members and attributes of a struct or union.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Aggregate {
+    /// The tag (`struct point` has tag `point`), used only for display.
+    pub tag: Option<String>,
+    /// The members in declaration order.
+    pub fields: Vec<Field>,
+    /// `__attribute__((packed))`: members are aligned to 1 unless they carry an
+    /// alignment of their own.
+    pub packed: bool,
+    /// `__attribute__((aligned(N)))` on the aggregate: raises its alignment to `N`.
+    pub align: Option<u64>,
+}
+
+/// One member of a struct or union.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// The member's name, if it has one (used for display and designated values).
+    pub name: Option<String>,
+    /// The member's type.
+    pub ty: Type,
+    /// `_Alignas(N)` or `__attribute__((aligned(N)))` on the member: raises the
+    /// member's alignment to `N` (never lowers it, as in gcc).
+    pub align: Option<u64>,
+}
+
+/// Size and alignment of a type, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Layout {
+    /// `sizeof`.
+    pub size: u64,
+    /// `_Alignof`.
+    pub align: u64,
+}
+
+/// Builds a struct or union with named members, packing or alignment.
+///
+/// ```
+/// use jitcall::Type;
+/// let packed = Type::build_struct()
+///     .tag("hdr")
+///     .field("kind", Type::Char)
+///     .field("len", Type::Int)
+///     .packed()
+///     .finish();
+/// assert_eq!(packed.layout().unwrap().size, 5);
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct AggregateBuilder {
+    union: bool,
+    agg: Aggregate,
+}
+
+impl AggregateBuilder {
+    /// Sets the tag shown in messages and `explain`.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.agg.tag = Some(tag.into());
+        self
+    }
+
+    /// Appends a named member.
+    pub fn field(mut self, name: impl Into<String>, ty: Type) -> Self {
+        self.agg.fields.push(Field {
+            name: Some(name.into()),
+            ty,
+            align: None,
+        });
+        self
+    }
+
+    /// Appends a member with `_Alignas(align)`.
+    pub fn aligned_field(mut self, name: impl Into<String>, ty: Type, align: u64) -> Self {
+        self.agg.fields.push(Field {
+            name: Some(name.into()),
+            ty,
+            align: Some(align),
+        });
+        self
+    }
+
+    /// Appends a member given as a [`Field`].
+    pub fn member(mut self, field: Field) -> Self {
+        self.agg.fields.push(field);
+        self
+    }
+
+    /// Marks the aggregate `__attribute__((packed))`.
+    pub fn packed(mut self) -> Self {
+        self.agg.packed = true;
+        self
+    }
+
+    /// Gives the aggregate `__attribute__((aligned(align)))`.
+    pub fn aligned(mut self, align: u64) -> Self {
+        self.agg.align = Some(align);
+        self
+    }
+
+    /// The finished type.
+    pub fn finish(self) -> Type {
+        let agg = Arc::new(self.agg);
+        if self.union {
+            Type::Union(agg)
+        } else {
+            Type::Struct(agg)
+        }
+    }
+}
+
+fn unnamed_fields(fields: impl IntoIterator<Item = Type>) -> Vec<Field> {
+    fields
+        .into_iter()
+        .map(|ty| Field {
+            name: None,
+            ty,
+            align: None,
+        })
+        .collect()
+}
+
+fn check_align(align: u64, what: &str) -> Result<(), Error> {
+    if align == 0 || !align.is_power_of_two() || align > (1 << 28) {
+        return Err(Error::invalid(format!(
+            "alignment {align} of {what} is not a power of two up to 2^28"
+        )));
+    }
+    Ok(())
+}
+
+fn round_up(n: u64, align: u64) -> u64 {
+    n.div_ceil(align) * align
+}
+
+impl Type {
+    /// A struct of unnamed members, laid out in order.
+    pub fn structure(fields: impl IntoIterator<Item = Type>) -> Type {
+        Type::Struct(Arc::new(Aggregate {
+            tag: None,
+            fields: unnamed_fields(fields),
+            packed: false,
+            align: None,
+        }))
+    }
+
+    /// A union of unnamed members.
+    pub fn union(fields: impl IntoIterator<Item = Type>) -> Type {
+        Type::Union(Arc::new(Aggregate {
+            tag: None,
+            fields: unnamed_fields(fields),
+            packed: false,
+            align: None,
+        }))
+    }
+
+    /// `elem[count]`, for use inside aggregates.
+    pub fn array(elem: Type, count: u64) -> Type {
+        Type::Array(Arc::new(elem), count)
+    }
+
+    /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`.
+    pub fn complex(elem: Type) -> Type {
+        Type::Complex(Arc::new(elem))
+    }
+
+    /// Starts a struct with named members or attributes.
+    pub fn build_struct() -> AggregateBuilder {
+        AggregateBuilder {
+            union: false,
+            agg: Aggregate {
+                tag: None,
+                fields: Vec::new(),
+                packed: false,
+                align: None,
+            },
+        }
+    }
+
+    /// Starts a union with named members or attributes.
+    pub fn build_union() -> AggregateBuilder {
+        AggregateBuilder {
+            union: true,
+            ..Type::build_struct()
+        }
+    }
+
+    /// Whether this is one of the integer types (including `_Bool` and `char`).
+    pub fn is_integer(&self) -> bool {
+        use Type::*;
+        matches!(
+            self,
+            Bool | Char
+                | SChar
+                | UChar
+                | Short
+                | UShort
+                | Int
+                | UInt
+                | Long
+                | ULong
+                | LongLong
+                | ULongLong
+                | Int128
+                | UInt128
+        )
+    }
+
+    /// Whether this is a struct, union, array or complex type.
+    pub fn is_aggregate(&self) -> bool {
+        matches!(
+            self,
+            Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_)
+        )
+    }
+
+    /// Size and alignment, as gcc computes them for x86-64 Linux.
+    pub fn layout(&self) -> Result<Layout, Error> {
+        use Type::*;
+        let (size, align) = match self {
+            Void => return Err(Error::invalid("`void` has no size")),
+            Bool | Char | SChar | UChar => (1, 1),
+            Short | UShort => (2, 2),
+            Int | UInt | Float => (4, 4),
+            Long | ULong | LongLong | ULongLong | Double | Pointer => (8, 8),
+            Int128 | UInt128 | LongDouble => (16, 16),
+            Complex(elem) => match **elem {
+                Float | Double | LongDouble => {
+                    let l = elem.layout()?;
+                    (2 * l.size, l.align)
+                }
+                ref other => {
+                    return Err(Error::invalid(format!(
+                        "`{other} _Complex`: only float, double and long double can be complex"
+                    )));
+                }
+            },
+            Array(elem, count) => {
+                if matches!(**elem, Void) {
+                    return Err(Error::invalid("array of `void`"));
+                }
+                let l = elem.layout()?;
+                let size = l.size.checked_mul(*count).filter(|s| *s <= MAX_TYPE_SIZE);
+                match size {
+                    Some(size) => (size, l.align),
+                    None => {
+                        return Err(Error::unsupported(format!(
+                            "array `{self}` is larger than {MAX_TYPE_SIZE} bytes"
+                        )));
+                    }
+                }
+            }
+            Struct(agg) => return agg.layout(false).map(|(l, _)| l),
+            Union(agg) => return agg.layout(true).map(|(l, _)| l),
+        };
+        Ok(Layout { size, align })
+    }
+
+    /// Offsets of the members of a struct or union (all zero for a union); `None` for
+    /// other types.
+    pub fn field_offsets(&self) -> Result<Option<Vec<u64>>, Error> {
+        match self {
+            Type::Struct(agg) => agg.layout(false).map(|(_, o)| Some(o)),
+            Type::Union(agg) => agg.layout(true).map(|(_, o)| Some(o)),
+            _ => Ok(None),
+        }
+    }
+}
+
+impl Aggregate {
+    /// Layout and member offsets. gcc's rules: each member is placed at the next
+    /// multiple of its alignment (1 in a packed aggregate, raised by the member's own
+    /// `aligned`); the aggregate's alignment is the largest member alignment, raised by
+    /// its own `aligned`; its size is rounded up to that alignment.
+    fn layout(&self, union: bool) -> Result<(Layout, Vec<u64>), Error> {
+        let what = if union { "union" } else { "struct" };
+        let mut offsets = Vec::with_capacity(self.fields.len());
+        let mut end = 0u64;
+        let mut align = 1u64;
+        for (i, field) in self.fields.iter().enumerate() {
+            if matches!(field.ty, Type::Void) {
+                return Err(Error::invalid(format!("member {i} of a {what} is `void`")));
+            }
+            let l = field.ty.layout()?;
+            let mut field_align = if self.packed { 1 } else { l.align };
+            if let Some(a) = field.align {
+                check_align(a, "a member")?;
+                field_align = field_align.max(a);
+            }
+            align = align.max(field_align);
+            let offset = if union { 0 } else { round_up(end, field_align) };
+            offsets.push(offset);
+            end = end.max(offset + l.size);
+            if end > MAX_TYPE_SIZE {
+                return Err(Error::unsupported(format!(
+                    "{what} larger than {MAX_TYPE_SIZE} bytes"
+                )));
+            }
+        }
+        if let Some(a) = self.align {
+            check_align(a, what)?;
+            align = align.max(a);
+        }
+        Ok((
+            Layout {
+                size: round_up(end, align),
+                align,
+            },
+            offsets,
+        ))
+    }
+}
+
+impl fmt::Display for Type {
+    /// The type in C syntax (aggregates as `struct tag` or an inline member list).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Type::*;
+        let name = match self {
+            Void => "void",
+            Bool => "_Bool",
+            Char => "char",
+            SChar => "signed char",
+            UChar => "unsigned char",
+            Short => "short",
+            UShort => "unsigned short",
+            Int => "int",
+            UInt => "unsigned int",
+            Long => "long",
+            ULong => "unsigned long",
+            LongLong => "long long",
+            ULongLong => "unsigned long long",
+            Int128 => "__int128",
+            UInt128 => "unsigned __int128",
+            Float => "float",
+            Double => "double",
+            LongDouble => "long double",
+            Pointer => "void *",
+            Complex(elem) => return write!(f, "{elem} _Complex"),
+            Array(elem, n) => return write!(f, "{elem}[{n}]"),
+            Struct(agg) | Union(agg) => {
+                let kw = if matches!(self, Struct(_)) {
+                    "struct"
+                } else {
+                    "union"
+                };
+                if let Some(tag) = &agg.tag {
+                    return write!(f, "{kw} {tag}");
+                }
+                write!(f, "{kw} {{")?;
+                for (i, field) in agg.fields.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ";")?;
+                    }
+                    write!(f, " {}", field.ty)?;
+                    if let Some(name) = &field.name {
+                        write!(f, " {name}")?;
+                    }
+                }
+                return write!(f, "; }}");
+            }
+        };
+        f.write_str(name)
+    }
+}
+
+/// A function's type as one call sees it: return type, fixed parameters, and for a
+/// variadic function the types of this call's variadic arguments.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Signature {
+    ret: Type,
+    params: Vec<Type>,
+    fixed: usize,
+    variadic: bool,
+}
+
+impl Signature {
+    /// A non-variadic signature.
+    pub fn new(ret: Type, params: impl IntoIterator<Item = Type>) -> Signature {
+        let params: Vec<Type> = params.into_iter().collect();
+        Signature {
+            ret,
+            fixed: params.len(),
+            params,
+            variadic: false,
+        }
+    }
+
+    /// A call to a variadic function: `fixed` parameters, then the types of this call's
+    /// variadic arguments (already promoted, as C promotes them: `double` not `float`,
+    /// `int` not `char`).
+    pub fn variadic(
+        ret: Type,
+        fixed: impl IntoIterator<Item = Type>,
+        variadic_args: impl IntoIterator<Item = Type>,
+    ) -> Signature {
+        let mut params: Vec<Type> = fixed.into_iter().collect();
+        let fixed = params.len();
+        params.extend(variadic_args);
+        Signature {
+            ret,
+            params,
+            fixed,
+            variadic: true,
+        }
+    }
+
+    /// The same variadic function called with other variadic argument types.
+    pub fn with_variadic_args(&self, variadic_args: impl IntoIterator<Item = Type>) -> Signature {
+        Signature::variadic(
+            self.ret.clone(),
+            self.params[..self.fixed].iter().cloned(),
+            variadic_args,
+        )
+    }
+
+    /// The return type.
+    pub fn ret(&self) -> &Type {
+        &self.ret
+    }
+
+    /// Every parameter of this call, fixed then variadic.
+    pub fn params(&self) -> &[Type] {
+        &self.params
+    }
+
+    /// How many of [`Signature::params`] are fixed parameters.
+    pub fn fixed_count(&self) -> usize {
+        self.fixed
+    }
+
+    /// Whether the function is variadic (`...`).
+    pub fn is_variadic(&self) -> bool {
+        self.variadic
+    }
+
+    /// Checks what C forbids: `void` or array parameters, a non-`void` return with no
+    /// layout, and unpromoted variadic arguments (`float`, `char`, `short`, `_Bool`).
+    pub fn validate(&self) -> Result<(), Error> {
+        match &self.ret {
+            Type::Void => {}
+            Type::Array(..) => return Err(Error::invalid("a function cannot return an array")),
+            ty => {
+                ty.layout()?;
+            }
+        }
+        for (i, ty) in self.params.iter().enumerate() {
+            match ty {
+                Type::Void => {
+                    return Err(Error::invalid(format!("parameter {i} has type `void`")));
+                }
+                Type::Array(..) => {
+                    return Err(Error::invalid(format!(
+                        "parameter {i} is an array `{ty}`: C passes arrays as pointers"
+                    )));
+                }
+                _ => {
+                    ty.layout()?;
+                }
+            }
+            if i >= self.fixed {
+                let promoted = match ty {
+                    Type::Float => Some("double"),
+                    Type::Bool
+                    | Type::Char
+                    | Type::SChar
+                    | Type::UChar
+                    | Type::Short
+                    | Type::UShort => Some("int"),
+                    _ => None,
+                };
+                if let Some(promoted) = promoted {
+                    return Err(Error::invalid(format!(
+                        "variadic argument {i} has type `{ty}`, which C promotes to `{promoted}`"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Signature {
+    /// The signature as a C prototype without a name, e.g. `double (double, double)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (", self.ret)?;
+        for (i, p) in self.params[..self.fixed].iter().enumerate() {
+            if i > 0 {
+                write!(f, ", ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        if self.variadic {
+            if self.fixed > 0 {
+                write!(f, ", ")?;
+            }
+            write!(f, "...")?;
+            if self.params.len() > self.fixed {
+                write!(f, " /* ")?;
+                for (i, p) in self.params[self.fixed..].iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{p}")?;
+                }
+                write!(f, " */")?;
+            }
+        } else if self.fixed == 0 {
+            write!(f, "void")?;
+        }
+        write!(f, ")")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_and_aligned_members() {
+        let t = Type::build_struct()
+            .field("c", Type::Char)
+            .aligned_field("d", Type::Int, 8)
+            .packed()
+            .finish();
+        assert_eq!(t.layout().unwrap(), Layout { size: 16, align: 8 });
+        assert_eq!(t.field_offsets().unwrap().unwrap(), vec![0, 8]);
+    }
+
+    #[test]
+    fn bad_types_are_errors() {
+        assert!(Type::complex(Type::Int).layout().is_err());
+        assert!(Type::structure([Type::Void]).layout().is_err());
+        assert!(Type::build_struct().aligned(3).finish().layout().is_err());
+        assert!(Type::array(Type::Double, u64::MAX / 2).layout().is_err());
+        let sig = Signature::variadic(Type::Int, [Type::Pointer], [Type::Float]);
+        assert!(sig.validate().is_err());
+    }
+}

@@ -1,0 +1,456 @@
+//! Values of C types, and their conversion to and from the bytes a C function sees.
+//!
+//! [`Value`] mirrors [`Type`]: one variant per scalar, with the same name, and
+//! `Struct`, `Union`, `Array`, `Complex` for aggregates. [`Value::store`] checks a value
+//! against its type (a mismatch is an [`Error`], never undefined behaviour) and writes
+//! it in the type's layout; [`Value::load`] reads one back. Padding is left untouched.
+
+use crate::{Error, Type};
+use std::ffi::c_void;
+use std::fmt;
+
+/// An x87 80-bit extended-precision number, as stored in the low 10 bytes of a C
+/// `long double`.
+///
+/// Rust has no 80-bit float; this type converts to and from `f64` (exactly from `f64`,
+/// rounding to nearest-even into `f64`) and keeps the raw bytes so no value is lost in
+/// a round trip through jitcall.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct LongDouble {
+    bytes: [u8; 10],
+}
+
+impl LongDouble {
+    /// The long double with these 10 little-endian bytes (64-bit significand with its
+    /// explicit integer bit, then sign and 15-bit exponent).
+    pub fn from_bytes(bytes: [u8; 10]) -> Self {
+        LongDouble { bytes }
+    }
+
+    /// The 10 bytes of this value.
+    pub fn to_bytes(self) -> [u8; 10] {
+        self.bytes
+    }
+
+    fn parts(self) -> (bool, u16, u64) {
+        let mut m = [0u8; 8];
+        m.copy_from_slice(&self.bytes[..8]);
+        let se = u16::from_le_bytes([self.bytes[8], self.bytes[9]]);
+        (se & 0x8000 != 0, se & 0x7fff, u64::from_le_bytes(m))
+    }
+
+    fn from_parts(sign: bool, exp: u16, mant: u64) -> Self {
+        let mut bytes = [0u8; 10];
+        bytes[..8].copy_from_slice(&mant.to_le_bytes());
+        let se = exp | if sign { 0x8000 } else { 0 };
+        bytes[8..].copy_from_slice(&se.to_le_bytes());
+        LongDouble { bytes }
+    }
+
+    /// The exact extended-precision value of `x` (every `f64` is representable).
+    pub fn from_f64(x: f64) -> Self {
+        let bits = x.to_bits();
+        let sign = bits >> 63 != 0;
+        let exp = ((bits >> 52) & 0x7ff) as i32;
+        let frac = bits & ((1 << 52) - 1);
+        if exp == 0x7ff {
+            // Infinity keeps a bare integer bit; NaNs keep their payload, quiet bit included.
+            return Self::from_parts(sign, 0x7fff, (1 << 63) | (frac << 11));
+        }
+        if exp == 0 {
+            if frac == 0 {
+                return Self::from_parts(sign, 0, 0);
+            }
+            // Subnormal double: normalise, since the x87 format has range to spare.
+            let shift = frac.leading_zeros(); // >= 12
+            let mant = frac << shift;
+            let e = -1022 - (shift as i32 - 11) + 16383;
+            return Self::from_parts(sign, e as u16, mant);
+        }
+        let mant = (1 << 63) | (frac << 11);
+        Self::from_parts(sign, (exp - 1023 + 16383) as u16, mant)
+    }
+
+    /// The nearest `f64` (round to nearest, ties to even; overflow gives infinity).
+    pub fn to_f64(self) -> f64 {
+        let (sign, exp, mant) = self.parts();
+        let sign_bit = (sign as u64) << 63;
+        if exp == 0x7fff {
+            if mant << 1 == 0 {
+                return f64::from_bits(sign_bit | (0x7ff << 52));
+            }
+            return f64::from_bits(sign_bit | (0x7ff << 52) | (1 << 51) | ((mant << 1) >> 12));
+        }
+        if mant == 0 {
+            return f64::from_bits(sign_bit);
+        }
+        // Value = mant * 2^(e - 63), with e the unbiased exponent of the integer bit.
+        // Denormal long doubles have an exponent of 1 - 16383 and no integer bit.
+        let e = if exp == 0 {
+            1 - 16383
+        } else {
+            exp as i32 - 16383
+        };
+        let lz = mant.leading_zeros() as i32;
+        let e = e - lz; // exponent of the leading one bit
+        let mant = mant << lz;
+        if e > 1023 {
+            return f64::from_bits(sign_bit | (0x7ff << 52));
+        }
+        // Bits of precision kept: 53 for normal results, fewer for subnormal ones.
+        let keep = if e >= -1022 { 53 } else { 53 - (-1022 - e) };
+        if keep <= 0 {
+            // Below half the smallest subnormal rounds to zero; above it, to that subnormal.
+            let half_min = keep == 0 && mant > (1 << 63);
+            return f64::from_bits(sign_bit | half_min as u64);
+        }
+        let drop = 64 - keep as u32;
+        let mut kept = mant >> drop;
+        let rest = mant & ((1u64 << drop) - 1);
+        let half = 1u64 << (drop - 1);
+        if rest > half || (rest == half && kept & 1 == 1) {
+            kept += 1;
+        }
+        let bits = if e >= -1022 {
+            // kept has 53 bits (54 if rounding carried into a new power of two).
+            let (kept, e) = if kept >> 53 != 0 {
+                (kept >> 1, e + 1)
+            } else {
+                (kept, e)
+            };
+            if e > 1023 {
+                return f64::from_bits(sign_bit | (0x7ff << 52));
+            }
+            (((e + 1023) as u64) << 52) | (kept & ((1 << 52) - 1))
+        } else {
+            // Subnormal: kept is the raw fraction; a carry into bit 52 makes it normal.
+            kept
+        };
+        f64::from_bits(sign_bit | bits)
+    }
+}
+
+impl fmt::Debug for LongDouble {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LongDouble({:?})", self.to_f64())
+    }
+}
+
+impl From<f64> for LongDouble {
+    fn from(x: f64) -> Self {
+        LongDouble::from_f64(x)
+    }
+}
+
+/// A value of a C [`Type`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// The result of a `void` function.
+    Void,
+    /// `_Bool`.
+    Bool(bool),
+    /// `char`.
+    Char(i8),
+    /// `signed char`.
+    SChar(i8),
+    /// `unsigned char`.
+    UChar(u8),
+    /// `short`.
+    Short(i16),
+    /// `unsigned short`.
+    UShort(u16),
+    /// `int`.
+    Int(i32),
+    /// `unsigned int`.
+    UInt(u32),
+    /// `long`.
+    Long(i64),
+    /// `unsigned long`.
+    ULong(u64),
+    /// `long long`.
+    LongLong(i64),
+    /// `unsigned long long`.
+    ULongLong(u64),
+    /// `__int128`.
+    Int128(i128),
+    /// `unsigned __int128`.
+    UInt128(u128),
+    /// `float`.
+    Float(f32),
+    /// `double`.
+    Double(f64),
+    /// `long double`.
+    LongDouble(LongDouble),
+    /// A pointer.
+    Pointer(*mut c_void),
+    /// A struct: one value per member, in order.
+    Struct(Vec<Value>),
+    /// A union: the member written (by index) and its value.
+    Union {
+        /// Index of the member this value is for.
+        member: usize,
+        /// The member's value.
+        value: Box<Value>,
+    },
+    /// An array member: one value per element.
+    Array(Vec<Value>),
+    /// A complex number: real and imaginary parts, each of the element type.
+    Complex(Box<Value>, Box<Value>),
+}
+
+impl Value {
+    /// A short description of this value's kind, for error messages.
+    pub fn kind_name(&self) -> String {
+        match self {
+            Value::Void => "void".into(),
+            Value::Bool(_) => "_Bool".into(),
+            Value::Char(_) => "char".into(),
+            Value::SChar(_) => "signed char".into(),
+            Value::UChar(_) => "unsigned char".into(),
+            Value::Short(_) => "short".into(),
+            Value::UShort(_) => "unsigned short".into(),
+            Value::Int(_) => "int".into(),
+            Value::UInt(_) => "unsigned int".into(),
+            Value::Long(_) => "long".into(),
+            Value::ULong(_) => "unsigned long".into(),
+            Value::LongLong(_) => "long long".into(),
+            Value::ULongLong(_) => "unsigned long long".into(),
+            Value::Int128(_) => "__int128".into(),
+            Value::UInt128(_) => "unsigned __int128".into(),
+            Value::Float(_) => "float".into(),
+            Value::Double(_) => "double".into(),
+            Value::LongDouble(_) => "long double".into(),
+            Value::Pointer(_) => "pointer".into(),
+            Value::Struct(v) => format!("struct of {} value(s)", v.len()),
+            Value::Union { member, .. } => format!("union member {member}"),
+            Value::Array(v) => format!("array of {} value(s)", v.len()),
+            Value::Complex(..) => "complex".into(),
+        }
+    }
+
+    /// Checks this value against `ty` and writes it into `out`, which must be exactly
+    /// `ty`'s size. `path` names the value in errors (e.g. `argument 2`).
+    pub(crate) fn store(&self, ty: &Type, out: &mut [u8], path: &str) -> Result<(), Error> {
+        let mismatch = || Error::ValueMismatch {
+            path: path.to_string(),
+            expected: ty.to_string(),
+            found: self.kind_name(),
+        };
+        macro_rules! put {
+            ($v:expr) => {{
+                let b = $v.to_le_bytes();
+                out[..b.len()].copy_from_slice(&b);
+            }};
+        }
+        match (ty, self) {
+            (Type::Bool, Value::Bool(v)) => out[0] = *v as u8,
+            (Type::Char, Value::Char(v)) | (Type::SChar, Value::SChar(v)) => put!(v),
+            (Type::UChar, Value::UChar(v)) => out[0] = *v,
+            (Type::Short, Value::Short(v)) => put!(v),
+            (Type::UShort, Value::UShort(v)) => put!(v),
+            (Type::Int, Value::Int(v)) => put!(v),
+            (Type::UInt, Value::UInt(v)) => put!(v),
+            (Type::Long, Value::Long(v)) | (Type::LongLong, Value::LongLong(v)) => put!(v),
+            (Type::ULong, Value::ULong(v)) | (Type::ULongLong, Value::ULongLong(v)) => put!(v),
+            (Type::Int128, Value::Int128(v)) => put!(v),
+            (Type::UInt128, Value::UInt128(v)) => put!(v),
+            (Type::Float, Value::Float(v)) => put!(v),
+            (Type::Double, Value::Double(v)) => put!(v),
+            (Type::LongDouble, Value::LongDouble(v)) => {
+                out[..10].copy_from_slice(&v.to_bytes());
+                // The 6 bytes past the 80-bit value are padding: keep them defined.
+                out[10..16].fill(0);
+            }
+            (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
+            (Type::Struct(agg), Value::Struct(values)) => {
+                if values.len() != agg.fields.len() {
+                    return Err(Error::ValueMismatch {
+                        path: path.to_string(),
+                        expected: format!("{ty} ({} members)", agg.fields.len()),
+                        found: self.kind_name(),
+                    });
+                }
+                let offsets = ty.field_offsets()?.unwrap_or_default();
+                for (i, ((field, value), off)) in
+                    agg.fields.iter().zip(values).zip(offsets).enumerate()
+                {
+                    let size = field.ty.layout()?.size as usize;
+                    let off = off as usize;
+                    value.store(
+                        &field.ty,
+                        &mut out[off..off + size],
+                        &member_path(path, field.name.as_deref(), i),
+                    )?;
+                }
+            }
+            (Type::Union(agg), Value::Union { member, value }) => {
+                let Some(field) = agg.fields.get(*member) else {
+                    return Err(Error::ValueMismatch {
+                        path: path.to_string(),
+                        expected: format!("{ty} ({} members)", agg.fields.len()),
+                        found: self.kind_name(),
+                    });
+                };
+                out.fill(0);
+                let size = field.ty.layout()?.size as usize;
+                value.store(
+                    &field.ty,
+                    &mut out[..size],
+                    &member_path(path, field.name.as_deref(), *member),
+                )?;
+            }
+            (Type::Array(elem, count), Value::Array(values)) => {
+                if values.len() as u64 != *count {
+                    return Err(mismatch());
+                }
+                let size = elem.layout()?.size as usize;
+                for (i, v) in values.iter().enumerate() {
+                    v.store(
+                        elem,
+                        &mut out[i * size..(i + 1) * size],
+                        &format!("{path}[{i}]"),
+                    )?;
+                }
+            }
+            (Type::Complex(elem), Value::Complex(re, im)) => {
+                let size = elem.layout()?.size as usize;
+                re.store(elem, &mut out[..size], &format!("{path} real part"))?;
+                im.store(
+                    elem,
+                    &mut out[size..2 * size],
+                    &format!("{path} imaginary part"),
+                )?;
+            }
+            _ => return Err(mismatch()),
+        }
+        Ok(())
+    }
+
+    /// Reads a value of type `ty` from `bytes` (at least `ty`'s size). A union reads as
+    /// its first member that spans the whole union (or its first member), since the
+    /// bytes alone cannot tell which member was written.
+    pub(crate) fn load(ty: &Type, bytes: &[u8]) -> Result<Value, Error> {
+        macro_rules! get {
+            ($t:ty) => {{
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(&bytes[..std::mem::size_of::<$t>()]);
+                <$t>::from_le_bytes(b)
+            }};
+        }
+        Ok(match ty {
+            Type::Void => Value::Void,
+            // gcc stores _Bool as 0 or 1; any other byte still reads as true.
+            Type::Bool => Value::Bool(bytes[0] != 0),
+            Type::Char => Value::Char(get!(i8)),
+            Type::SChar => Value::SChar(get!(i8)),
+            Type::UChar => Value::UChar(bytes[0]),
+            Type::Short => Value::Short(get!(i16)),
+            Type::UShort => Value::UShort(get!(u16)),
+            Type::Int => Value::Int(get!(i32)),
+            Type::UInt => Value::UInt(get!(u32)),
+            Type::Long => Value::Long(get!(i64)),
+            Type::ULong => Value::ULong(get!(u64)),
+            Type::LongLong => Value::LongLong(get!(i64)),
+            Type::ULongLong => Value::ULongLong(get!(u64)),
+            Type::Int128 => Value::Int128(get!(i128)),
+            Type::UInt128 => Value::UInt128(get!(u128)),
+            Type::Float => Value::Float(get!(f32)),
+            Type::Double => Value::Double(get!(f64)),
+            Type::LongDouble => {
+                let mut b = [0u8; 10];
+                b.copy_from_slice(&bytes[..10]);
+                Value::LongDouble(LongDouble::from_bytes(b))
+            }
+            Type::Pointer => Value::Pointer(get!(usize) as *mut c_void),
+            Type::Struct(agg) => {
+                let offsets = ty.field_offsets()?.unwrap_or_default();
+                let mut values = Vec::with_capacity(agg.fields.len());
+                for (field, off) in agg.fields.iter().zip(offsets) {
+                    values.push(Value::load(&field.ty, &bytes[off as usize..])?);
+                }
+                Value::Struct(values)
+            }
+            Type::Union(agg) => {
+                let size = ty.layout()?.size;
+                let mut member = 0;
+                for (i, field) in agg.fields.iter().enumerate() {
+                    if field.ty.layout()?.size == size {
+                        member = i;
+                        break;
+                    }
+                }
+                match agg.fields.get(member) {
+                    Some(field) => Value::Union {
+                        member,
+                        value: Box::new(Value::load(&field.ty, bytes)?),
+                    },
+                    None => Value::Struct(Vec::new()),
+                }
+            }
+            Type::Array(elem, count) => {
+                let size = elem.layout()?.size as usize;
+                let mut values = Vec::with_capacity(*count as usize);
+                for i in 0..*count as usize {
+                    values.push(Value::load(elem, &bytes[i * size..])?);
+                }
+                Value::Array(values)
+            }
+            Type::Complex(elem) => {
+                let size = elem.layout()?.size as usize;
+                Value::Complex(
+                    Box::new(Value::load(elem, bytes)?),
+                    Box::new(Value::load(elem, &bytes[size..])?),
+                )
+            }
+        })
+    }
+}
+
+fn member_path(path: &str, name: Option<&str>, index: usize) -> String {
+    match name {
+        Some(name) => format!("{path}.{name}"),
+        None => format!("{path} member {index}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_double_round_trips_every_f64_class() {
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            -2.5,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            1e-310,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            std::f64::consts::PI,
+        ] {
+            let ld = LongDouble::from_f64(x);
+            assert_eq!(ld.to_f64().to_bits(), x.to_bits(), "{x:e}");
+        }
+        assert!(LongDouble::from_f64(f64::NAN).to_f64().is_nan());
+    }
+
+    #[test]
+    fn long_double_rounds_to_nearest_even() {
+        // 1 + 2^-53 is a tie between 1 and 1 + 2^-52: even wins.
+        let tie = LongDouble::from_parts(false, 16383, (1 << 63) | (1 << 10));
+        assert_eq!(tie.to_f64(), 1.0);
+        let above = LongDouble::from_parts(false, 16383, (1 << 63) | (1 << 10) | 1);
+        assert_eq!(above.to_f64(), 1.0 + f64::EPSILON);
+        // Far out of f64 range.
+        assert_eq!(
+            LongDouble::from_parts(false, 0x7ffe, 1 << 63).to_f64(),
+            f64::INFINITY
+        );
+        assert_eq!(LongDouble::from_parts(true, 1, 1 << 63).to_f64(), -0.0);
+    }
+}
