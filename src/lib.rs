@@ -1,12 +1,66 @@
-//! jitcall: JIT-compiled x86-64 System V call trampolines.
+//! jitcall: call C functions whose signatures are known only at run time, through
+//! x86-64 System V trampolines compiled for each signature.
+//!
+//! A classifier ([`abi::sysv`]) assigns every argument to its register or stack slot
+//! per the psABI, an emitter encodes one small trampoline per call plan with `dynasmrt`,
+//! a code arena holds it (never writable and executable at once), and a cache reuses it
+//! for every function with an ABI-equivalent signature.
+//!
+//! ```
+//! use jitcall::{Library, Signature, Type, Value};
+//!
+//! # fn main() -> Result<(), jitcall::Error> {
+//! let libm = Library::open("libm.so.6")?;
+//! let sig = Signature::new(Type::Double, [Type::Double, Type::Double]);
+//! let pow = libm.function("pow", &sig)?;
+//! // SAFETY: pow has exactly this signature.
+//! let r = unsafe { pow.call(&[Value::Double(2.0), Value::Double(10.0)]) }?;
+//! assert_eq!(r, Value::Double(1024.0));
+//!
+//! let mut frame = pow.frame(); // the fast path: no conversion, no allocation
+//! frame.set_arg(0, 2.0f64);
+//! frame.set_arg(1, 10.0f64);
+//! // SAFETY: as above.
+//! unsafe { pow.call_frame(&mut frame) };
+//! let r: f64 = frame.ret();
+//! assert_eq!(r, 1024.0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Safety model
+//!
+//! Describing types, classifying, compiling and checking values are safe: bad input is
+//! an [`Error`], never a panic. *Calling* is `unsafe`, because nothing can verify that
+//! a symbol really has the signature you give it, nor that pointers you pass are valid:
+//! that is the same contract as a C prototype. Given a correct signature,
+//! [`Function::call`] checks every [`Value`] against it, so a mismatched value is an
+//! error rather than undefined behaviour.
+//!
+//! Generated code lives in a code arena whose pages are never writable and executable
+//! at the same time (a memfd mapped twice, read-write and read-execute); code never
+//! moves once published, and the space of dropped trampolines is reused.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod abi;
+mod arena;
+mod cache;
+mod emit;
 mod error;
+mod frame;
+mod function;
+mod library;
 mod types;
 mod value;
 
+pub use arena::{ArenaStats, arena_stats};
+pub use cache::{CacheStats, cache_stats};
+pub use emit::{Emitted, listing};
 pub use error::Error;
+pub use frame::Frame;
+pub use function::Function;
+pub use library::Library;
 pub use types::{Aggregate, AggregateBuilder, Field, Layout, MAX_TYPE_SIZE, Signature, Type};
 pub use value::{LongDouble, Value};

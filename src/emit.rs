@@ -1,0 +1,423 @@
+//! The emitter: a [`CallPlan`] in, x86-64 machine code out.
+//!
+//! It sees only the plan, never a C type, and uses `dynasmrt`'s assembler purely as an
+//! encoder into a `Vec<u8>`: the code is position-independent and is copied into the
+//! code arena afterwards. Each block records a note (what it moves and why) at its code
+//! offset; `explain` prints them beside the disassembly.
+//!
+//! Two entries are generated from one plan:
+//!
+//! * **frame entry** `extern "C" fn(frame: *mut u8, target: *const c_void)`: arguments
+//!   are read from the packed [`crate::Frame`], whose slots are padded to eightbytes,
+//!   so every load may read whole eightbytes; the result is stored back into the frame.
+//! * **pointer entry** `extern "C" fn(target, ret: *mut c_void, args: *const *const
+//!   c_void)`, libffi's `ffi_call` shape: every load and store is exact-length, because
+//!   user memory is not padded.
+//!
+//! The trampoline's stack frame at the `call` (frame entry; the pointer entry also
+//! saves `r12` in the slot marked *pad*):
+//!
+//! ```text
+//!            ┌──────────────────────────┐  higher addresses
+//!            │ return address to caller │
+//!   rbp ───► │ saved rbp                │
+//!            │ saved rbx  (frame base)  │  rbp - 8
+//!            │ pad / saved r12          │  rbp - 16
+//!            │ (alignment gap, if any)  │
+//!            ├──────────────────────────┤  ◄── 16-byte aligned (or more)
+//!            │ stack argument n         │  rsp + offset of n
+//!            │ ...                      │
+//!   rsp ───► │ stack argument 0         │  rsp + 0
+//!            └──────────────────────────┘
+//!   at the call: rsp % stack_align == 0, al = vector registers used,
+//!                r11 = target, rdi = sret pointer when the result is MEMORY.
+//! ```
+//!
+//! Register discipline: `rbx` holds the frame (or the result pointer), `r12` the
+//! argument-pointer array, `r11` the target, `r10` the current argument's address and
+//! `rax` is scratch until `%al` is set last. Stack arguments are copied first, since a
+//! large copy uses `rep movsb` (`rdi`, `rsi`, `rcx`), then xmm registers, then GPRs.
+
+use crate::Error;
+use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetReg};
+use dynasmrt::x64::X64Relocation;
+use dynasmrt::{DynasmApi, VecAssembler, dynasm};
+
+/// Which entry to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Entry {
+    /// `fn(frame, target)`.
+    Frame,
+    /// `fn(target, ret, args)`.
+    Pointers,
+}
+
+/// Generated code and its teaching notes.
+#[derive(Clone, Debug)]
+pub struct Emitted {
+    /// The machine code.
+    pub code: Vec<u8>,
+    /// `(code offset, note)`: each note describes the instructions from its offset to
+    /// the next note's.
+    pub notes: Vec<(usize, String)>,
+}
+
+const RAX: u8 = 0;
+const RDX: u8 = 2;
+const RBX: u8 = 3;
+const RSP: u8 = 4;
+const R10: u8 = 10;
+
+/// Copies of more than this many bytes use `rep movsb` instead of unrolled moves.
+const UNROLL_LIMIT: u32 = 64;
+
+struct Emitter {
+    ops: VecAssembler<X64Relocation>,
+    notes: Vec<(usize, String)>,
+}
+
+impl Emitter {
+    fn note(&mut self, text: String) {
+        let at = self.ops.offset().0;
+        if let Some(last) = self.notes.last_mut()
+            && last.0 == at
+        {
+            // An empty block: the newer note replaces it.
+            *last = (at, text);
+            return;
+        }
+        self.notes.push((at, text));
+    }
+
+    /// `dst = [base + disp]` for one eightbyte, per its load kind. `exact` forbids
+    /// reading past the eightbyte's width (user memory is not padded).
+    fn load_gpr(&mut self, dst: u8, base: u8, disp: i32, load: Load, exact: bool) {
+        match load {
+            Load::SignExtend(1) => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rd(dst), BYTE [Rq(base) + disp])
+            }
+            Load::SignExtend(_) => {
+                dynasm!(self.ops ; .arch x64 ; movsx Rd(dst), WORD [Rq(base) + disp])
+            }
+            Load::ZeroExtend(1) => {
+                dynasm!(self.ops ; .arch x64 ; movzx Rd(dst), BYTE [Rq(base) + disp])
+            }
+            Load::ZeroExtend(_) => {
+                dynasm!(self.ops ; .arch x64 ; movzx Rd(dst), WORD [Rq(base) + disp])
+            }
+            Load::Bytes(n) if !exact || n == 4 || n == 8 => {
+                if n <= 4 {
+                    dynasm!(self.ops ; .arch x64 ; mov Rd(dst), DWORD [Rq(base) + disp]);
+                } else {
+                    dynasm!(self.ops ; .arch x64 ; mov Rq(dst), QWORD [Rq(base) + disp]);
+                }
+            }
+            Load::Bytes(1) => dynasm!(self.ops ; .arch x64 ; movzx Rd(dst), BYTE [Rq(base) + disp]),
+            Load::Bytes(2) => dynasm!(self.ops ; .arch x64 ; movzx Rd(dst), WORD [Rq(base) + disp]),
+            Load::Bytes(3) => dynasm!(self.ops
+                ; .arch x64
+                ; movzx eax, BYTE [Rq(base) + disp + 2]
+                ; shl eax, 16
+                ; movzx Rd(dst), WORD [Rq(base) + disp]
+                ; or Rd(dst), eax
+            ),
+            Load::Bytes(n) => {
+                // 5..=7 bytes: the high bytes come from an overlapping dword load.
+                let shift = 8 * (8 - n as i8);
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; mov eax, DWORD [Rq(base) + disp + (n as i32 - 4)]
+                    ; shr eax, shift
+                    ; shl rax, 32
+                    ; mov Rd(dst), DWORD [Rq(base) + disp]
+                    ; or Rq(dst), rax
+                );
+            }
+            Load::Float32 | Load::Float64 => unreachable!("float loads go to xmm registers"),
+        }
+    }
+
+    fn load_xmm(&mut self, dst: u8, base: u8, disp: i32, load: Load) {
+        if load == Load::Float32 {
+            dynasm!(self.ops ; .arch x64 ; movss Rx(dst), DWORD [Rq(base) + disp]);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; movsd Rx(dst), QWORD [Rq(base) + disp]);
+        }
+    }
+
+    /// Copies `len` bytes from `[src + src_disp]` to `[dst + dst_disp]` through `rax`,
+    /// eightbytes first, then a 4-, 2- and 1-byte tail.
+    fn copy_unrolled(&mut self, dst: u8, dst_disp: i32, src: u8, src_disp: i32, len: u32) {
+        let mut done = 0i32;
+        let len = len as i32;
+        while done < len {
+            let (s, d) = (src_disp + done, dst_disp + done);
+            let step = match len - done {
+                8.. => {
+                    dynasm!(self.ops ; .arch x64 ; mov rax, QWORD [Rq(src) + s] ; mov QWORD [Rq(dst) + d], rax);
+                    8
+                }
+                4..=7 => {
+                    dynasm!(self.ops ; .arch x64 ; mov eax, DWORD [Rq(src) + s] ; mov DWORD [Rq(dst) + d], eax);
+                    4
+                }
+                2..=3 => {
+                    dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(src) + s] ; mov WORD [Rq(dst) + d], ax);
+                    2
+                }
+                _ => {
+                    dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(src) + s] ; mov BYTE [Rq(dst) + d], al);
+                    1
+                }
+            };
+            done += step;
+        }
+    }
+
+    /// Stores the low `width` bytes of `reg` (rax or rdx) at `[rbx + disp]`, exactly.
+    /// Clobbers `reg`.
+    fn store_gpr_exact(&mut self, reg: u8, disp: i32, width: u8) {
+        let mut disp = disp;
+        let mut width = width;
+        while width > 0 {
+            width -= match width {
+                8 => {
+                    dynasm!(self.ops ; .arch x64 ; mov QWORD [rbx + disp], Rq(reg));
+                    8
+                }
+                4..=7 => {
+                    dynasm!(self.ops ; .arch x64 ; mov DWORD [rbx + disp], Rd(reg));
+                    if width > 4 {
+                        dynasm!(self.ops ; .arch x64 ; shr Rq(reg), 32);
+                    }
+                    disp += 4;
+                    4
+                }
+                2..=3 => {
+                    dynasm!(self.ops ; .arch x64 ; mov WORD [rbx + disp], Rw(reg));
+                    if width > 2 {
+                        dynasm!(self.ops ; .arch x64 ; shr Rd(reg), 16);
+                    }
+                    disp += 2;
+                    2
+                }
+                _ => {
+                    dynasm!(self.ops ; .arch x64 ; mov BYTE [rbx + disp], Rb(reg));
+                    1
+                }
+            };
+        }
+    }
+}
+
+fn gpr(g: Gpr) -> u8 {
+    g.encoding()
+}
+
+fn disp(n: u32) -> Result<i32, Error> {
+    i32::try_from(n).map_err(|_| Error::unsupported("argument frame larger than 2 GiB"))
+}
+
+/// The frame entry `plan` compiles to, with a note per block, as `explain` shows it.
+/// The code is position-independent: it is the same at any address.
+pub fn listing(plan: &CallPlan) -> Result<Emitted, Error> {
+    emit(plan, Entry::Frame)
+}
+
+/// Generates one entry of the trampoline for `plan`.
+pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
+    let mut e = Emitter {
+        ops: VecAssembler::new(0),
+        notes: Vec::new(),
+    };
+    let exact = entry == Entry::Pointers;
+
+    // Prologue. After `push rbp` rsp is 16-aligned; each further push moves it by 8.
+    e.note("prologue: save rbp and the callee-saved registers we use".into());
+    dynasm!(e.ops ; .arch x64 ; push rbp ; mov rbp, rsp ; push rbx);
+    let pad = match entry {
+        Entry::Frame => {
+            e.note("rbx = frame, r11 = target".into());
+            dynasm!(e.ops ; .arch x64 ; mov rbx, rdi ; mov r11, rsi);
+            8
+        }
+        Entry::Pointers => {
+            dynasm!(e.ops ; .arch x64 ; push r12);
+            e.note("r11 = target, rbx = result pointer, r12 = argument pointers".into());
+            dynasm!(e.ops ; .arch x64 ; mov r11, rdi ; mov rbx, rsi ; mov r12, rdx);
+            0
+        }
+    };
+    let reserve = plan.stack_size + pad;
+    if reserve > 0 || plan.stack_align > 16 {
+        e.note(format!(
+            "reserve {} bytes of outgoing stack arguments{}",
+            plan.stack_size,
+            if plan.stack_align > 16 {
+                format!(", rsp aligned to {}", plan.stack_align)
+            } else {
+                String::new()
+            }
+        ));
+        if reserve > 0 {
+            let r = disp(reserve)?;
+            dynasm!(e.ops ; .arch x64 ; sub rsp, r);
+        }
+        if plan.stack_align > 16 {
+            let mask = -(plan.stack_align as i32);
+            dynasm!(e.ops ; .arch x64 ; and rsp, mask);
+        }
+    }
+
+    // Stack arguments first: a large copy clobbers rdi, rsi and rcx.
+    for (i, arg) in plan.args.iter().enumerate() {
+        let ArgLocation::Stack { offset } = arg.location else {
+            continue;
+        };
+        let dst = disp(offset)?;
+        e.note(format!(
+            "argument {i}: copy {} bytes to the stack at [rsp + {offset}]",
+            arg.size
+        ));
+        let (src, src_disp, len) = match entry {
+            Entry::Frame => (RBX, disp(arg.frame_offset)?, arg.size.div_ceil(8) * 8),
+            Entry::Pointers => (R10, 0, arg.size),
+        };
+        let slot = disp(8 * i as u32)?;
+        if len > UNROLL_LIMIT {
+            match entry {
+                Entry::Frame => dynasm!(e.ops ; .arch x64 ; lea rsi, [rbx + src_disp]),
+                Entry::Pointers => dynasm!(e.ops ; .arch x64 ; mov rsi, QWORD [r12 + slot]),
+            }
+            let len = disp(len)?;
+            dynasm!(e.ops
+                ; .arch x64
+                ; lea rdi, [rsp + dst]
+                ; mov ecx, len
+                ; rep movsb
+            );
+        } else {
+            if entry == Entry::Pointers {
+                dynasm!(e.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
+            }
+            e.copy_unrolled(RSP, dst, src, src_disp, len);
+        }
+    }
+
+    // Then registers: xmm first, GPRs last (a GPR may be rdi/rsi/rcx).
+    for want_xmm in [true, false] {
+        for (i, arg) in plan.args.iter().enumerate() {
+            let ArgLocation::Registers(loads) = &arg.location else {
+                continue;
+            };
+            let mine: Vec<_> = loads
+                .iter()
+                .filter(|l| matches!(l.reg, Reg::Xmm(_)) == want_xmm)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let (base, base_disp) = match entry {
+                Entry::Frame => (RBX, disp(arg.frame_offset)?),
+                Entry::Pointers => (R10, 0),
+            };
+            let regs: Vec<String> = mine.iter().map(|l| describe_load(l.reg, l.load)).collect();
+            e.note(format!("argument {i}: load {}", regs.join(", ")));
+            if entry == Entry::Pointers {
+                let slot = disp(8 * i as u32)?;
+                dynasm!(e.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
+            }
+            for l in mine {
+                let d = base_disp + disp(l.offset)?;
+                match l.reg {
+                    Reg::Xmm(x) => e.load_xmm(x, base, d, l.load),
+                    Reg::Gpr(g) => e.load_gpr(gpr(g), base, d, l.load, exact),
+                }
+            }
+        }
+    }
+
+    if plan.ret.location == RetLocation::Memory {
+        e.note("hidden result pointer (sret) in rdi".into());
+        dynasm!(e.ops ; .arch x64 ; mov rdi, rbx);
+    }
+    let count = plan.vector_count as i32;
+    e.note(format!(
+        "al = {count}: vector registers used (read by variadic callees)"
+    ));
+    if count == 0 {
+        dynasm!(e.ops ; .arch x64 ; xor eax, eax);
+    } else {
+        dynasm!(e.ops ; .arch x64 ; mov eax, count);
+    }
+    e.note("call the target".into());
+    dynasm!(e.ops ; .arch x64 ; call r11);
+
+    match &plan.ret.location {
+        RetLocation::Nothing | RetLocation::Memory => {}
+        RetLocation::Registers(pieces) => {
+            let names: Vec<&str> = pieces.iter().map(|p| p.register_name()).collect();
+            e.note(format!("store the result from {}", names.join(", ")));
+            for p in pieces {
+                let d = disp(p.offset)?;
+                match (p.reg, exact) {
+                    (RetReg::Rax | RetReg::Rdx, false) => {
+                        let r = if p.reg == RetReg::Rax { RAX } else { RDX };
+                        dynasm!(e.ops ; .arch x64 ; mov QWORD [rbx + d], Rq(r));
+                    }
+                    (RetReg::Rax | RetReg::Rdx, true) => {
+                        let r = if p.reg == RetReg::Rax { RAX } else { RDX };
+                        e.store_gpr_exact(r, d, p.width);
+                    }
+                    (RetReg::Xmm0 | RetReg::Xmm1, _) => {
+                        let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
+                        if exact && p.width <= 4 {
+                            dynasm!(e.ops ; .arch x64 ; movss DWORD [rbx + d], Rx(x));
+                        } else {
+                            dynasm!(e.ops ; .arch x64 ; movsd QWORD [rbx + d], Rx(x));
+                        }
+                    }
+                }
+            }
+        }
+        RetLocation::X87 { count } => {
+            e.note("store the result from st(0) (and st(1)), popping the x87 stack".into());
+            dynasm!(e.ops ; .arch x64 ; fstp TWORD [rbx]);
+            if *count == 2 {
+                dynasm!(e.ops ; .arch x64 ; fstp TWORD [rbx + 16]);
+            }
+        }
+    }
+
+    e.note("epilogue: restore callee-saved registers and return".into());
+    match entry {
+        Entry::Frame => dynasm!(e.ops ; .arch x64 ; mov rbx, QWORD [rbp - 8] ; leave ; ret),
+        Entry::Pointers => dynasm!(e.ops
+            ; .arch x64
+            ; mov rbx, QWORD [rbp - 8]
+            ; mov r12, QWORD [rbp - 16]
+            ; leave
+            ; ret
+        ),
+    }
+    let code = e
+        .ops
+        .finalize()
+        .map_err(|err| Error::Encoding(format!("{err:?}")))?;
+    Ok(Emitted {
+        code,
+        notes: e.notes,
+    })
+}
+
+/// `edi ← char (sign-extended)`, `xmm0 ← low 4 bytes`, ... for notes.
+fn describe_load(reg: Reg, load: Load) -> String {
+    match (reg, load) {
+        (Reg::Gpr(g), Load::SignExtend(n)) => format!("{} (sign-extended {n} byte(s))", g.name(4)),
+        (Reg::Gpr(g), Load::ZeroExtend(n)) => format!("{} (zero-extended {n} byte(s))", g.name(4)),
+        (Reg::Gpr(g), Load::Bytes(n)) => g.name(n).to_string(),
+        (Reg::Xmm(x), Load::Float32) => format!("xmm{x} (low 4 bytes)"),
+        (Reg::Xmm(x), _) => format!("xmm{x} (low 8 bytes)"),
+        (Reg::Gpr(g), _) => g.name(8).to_string(),
+    }
+}

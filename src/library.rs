@@ -1,0 +1,127 @@
+//! Shared libraries: `dlopen` and `dlsym`, with errors that name the library and the
+//! symbol.
+//!
+//! A [`Library`] is a cheap, clonable handle; every [`Function`] taken from it keeps
+//! it loaded. This module resolves addresses; it does not call anything.
+
+use crate::{Error, Function, Signature};
+use std::ffi::{CStr, CString, c_void};
+use std::sync::Arc;
+
+/// An open shared library, or the running process's own symbols.
+#[derive(Clone, Debug)]
+pub struct Library {
+    inner: Arc<Handle>,
+}
+
+#[derive(Debug)]
+struct Handle {
+    raw: *mut c_void,
+    name: String,
+}
+
+// SAFETY: a dlopen handle may be used from any thread (dlsym and dlclose are
+// thread-safe in glibc); the name is immutable.
+unsafe impl Send for Handle {}
+// SAFETY: as above.
+unsafe impl Sync for Handle {}
+
+/// The text of the last dynamic-loader error, if any.
+fn dlerror_text() -> Option<String> {
+    // SAFETY: dlerror returns null or a NUL-terminated string valid until the next dl*
+    // call on this thread; we copy it at once.
+    let msg = unsafe { libc::dlerror() };
+    if msg.is_null() {
+        None
+    } else {
+        // SAFETY: non-null, NUL-terminated per dlerror's contract.
+        Some(
+            unsafe { CStr::from_ptr(msg) }
+                .to_string_lossy()
+                .into_owned(),
+        )
+    }
+}
+
+impl Library {
+    /// Opens a library by path (`./libfoo.so`) or soname (`libm.so.6`), resolving all
+    /// its symbols now (`RTLD_NOW`) and keeping them local to it.
+    pub fn open(name: &str) -> Result<Library, Error> {
+        let cname = CString::new(name).map_err(|_| Error::LibraryOpen {
+            library: name.into(),
+            reason: "the name contains a NUL byte".into(),
+        })?;
+        // SAFETY: cname is NUL-terminated; dlopen runs the library's initialisers, which
+        // is the documented effect of opening a library.
+        let raw = unsafe { libc::dlopen(cname.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+        if raw.is_null() {
+            return Err(Error::LibraryOpen {
+                library: name.into(),
+                reason: dlerror_text().unwrap_or_else(|| "unknown error".into()),
+            });
+        }
+        Ok(Library {
+            inner: Arc::new(Handle {
+                raw,
+                name: name.into(),
+            }),
+        })
+    }
+
+    /// The running process: the executable and every library it has loaded (libc, and
+    /// libm for Rust programs).
+    pub fn this() -> Library {
+        // SAFETY: dlopen(NULL) returns the main program's handle and loads nothing.
+        let raw = unsafe { libc::dlopen(std::ptr::null(), libc::RTLD_NOW) };
+        Library {
+            inner: Arc::new(Handle {
+                raw,
+                name: "the running process".into(),
+            }),
+        }
+    }
+
+    /// The name this library was opened with.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The address of `symbol`.
+    pub fn symbol(&self, symbol: &str) -> Result<*const c_void, Error> {
+        let not_found = |reason: String| Error::SymbolNotFound {
+            library: self.inner.name.clone(),
+            symbol: symbol.into(),
+            reason,
+        };
+        let cname =
+            CString::new(symbol).map_err(|_| not_found("the name contains a NUL byte".into()))?;
+        // Clear any stale error so a null result can be told apart from a null symbol.
+        let _ = dlerror_text();
+        // SAFETY: the handle is open (self keeps it alive) and cname is NUL-terminated.
+        let addr = unsafe { libc::dlsym(self.inner.raw, cname.as_ptr()) };
+        if addr.is_null() {
+            return Err(not_found(
+                dlerror_text().unwrap_or_else(|| "the symbol's address is null".into()),
+            ));
+        }
+        Ok(addr.cast_const())
+    }
+
+    /// The function `symbol`, to be called with signature `sig`. Compiles (or finds in
+    /// the cache) the trampoline for `sig`; the returned function keeps this library
+    /// loaded.
+    pub fn function(&self, symbol: &str, sig: &Signature) -> Result<Function, Error> {
+        let target = self.symbol(symbol)?;
+        let mut f = Function::new(target, sig)?;
+        f.library = Some(self.clone());
+        Ok(f)
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // SAFETY: raw came from a successful dlopen and is closed once; every Function
+        // from this library holds a Library clone, so none can outlive the handle.
+        unsafe { libc::dlclose(self.raw) };
+    }
+}
