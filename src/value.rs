@@ -229,6 +229,31 @@ impl Value {
         }
     }
 
+    /// The bytes of this value laid out as `ty` (padding zeroed), after checking that
+    /// the value has `ty`'s shape. Useful with [`crate::Function::call_raw`].
+    pub fn to_bytes(&self, ty: &Type) -> Result<Vec<u8>, Error> {
+        let mut out = vec![0u8; ty.layout()?.size as usize];
+        self.store(ty, &mut out, "value")?;
+        Ok(out)
+    }
+
+    /// Reads a value of type `ty` from `bytes`, which must hold at least `sizeof(ty)`
+    /// bytes.
+    pub fn from_bytes(ty: &Type, bytes: &[u8]) -> Result<Value, Error> {
+        if matches!(ty, Type::Void) {
+            return Ok(Value::Void);
+        }
+        let size = ty.layout()?.size as usize;
+        if bytes.len() < size {
+            return Err(Error::ValueMismatch {
+                path: "value".into(),
+                expected: format!("{ty} ({size} bytes)"),
+                found: format!("{} bytes", bytes.len()),
+            });
+        }
+        Value::load(ty, bytes)
+    }
+
     /// Checks this value against `ty` and writes it into `out`, which must be exactly
     /// `ty`'s size. `path` names the value in errors (e.g. `argument 2`).
     pub(crate) fn store(&self, ty: &Type, out: &mut [u8], path: &str) -> Result<(), Error> {

@@ -1,0 +1,425 @@
+//! Shared test support: C compilers, C code generation from jitcall types, and
+//! "graffiti" values whose bytes say which argument and which member they belong to.
+//!
+//! The C compiler is the oracle. A shape is rendered as C: a callee that compares every
+//! argument member with the expected literal and returns a literal result, and a
+//! driver compiled by the same compiler that makes the same call directly (proving the
+//! generated C is consistent with itself). jitcall then calls the callee and must see
+//! the same mismatch count (zero) and the same result.
+#![allow(dead_code)]
+
+use jitcall::{LongDouble, Type, Value};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The C compilers to test against: gcc (required) and clang-19 (when installed).
+pub fn compilers() -> Vec<&'static str> {
+    let mut found = Vec::new();
+    for cc in ["gcc", "clang-19"] {
+        let ok = Command::new(cc)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            found.push(cc);
+        }
+    }
+    assert!(
+        found.contains(&"gcc"),
+        "gcc is required for the tests (CI installs it)"
+    );
+    if !found.contains(&"clang-19") {
+        eprintln!("note: clang-19 not found; testing against gcc only");
+    }
+    found
+}
+
+/// A fresh directory for one test's build products.
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "jitcall-test-{}-{}-{}",
+        std::process::id(),
+        tag,
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Compiles `sources` (C or assembly files) into a shared library with `cc`.
+pub fn build_shared(cc: &str, sources: &[&Path], out: &Path, extra: &[&str]) {
+    let output = Command::new(cc)
+        .args(["-shared", "-fPIC", "-O1", "-std=gnu11", "-w"])
+        .args(extra)
+        .args(sources)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
+    assert!(
+        output.status.success(),
+        "{cc} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Compiles C source text into a shared library; returns its path.
+pub fn build_c(cc: &str, tag: &str, source: &str) -> PathBuf {
+    let dir = scratch_dir(tag);
+    let c = dir.join(format!("{tag}.c"));
+    std::fs::write(&c, source).unwrap();
+    let so = dir.join(format!("lib{tag}-{cc}.so"));
+    build_shared(cc, &[&c], &so, &[]);
+    so
+}
+
+/// Renders jitcall types as C declarations, naming each aggregate once.
+#[derive(Default)]
+pub struct CTypes {
+    pub defs: String,
+    count: usize,
+}
+
+impl CTypes {
+    /// The C spelling of `ty` as a type name (aggregates get a definition in `defs`).
+    pub fn name(&mut self, ty: &Type) -> String {
+        match ty {
+            Type::Void => "void".into(),
+            Type::Bool => "_Bool".into(),
+            Type::Char => "char".into(),
+            Type::SChar => "signed char".into(),
+            Type::UChar => "unsigned char".into(),
+            Type::Short => "short".into(),
+            Type::UShort => "unsigned short".into(),
+            Type::Int => "int".into(),
+            Type::UInt => "unsigned int".into(),
+            Type::Long => "long".into(),
+            Type::ULong => "unsigned long".into(),
+            Type::LongLong => "long long".into(),
+            Type::ULongLong => "unsigned long long".into(),
+            Type::Int128 => "__int128".into(),
+            Type::UInt128 => "unsigned __int128".into(),
+            Type::Float => "float".into(),
+            Type::Double => "double".into(),
+            Type::LongDouble => "long double".into(),
+            Type::Pointer => "void *".into(),
+            Type::Complex(elem) => format!("{} _Complex", self.name(elem)),
+            Type::Array(..) => panic!("arrays are only members"),
+            Type::Struct(agg) | Type::Union(agg) => {
+                let kw = if matches!(ty, Type::Struct(_)) {
+                    "struct"
+                } else {
+                    "union"
+                };
+                let mut body = String::new();
+                for (i, f) in agg.fields.iter().enumerate() {
+                    let (base, dims) = self.declarator(&f.ty);
+                    let align = f
+                        .align
+                        .map(|a| format!(" __attribute__((aligned({a})))"))
+                        .unwrap_or_default();
+                    write!(body, " {base} f{i}{dims}{align};").unwrap();
+                }
+                self.count += 1;
+                let tag = format!("t{}", self.count);
+                let mut attrs = String::new();
+                if agg.packed {
+                    attrs.push_str(" __attribute__((packed))");
+                }
+                if let Some(a) = agg.align {
+                    write!(attrs, " __attribute__((aligned({a})))").unwrap();
+                }
+                writeln!(self.defs, "{kw} {tag} {{{body} }}{attrs};").unwrap();
+                format!("{kw} {tag}")
+            }
+            other => panic!("no C spelling for {other:?}"),
+        }
+    }
+
+    /// `(base type, array suffix)` for a member declaration.
+    fn declarator(&mut self, ty: &Type) -> (String, String) {
+        match ty {
+            Type::Array(elem, n) => {
+                let (base, dims) = self.declarator(elem);
+                (base, format!("[{n}]{dims}"))
+            }
+            other => (self.name(other), String::new()),
+        }
+    }
+}
+
+/// A deterministic value of `ty`: every scalar leaf gets a distinct value derived from
+/// `seed` and its position, exactly representable in C source and in Rust.
+pub fn graffiti(ty: &Type, seed: u64) -> Value {
+    let mut leaf = 0;
+    graffiti_leaf(ty, seed, &mut leaf)
+}
+
+fn graffiti_leaf(ty: &Type, seed: u64, leaf: &mut u64) -> Value {
+    *leaf += 1;
+    // A byte pattern: high nibble from the seed, low nibble from the leaf.
+    let k = seed.wrapping_mul(31).wrapping_add(*leaf);
+    let b = (0x11u64.wrapping_mul(k % 15 + 1)) as u8;
+    let bytes = |n: usize| -> u128 {
+        let mut v = 0u128;
+        for i in 0..n {
+            v |= ((b.wrapping_add(i as u8 * 0x10)) as u128) << (8 * i);
+        }
+        v
+    };
+    // Floats: small dyadic fractions, exact in every format.
+    let f = (k % 97) as f64 + 0.25 + (seed % 7) as f64 * 1000.0;
+    match ty {
+        Type::Bool => Value::Bool(k % 2 == 1),
+        Type::Char => Value::Char(bytes(1) as u8 as i8),
+        Type::SChar => Value::SChar(bytes(1) as u8 as i8),
+        Type::UChar => Value::UChar(bytes(1) as u8),
+        Type::Short => Value::Short(bytes(2) as u16 as i16),
+        Type::UShort => Value::UShort(bytes(2) as u16),
+        Type::Int => Value::Int(bytes(4) as u32 as i32),
+        Type::UInt => Value::UInt(bytes(4) as u32),
+        Type::Long => Value::Long(bytes(8) as u64 as i64),
+        Type::ULong => Value::ULong(bytes(8) as u64),
+        Type::LongLong => Value::LongLong(bytes(8) as u64 as i64),
+        Type::ULongLong => Value::ULongLong(bytes(8) as u64),
+        Type::Int128 => Value::Int128(bytes(16) as i128),
+        Type::UInt128 => Value::UInt128(bytes(16)),
+        Type::Float => Value::Float(f as f32),
+        Type::Double => Value::Double(-f),
+        Type::LongDouble => Value::LongDouble(LongDouble::from_f64(f * 3.0)),
+        Type::Pointer => Value::Pointer(bytes(8) as u64 as usize as *mut std::ffi::c_void),
+        Type::Complex(elem) => Value::Complex(
+            Box::new(graffiti_leaf(elem, seed, leaf)),
+            Box::new(graffiti_leaf(elem, seed, leaf)),
+        ),
+        Type::Array(elem, n) => {
+            Value::Array((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
+        }
+        Type::Struct(agg) => Value::Struct(
+            agg.fields
+                .iter()
+                .map(|f| graffiti_leaf(&f.ty, seed, leaf))
+                .collect(),
+        ),
+        Type::Union(agg) => {
+            // The member jitcall reads back: the first one spanning the whole union.
+            let size = ty.layout().unwrap().size;
+            let member = agg
+                .fields
+                .iter()
+                .position(|f| f.ty.layout().unwrap().size == size)
+                .unwrap_or(0);
+            Value::Union {
+                member,
+                value: Box::new(graffiti_leaf(&agg.fields[member].ty, seed, leaf)),
+            }
+        }
+        other => panic!("no graffiti for {other:?}"),
+    }
+}
+
+/// The C literal for a scalar value.
+pub fn c_scalar(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => (*b as i32).to_string(),
+        Value::Char(x) | Value::SChar(x) => format!("({x})"),
+        Value::UChar(x) => format!("{x}u"),
+        Value::Short(x) => format!("({x})"),
+        Value::UShort(x) => format!("{x}u"),
+        Value::Int(x) => format!("({x})"),
+        Value::UInt(x) => format!("{x}u"),
+        Value::Long(x) | Value::LongLong(x) => format!("(long long)0x{:x}ull", *x as u64),
+        Value::ULong(x) | Value::ULongLong(x) => format!("0x{x:x}ull"),
+        Value::Int128(x) => c_u128(*x as u128),
+        Value::UInt128(x) => c_u128(*x),
+        Value::Float(x) => format!("{x:?}f"),
+        Value::Double(x) => format!("{x:?}"),
+        Value::LongDouble(x) => format!("{:?}L", x.to_f64()),
+        Value::Pointer(p) => format!("(void *)0x{:x}ull", *p as usize),
+        other => panic!("not a scalar: {other:?}"),
+    }
+}
+
+fn c_u128(x: u128) -> String {
+    format!(
+        "(((unsigned __int128)0x{:x}ull << 64) | 0x{:x}ull)",
+        (x >> 64) as u64,
+        x as u64
+    )
+}
+
+/// C statements comparing the lvalue `expr` of type `ty` with `v`; each mismatch sets
+/// bit `bit` of `mism` (and the failing leaf is recorded in `where_`).
+pub fn c_checks(ty: &Type, v: &Value, expr: &str, out: &mut String, leaf: &mut usize) {
+    match (ty, v) {
+        (Type::Struct(agg), Value::Struct(vals)) => {
+            for (i, (f, fv)) in agg.fields.iter().zip(vals).enumerate() {
+                c_checks(&f.ty, fv, &format!("{expr}.f{i}"), out, leaf);
+            }
+        }
+        (Type::Union(_), Value::Union { member, value }) => {
+            let Type::Union(agg) = ty else { unreachable!() };
+            c_checks(
+                &agg.fields[*member].ty,
+                value,
+                &format!("{expr}.f{member}"),
+                out,
+                leaf,
+            );
+        }
+        (Type::Array(elem, _), Value::Array(vals)) => {
+            for (i, ev) in vals.iter().enumerate() {
+                c_checks(elem, ev, &format!("{expr}[{i}]"), out, leaf);
+            }
+        }
+        (Type::Complex(elem), Value::Complex(re, im)) => {
+            c_checks(elem, re, &format!("__real__ {expr}"), out, leaf);
+            c_checks(elem, im, &format!("__imag__ {expr}"), out, leaf);
+        }
+        (_, scalar) => {
+            *leaf += 1;
+            writeln!(
+                out,
+                "    if (({expr}) != {}) {{ mism++; if (!where_) where_ = {leaf}; }}",
+                c_scalar(scalar)
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// C statements assigning `v` to the lvalue `expr` of type `ty`.
+pub fn c_assign(ty: &Type, v: &Value, expr: &str, out: &mut String) {
+    match (ty, v) {
+        (Type::Struct(agg), Value::Struct(vals)) => {
+            for (i, (f, fv)) in agg.fields.iter().zip(vals).enumerate() {
+                c_assign(&f.ty, fv, &format!("{expr}.f{i}"), out);
+            }
+        }
+        (Type::Union(agg), Value::Union { member, value }) => {
+            c_assign(
+                &agg.fields[*member].ty,
+                value,
+                &format!("{expr}.f{member}"),
+                out,
+            );
+        }
+        (Type::Array(elem, _), Value::Array(vals)) => {
+            for (i, ev) in vals.iter().enumerate() {
+                c_assign(elem, ev, &format!("{expr}[{i}]"), out);
+            }
+        }
+        (Type::Complex(elem), Value::Complex(re, im)) => {
+            c_assign(elem, re, &format!("__real__ {expr}"), out);
+            c_assign(elem, im, &format!("__imag__ {expr}"), out);
+        }
+        (_, scalar) => writeln!(out, "    {expr} = {};", c_scalar(scalar)).unwrap(),
+    }
+}
+
+/// One call shape rendered as C: `callee_N` checks its arguments and returns a
+/// literal result; `drive_N` calls it directly and checks the result.
+pub struct Shape {
+    pub ret: Type,
+    pub params: Vec<Type>,
+    /// Number of fixed parameters when variadic.
+    pub variadic_fixed: Option<usize>,
+    /// Compilers known to place this shape differently from gcc (see
+    /// `docs/DIVERGENCES.md`): for them the test asserts the disagreement instead.
+    pub diverges_on: &'static [&'static str],
+}
+
+/// Values for one shape: the arguments and the result.
+pub struct ShapeValues {
+    pub args: Vec<Value>,
+    pub ret: Value,
+}
+
+pub fn shape_values(shape: &Shape, n: usize) -> ShapeValues {
+    ShapeValues {
+        args: shape
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, t)| graffiti(t, (n * 40 + i + 1) as u64))
+            .collect(),
+        ret: match shape.ret {
+            Type::Void => Value::Void,
+            ref t => graffiti(t, (n * 40 + 39) as u64),
+        },
+    }
+}
+
+/// Renders a batch of shapes as one C file. Each callee records its mismatch count in
+/// `mism_N` and the first failing leaf in `where_N`.
+pub fn render_shapes(shapes: &[Shape]) -> String {
+    let mut types = CTypes::default();
+    let mut body = String::new();
+    body.push_str("#include <stdarg.h>\n");
+    for (n, shape) in shapes.iter().enumerate() {
+        let vals = shape_values(shape, n);
+        let ret = types.name(&shape.ret);
+        let pnames: Vec<String> = shape.params.iter().map(|t| types.name(t)).collect();
+        let fixed = shape.variadic_fixed.unwrap_or(shape.params.len());
+        let mut proto = Vec::new();
+        for (i, p) in pnames.iter().enumerate().take(fixed) {
+            proto.push(format!("{p} a{i}"));
+        }
+        if shape.variadic_fixed.is_some() {
+            proto.push("...".into());
+        }
+        if proto.is_empty() {
+            proto.push("void".into());
+        }
+        writeln!(body, "int mism_{n}; int where_{n};").unwrap();
+        writeln!(body, "{ret} callee_{n}({}) {{", proto.join(", ")).unwrap();
+        writeln!(body, "    int mism = 0, where_ = 0;").unwrap();
+        if shape.variadic_fixed.is_some() {
+            writeln!(body, "    va_list ap;").unwrap();
+            if fixed > 0 {
+                writeln!(body, "    va_start(ap, a{});", fixed - 1).unwrap();
+            }
+            for (i, p) in pnames.iter().enumerate().skip(fixed) {
+                writeln!(body, "    {p} a{i} = va_arg(ap, {p});").unwrap();
+            }
+            writeln!(body, "    va_end(ap);").unwrap();
+        }
+        let mut leaf = 0;
+        for (i, (t, v)) in shape.params.iter().zip(&vals.args).enumerate() {
+            c_checks(t, v, &format!("a{i}"), &mut body, &mut leaf);
+        }
+        writeln!(body, "    mism_{n} = mism; where_{n} = where_;").unwrap();
+        if shape.ret != Type::Void {
+            writeln!(body, "    {ret} r;").unwrap();
+            writeln!(body, "    __builtin_memset(&r, 0, sizeof r);").unwrap();
+            c_assign(&shape.ret, &vals.ret, "r", &mut body);
+            writeln!(body, "    return r;").unwrap();
+        }
+        writeln!(body, "}}").unwrap();
+        // The driver: the compiler's own call, with the same values.
+        writeln!(body, "int drive_{n}(void) {{").unwrap();
+        let mut args = Vec::new();
+        for (i, (t, v)) in shape.params.iter().zip(&vals.args).enumerate() {
+            let tn = &pnames[i];
+            writeln!(body, "    {tn} a{i};").unwrap();
+            writeln!(body, "    __builtin_memset(&a{i}, 0, sizeof a{i});").unwrap();
+            c_assign(t, v, &format!("a{i}"), &mut body);
+            args.push(format!("a{i}"));
+        }
+        if shape.ret == Type::Void {
+            writeln!(body, "    callee_{n}({});", args.join(", ")).unwrap();
+            writeln!(body, "    return mism_{n};").unwrap();
+        } else {
+            writeln!(body, "    {ret} r = callee_{n}({});", args.join(", ")).unwrap();
+            writeln!(body, "    int mism = 0, where_ = 0;").unwrap();
+            let mut leaf = 0;
+            c_checks(&shape.ret, &vals.ret, "r", &mut body, &mut leaf);
+            writeln!(body, "    return mism_{n} + mism;").unwrap();
+        }
+        writeln!(body, "}}").unwrap();
+    }
+    format!("{}\n{}", types.defs, body)
+}
