@@ -101,6 +101,16 @@ impl Function {
         unsafe { entry(frame.as_mut_ptr(), self.target) }
     }
 
+    /// The raw frame entry of this function's trampoline:
+    /// `extern "C" fn(frame, target)`, for callers that generate code of their own
+    /// (and for tests that call it under a register-checking harness).
+    ///
+    /// Calling it has the contract of [`Function::call_frame`], with a frame from
+    /// [`Function::frame`] and this function's [`Function::target`].
+    pub fn raw_frame_entry(&self) -> unsafe extern "C" fn(*mut u8, *const c_void) {
+        self.tramp.frame_entry()
+    }
+
     /// Calls with [`Value`]s, checked against the signature (count, kinds, aggregate
     /// shapes): a mismatch is an error, not undefined behaviour.
     ///

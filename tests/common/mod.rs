@@ -8,7 +8,7 @@
 //! the same mismatch count (zero) and the same result.
 #![allow(dead_code)]
 
-use jitcall::{LongDouble, Type, Value};
+use jitcall::{LongDouble, Signature, Type, Value};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -174,11 +174,13 @@ fn graffiti_leaf(ty: &Type, seed: u64, leaf: &mut u64) -> Value {
     let f = (k % 97) as f64 + 0.25 + (seed % 7) as f64 * 1000.0;
     match ty {
         Type::Bool => Value::Bool(k % 2 == 1),
-        Type::Char => Value::Char(bytes(1) as u8 as i8),
-        Type::SChar => Value::SChar(bytes(1) as u8 as i8),
-        Type::UChar => Value::UChar(bytes(1) as u8),
-        Type::Short => Value::Short(bytes(2) as u16 as i16),
-        Type::UShort => Value::UShort(bytes(2) as u16),
+        // Narrow integers always have their top bit set, so a sign- instead of a
+        // zero-extension (or none at all) shows in the register.
+        Type::Char => Value::Char((bytes(1) as u8 | 0x80) as i8),
+        Type::SChar => Value::SChar((bytes(1) as u8 | 0x80) as i8),
+        Type::UChar => Value::UChar(bytes(1) as u8 | 0x80),
+        Type::Short => Value::Short((bytes(2) as u16 | 0x8000) as i16),
+        Type::UShort => Value::UShort(bytes(2) as u16 | 0x8000),
         Type::Int => Value::Int(bytes(4) as u32 as i32),
         Type::UInt => Value::UInt(bytes(4) as u32),
         Type::Long => Value::Long(bytes(8) as u64 as i64),
@@ -422,4 +424,289 @@ pub fn render_shapes(shapes: &[Shape]) -> String {
         writeln!(body, "}}").unwrap();
     }
     format!("{}\n{}", types.defs, body)
+}
+
+pub fn s(fields: impl IntoIterator<Item = Type>) -> Type {
+    Type::structure(fields)
+}
+
+pub fn shape(ret: Type, params: impl IntoIterator<Item = Type>) -> Shape {
+    Shape {
+        ret,
+        params: params.into_iter().collect(),
+        variadic_fixed: None,
+        diverges_on: &[],
+    }
+}
+
+pub fn variadic(ret: Type, fixed: usize, params: impl IntoIterator<Item = Type>) -> Shape {
+    Shape {
+        ret,
+        params: params.into_iter().collect(),
+        variadic_fixed: Some(fixed),
+        diverges_on: &[],
+    }
+}
+
+/// The hand-picked table of psABI shapes: every class combination, spills, sret,
+/// x87, complex, __int128, unions, packing, alignment, variadics.
+pub fn shapes() -> Vec<Shape> {
+    use Type::*;
+    let narrow = [
+        Char, SChar, UChar, Short, UShort, Bool, Int, UInt, Long, ULong, LongLong, ULongLong,
+    ];
+    let mut v = vec![
+        // Narrow integers of both signs, and each as a result.
+        shape(Int, narrow.clone()),
+        shape(Char, [Char]),
+        shape(UChar, [UChar]),
+        shape(Short, [Short]),
+        shape(UShort, [Int]),
+        shape(Bool, [Bool, Bool]),
+        shape(Void, []),
+        shape(Pointer, [Pointer, Pointer]),
+        // 13+ floats and doubles spilling to the stack; interleaved int/float spills.
+        shape(Double, vec![Double; 14]),
+        shape(Float, vec![Float; 13]),
+        shape(
+            Double,
+            (0..20).map(|i| match i % 3 {
+                0 => Int,
+                1 => Double,
+                _ => Float,
+            }),
+        ),
+        shape(
+            Long,
+            (0..16).map(|i| if i % 2 == 0 { Long } else { Double }),
+        ),
+        // Small structs in every class combination.
+        shape(Int, [s([Char, Double])]),
+        shape(s([Char, Double]), [s([Char, Double])]),
+        shape(s([Float, Float, Float]), [s([Float, Float, Float])]),
+        shape(s([Float, Int]), [s([Float, Int]), s([Int, Float])]),
+        shape(s([Double, Long]), [Int]),
+        shape(s([Long, Double]), [Int]),
+        shape(
+            s([Double, Double]),
+            [s([Double, Double]), s([Double, Double])],
+        ),
+        shape(s([Float, Float]), [s([Float, Float])]),
+        shape(s([Long, Long]), [s([Long, Long]), s([Int, Int])]),
+        // 3- to 24-byte structs of bytes (exact-length loads and stores).
+        shape(s(vec![UChar; 3]), [s(vec![UChar; 3]), s(vec![UChar; 5])]),
+        shape(s(vec![UChar; 6]), [s(vec![UChar; 6]), s(vec![UChar; 7])]),
+        shape(s(vec![UChar; 7]), [s(vec![UChar; 9]), s(vec![UChar; 11])]),
+        shape(s(vec![UChar; 13]), [s(vec![UChar; 15]), s(vec![Short; 7])]),
+        shape(s(vec![UChar; 24]), [s(vec![UChar; 17]), s(vec![UChar; 24])]),
+        // MEMORY structs as arguments and results.
+        shape(s([Long, Long, Long]), [s([Long, Long, Long])]),
+        shape(s([Double, Double, Double]), [Double, s(vec![Double; 3])]),
+        // The sret pointer pushes the 6th integer argument to the stack.
+        shape(s([Long, Long, Long]), vec![Long; 6]),
+        // A struct that does not fit the remaining registers goes whole to the stack,
+        // and later arguments still take registers.
+        shape(Long, [Long, Long, Long, Long, Long, s([Long, Long]), Long]),
+        shape(
+            Double,
+            vec![Double; 7]
+                .into_iter()
+                .chain([s([Double, Double]), Double]),
+        ),
+        // long double, struct { long double }, complex.
+        shape(LongDouble, [LongDouble, Int, LongDouble]),
+        shape(s([LongDouble]), [s([LongDouble]), Double]),
+        shape(Type::complex(Float), [Type::complex(Float)]),
+        shape(Type::complex(Double), [Type::complex(Double), Int]),
+        shape(Type::complex(LongDouble), [Type::complex(LongDouble)]),
+        // __int128, including with only one GPR left.
+        shape(Int128, [Int128, UInt128]),
+        // With one GPR left, __int128 goes whole to the stack and the next `long` takes
+        // r9 (gcc); clang 19 puts that `long` on the stack too: a known divergence.
+        Shape {
+            diverges_on: &["clang-19"],
+            ..shape(UInt128, [Long, Long, Long, Long, Long, UInt128, Long])
+        },
+        // Unions mixing float and int.
+        shape(
+            Type::union([Float, Int]),
+            [Type::union([Float, Int]), Type::union([Double, Long])],
+        ),
+        shape(Int, [Type::union([s([Float, Float]), Double]), Float]),
+        // Nested structs at odd offsets, arrays inside structs.
+        shape(
+            s([Char, s([Short, Char]), Float]),
+            [s([Char, s([Char, s([Char, Double])])])],
+        ),
+        shape(s([Type::array(Float, 3)]), [s([Type::array(Int, 3), Char])]),
+        shape(Int, [s([Type::array(Type::array(Char, 2), 3), Double])]),
+        // Packed structs: aligned members stay in registers, misaligned ones go to memory.
+        shape(
+            Type::build_struct()
+                .field("a", Char)
+                .field("b", Int)
+                .packed()
+                .finish(),
+            [Type::build_struct()
+                .field("a", Int)
+                .field("b", Double)
+                .packed()
+                .finish()],
+        ),
+        shape(
+            Int,
+            [Type::build_struct()
+                .field("a", Int)
+                .field("b", Int)
+                .packed()
+                .finish()],
+        ),
+        // Over-aligned aggregates: a 32-aligned struct on the stack, a 16-aligned float.
+        shape(
+            Long,
+            [
+                Int,
+                Type::build_struct()
+                    .field("a", Long)
+                    .field("b", Long)
+                    .aligned(32)
+                    .finish(),
+            ],
+        ),
+        shape(
+            Type::build_struct().field("f", Float).aligned(16).finish(),
+            [
+                Type::build_struct().field("f", Float).aligned(16).finish(),
+                Double,
+            ],
+        ),
+        // Empty structs take no register.
+        shape(Int, [s([]), Int, s([])]),
+        // Variadic calls: doubles past the 8th vector register, structs, long double.
+        variadic(Double, 1, [Int].into_iter().chain(vec![Double; 10])),
+        variadic(
+            Long,
+            1,
+            [
+                Pointer,
+                s([Long, Double]),
+                Long,
+                s([Long, Long, Long]),
+                LongDouble,
+            ],
+        ),
+        variadic(Int, 1, [Int]),
+    ];
+    // Many mixed arguments: both register files exhausted in every order.
+    v.push(shape(
+        s([Float, Double]),
+        (0..24).map(|i| match i % 5 {
+            0 => Char,
+            1 => Float,
+            2 => s([Int, Float]),
+            3 => Double,
+            _ => UShort,
+        }),
+    ));
+    v
+}
+
+pub fn signature(shape: &Shape) -> Signature {
+    match shape.variadic_fixed {
+        None => Signature::new(shape.ret.clone(), shape.params.clone()),
+        Some(fixed) => Signature::variadic(
+            shape.ret.clone(),
+            shape.params[..fixed].to_vec(),
+            shape.params[fixed..].to_vec(),
+        ),
+    }
+}
+
+/// Renders, for each shape, `void probe_call_N(void)`: the compiler's own call of the
+/// register-capture probe `probes[N]` cast to the shape's prototype, with the shape's
+/// values.
+pub fn render_probe_callers(shapes: &[Shape], probes: &[&str]) -> String {
+    let mut types = CTypes::default();
+    let mut body = String::new();
+    for p in [
+        "jitcall_probe",
+        "jitcall_probe_x87",
+        "jitcall_probe_x87x2",
+        "jitcall_probe_sret",
+    ] {
+        writeln!(body, "extern void {p}(void);").unwrap();
+    }
+    for (n, shape) in shapes.iter().enumerate() {
+        let vals = shape_values(shape, n);
+        let ret = types.name(&shape.ret);
+        let pnames: Vec<String> = shape.params.iter().map(|t| types.name(t)).collect();
+        let fixed = shape.variadic_fixed.unwrap_or(shape.params.len());
+        let mut proto: Vec<String> = pnames.iter().take(fixed).cloned().collect();
+        if shape.variadic_fixed.is_some() {
+            proto.push("...".into());
+        }
+        if proto.is_empty() {
+            proto.push("void".into());
+        }
+        writeln!(body, "typedef {ret} (*probe_fn_{n})({});", proto.join(", ")).unwrap();
+        writeln!(body, "void probe_call_{n}(void) {{").unwrap();
+        let mut args = Vec::new();
+        for (i, (t, v)) in shape.params.iter().zip(&vals.args).enumerate() {
+            writeln!(body, "    {} a{i};", pnames[i]).unwrap();
+            writeln!(body, "    __builtin_memset(&a{i}, 0, sizeof a{i});").unwrap();
+            c_assign(t, v, &format!("a{i}"), &mut body);
+            args.push(format!("a{i}"));
+        }
+        writeln!(
+            body,
+            "    ((probe_fn_{n}){})({});",
+            probes[n],
+            args.join(", ")
+        )
+        .unwrap();
+        writeln!(body, "}}").unwrap();
+    }
+    format!("{}\n{}", types.defs, body)
+}
+
+/// For each byte of a value of `ty` holding `v`: whether it carries data (not padding,
+/// not the 6 unused bytes of a long double, not union bytes outside the member set).
+pub fn data_mask(ty: &Type, v: &Value) -> Vec<bool> {
+    let size = match ty {
+        Type::Void => 0,
+        t => t.layout().unwrap().size as usize,
+    };
+    let mut mask = vec![false; size];
+    mark(ty, v, 0, &mut mask);
+    mask
+}
+
+fn mark(ty: &Type, v: &Value, at: usize, mask: &mut [bool]) {
+    match (ty, v) {
+        (Type::Struct(agg), Value::Struct(vals)) => {
+            let offs = ty.field_offsets().unwrap().unwrap();
+            for ((f, fv), off) in agg.fields.iter().zip(vals).zip(offs) {
+                mark(&f.ty, fv, at + off as usize, mask);
+            }
+        }
+        (Type::Union(agg), Value::Union { member, value }) => {
+            mark(&agg.fields[*member].ty, value, at, mask)
+        }
+        (Type::Array(elem, _), Value::Array(vals)) => {
+            let size = elem.layout().unwrap().size as usize;
+            for (i, ev) in vals.iter().enumerate() {
+                mark(elem, ev, at + i * size, mask);
+            }
+        }
+        (Type::Complex(elem), Value::Complex(re, im)) => {
+            let size = elem.layout().unwrap().size as usize;
+            mark(elem, re, at, mask);
+            mark(elem, im, at + size, mask);
+        }
+        (Type::LongDouble, _) => mask[at..at + 10].fill(true),
+        (t, _) => {
+            let size = t.layout().unwrap().size as usize;
+            mask[at..at + size].fill(true);
+        }
+    }
 }
