@@ -50,7 +50,7 @@ pub fn classify_type(ty: &Type) -> Result<Vec<Class>, Error> {
                 return Ok(vec![Memory]);
             }
             let mut classes = vec![NoClass; layout.size.div_ceil(8) as usize];
-            if !classify_into(ty, 0, &mut classes)? {
+            if layout.size > 0 && !classify_into(ty, 0, &mut classes)? {
                 return Ok(vec![Memory]);
             }
             classes
@@ -59,58 +59,77 @@ pub fn classify_type(ty: &Type) -> Result<Vec<Class>, Error> {
     Ok(post_merge(classes))
 }
 
-/// Merges the classes of every scalar inside `ty` (placed at `offset` in the outer
-/// aggregate) into `classes`. Returns `false` for a misaligned scalar, which gcc
-/// passes in memory.
+/// Merges the classes of `ty`, placed at `offset` in the outermost aggregate, into
+/// `classes` (indexed by absolute eightbyte). Returns `false` when gcc would pass the
+/// whole argument in memory: a misaligned scalar, or a member aggregate that is MEMORY
+/// on its own. Like gcc, each member aggregate is classified and cleaned up by itself
+/// first, then merged into its parent; flattening all scalars would merge
+/// `union { double; long double; }` inside a larger union differently.
 fn classify_into(ty: &Type, offset: u64, classes: &mut [Class]) -> Result<bool, Error> {
     use Class::*;
     let mut put = |offset: u64, class: Class| {
         let i = (offset / 8) as usize;
         classes[i] = merge(classes[i], class);
     };
+    if ty.is_aggregate() {
+        let size = ty.layout()?.size;
+        if size == 0 {
+            return Ok(true);
+        }
+        let first = (offset / 8) as usize;
+        let last = ((offset + size - 1) / 8) as usize;
+        let mut local = vec![NoClass; classes.len()];
+        let ok = match ty {
+            Type::Struct(agg) | Type::Union(agg) => {
+                let offsets = ty.field_offsets()?.unwrap_or_default();
+                let mut ok = true;
+                for (field, off) in agg.fields.iter().zip(offsets) {
+                    ok = ok && classify_into(&field.ty, offset + off, &mut local)?;
+                }
+                ok
+            }
+            Type::Array(elem, count) => {
+                let size = elem.layout()?.size;
+                let mut ok = true;
+                for i in 0..*count {
+                    ok = ok && classify_into(elem, offset + i * size, &mut local)?;
+                }
+                ok
+            }
+            Type::Complex(elem) => {
+                let size = elem.layout()?.size;
+                classify_into(elem, offset, &mut local)?
+                    && classify_into(elem, offset + size, &mut local)?
+            }
+            _ => unreachable!("is_aggregate covers exactly these"),
+        };
+        if !ok {
+            return Ok(false);
+        }
+        let cleaned = post_merge(local[first..=last].to_vec());
+        if cleaned == [Memory] {
+            return Ok(false);
+        }
+        for (i, class) in cleaned.into_iter().enumerate() {
+            classes[first + i] = merge(classes[first + i], class);
+        }
+        return Ok(true);
+    }
+    // gcc: "misaligned fields are always returned in memory".
+    if offset % ty.layout()?.align != 0 {
+        return Ok(false);
+    }
     match ty {
-        Type::Struct(agg) | Type::Union(agg) => {
-            let offsets = ty.field_offsets()?.unwrap_or_default();
-            for (field, off) in agg.fields.iter().zip(offsets) {
-                if !classify_into(&field.ty, offset + off, classes)? {
-                    return Ok(false);
-                }
-            }
+        Type::LongDouble => {
+            put(offset, X87);
+            put(offset + 8, X87Up);
         }
-        Type::Array(elem, count) => {
-            let size = elem.layout()?.size;
-            for i in 0..*count {
-                if !classify_into(elem, offset + i * size, classes)? {
-                    return Ok(false);
-                }
-            }
+        Type::Int128 | Type::UInt128 => {
+            put(offset, Integer);
+            put(offset + 8, Integer);
         }
-        Type::Complex(elem) => {
-            let size = elem.layout()?.size;
-            for part in [0, size] {
-                if !classify_into(elem, offset + part, classes)? {
-                    return Ok(false);
-                }
-            }
-        }
-        scalar => {
-            // gcc: "misaligned fields are always returned in memory".
-            if offset % scalar.layout()?.align != 0 {
-                return Ok(false);
-            }
-            match scalar {
-                Type::LongDouble => {
-                    put(offset, X87);
-                    put(offset + 8, X87Up);
-                }
-                Type::Int128 | Type::UInt128 => {
-                    put(offset, Integer);
-                    put(offset + 8, Integer);
-                }
-                Type::Float | Type::Double => put(offset, Sse),
-                _ => put(offset, Integer),
-            }
-        }
+        Type::Float | Type::Double => put(offset, Sse),
+        _ => put(offset, Integer),
     }
     Ok(true)
 }
@@ -339,6 +358,15 @@ mod tests {
             (s([Type::Long, Type::Long, Type::Long]), vec![Memory]),
             (Type::union([Type::Float, Type::Int]), vec![Integer]),
             (Type::union([Type::LongDouble, Type::Int]), vec![Memory]),
+            // A member that is MEMORY on its own makes the whole MEMORY, although
+            // merging its scalars with the other member's would give INTEGER.
+            (
+                Type::union([
+                    Type::union([Type::Int128]),
+                    Type::union([Type::Double, Type::LongDouble]),
+                ]),
+                vec![Memory],
+            ),
             (Type::complex(Type::Double), vec![Sse, Sse]),
             (Type::complex(Type::Float), vec![Sse]),
             (Type::complex(Type::LongDouble), vec![ComplexX87]),

@@ -710,3 +710,95 @@ fn mark(ty: &Type, v: &Value, at: usize, mask: &mut [bool]) {
         }
     }
 }
+
+/// proptest strategies for C types and signatures.
+pub mod strategies {
+    use jitcall::Type;
+    use proptest::prelude::*;
+
+    /// Any scalar jitcall passes.
+    pub fn scalar() -> impl Strategy<Value = Type> {
+        use Type::*;
+        prop_oneof![
+            Just(Bool),
+            Just(Char),
+            Just(SChar),
+            Just(UChar),
+            Just(Short),
+            Just(UShort),
+            Just(Int),
+            Just(UInt),
+            Just(Long),
+            Just(ULong),
+            Just(LongLong),
+            Just(ULongLong),
+            Just(Int128),
+            Just(UInt128),
+            Just(Float),
+            Just(Double),
+            Just(Float),
+            Just(Double),
+            Just(LongDouble),
+            Just(Pointer),
+        ]
+    }
+
+    /// Scalars, complex numbers, and structs/unions/arrays nested up to three deep.
+    pub fn any_type() -> impl Strategy<Value = Type> {
+        let leaf = prop_oneof![
+            12 => scalar(),
+            1 => prop_oneof![Just(Type::Float), Just(Type::Double), Just(Type::LongDouble)]
+                .prop_map(Type::complex),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                4 => prop::collection::vec(inner.clone(), 0..5).prop_map(Type::structure),
+                1 => prop::collection::vec(inner.clone(), 1..4).prop_map(Type::union),
+                1 => (inner.clone(), 0..4u64, inner.clone())
+                    .prop_map(|(t, n, u)| Type::structure([Type::array(t, n), u])),
+                1 => prop::collection::vec(inner.clone(), 1..4).prop_map(|fs| {
+                    let mut b = Type::build_struct().packed();
+                    for (i, f) in fs.into_iter().enumerate() {
+                        b = b.field(format!("m{i}"), f);
+                    }
+                    b.finish()
+                }),
+                1 => (prop::collection::vec(inner, 1..3), 0..6u32).prop_map(|(fs, a)| {
+                    let mut b = Type::build_struct().aligned(1 << a);
+                    for (i, f) in fs.into_iter().enumerate() {
+                        b = b.field(format!("m{i}"), f);
+                    }
+                    b.finish()
+                }),
+            ]
+        })
+    }
+
+    /// A return type (often `void` or a scalar) and 0 to 24 parameters.
+    pub fn any_signature() -> impl Strategy<Value = (Type, Vec<Type>)> {
+        (
+            prop_oneof![1 => Just(Type::Void), 2 => scalar(), 3 => any_type()],
+            prop::collection::vec(any_type(), 0..24),
+        )
+    }
+}
+
+/// The known clang divergence (docs/DIVERGENCES.md): when an `__int128` goes to the
+/// stack because only r9 is left, gcc gives r9 to a later INTEGER argument and clang
+/// does not. True when `plan` has that pattern, so clang's callee sees a difference.
+pub fn clang_int128_divergence(sig: &Signature, plan: &jitcall::abi::CallPlan) -> bool {
+    use jitcall::abi::{ArgLocation, Gpr, Reg, StackReason};
+    let Some(first) = plan.args.iter().zip(sig.params()).position(|(a, t)| {
+        matches!(t, Type::Int128 | Type::UInt128)
+            && matches!(
+                a.stack_reason,
+                Some(StackReason::OutOfRegisters { gprs_left: 1, .. })
+            )
+    }) else {
+        return false;
+    };
+    plan.args[first..].iter().any(|a| match &a.location {
+        ArgLocation::Registers(loads) => loads.iter().any(|l| l.reg == Reg::Gpr(Gpr::R9)),
+        _ => false,
+    })
+}
