@@ -47,6 +47,7 @@
 pub mod abi;
 mod arena;
 mod cache;
+pub mod cdecl;
 mod emit;
 mod error;
 mod frame;
@@ -57,6 +58,7 @@ mod value;
 
 pub use arena::{ArenaStats, arena_stats};
 pub use cache::{CacheStats, cache_stats};
+pub use cdecl::{Declarations, FunctionDecl, ParseError};
 pub use emit::{Emitted, listing};
 pub use error::Error;
 pub use frame::Frame;
