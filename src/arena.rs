@@ -409,8 +409,8 @@ mod tests {
         // SAFETY: the bytes above are complete functions returning an int.
         let (fa, fb): (extern "C" fn() -> i32, extern "C" fn() -> i32) = unsafe {
             (
-                std::mem::transmute(a.address()),
-                std::mem::transmute(b.address()),
+                std::mem::transmute::<*const u8, extern "C" fn() -> i32>(a.address()),
+                std::mem::transmute::<*const u8, extern "C" fn() -> i32>(b.address()),
             )
         };
         assert_eq!((fa(), fb()), (42, 7));

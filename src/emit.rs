@@ -38,6 +38,9 @@
 //! `rax` is scratch until `%al` is set last. Stack arguments are copied first, since a
 //! large copy uses `rep movsb` (`rdi`, `rsi`, `rcx`), then xmm registers, then GPRs.
 
+// dynasm's register macros convert their `u8` operands with `.into()`.
+#![allow(clippy::useless_conversion)]
+
 use crate::Error;
 use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetReg};
 use dynasmrt::x64::X64Relocation;

@@ -128,7 +128,7 @@ fn trampolines_place_every_byte_where_the_compilers_do() {
             }
 
             // rsp + 8 at the probe's entry is aligned as the plan requires.
-            if (ours.rsp() + 8) % plan.stack_align as u64 != 0 {
+            if !(ours.rsp() + 8).is_multiple_of(plan.stack_align as u64) {
                 failures.push(format!("{what}: rsp misaligned ({:#x})", ours.rsp()));
             }
             if shape.variadic_fixed.is_some() && ours.al() != theirs.al() {

@@ -116,7 +116,7 @@ fn classify_into(ty: &Type, offset: u64, classes: &mut [Class]) -> Result<bool, 
         return Ok(true);
     }
     // gcc: "misaligned fields are always returned in memory".
-    if offset % ty.layout()?.align != 0 {
+    if !offset.is_multiple_of(ty.layout()?.align) {
         return Ok(false);
     }
     match ty {
