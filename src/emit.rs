@@ -44,15 +44,45 @@
 use crate::Error;
 use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetReg};
 use dynasmrt::x64::X64Relocation;
-use dynasmrt::{DynasmApi, VecAssembler, dynasm};
+use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
 
 /// Which entry to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Entry {
-    /// `fn(frame, target)`.
+    /// `fn(frame, target)`: call, then store the result into the frame.
     Frame,
-    /// `fn(target, ret, args)`.
+    /// `fn(target, ret, args)`: libffi's shape, exact-length loads and stores.
     Pointers,
+    /// `fn(frame)` with the target baked in: call, then store.
+    BoundFrame {
+        /// The callee's address.
+        target: u64,
+    },
+    /// `fn(frame) -> result registers` with the target baked in: load the argument
+    /// registers and jump to the target, which returns straight to our caller. Only for
+    /// plans with no stack arguments and no x87 result ([`tail_jump_ok`]).
+    TailJump {
+        /// The callee's address.
+        target: u64,
+    },
+    /// `fn(rows, count)`: call the target once per row of `stride` bytes, each row a
+    /// frame.
+    Batch {
+        /// The callee's address.
+        target: u64,
+        /// Bytes from one row to the next.
+        stride: u32,
+    },
+}
+
+/// Whether a plan can use the tail-jump form: everything in registers, and a result
+/// that the caller can take from registers (or that the callee writes through sret).
+pub(crate) fn tail_jump_ok(plan: &CallPlan) -> bool {
+    !plan
+        .args
+        .iter()
+        .any(|a| matches!(a.location, ArgLocation::Stack { .. }))
+        && !matches!(plan.ret.location, RetLocation::X87 { .. })
 }
 
 /// Generated code and its teaching notes.
@@ -227,33 +257,124 @@ pub fn listing(plan: &CallPlan) -> Result<Emitted, Error> {
     emit(plan, Entry::Frame)
 }
 
+/// Where the emitter reads arguments from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A frame whose address is in this register (slots padded to eightbytes).
+    Frame(u8),
+    /// The libffi-style pointer array in `r12` (exact-length reads through `r10`).
+    Pointers,
+}
+
 /// Generates one entry of the trampoline for `plan`.
 pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
     let mut e = Emitter {
         ops: VecAssembler::new(0),
         notes: Vec::new(),
     };
-    let exact = entry == Entry::Pointers;
-
-    // Prologue. After `push rbp` rsp is 16-aligned; each further push moves it by 8.
-    e.note("prologue: save rbp and the callee-saved registers we use".into());
-    dynasm!(e.ops ; .arch x64 ; push rbp ; mov rbp, rsp ; push rbx);
-    let pad = match entry {
-        Entry::Frame => {
-            e.note("rbx = frame, r11 = target".into());
-            dynasm!(e.ops ; .arch x64 ; mov rbx, rdi ; mov r11, rsi);
-            8
+    match entry {
+        Entry::TailJump { target } => {
+            debug_assert!(tail_jump_ok(plan));
+            e.note("r10 = frame".into());
+            dynasm!(e.ops ; .arch x64 ; mov r10, rdi);
+            e.register_loads(plan, Source::Frame(R10))?;
+            if plan.ret.location == RetLocation::Memory {
+                e.note("hidden result pointer (sret) in rdi: the frame's result area".into());
+                dynasm!(e.ops ; .arch x64 ; mov rdi, r10);
+            }
+            e.set_al(plan);
+            e.note("jump to the target: it returns straight to our caller".into());
+            let t = target as i64;
+            dynasm!(e.ops ; .arch x64 ; mov r11, QWORD t ; jmp r11);
+        }
+        Entry::Frame | Entry::BoundFrame { .. } => {
+            // After `push rbp; push rbx` rsp is 8 off a 16-byte boundary.
+            e.note("prologue: save rbp and rbx; rbx = frame".into());
+            dynasm!(e.ops ; .arch x64 ; push rbp ; mov rbp, rsp ; push rbx ; mov rbx, rdi);
+            if entry == Entry::Frame {
+                e.note("r11 = target".into());
+                dynasm!(e.ops ; .arch x64 ; mov r11, rsi);
+            }
+            e.reserve_stack(plan, 8)?;
+            e.call_body(plan, Source::Frame(RBX), entry)?;
+            e.store_result(plan, false)?;
+            e.note("epilogue: restore rbx and rbp, return".into());
+            dynasm!(e.ops ; .arch x64 ; mov rbx, QWORD [rbp - 8] ; leave ; ret);
         }
         Entry::Pointers => {
-            dynasm!(e.ops ; .arch x64 ; push r12);
+            e.note("prologue: save rbp, rbx, r12".into());
+            dynasm!(e.ops ; .arch x64 ; push rbp ; mov rbp, rsp ; push rbx ; push r12);
             e.note("r11 = target, rbx = result pointer, r12 = argument pointers".into());
             dynasm!(e.ops ; .arch x64 ; mov r11, rdi ; mov rbx, rsi ; mov r12, rdx);
-            0
+            e.reserve_stack(plan, 0)?;
+            e.call_body(plan, Source::Pointers, entry)?;
+            e.store_result(plan, true)?;
+            e.note("epilogue: restore r12, rbx and rbp, return".into());
+            dynasm!(e.ops
+                ; .arch x64
+                ; mov rbx, QWORD [rbp - 8]
+                ; mov r12, QWORD [rbp - 16]
+                ; leave
+                ; ret
+            );
         }
-    };
-    let reserve = plan.stack_size + pad;
-    if reserve > 0 || plan.stack_align > 16 {
-        e.note(format!(
+        Entry::Batch { stride, .. } => {
+            let stride = disp(stride)?;
+            e.note("prologue: save rbp, rbx, r12; rbx = first row, r12 = rows left".into());
+            dynasm!(e.ops
+                ; .arch x64
+                ; push rbp
+                ; mov rbp, rsp
+                ; push rbx
+                ; push r12
+                ; mov rbx, rdi
+                ; mov r12, rsi
+            );
+            let done = e.ops.new_dynamic_label();
+            let again = e.ops.new_dynamic_label();
+            dynasm!(e.ops ; .arch x64 ; test r12, r12 ; jz =>done);
+            e.reserve_stack(plan, 0)?;
+            e.note("loop: one call per row".into());
+            dynasm!(e.ops ; .arch x64 ; =>again);
+            e.call_body(plan, Source::Frame(RBX), entry)?;
+            e.store_result(plan, false)?;
+            e.note("next row".into());
+            dynasm!(e.ops
+                ; .arch x64
+                ; add rbx, stride
+                ; dec r12
+                ; jnz =>again
+                ; =>done
+            );
+            e.note("epilogue: restore r12, rbx and rbp, return".into());
+            dynasm!(e.ops
+                ; .arch x64
+                ; mov rbx, QWORD [rbp - 8]
+                ; mov r12, QWORD [rbp - 16]
+                ; leave
+                ; ret
+            );
+        }
+    }
+    let code = e
+        .ops
+        .finalize()
+        .map_err(|err| Error::Encoding(format!("{err:?}")))?;
+    Ok(Emitted {
+        code,
+        notes: e.notes,
+    })
+}
+
+impl Emitter {
+    /// Reserves the outgoing stack area; `pad` is 8 when rsp is 8 off a 16-byte
+    /// boundary after the prologue's pushes.
+    fn reserve_stack(&mut self, plan: &CallPlan, pad: u32) -> Result<(), Error> {
+        let reserve = plan.stack_size + pad;
+        if reserve == 0 && plan.stack_align <= 16 {
+            return Ok(());
+        }
+        self.note(format!(
             "reserve {} bytes of outgoing stack arguments{}",
             plan.stack_size,
             if plan.stack_align > 16 {
@@ -264,153 +385,166 @@ pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
         ));
         if reserve > 0 {
             let r = disp(reserve)?;
-            dynasm!(e.ops ; .arch x64 ; sub rsp, r);
+            dynasm!(self.ops ; .arch x64 ; sub rsp, r);
         }
         if plan.stack_align > 16 {
             let mask = -(plan.stack_align as i32);
-            dynasm!(e.ops ; .arch x64 ; and rsp, mask);
+            dynasm!(self.ops ; .arch x64 ; and rsp, mask);
         }
+        Ok(())
     }
 
-    // Stack arguments first: a large copy clobbers rdi, rsi and rcx.
-    for (i, arg) in plan.args.iter().enumerate() {
-        let ArgLocation::Stack { offset } = arg.location else {
-            continue;
-        };
-        let dst = disp(offset)?;
-        e.note(format!(
-            "argument {i}: copy {} bytes to the stack at [rsp + {offset}]",
-            arg.size
+    /// Stack arguments, registers, `%al`, and the call itself.
+    fn call_body(&mut self, plan: &CallPlan, src: Source, entry: Entry) -> Result<(), Error> {
+        self.stack_copies(plan, src)?;
+        self.register_loads(plan, src)?;
+        if plan.ret.location == RetLocation::Memory {
+            self.note("hidden result pointer (sret) in rdi".into());
+            // The result area is at offset 0 of the frame, or is the caller's pointer.
+            dynasm!(self.ops ; .arch x64 ; mov rdi, rbx);
+        }
+        self.set_al(plan);
+        self.note("call the target".into());
+        match entry {
+            Entry::BoundFrame { target } | Entry::Batch { target, .. } => {
+                let t = target as i64;
+                dynasm!(self.ops ; .arch x64 ; mov r11, QWORD t ; call r11);
+            }
+            _ => dynasm!(self.ops ; .arch x64 ; call r11),
+        }
+        Ok(())
+    }
+
+    fn set_al(&mut self, plan: &CallPlan) {
+        let count = plan.vector_count as i32;
+        self.note(format!(
+            "al = {count}: vector registers used (read by variadic callees)"
         ));
-        let (src, src_disp, len) = match entry {
-            Entry::Frame => (RBX, disp(arg.frame_offset)?, arg.size.div_ceil(8) * 8),
-            Entry::Pointers => (R10, 0, arg.size),
-        };
-        let slot = disp(8 * i as u32)?;
-        if len > UNROLL_LIMIT {
-            match entry {
-                Entry::Frame => dynasm!(e.ops ; .arch x64 ; lea rsi, [rbx + src_disp]),
-                Entry::Pointers => dynasm!(e.ops ; .arch x64 ; mov rsi, QWORD [r12 + slot]),
-            }
-            let len = disp(len)?;
-            dynasm!(e.ops
-                ; .arch x64
-                ; lea rdi, [rsp + dst]
-                ; mov ecx, len
-                ; rep movsb
-            );
+        if count == 0 {
+            dynasm!(self.ops ; .arch x64 ; xor eax, eax);
         } else {
-            if entry == Entry::Pointers {
-                dynasm!(e.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
-            }
-            e.copy_unrolled(RSP, dst, src, src_disp, len);
+            dynasm!(self.ops ; .arch x64 ; mov eax, count);
         }
     }
 
-    // Then registers: xmm first, GPRs last (a GPR may be rdi/rsi/rcx).
-    for want_xmm in [true, false] {
+    /// Copies every stack argument into the outgoing area. Runs before the register
+    /// loads: a large copy clobbers rdi, rsi and rcx.
+    fn stack_copies(&mut self, plan: &CallPlan, src: Source) -> Result<(), Error> {
         for (i, arg) in plan.args.iter().enumerate() {
-            let ArgLocation::Registers(loads) = &arg.location else {
+            let ArgLocation::Stack { offset } = arg.location else {
                 continue;
             };
-            let mine: Vec<_> = loads
-                .iter()
-                .filter(|l| matches!(l.reg, Reg::Xmm(_)) == want_xmm)
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let (base, base_disp) = match entry {
-                Entry::Frame => (RBX, disp(arg.frame_offset)?),
-                Entry::Pointers => (R10, 0),
+            let dst = disp(offset)?;
+            self.note(format!(
+                "argument {i}: copy {} bytes to the stack at [rsp + {offset}]",
+                arg.size
+            ));
+            let slot = disp(8 * i as u32)?;
+            let (base, base_disp, len) = match src {
+                Source::Frame(base) => (base, disp(arg.frame_offset)?, arg.size.div_ceil(8) * 8),
+                Source::Pointers => (R10, 0, arg.size),
             };
-            let regs: Vec<String> = mine.iter().map(|l| describe_load(l.reg, l.load)).collect();
-            e.note(format!("argument {i}: load {}", regs.join(", ")));
-            if entry == Entry::Pointers {
-                let slot = disp(8 * i as u32)?;
-                dynasm!(e.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
+            if len > UNROLL_LIMIT {
+                match src {
+                    Source::Frame(base) => {
+                        dynasm!(self.ops ; .arch x64 ; lea rsi, [Rq(base) + base_disp])
+                    }
+                    Source::Pointers => dynasm!(self.ops ; .arch x64 ; mov rsi, QWORD [r12 + slot]),
+                }
+                let len = disp(len)?;
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; lea rdi, [rsp + dst]
+                    ; mov ecx, len
+                    ; rep movsb
+                );
+            } else {
+                if src == Source::Pointers {
+                    dynasm!(self.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
+                }
+                self.copy_unrolled(RSP, dst, base, base_disp, len);
             }
-            for l in mine {
-                let d = base_disp + disp(l.offset)?;
-                match l.reg {
-                    Reg::Xmm(x) => e.load_xmm(x, base, d, l.load),
-                    Reg::Gpr(g) => e.load_gpr(gpr(g), base, d, l.load, exact),
+        }
+        Ok(())
+    }
+
+    /// Loads every register argument: xmm registers first, GPRs last.
+    fn register_loads(&mut self, plan: &CallPlan, src: Source) -> Result<(), Error> {
+        let exact = src == Source::Pointers;
+        for want_xmm in [true, false] {
+            for (i, arg) in plan.args.iter().enumerate() {
+                let ArgLocation::Registers(loads) = &arg.location else {
+                    continue;
+                };
+                let mine: Vec<_> = loads
+                    .iter()
+                    .filter(|l| matches!(l.reg, Reg::Xmm(_)) == want_xmm)
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let regs: Vec<String> = mine.iter().map(|l| describe_load(l.reg, l.load)).collect();
+                self.note(format!("argument {i}: load {}", regs.join(", ")));
+                let (base, base_disp) = match src {
+                    Source::Frame(base) => (base, disp(arg.frame_offset)?),
+                    Source::Pointers => {
+                        let slot = disp(8 * i as u32)?;
+                        dynasm!(self.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
+                        (R10, 0)
+                    }
+                };
+                for l in mine {
+                    let d = base_disp + disp(l.offset)?;
+                    match l.reg {
+                        Reg::Xmm(x) => self.load_xmm(x, base, d, l.load),
+                        Reg::Gpr(g) => self.load_gpr(gpr(g), base, d, l.load, exact),
+                    }
                 }
             }
         }
+        Ok(())
     }
 
-    if plan.ret.location == RetLocation::Memory {
-        e.note("hidden result pointer (sret) in rdi".into());
-        dynasm!(e.ops ; .arch x64 ; mov rdi, rbx);
-    }
-    let count = plan.vector_count as i32;
-    e.note(format!(
-        "al = {count}: vector registers used (read by variadic callees)"
-    ));
-    if count == 0 {
-        dynasm!(e.ops ; .arch x64 ; xor eax, eax);
-    } else {
-        dynasm!(e.ops ; .arch x64 ; mov eax, count);
-    }
-    e.note("call the target".into());
-    dynasm!(e.ops ; .arch x64 ; call r11);
-
-    match &plan.ret.location {
-        RetLocation::Nothing | RetLocation::Memory => {}
-        RetLocation::Registers(pieces) => {
-            let names: Vec<&str> = pieces.iter().map(|p| p.register_name()).collect();
-            e.note(format!("store the result from {}", names.join(", ")));
-            for p in pieces {
-                let d = disp(p.offset)?;
-                match (p.reg, exact) {
-                    (RetReg::Rax | RetReg::Rdx, false) => {
-                        let r = if p.reg == RetReg::Rax { RAX } else { RDX };
-                        dynasm!(e.ops ; .arch x64 ; mov QWORD [rbx + d], Rq(r));
-                    }
-                    (RetReg::Rax | RetReg::Rdx, true) => {
-                        let r = if p.reg == RetReg::Rax { RAX } else { RDX };
-                        e.store_gpr_exact(r, d, p.width);
-                    }
-                    (RetReg::Xmm0 | RetReg::Xmm1, _) => {
-                        let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
-                        if exact && p.width <= 4 {
-                            dynasm!(e.ops ; .arch x64 ; movss DWORD [rbx + d], Rx(x));
-                        } else {
-                            dynasm!(e.ops ; .arch x64 ; movsd QWORD [rbx + d], Rx(x));
+    /// Stores the result registers at `[rbx]`: whole eightbytes into a frame, or
+    /// exactly `sizeof` the result through a caller's pointer.
+    fn store_result(&mut self, plan: &CallPlan, exact: bool) -> Result<(), Error> {
+        match &plan.ret.location {
+            RetLocation::Nothing | RetLocation::Memory => {}
+            RetLocation::Registers(pieces) => {
+                let names: Vec<&str> = pieces.iter().map(|p| p.register_name()).collect();
+                self.note(format!("store the result from {}", names.join(", ")));
+                for p in pieces {
+                    let d = disp(p.offset)?;
+                    match p.reg {
+                        RetReg::Rax | RetReg::Rdx => {
+                            let r = if p.reg == RetReg::Rax { RAX } else { RDX };
+                            if exact {
+                                self.store_gpr_exact(r, d, p.width);
+                            } else {
+                                dynasm!(self.ops ; .arch x64 ; mov QWORD [rbx + d], Rq(r));
+                            }
+                        }
+                        RetReg::Xmm0 | RetReg::Xmm1 => {
+                            let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
+                            if exact && p.width <= 4 {
+                                dynasm!(self.ops ; .arch x64 ; movss DWORD [rbx + d], Rx(x));
+                            } else {
+                                dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + d], Rx(x));
+                            }
                         }
                     }
                 }
             }
-        }
-        RetLocation::X87 { count } => {
-            e.note("store the result from st(0) (and st(1)), popping the x87 stack".into());
-            dynasm!(e.ops ; .arch x64 ; fstp TWORD [rbx]);
-            if *count == 2 {
-                dynasm!(e.ops ; .arch x64 ; fstp TWORD [rbx + 16]);
+            RetLocation::X87 { count } => {
+                self.note("store the result from st(0) (and st(1)), popping the x87 stack".into());
+                dynasm!(self.ops ; .arch x64 ; fstp TWORD [rbx]);
+                if *count == 2 {
+                    dynasm!(self.ops ; .arch x64 ; fstp TWORD [rbx + 16]);
+                }
             }
         }
+        Ok(())
     }
-
-    e.note("epilogue: restore callee-saved registers and return".into());
-    match entry {
-        Entry::Frame => dynasm!(e.ops ; .arch x64 ; mov rbx, QWORD [rbp - 8] ; leave ; ret),
-        Entry::Pointers => dynasm!(e.ops
-            ; .arch x64
-            ; mov rbx, QWORD [rbp - 8]
-            ; mov r12, QWORD [rbp - 16]
-            ; leave
-            ; ret
-        ),
-    }
-    let code = e
-        .ops
-        .finalize()
-        .map_err(|err| Error::Encoding(format!("{err:?}")))?;
-    Ok(Emitted {
-        code,
-        notes: e.notes,
-    })
 }
 
 /// `edi ← char (sign-extended)`, `xmm0 ← low 4 bytes`, ... for notes.

@@ -1,78 +1,86 @@
-//! The frame: packed storage for one call's arguments and result.
+//! Frames: packed storage for one call's arguments and result, and batches of them.
 //!
-//! Its layout comes from the [`CallPlan`]: the result area at offset 0, then one slot
-//! per argument at `ArgPlan::frame_offset`, each padded to eightbytes. The trampoline
-//! loads registers straight from it and stores the result back into it, so a call
-//! through a frame converts nothing and allocates nothing. Callbacks use the same
-//! layout in the other direction.
+//! A frame's layout comes from the [`CallPlan`]: the result area at offset 0, then one
+//! slot per argument at `ArgPlan::frame_offset`, each padded to eightbytes. The
+//! trampoline loads registers straight from it and the result lands back in it, so a
+//! call through a frame converts nothing and allocates nothing. A [`FrameBatch`] is
+//! rows of frames in one buffer, for one trampoline loop that calls once per row.
+//! Callbacks use the same layout in the other direction.
 //!
-//! Writing raw values ([`Frame::set_arg`]) checks only the size; writing
-//! [`Value`]s ([`Frame::set_value`]) checks the whole shape against the signature.
+//! Writing raw values ([`Frame::set_arg`]) checks only the size; writing [`Value`]s
+//! ([`Frame::set_value`]) checks the whole shape against the signature.
 
 use crate::abi::CallPlan;
-use crate::{Error, Signature, Value};
+use crate::{Error, Signature, Type, Value};
 use std::alloc::{Layout as AllocLayout, alloc_zeroed, dealloc, handle_alloc_error};
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-/// Packed, aligned storage for one call's arguments and result.
-///
-/// Get one from [`crate::Function::frame`]; fill it with [`Frame::set_arg`]; call with
-/// [`crate::Function::call_frame`]; read the result with [`Frame::ret`]. A frame can be
-/// reused for any number of calls.
-pub struct Frame {
+/// Rows of frame-shaped slots in one zeroed, aligned allocation.
+struct Rows {
     buf: NonNull<u8>,
     layout: AllocLayout,
-    pub(crate) plan: Arc<CallPlan>,
+    rows: usize,
+    stride: usize,
+    plan: Arc<CallPlan>,
     sig: Arc<Signature>,
 }
 
-// SAFETY: a Frame owns its buffer exclusively; nothing in it is tied to a thread.
-unsafe impl Send for Frame {}
+// SAFETY: Rows owns its buffer exclusively; nothing in it is tied to a thread.
+unsafe impl Send for Rows {}
 // SAFETY: shared references only read the buffer.
-unsafe impl Sync for Frame {}
+unsafe impl Sync for Rows {}
 
-impl Frame {
-    pub(crate) fn new(plan: Arc<CallPlan>, sig: Arc<Signature>) -> Frame {
-        let layout = AllocLayout::from_size_align(
-            plan.frame_size.max(8) as usize,
-            plan.frame_align.max(16) as usize,
-        )
-        .expect("frame sizes are bounded by MAX_TYPE_SIZE per argument");
+/// Bytes from one row of a batch to the next for this plan.
+pub(crate) fn row_stride(plan: &CallPlan) -> usize {
+    let align = plan.frame_align.max(16) as usize;
+    (plan.frame_size.max(8) as usize).div_ceil(align) * align
+}
+
+impl Rows {
+    fn new(plan: Arc<CallPlan>, sig: Arc<Signature>, rows: usize) -> Result<Rows, Error> {
+        let stride = row_stride(&plan);
+        let too_big = || Error::unsupported(format!("a batch of {rows} frames is too large"));
+        let size = stride.checked_mul(rows.max(1)).ok_or_else(too_big)?;
+        let layout = AllocLayout::from_size_align(size, plan.frame_align.max(16) as usize)
+            .map_err(|_| too_big())?;
         // SAFETY: the layout has a non-zero size.
         let ptr = unsafe { alloc_zeroed(layout) };
         let Some(buf) = NonNull::new(ptr) else {
             handle_alloc_error(layout)
         };
-        Frame {
+        Ok(Rows {
             buf,
             layout,
+            rows,
+            stride,
             plan,
             sig,
+        })
+    }
+
+    fn row(&self, row: usize) -> Result<&[u8], Error> {
+        if row >= self.rows {
+            return Err(row_error(row, self.rows));
         }
+        // SAFETY: the row lies inside the buffer, which holds `rows * stride`
+        // initialised (zeroed at allocation) bytes owned by self.
+        Ok(unsafe {
+            std::slice::from_raw_parts(self.buf.as_ptr().add(row * self.stride), self.stride)
+        })
     }
 
-    /// The signature this frame is laid out for.
-    pub fn signature(&self) -> &Signature {
-        &self.sig
+    fn row_mut(&mut self, row: usize) -> Result<&mut [u8], Error> {
+        if row >= self.rows {
+            return Err(row_error(row, self.rows));
+        }
+        // SAFETY: as in `row`, and &mut self makes the borrow unique.
+        Ok(unsafe {
+            std::slice::from_raw_parts_mut(self.buf.as_ptr().add(row * self.stride), self.stride)
+        })
     }
 
-    /// The frame's bytes, for the trampoline.
-    pub fn as_mut_ptr(&mut self) -> *mut u8 {
-        self.buf.as_ptr()
-    }
-
-    fn bytes(&self) -> &[u8] {
-        // SAFETY: buf addresses layout.size() initialised (zeroed at allocation) bytes
-        // owned by self.
-        unsafe { std::slice::from_raw_parts(self.buf.as_ptr(), self.layout.size()) }
-    }
-
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        // SAFETY: as in `bytes`, and &mut self makes the borrow unique.
-        unsafe { std::slice::from_raw_parts_mut(self.buf.as_ptr(), self.layout.size()) }
-    }
-
+    /// Offset of argument `index` within a row, after checking it takes `size` bytes.
     fn arg_slot(&self, index: usize, size: usize) -> Result<usize, Error> {
         let Some(arg) = self.plan.args.get(index) else {
             return Err(Error::ArgumentCount {
@@ -90,6 +98,151 @@ impl Frame {
         Ok(arg.frame_offset as usize)
     }
 
+    #[inline]
+    fn set_arg<T: Copy>(&mut self, row: usize, index: usize, value: T) -> Result<(), Error> {
+        let off = self.arg_slot(index, size_of::<T>())?;
+        let bytes = self.row_mut(row)?;
+        // SAFETY: arg_slot checked that [off, off + size_of T) is this argument's slot,
+        // inside the row; the write tolerates any alignment.
+        unsafe {
+            bytes
+                .as_mut_ptr()
+                .add(off)
+                .cast::<T>()
+                .write_unaligned(value)
+        };
+        Ok(())
+    }
+
+    fn arg<T: Copy>(&self, row: usize, index: usize) -> Result<T, Error> {
+        let off = self.arg_slot(index, size_of::<T>())?;
+        let bytes = self.row(row)?;
+        // SAFETY: the slot holds size_of::<T>() initialised bytes; T: Copy is plain data
+        // the caller chose to match the C type.
+        Ok(unsafe { bytes.as_ptr().add(off).cast::<T>().read_unaligned() })
+    }
+
+    #[inline]
+    fn ret<T: Copy>(&self, row: usize) -> Result<T, Error> {
+        if size_of::<T>() != self.plan.ret.size as usize {
+            return Err(Error::ValueMismatch {
+                path: "result".into(),
+                expected: format!("{} ({} bytes)", self.sig.ret(), self.plan.ret.size),
+                found: format!("a value of {} bytes", size_of::<T>()),
+            });
+        }
+        let bytes = self.row(row)?;
+        // SAFETY: the result area at offset 0 of the row spans at least ret.size bytes.
+        Ok(unsafe { bytes.as_ptr().cast::<T>().read_unaligned() })
+    }
+
+    fn set_value(&mut self, row: usize, index: usize, value: &Value) -> Result<(), Error> {
+        let sig = self.sig.clone();
+        let Some(ty) = sig.params().get(index) else {
+            return Err(Error::ArgumentCount {
+                expected: sig.params().len(),
+                found: index + 1,
+            });
+        };
+        let arg = &self.plan.args[index];
+        let (off, size) = (arg.frame_offset as usize, arg.size as usize);
+        let bytes = self.row_mut(row)?;
+        value.store(
+            ty,
+            &mut bytes[off..off + size],
+            &format!("argument {index}"),
+        )
+    }
+
+    fn arg_value(&self, row: usize, index: usize) -> Result<Value, Error> {
+        let Some(ty) = self.sig.params().get(index) else {
+            return Err(Error::ArgumentCount {
+                expected: self.sig.params().len(),
+                found: index + 1,
+            });
+        };
+        let off = self.plan.args[index].frame_offset as usize;
+        Value::load(ty, &self.row(row)?[off..])
+    }
+
+    fn ret_value(&self, row: usize) -> Result<Value, Error> {
+        Value::load(self.sig.ret(), self.row(row)?)
+    }
+
+    fn set_ret_value(&mut self, row: usize, value: &Value) -> Result<(), Error> {
+        let sig = self.sig.clone();
+        if matches!(sig.ret(), Type::Void) {
+            return match value {
+                Value::Void => Ok(()),
+                other => Err(Error::ValueMismatch {
+                    path: "result".into(),
+                    expected: "void".into(),
+                    found: other.kind_name(),
+                }),
+            };
+        }
+        let size = self.plan.ret.size as usize;
+        let bytes = self.row_mut(row)?;
+        value.store(sig.ret(), &mut bytes[..size], "result")
+    }
+
+    fn duplicate(&self) -> Rows {
+        let mut copy = Rows::new(self.plan.clone(), self.sig.clone(), self.rows)
+            .expect("the same size was allocated before");
+        // SAFETY: both buffers hold layout.size() bytes and do not overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.buf.as_ptr(), copy.buf.as_ptr(), self.layout.size())
+        };
+        copy.rows = self.rows;
+        copy
+    }
+}
+
+fn row_error(row: usize, rows: usize) -> Error {
+    Error::ValueMismatch {
+        path: format!("row {row}"),
+        expected: format!("a row index below {rows}"),
+        found: format!("row {row}"),
+    }
+}
+
+impl Drop for Rows {
+    fn drop(&mut self) {
+        // SAFETY: buf was allocated in `new` with exactly this layout.
+        unsafe { dealloc(self.buf.as_ptr(), self.layout) };
+    }
+}
+
+/// Packed, aligned storage for one call's arguments and result.
+///
+/// Get one from [`crate::Function::frame`]; fill it with [`Frame::set_arg`]; call with
+/// [`crate::Function::call_frame`]; read the result with [`Frame::ret`]. A frame can be
+/// reused for any number of calls.
+pub struct Frame {
+    rows: Rows,
+}
+
+impl Frame {
+    pub(crate) fn new(plan: Arc<CallPlan>, sig: Arc<Signature>) -> Frame {
+        Frame {
+            rows: Rows::new(plan, sig, 1).expect("one frame is never too large"),
+        }
+    }
+
+    pub(crate) fn plan(&self) -> &Arc<CallPlan> {
+        &self.rows.plan
+    }
+
+    /// The signature this frame is laid out for.
+    pub fn signature(&self) -> &Signature {
+        &self.rows.sig
+    }
+
+    /// The frame's bytes, for a trampoline.
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.rows.buf.as_ptr()
+    }
+
     /// Writes argument `index` from any `Copy` value of the parameter's exact size (a
     /// scalar, or a `#[repr(C)]` struct laid out like the C one).
     ///
@@ -99,7 +252,7 @@ impl Frame {
     /// an error instead.
     #[inline]
     pub fn set_arg<T: Copy>(&mut self, index: usize, value: T) {
-        if let Err(e) = self.try_set_arg(index, value) {
+        if let Err(e) = self.rows.set_arg(0, index, value) {
             panic!("Frame::set_arg: {e}");
         }
     }
@@ -108,17 +261,7 @@ impl Frame {
     /// differs from the parameter's.
     #[inline]
     pub fn try_set_arg<T: Copy>(&mut self, index: usize, value: T) -> Result<(), Error> {
-        let off = self.arg_slot(index, size_of::<T>())?;
-        // SAFETY: arg_slot checked that [off, off + size_of T) is this argument's slot,
-        // inside the buffer; the write is unaligned-tolerant.
-        unsafe {
-            self.buf
-                .as_ptr()
-                .add(off)
-                .cast::<T>()
-                .write_unaligned(value)
-        };
-        Ok(())
+        self.rows.set_arg(0, index, value)
     }
 
     /// Reads argument `index` as a `T` of the parameter's exact size.
@@ -127,10 +270,8 @@ impl Frame {
     ///
     /// If `index` is out of range or the size differs.
     pub fn arg<T: Copy>(&self, index: usize) -> T {
-        match self.arg_slot(index, size_of::<T>()) {
-            // SAFETY: the slot holds size_of::<T>() initialised bytes; T: Copy and the
-            // caller chose T to match the C type (any bit pattern of plain data).
-            Ok(off) => unsafe { self.buf.as_ptr().add(off).cast::<T>().read_unaligned() },
+        match self.rows.arg(0, index) {
+            Ok(v) => v,
             Err(e) => panic!("Frame::arg: {e}"),
         }
     }
@@ -145,7 +286,7 @@ impl Frame {
     /// If the size of `T` differs from the return type's; see [`Frame::try_ret`].
     #[inline]
     pub fn ret<T: Copy>(&self) -> T {
-        match self.try_ret() {
+        match self.rows.ret(0) {
             Ok(v) => v,
             Err(e) => panic!("Frame::ret: {e}"),
         }
@@ -154,91 +295,158 @@ impl Frame {
     /// Reads the result; an error if the size of `T` differs from the return type's.
     #[inline]
     pub fn try_ret<T: Copy>(&self) -> Result<T, Error> {
-        if size_of::<T>() != self.plan.ret.size as usize {
-            return Err(Error::ValueMismatch {
-                path: "result".into(),
-                expected: format!("{} ({} bytes)", self.sig.ret(), self.plan.ret.size),
-                found: format!("a value of {} bytes", size_of::<T>()),
-            });
-        }
-        // SAFETY: the result area at offset 0 spans at least ret.size bytes.
-        Ok(unsafe { self.buf.as_ptr().cast::<T>().read_unaligned() })
+        self.rows.ret(0)
     }
 
     /// Writes argument `index` from a [`Value`], checking it against the parameter's
     /// type.
     pub fn set_value(&mut self, index: usize, value: &Value) -> Result<(), Error> {
-        let Some(ty) = self.sig.params().get(index) else {
-            return Err(Error::ArgumentCount {
-                expected: self.sig.params().len(),
-                found: index + 1,
-            });
-        };
-        let ty = ty.clone();
-        let arg = &self.plan.args[index];
-        let (off, size) = (arg.frame_offset as usize, arg.size as usize);
-        value.store(
-            &ty,
-            &mut self.bytes_mut()[off..off + size],
-            &format!("argument {index}"),
-        )
+        self.rows.set_value(0, index, value)
     }
 
     /// Reads argument `index` as a [`Value`].
     pub fn arg_value(&self, index: usize) -> Result<Value, Error> {
-        let Some(ty) = self.sig.params().get(index) else {
-            return Err(Error::ArgumentCount {
-                expected: self.sig.params().len(),
-                found: index + 1,
-            });
-        };
-        let off = self.plan.args[index].frame_offset as usize;
-        Value::load(ty, &self.bytes()[off..])
+        self.rows.arg_value(0, index)
     }
 
     /// Reads the result as a [`Value`].
     pub fn ret_value(&self) -> Result<Value, Error> {
-        Value::load(self.sig.ret(), self.bytes())
+        self.rows.ret_value(0)
     }
 
     /// Writes the result from a [`Value`] (used by callbacks).
     pub fn set_ret_value(&mut self, value: &Value) -> Result<(), Error> {
-        let sig = self.sig.clone();
-        if matches!(sig.ret(), crate::Type::Void) {
-            return match value {
-                Value::Void => Ok(()),
-                other => Err(Error::ValueMismatch {
-                    path: "result".into(),
-                    expected: "void".into(),
-                    found: other.kind_name(),
-                }),
-            };
-        }
-        let size = self.plan.ret.size as usize;
-        value.store(sig.ret(), &mut self.bytes_mut()[..size], "result")
+        self.rows.set_ret_value(0, value)
     }
 }
 
 impl Clone for Frame {
     fn clone(&self) -> Frame {
-        let mut copy = Frame::new(self.plan.clone(), self.sig.clone());
-        copy.bytes_mut().copy_from_slice(self.bytes());
-        copy
+        Frame {
+            rows: self.rows.duplicate(),
+        }
     }
 }
 
 impl std::fmt::Debug for Frame {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Frame")
-            .field("signature", &self.sig.to_string())
-            .field("size", &self.layout.size())
+            .field("signature", &self.rows.sig.to_string())
+            .field("size", &self.rows.stride)
             .finish()
     }
 }
 
-impl Drop for Frame {
-    fn drop(&mut self) {
-        // SAFETY: buf was allocated in `new` with exactly this layout.
-        unsafe { dealloc(self.buf.as_ptr(), self.layout) };
+/// Rows of frames in one contiguous buffer, for [`crate::Function::call_batch`]: one
+/// trampoline loop calls the target once per row, reading that row's arguments and
+/// storing its result in place.
+///
+/// ```
+/// use jitcall::{Library, Signature, Type};
+///
+/// let abs = Library::this().function("abs", &Signature::new(Type::Int, [Type::Int]))?;
+/// let mut batch = abs.batch(1000)?;
+/// for row in 0..batch.len() {
+///     batch.set_arg(row, 0, -(row as i32));
+/// }
+/// // SAFETY: abs has this signature.
+/// unsafe { abs.call_batch(&mut batch) };
+/// assert_eq!(batch.ret::<i32>(999), 999);
+/// # Ok::<(), jitcall::Error>(())
+/// ```
+pub struct FrameBatch {
+    rows: Rows,
+}
+
+impl FrameBatch {
+    pub(crate) fn new(
+        plan: Arc<CallPlan>,
+        sig: Arc<Signature>,
+        rows: usize,
+    ) -> Result<FrameBatch, Error> {
+        Ok(FrameBatch {
+            rows: Rows::new(plan, sig, rows)?,
+        })
+    }
+
+    pub(crate) fn plan(&self) -> &Arc<CallPlan> {
+        &self.rows.plan
+    }
+
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.rows.buf.as_ptr()
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.rows
+    }
+
+    /// Whether the batch has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.rows == 0
+    }
+
+    /// Writes argument `index` of row `row` (see [`Frame::set_arg`]).
+    ///
+    /// # Panics
+    ///
+    /// If `row` or `index` is out of range or the size differs; see
+    /// [`FrameBatch::try_set_arg`].
+    #[inline]
+    pub fn set_arg<T: Copy>(&mut self, row: usize, index: usize, value: T) {
+        if let Err(e) = self.rows.set_arg(row, index, value) {
+            panic!("FrameBatch::set_arg: {e}");
+        }
+    }
+
+    /// Writes argument `index` of row `row`, or says why it cannot.
+    #[inline]
+    pub fn try_set_arg<T: Copy>(
+        &mut self,
+        row: usize,
+        index: usize,
+        value: T,
+    ) -> Result<(), Error> {
+        self.rows.set_arg(row, index, value)
+    }
+
+    /// Reads the result of row `row` (see [`Frame::ret`]).
+    ///
+    /// # Panics
+    ///
+    /// If `row` is out of range or the size differs; see [`FrameBatch::try_ret`].
+    #[inline]
+    pub fn ret<T: Copy>(&self, row: usize) -> T {
+        match self.rows.ret(row) {
+            Ok(v) => v,
+            Err(e) => panic!("FrameBatch::ret: {e}"),
+        }
+    }
+
+    /// Reads the result of row `row`, or says why it cannot.
+    #[inline]
+    pub fn try_ret<T: Copy>(&self, row: usize) -> Result<T, Error> {
+        self.rows.ret(row)
+    }
+
+    /// Writes argument `index` of row `row` from a [`Value`].
+    pub fn set_value(&mut self, row: usize, index: usize, value: &Value) -> Result<(), Error> {
+        self.rows.set_value(row, index, value)
+    }
+
+    /// Reads the result of row `row` as a [`Value`].
+    pub fn ret_value(&self, row: usize) -> Result<Value, Error> {
+        self.rows.ret_value(row)
+    }
+}
+
+impl std::fmt::Debug for FrameBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameBatch")
+            .field("signature", &self.rows.sig.to_string())
+            .field("rows", &self.rows.rows)
+            .field("stride", &self.rows.stride)
+            .finish()
     }
 }

@@ -5,77 +5,81 @@
 //! [`Function::call_raw`] with libffi-style pointers, and [`Function::call_frame`]
 //! with a prepared [`Frame`].
 
-use crate::abi::{CallPlan, sysv};
-use crate::cache::{Trampoline, trampoline};
-use crate::{Error, Frame, Library, Signature, Value};
+use crate::abi::CallPlan;
+use crate::cache::{Core, FastKind, core};
+use crate::{Error, Frame, FrameBatch, Library, Signature, Value};
 use std::ffi::c_void;
 use std::sync::Arc;
 
 /// A C function with a known signature, ready to call.
+///
+/// Cloning is cheap; functions with the same signature and target share their compiled
+/// code, and functions with ABI-equivalent signatures share their trampoline.
 #[derive(Clone)]
 pub struct Function {
-    target: *const c_void,
-    sig: Arc<Signature>,
-    tramp: Arc<Trampoline>,
+    core: Arc<Core>,
     /// Keeps the library the target lives in loaded.
     pub(crate) library: Option<Library>,
 }
 
-// SAFETY: the target is a code address, the trampoline immutable code, the signature
-// immutable data; calling from several threads is as safe as the C function is.
-unsafe impl Send for Function {}
-// SAFETY: as above.
-unsafe impl Sync for Function {}
+/// Two-register results as an `extern "C"` Rust function receives them: a `repr(C)`
+/// pair of eightbytes comes back in the same registers the C callee returns it in.
+#[repr(C)]
+struct Pair<A, B>(A, B);
 
 impl std::fmt::Debug for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Function")
-            .field("target", &self.target)
-            .field("signature", &self.sig.to_string())
+            .field("target", &self.core.target)
+            .field("signature", &self.core.sig.to_string())
             .finish()
     }
 }
 
 impl Function {
     /// The function at `target` with signature `sig`. Classifies `sig` and compiles its
-    /// trampoline (or reuses a cached one). Creating a function is safe; calling it is
-    /// not, since nothing can check that `target` really has this signature.
+    /// trampolines, or finds them in the cache (without allocating) when a function
+    /// with this signature and target is alive. Creating a function is safe; calling it
+    /// is not, since nothing can check that `target` really has this signature.
     pub fn new(target: *const c_void, sig: &Signature) -> Result<Function, Error> {
         if target.is_null() {
             return Err(Error::NullTarget);
         }
-        let plan = sysv::classify(sig)?;
         Ok(Function {
-            target,
-            sig: Arc::new(sig.clone()),
-            tramp: trampoline(plan)?,
+            core: core(target, sig)?,
             library: None,
         })
     }
 
     /// The signature.
     pub fn signature(&self) -> &Signature {
-        &self.sig
+        &self.core.sig
     }
 
-    /// The call plan the trampoline implements.
+    /// The call plan the trampolines implement.
     pub fn plan(&self) -> &CallPlan {
-        &self.tramp.plan
+        &self.core.tramp.plan
     }
 
     /// The target address.
     pub fn target(&self) -> *const c_void {
-        self.target
+        self.core.target
     }
 
-    /// Bytes of executable code in this function's trampoline.
+    /// Bytes of executable code of the entry [`Function::call_frame`] runs (the bound
+    /// fast entry, with the target baked in).
     pub fn code_size(&self) -> usize {
-        self.tramp.code_len()
+        self.core.fast.len()
     }
 
     /// A zeroed frame for this function's arguments and result.
     pub fn frame(&self) -> Frame {
-        Frame::new(self.tramp.plan.clone(), self.sig.clone())
+        Frame::new(self.core.tramp.plan.clone(), self.core.sig.clone())
+    }
+
+    /// A zeroed batch of `rows` frames for [`Function::call_batch`].
+    pub fn batch(&self, rows: usize) -> Result<FrameBatch, Error> {
+        FrameBatch::new(self.core.tramp.plan.clone(), self.core.sig.clone(), rows)
     }
 
     /// Calls with the arguments in `frame` and leaves the result there.
@@ -91,14 +95,82 @@ impl Function {
     /// If `frame` was made for a signature with a different call plan.
     #[inline]
     pub unsafe fn call_frame(&self, frame: &mut Frame) {
+        let plan = &self.core.tramp.plan;
         assert!(
-            Arc::ptr_eq(&frame.plan, &self.tramp.plan) || *frame.plan == *self.tramp.plan,
+            Arc::ptr_eq(frame.plan(), plan) || **frame.plan() == **plan,
             "Function::call_frame: frame made for another signature"
         );
-        let entry = self.tramp.frame_entry();
-        // SAFETY: the frame has this plan's layout (checked above) and the caller
-        // guarantees the target matches the signature.
-        unsafe { entry(frame.as_mut_ptr(), self.target) }
+        let p = frame.as_mut_ptr();
+        let code = self.core.fast.address();
+        // SAFETY: `code` is the bound fast entry compiled for this plan, whose form is
+        // `fast_kind`: call-then-store entries take the frame and return nothing; tail
+        // jumps return the callee's own result registers, which the matching Rust
+        // signature receives (a repr(C) pair of eightbytes comes back in rax/rdx,
+        // xmm0/xmm1 or a mix, exactly as the callee returns it). The frame has this
+        // plan's layout (checked above) and its result area spans at least 16 bytes
+        // whenever two eightbytes come back; it is 16-aligned. The caller guarantees the
+        // target matches the signature.
+        unsafe {
+            type Entry<R> = unsafe extern "C" fn(*mut u8) -> R;
+            let ret = p.cast::<u64>();
+            match self.core.fast_kind {
+                FastKind::Store | FastKind::Nothing => {
+                    std::mem::transmute::<*const u8, Entry<()>>(code)(p)
+                }
+                FastKind::I => ret.write(std::mem::transmute::<_, Entry<u64>>(code)(p)),
+                FastKind::F => {
+                    let r = std::mem::transmute::<_, Entry<f64>>(code)(p);
+                    ret.write(r.to_bits());
+                }
+                FastKind::II => {
+                    let Pair(a, b) = std::mem::transmute::<_, Entry<Pair<u64, u64>>>(code)(p);
+                    ret.write(a);
+                    ret.add(1).write(b);
+                }
+                FastKind::FF => {
+                    let Pair(a, b) = std::mem::transmute::<_, Entry<Pair<f64, f64>>>(code)(p);
+                    ret.write(a.to_bits());
+                    ret.add(1).write(b.to_bits());
+                }
+                FastKind::IF => {
+                    let Pair(a, b) = std::mem::transmute::<_, Entry<Pair<u64, f64>>>(code)(p);
+                    ret.write(a);
+                    ret.add(1).write(b.to_bits());
+                }
+                FastKind::FI => {
+                    let Pair(a, b) = std::mem::transmute::<_, Entry<Pair<f64, u64>>>(code)(p);
+                    ret.write(a.to_bits());
+                    ret.add(1).write(b);
+                }
+            }
+        }
+    }
+
+    /// Calls the target once per row of `batch`, in one trampoline loop, leaving each
+    /// row's result in the row.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Function::call_frame`], for every row.
+    ///
+    /// # Panics
+    ///
+    /// If `batch` was made for a signature with a different call plan, or the batch
+    /// loop cannot be compiled (no executable memory).
+    pub unsafe fn call_batch(&self, batch: &mut FrameBatch) {
+        let plan = &self.core.tramp.plan;
+        assert!(
+            Arc::ptr_eq(batch.plan(), plan) || **batch.plan() == **plan,
+            "Function::call_batch: batch made for another signature"
+        );
+        let entry = match self.core.batch_entry() {
+            Ok(entry) => entry,
+            Err(e) => panic!("Function::call_batch: {e}"),
+        };
+        let rows = batch.len();
+        // SAFETY: the loop was compiled for this plan and target with this batch's row
+        // stride; the batch holds `rows` rows; the caller vouches for the target.
+        unsafe { entry(batch.as_mut_ptr(), rows) }
     }
 
     /// The raw frame entry of this function's trampoline:
@@ -108,7 +180,7 @@ impl Function {
     /// Calling it has the contract of [`Function::call_frame`], with a frame from
     /// [`Function::frame`] and this function's [`Function::target`].
     pub fn raw_frame_entry(&self) -> unsafe extern "C" fn(*mut u8, *const c_void) {
-        self.tramp.frame_entry()
+        self.core.tramp.frame_entry()
     }
 
     /// Calls with [`Value`]s, checked against the signature (count, kinds, aggregate
@@ -119,9 +191,9 @@ impl Function {
     /// The target must be a function with this signature, and the values valid for it
     /// (e.g. pointers it dereferences must be valid).
     pub unsafe fn call(&self, args: &[Value]) -> Result<Value, Error> {
-        if args.len() != self.sig.params().len() {
+        if args.len() != self.core.sig.params().len() {
             return Err(Error::ArgumentCount {
-                expected: self.sig.params().len(),
+                expected: self.core.sig.params().len(),
                 found: args.len(),
             });
         }
@@ -149,9 +221,9 @@ impl Function {
         ret: *mut c_void,
         args: *const *const c_void,
     ) -> Result<(), Error> {
-        let entry = self.tramp.pointer_entry()?;
+        let entry = self.core.tramp.pointer_entry()?;
         // SAFETY: forwarded from the caller.
-        unsafe { entry(self.target, ret, args) };
+        unsafe { entry(self.core.target, ret, args) };
         Ok(())
     }
 }

@@ -61,7 +61,7 @@ pub use cache::{CacheStats, cache_stats};
 pub use cdecl::{Declarations, FunctionDecl, ParseError};
 pub use emit::{Emitted, listing};
 pub use error::Error;
-pub use frame::Frame;
+pub use frame::{Frame, FrameBatch};
 pub use function::Function;
 pub use library::Library;
 pub use types::{Aggregate, AggregateBuilder, Field, Layout, MAX_TYPE_SIZE, Signature, Type};

@@ -3,9 +3,9 @@
 //! Each shape becomes a C callee that compares every argument member with its expected
 //! literal and returns a literal result (see `common`). The compiler's own direct call
 //! (`drive_N`) must see no mismatch — that validates the generated C — and then jitcall
-//! must get the callee to see no mismatch either, through all three entry points
-//! (`call` with values, `call_frame`, and the libffi-style `call_raw`), and must read
-//! back the same result.
+//! must get the callee to see no mismatch either, through every entry point (`call`
+//! with values, `call_frame`, `call_batch`, and the libffi-style `call_raw`), and must
+//! read back the same result.
 
 mod common;
 
@@ -96,7 +96,32 @@ fn every_shape_matches_the_compilers() {
                 ));
             }
 
-            // 3. libffi-style pointers, with exact-size buffers and a guard after the result.
+            // 3. A batch of three rows through the trampoline loop.
+            let mut batch = f.batch(3).unwrap();
+            for row in 0..3 {
+                for (i, v) in vals.args.iter().enumerate() {
+                    batch.set_value(row, i, v).unwrap();
+                }
+            }
+            // SAFETY: as above.
+            unsafe { f.call_batch(&mut batch) };
+            let seen = take_mismatch(&lib, n);
+            if seen != (0, 0) {
+                failures.push(format!(
+                    "{what}: call_batch: callee saw mismatches {seen:?}"
+                ));
+            }
+            for row in 0..3 {
+                let r = batch.ret_value(row).unwrap();
+                if r != vals.ret {
+                    failures.push(format!(
+                        "{what}: call_batch row {row}: result {r:?}, expected {:?}",
+                        vals.ret
+                    ));
+                }
+            }
+
+            // 4. libffi-style pointers, with exact-size buffers and a guard after the result.
             let arg_bytes: Vec<Vec<u8>> = vals
                 .args
                 .iter()
