@@ -5,14 +5,20 @@
 //! code arena afterwards. Each block records a note (what it moves and why) at its code
 //! offset; `explain` prints them beside the disassembly.
 //!
-//! Two entries are generated from one plan:
+//! Entries generated from one plan (see [`Entry`]):
 //!
 //! * **frame entry** `extern "C" fn(frame: *mut u8, target: *const c_void)`: arguments
 //!   are read from the packed [`crate::Frame`], whose slots are padded to eightbytes,
 //!   so every load may read whole eightbytes; the result is stored back into the frame.
+//! * **bound** forms of it with the target baked in (`mov r11, imm64`): call-then-store,
+//!   a **tail jump** for plans with everything in registers (load the registers, jump
+//!   to the target, which returns straight to our caller), and a **batch loop**.
 //! * **pointer entry** `extern "C" fn(target, ret: *mut c_void, args: *const *const
 //!   c_void)`, libffi's `ffi_call` shape: every load and store is exact-length, because
 //!   user memory is not padded.
+//!
+//! Memory operands use a fixed base register (`rbx`, `r10` or `rsp`), so they need no
+//! SIB byte, and an 8-bit displacement whenever it fits.
 //!
 //! The trampoline's stack frame at the `call` (frame entry; the pointer entry also
 //! saves `r12` in the slot marked *pad*):
@@ -95,115 +101,132 @@ pub struct Emitted {
     pub notes: Vec<(usize, String)>,
 }
 
+/// The base register of a memory operand.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Base {
+    /// The frame (or the result pointer).
+    Rbx,
+    /// The frame in the tail-jump form; the current argument in the pointer entry.
+    R10,
+    /// The outgoing stack-argument area.
+    Rsp,
+}
+
+/// Emits one instruction whose memory operand is `[base + disp]`, written between the
+/// bracketed token lists: `at!(ops, base, disp, [mov Rq(r), QWORD], [])` is
+/// `mov Rq(r), QWORD [base + disp]`. Uses an 8-bit displacement when it fits.
+macro_rules! at {
+    ($ops:expr, $base:expr, $disp:expr, [$($pre:tt)*], [$($post:tt)*]) => {{
+        let disp: i32 = $disp;
+        match ($base, i8::try_from(disp)) {
+            (Base::Rbx, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE rbx + d] $($post)*),
+            (Base::Rbx, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [rbx + disp] $($post)*),
+            (Base::R10, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE r10 + d] $($post)*),
+            (Base::R10, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [r10 + disp] $($post)*),
+            (Base::Rsp, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE rsp + d] $($post)*),
+            (Base::Rsp, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [rsp + disp] $($post)*),
+        }
+    }};
+}
+
 const RAX: u8 = 0;
 const RDX: u8 = 2;
-const RBX: u8 = 3;
-const RSP: u8 = 4;
-const R10: u8 = 10;
 
 /// Copies of more than this many bytes use `rep movsb` instead of unrolled moves.
 const UNROLL_LIMIT: u32 = 64;
 
 struct Emitter {
     ops: VecAssembler<X64Relocation>,
-    notes: Vec<(usize, String)>,
+    /// Teaching notes, collected only when asked for (`listing`): formatting them costs
+    /// more than encoding the instructions.
+    notes: Option<Vec<(usize, String)>>,
 }
 
 impl Emitter {
-    fn note(&mut self, text: String) {
-        let at = self.ops.offset().0;
-        if let Some(last) = self.notes.last_mut()
-            && last.0 == at
-        {
-            // An empty block: the newer note replaces it.
-            *last = (at, text);
+    fn note(&mut self, text: impl FnOnce() -> String) {
+        let Some(notes) = &mut self.notes else {
             return;
+        };
+        let at = self.ops.offset().0;
+        match notes.last_mut() {
+            // An empty block: the newer note replaces it.
+            Some(last) if last.0 == at => *last = (at, text()),
+            _ => notes.push((at, text())),
         }
-        self.notes.push((at, text));
     }
 
     /// `dst = [base + disp]` for one eightbyte, per its load kind. `exact` forbids
     /// reading past the eightbyte's width (user memory is not padded).
-    fn load_gpr(&mut self, dst: u8, base: u8, disp: i32, load: Load, exact: bool) {
+    fn load_gpr(&mut self, dst: u8, base: Base, disp: i32, load: Load, exact: bool) {
         match load {
-            Load::SignExtend(1) => {
-                dynasm!(self.ops ; .arch x64 ; movsx Rd(dst), BYTE [Rq(base) + disp])
-            }
-            Load::SignExtend(_) => {
-                dynasm!(self.ops ; .arch x64 ; movsx Rd(dst), WORD [Rq(base) + disp])
-            }
-            Load::ZeroExtend(1) => {
-                dynasm!(self.ops ; .arch x64 ; movzx Rd(dst), BYTE [Rq(base) + disp])
-            }
-            Load::ZeroExtend(_) => {
-                dynasm!(self.ops ; .arch x64 ; movzx Rd(dst), WORD [Rq(base) + disp])
-            }
+            Load::SignExtend(1) => at!(self.ops, base, disp, [movsx Rd(dst), BYTE], []),
+            Load::SignExtend(_) => at!(self.ops, base, disp, [movsx Rd(dst), WORD], []),
+            Load::ZeroExtend(1) => at!(self.ops, base, disp, [movzx Rd(dst), BYTE], []),
+            Load::ZeroExtend(_) => at!(self.ops, base, disp, [movzx Rd(dst), WORD], []),
             Load::Bytes(n) if !exact || n == 4 || n == 8 => {
                 if n <= 4 {
-                    dynasm!(self.ops ; .arch x64 ; mov Rd(dst), DWORD [Rq(base) + disp]);
+                    at!(self.ops, base, disp, [mov Rd(dst), DWORD], []);
                 } else {
-                    dynasm!(self.ops ; .arch x64 ; mov Rq(dst), QWORD [Rq(base) + disp]);
+                    at!(self.ops, base, disp, [mov Rq(dst), QWORD], []);
                 }
             }
-            Load::Bytes(1) => dynasm!(self.ops ; .arch x64 ; movzx Rd(dst), BYTE [Rq(base) + disp]),
-            Load::Bytes(2) => dynasm!(self.ops ; .arch x64 ; movzx Rd(dst), WORD [Rq(base) + disp]),
-            Load::Bytes(3) => dynasm!(self.ops
-                ; .arch x64
-                ; movzx eax, BYTE [Rq(base) + disp + 2]
-                ; shl eax, 16
-                ; movzx Rd(dst), WORD [Rq(base) + disp]
-                ; or Rd(dst), eax
-            ),
+            Load::Bytes(1) => at!(self.ops, base, disp, [movzx Rd(dst), BYTE], []),
+            Load::Bytes(2) => at!(self.ops, base, disp, [movzx Rd(dst), WORD], []),
+            Load::Bytes(3) => {
+                at!(self.ops, base, disp + 2, [movzx eax, BYTE], []);
+                dynasm!(self.ops ; .arch x64 ; shl eax, 16);
+                at!(self.ops, base, disp, [movzx Rd(dst), WORD], []);
+                dynasm!(self.ops ; .arch x64 ; or Rd(dst), eax);
+            }
             Load::Bytes(n) => {
                 // 5..=7 bytes: the high bytes come from an overlapping dword load.
                 let shift = 8 * (8 - n as i8);
-                dynasm!(self.ops
-                    ; .arch x64
-                    ; mov eax, DWORD [Rq(base) + disp + (n as i32 - 4)]
-                    ; shr eax, shift
-                    ; shl rax, 32
-                    ; mov Rd(dst), DWORD [Rq(base) + disp]
-                    ; or Rq(dst), rax
-                );
+                at!(self.ops, base, disp + (n as i32 - 4), [mov eax, DWORD], []);
+                dynasm!(self.ops ; .arch x64 ; shr eax, shift ; shl rax, 32);
+                at!(self.ops, base, disp, [mov Rd(dst), DWORD], []);
+                dynasm!(self.ops ; .arch x64 ; or Rq(dst), rax);
             }
             Load::Float32 | Load::Float64 => unreachable!("float loads go to xmm registers"),
         }
     }
 
-    fn load_xmm(&mut self, dst: u8, base: u8, disp: i32, load: Load) {
+    fn load_xmm(&mut self, dst: u8, base: Base, disp: i32, load: Load) {
         if load == Load::Float32 {
-            dynasm!(self.ops ; .arch x64 ; movss Rx(dst), DWORD [Rq(base) + disp]);
+            at!(self.ops, base, disp, [movss Rx(dst), DWORD], []);
         } else {
-            dynasm!(self.ops ; .arch x64 ; movsd Rx(dst), QWORD [Rq(base) + disp]);
+            at!(self.ops, base, disp, [movsd Rx(dst), QWORD], []);
         }
     }
 
-    /// Copies `len` bytes from `[src + src_disp]` to `[dst + dst_disp]` through `rax`,
+    /// Copies `len` bytes from `[src + src_disp]` to `[rsp + dst_disp]` through `rax`,
     /// eightbytes first, then a 4-, 2- and 1-byte tail.
-    fn copy_unrolled(&mut self, dst: u8, dst_disp: i32, src: u8, src_disp: i32, len: u32) {
+    fn copy_to_stack(&mut self, dst_disp: i32, src: Base, src_disp: i32, len: u32) {
         let mut done = 0i32;
         let len = len as i32;
         while done < len {
             let (s, d) = (src_disp + done, dst_disp + done);
-            let step = match len - done {
+            done += match len - done {
                 8.. => {
-                    dynasm!(self.ops ; .arch x64 ; mov rax, QWORD [Rq(src) + s] ; mov QWORD [Rq(dst) + d], rax);
+                    at!(self.ops, src, s, [mov rax, QWORD], []);
+                    at!(self.ops, Base::Rsp, d, [mov QWORD], [, rax]);
                     8
                 }
                 4..=7 => {
-                    dynasm!(self.ops ; .arch x64 ; mov eax, DWORD [Rq(src) + s] ; mov DWORD [Rq(dst) + d], eax);
+                    at!(self.ops, src, s, [mov eax, DWORD], []);
+                    at!(self.ops, Base::Rsp, d, [mov DWORD], [, eax]);
                     4
                 }
                 2..=3 => {
-                    dynasm!(self.ops ; .arch x64 ; movzx eax, WORD [Rq(src) + s] ; mov WORD [Rq(dst) + d], ax);
+                    at!(self.ops, src, s, [movzx eax, WORD], []);
+                    at!(self.ops, Base::Rsp, d, [mov WORD], [, ax]);
                     2
                 }
                 _ => {
-                    dynasm!(self.ops ; .arch x64 ; movzx eax, BYTE [Rq(src) + s] ; mov BYTE [Rq(dst) + d], al);
+                    at!(self.ops, src, s, [movzx eax, BYTE], []);
+                    at!(self.ops, Base::Rsp, d, [mov BYTE], [, al]);
                     1
                 }
             };
-            done += step;
         }
     }
 
@@ -215,11 +238,11 @@ impl Emitter {
         while width > 0 {
             width -= match width {
                 8 => {
-                    dynasm!(self.ops ; .arch x64 ; mov QWORD [rbx + disp], Rq(reg));
+                    at!(self.ops, Base::Rbx, disp, [mov QWORD], [, Rq(reg)]);
                     8
                 }
                 4..=7 => {
-                    dynasm!(self.ops ; .arch x64 ; mov DWORD [rbx + disp], Rd(reg));
+                    at!(self.ops, Base::Rbx, disp, [mov DWORD], [, Rd(reg)]);
                     if width > 4 {
                         dynasm!(self.ops ; .arch x64 ; shr Rq(reg), 32);
                     }
@@ -227,7 +250,7 @@ impl Emitter {
                     4
                 }
                 2..=3 => {
-                    dynasm!(self.ops ; .arch x64 ; mov WORD [rbx + disp], Rw(reg));
+                    at!(self.ops, Base::Rbx, disp, [mov WORD], [, Rw(reg)]);
                     if width > 2 {
                         dynasm!(self.ops ; .arch x64 ; shr Rd(reg), 16);
                     }
@@ -235,7 +258,7 @@ impl Emitter {
                     2
                 }
                 _ => {
-                    dynasm!(self.ops ; .arch x64 ; mov BYTE [rbx + disp], Rb(reg));
+                    at!(self.ops, Base::Rbx, disp, [mov BYTE], [, Rb(reg)]);
                     1
                 }
             };
@@ -254,62 +277,66 @@ fn disp(n: u32) -> Result<i32, Error> {
 /// The frame entry `plan` compiles to, with a note per block, as `explain` shows it.
 /// The code is position-independent: it is the same at any address.
 pub fn listing(plan: &CallPlan) -> Result<Emitted, Error> {
-    emit(plan, Entry::Frame)
+    generate(plan, Entry::Frame, true)
 }
 
 /// Where the emitter reads arguments from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
     /// A frame whose address is in this register (slots padded to eightbytes).
-    Frame(u8),
+    Frame(Base),
     /// The libffi-style pointer array in `r12` (exact-length reads through `r10`).
     Pointers,
 }
 
-/// Generates one entry of the trampoline for `plan`.
-pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
+/// Generates one entry of the trampoline for `plan` (without notes).
+pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Vec<u8>, Error> {
+    generate(plan, entry, false).map(|e| e.code)
+}
+
+fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, Error> {
     let mut e = Emitter {
         ops: VecAssembler::new(0),
-        notes: Vec::new(),
+        notes: with_notes.then(Vec::new),
     };
     match entry {
         Entry::TailJump { target } => {
             debug_assert!(tail_jump_ok(plan));
-            e.note("r10 = frame".into());
+            e.note(|| "r10 = frame".into());
             dynasm!(e.ops ; .arch x64 ; mov r10, rdi);
-            e.register_loads(plan, Source::Frame(R10))?;
+            e.register_loads(plan, Source::Frame(Base::R10))?;
             if plan.ret.location == RetLocation::Memory {
-                e.note("hidden result pointer (sret) in rdi: the frame's result area".into());
+                e.note(|| "hidden result pointer (sret) in rdi: the frame's result area".into());
                 dynasm!(e.ops ; .arch x64 ; mov rdi, r10);
             }
             e.set_al(plan);
-            e.note("jump to the target: it returns straight to our caller".into());
+            e.note(|| "jump to the target: it returns straight to our caller".into());
             let t = target as i64;
             dynasm!(e.ops ; .arch x64 ; mov r11, QWORD t ; jmp r11);
         }
         Entry::Frame | Entry::BoundFrame { .. } => {
             // After `push rbp; push rbx` rsp is 8 off a 16-byte boundary.
-            e.note("prologue: save rbp and rbx; rbx = frame".into());
+            e.note(|| "prologue: save rbp and rbx; rbx = frame".into());
             dynasm!(e.ops ; .arch x64 ; push rbp ; mov rbp, rsp ; push rbx ; mov rbx, rdi);
             if entry == Entry::Frame {
-                e.note("r11 = target".into());
+                e.note(|| "r11 = target".into());
                 dynasm!(e.ops ; .arch x64 ; mov r11, rsi);
             }
             e.reserve_stack(plan, 8)?;
-            e.call_body(plan, Source::Frame(RBX), entry)?;
+            e.call_body(plan, Source::Frame(Base::Rbx), entry)?;
             e.store_result(plan, false)?;
-            e.note("epilogue: restore rbx and rbp, return".into());
+            e.note(|| "epilogue: restore rbx and rbp, return".into());
             dynasm!(e.ops ; .arch x64 ; mov rbx, QWORD [rbp - 8] ; leave ; ret);
         }
         Entry::Pointers => {
-            e.note("prologue: save rbp, rbx, r12".into());
+            e.note(|| "prologue: save rbp, rbx, r12".into());
             dynasm!(e.ops ; .arch x64 ; push rbp ; mov rbp, rsp ; push rbx ; push r12);
-            e.note("r11 = target, rbx = result pointer, r12 = argument pointers".into());
+            e.note(|| "r11 = target, rbx = result pointer, r12 = argument pointers".into());
             dynasm!(e.ops ; .arch x64 ; mov r11, rdi ; mov rbx, rsi ; mov r12, rdx);
             e.reserve_stack(plan, 0)?;
             e.call_body(plan, Source::Pointers, entry)?;
             e.store_result(plan, true)?;
-            e.note("epilogue: restore r12, rbx and rbp, return".into());
+            e.note(|| "epilogue: restore r12, rbx and rbp, return".into());
             dynasm!(e.ops
                 ; .arch x64
                 ; mov rbx, QWORD [rbp - 8]
@@ -320,7 +347,7 @@ pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
         }
         Entry::Batch { stride, .. } => {
             let stride = disp(stride)?;
-            e.note("prologue: save rbp, rbx, r12; rbx = first row, r12 = rows left".into());
+            e.note(|| "prologue: save rbp, rbx, r12; rbx = first row, r12 = rows left".into());
             dynasm!(e.ops
                 ; .arch x64
                 ; push rbp
@@ -334,11 +361,11 @@ pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
             let again = e.ops.new_dynamic_label();
             dynasm!(e.ops ; .arch x64 ; test r12, r12 ; jz =>done);
             e.reserve_stack(plan, 0)?;
-            e.note("loop: one call per row".into());
+            e.note(|| "loop: one call per row".into());
             dynasm!(e.ops ; .arch x64 ; =>again);
-            e.call_body(plan, Source::Frame(RBX), entry)?;
+            e.call_body(plan, Source::Frame(Base::Rbx), entry)?;
             e.store_result(plan, false)?;
-            e.note("next row".into());
+            e.note(|| "next row".into());
             dynasm!(e.ops
                 ; .arch x64
                 ; add rbx, stride
@@ -346,7 +373,7 @@ pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
                 ; jnz =>again
                 ; =>done
             );
-            e.note("epilogue: restore r12, rbx and rbp, return".into());
+            e.note(|| "epilogue: restore r12, rbx and rbp, return".into());
             dynasm!(e.ops
                 ; .arch x64
                 ; mov rbx, QWORD [rbp - 8]
@@ -362,7 +389,7 @@ pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
         .map_err(|err| Error::Encoding(format!("{err:?}")))?;
     Ok(Emitted {
         code,
-        notes: e.notes,
+        notes: e.notes.unwrap_or_default(),
     })
 }
 
@@ -374,15 +401,17 @@ impl Emitter {
         if reserve == 0 && plan.stack_align <= 16 {
             return Ok(());
         }
-        self.note(format!(
-            "reserve {} bytes of outgoing stack arguments{}",
-            plan.stack_size,
-            if plan.stack_align > 16 {
-                format!(", rsp aligned to {}", plan.stack_align)
-            } else {
-                String::new()
-            }
-        ));
+        self.note(|| {
+            format!(
+                "reserve {} bytes of outgoing stack arguments{}",
+                plan.stack_size,
+                if plan.stack_align > 16 {
+                    format!(", rsp aligned to {}", plan.stack_align)
+                } else {
+                    String::new()
+                }
+            )
+        });
         if reserve > 0 {
             let r = disp(reserve)?;
             dynasm!(self.ops ; .arch x64 ; sub rsp, r);
@@ -399,12 +428,12 @@ impl Emitter {
         self.stack_copies(plan, src)?;
         self.register_loads(plan, src)?;
         if plan.ret.location == RetLocation::Memory {
-            self.note("hidden result pointer (sret) in rdi".into());
+            self.note(|| "hidden result pointer (sret) in rdi".into());
             // The result area is at offset 0 of the frame, or is the caller's pointer.
             dynasm!(self.ops ; .arch x64 ; mov rdi, rbx);
         }
         self.set_al(plan);
-        self.note("call the target".into());
+        self.note(|| "call the target".into());
         match entry {
             Entry::BoundFrame { target } | Entry::Batch { target, .. } => {
                 let t = target as i64;
@@ -417,9 +446,7 @@ impl Emitter {
 
     fn set_al(&mut self, plan: &CallPlan) {
         let count = plan.vector_count as i32;
-        self.note(format!(
-            "al = {count}: vector registers used (read by variadic callees)"
-        ));
+        self.note(|| format!("al = {count}: vector registers used (read by variadic callees)"));
         if count == 0 {
             dynasm!(self.ops ; .arch x64 ; xor eax, eax);
         } else {
@@ -435,34 +462,30 @@ impl Emitter {
                 continue;
             };
             let dst = disp(offset)?;
-            self.note(format!(
-                "argument {i}: copy {} bytes to the stack at [rsp + {offset}]",
-                arg.size
-            ));
+            self.note(|| {
+                format!(
+                    "argument {i}: copy {} bytes to the stack at [rsp + {offset}]",
+                    arg.size
+                )
+            });
             let slot = disp(8 * i as u32)?;
             let (base, base_disp, len) = match src {
                 Source::Frame(base) => (base, disp(arg.frame_offset)?, arg.size.div_ceil(8) * 8),
-                Source::Pointers => (R10, 0, arg.size),
+                Source::Pointers => (Base::R10, 0, arg.size),
             };
             if len > UNROLL_LIMIT {
                 match src {
-                    Source::Frame(base) => {
-                        dynasm!(self.ops ; .arch x64 ; lea rsi, [Rq(base) + base_disp])
-                    }
+                    Source::Frame(base) => at!(self.ops, base, base_disp, [lea rsi,], []),
                     Source::Pointers => dynasm!(self.ops ; .arch x64 ; mov rsi, QWORD [r12 + slot]),
                 }
                 let len = disp(len)?;
-                dynasm!(self.ops
-                    ; .arch x64
-                    ; lea rdi, [rsp + dst]
-                    ; mov ecx, len
-                    ; rep movsb
-                );
+                at!(self.ops, Base::Rsp, dst, [lea rdi,], []);
+                dynasm!(self.ops ; .arch x64 ; mov ecx, len ; rep movsb);
             } else {
                 if src == Source::Pointers {
                     dynasm!(self.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
                 }
-                self.copy_unrolled(RSP, dst, base, base_disp, len);
+                self.copy_to_stack(dst, base, base_disp, len);
             }
         }
         Ok(())
@@ -476,21 +499,27 @@ impl Emitter {
                 let ArgLocation::Registers(loads) = &arg.location else {
                     continue;
                 };
-                let mine: Vec<_> = loads
+                let mut mine = loads
                     .iter()
                     .filter(|l| matches!(l.reg, Reg::Xmm(_)) == want_xmm)
-                    .collect();
-                if mine.is_empty() {
+                    .peekable();
+                if mine.peek().is_none() {
                     continue;
                 }
-                let regs: Vec<String> = mine.iter().map(|l| describe_load(l.reg, l.load)).collect();
-                self.note(format!("argument {i}: load {}", regs.join(", ")));
+                self.note(|| {
+                    let regs: Vec<String> = loads
+                        .iter()
+                        .filter(|l| matches!(l.reg, Reg::Xmm(_)) == want_xmm)
+                        .map(|l| describe_load(l.reg, l.load))
+                        .collect();
+                    format!("argument {i}: load {}", regs.join(", "))
+                });
                 let (base, base_disp) = match src {
                     Source::Frame(base) => (base, disp(arg.frame_offset)?),
                     Source::Pointers => {
                         let slot = disp(8 * i as u32)?;
                         dynasm!(self.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
-                        (R10, 0)
+                        (Base::R10, 0)
                     }
                 };
                 for l in mine {
@@ -511,8 +540,10 @@ impl Emitter {
         match &plan.ret.location {
             RetLocation::Nothing | RetLocation::Memory => {}
             RetLocation::Registers(pieces) => {
-                let names: Vec<&str> = pieces.iter().map(|p| p.register_name()).collect();
-                self.note(format!("store the result from {}", names.join(", ")));
+                self.note(|| {
+                    let names: Vec<&str> = pieces.iter().map(|p| p.register_name()).collect();
+                    format!("store the result from {}", names.join(", "))
+                });
                 for p in pieces {
                     let d = disp(p.offset)?;
                     match p.reg {
@@ -521,22 +552,24 @@ impl Emitter {
                             if exact {
                                 self.store_gpr_exact(r, d, p.width);
                             } else {
-                                dynasm!(self.ops ; .arch x64 ; mov QWORD [rbx + d], Rq(r));
+                                at!(self.ops, Base::Rbx, d, [mov QWORD], [, Rq(r)]);
                             }
                         }
                         RetReg::Xmm0 | RetReg::Xmm1 => {
                             let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
                             if exact && p.width <= 4 {
-                                dynasm!(self.ops ; .arch x64 ; movss DWORD [rbx + d], Rx(x));
+                                at!(self.ops, Base::Rbx, d, [movss DWORD], [, Rx(x)]);
                             } else {
-                                dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + d], Rx(x));
+                                at!(self.ops, Base::Rbx, d, [movsd QWORD], [, Rx(x)]);
                             }
                         }
                     }
                 }
             }
             RetLocation::X87 { count } => {
-                self.note("store the result from st(0) (and st(1)), popping the x87 stack".into());
+                self.note(|| {
+                    "store the result from st(0) (and st(1)), popping the x87 stack".into()
+                });
                 dynasm!(self.ops ; .arch x64 ; fstp TWORD [rbx]);
                 if *count == 2 {
                     dynasm!(self.ops ; .arch x64 ; fstp TWORD [rbx + 16]);

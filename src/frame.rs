@@ -11,6 +11,7 @@
 //! ([`Frame::set_value`]) checks the whole shape against the signature.
 
 use crate::abi::CallPlan;
+use crate::value::Path;
 use crate::{Error, Signature, Type, Value};
 use std::alloc::{Layout as AllocLayout, alloc_zeroed, dealloc, handle_alloc_error};
 use std::ptr::NonNull;
@@ -147,11 +148,7 @@ impl Rows {
         let arg = &self.plan.args[index];
         let (off, size) = (arg.frame_offset as usize, arg.size as usize);
         let bytes = self.row_mut(row)?;
-        value.store(
-            ty,
-            &mut bytes[off..off + size],
-            &format!("argument {index}"),
-        )
+        value.store(ty, &mut bytes[off..off + size], &Path::Arg(index))
     }
 
     fn arg_value(&self, row: usize, index: usize) -> Result<Value, Error> {
@@ -183,7 +180,7 @@ impl Rows {
         }
         let size = self.plan.ret.size as usize;
         let bytes = self.row_mut(row)?;
-        value.store(sig.ret(), &mut bytes[..size], "result")
+        value.store(sig.ret(), &mut bytes[..size], &Path::Root("result"))
     }
 
     fn duplicate(&self) -> Rows {
@@ -195,6 +192,24 @@ impl Rows {
         };
         copy.rows = self.rows;
         copy
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn set_arg_failed(result: Result<(), Error>) -> ! {
+    match result {
+        Err(e) => panic!("Frame::set_arg: {e}"),
+        Ok(()) => unreachable!("the fast path handles every valid argument"),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn ret_failed<T>(result: Result<T, Error>) -> ! {
+    match result {
+        Err(e) => panic!("Frame::ret: {e}"),
+        Ok(_) => unreachable!("the fast path handles every valid result"),
     }
 }
 
@@ -252,8 +267,16 @@ impl Frame {
     /// an error instead.
     #[inline]
     pub fn set_arg<T: Copy>(&mut self, index: usize, value: T) {
-        if let Err(e) = self.rows.set_arg(0, index, value) {
-            panic!("Frame::set_arg: {e}");
+        match self.rows.plan.args.get(index) {
+            Some(arg) if arg.size as usize == size_of::<T>() => {
+                // SAFETY: the slot at frame_offset holds size_of::<T>() bytes inside the
+                // buffer (checked just above against the plan the buffer was sized by).
+                unsafe {
+                    let p = self.rows.buf.as_ptr().add(arg.frame_offset as usize);
+                    p.cast::<T>().write_unaligned(value);
+                }
+            }
+            _ => set_arg_failed(self.rows.set_arg(0, index, value)),
         }
     }
 
@@ -286,9 +309,11 @@ impl Frame {
     /// If the size of `T` differs from the return type's; see [`Frame::try_ret`].
     #[inline]
     pub fn ret<T: Copy>(&self) -> T {
-        match self.rows.ret(0) {
-            Ok(v) => v,
-            Err(e) => panic!("Frame::ret: {e}"),
+        if self.rows.plan.ret.size as usize == size_of::<T>() {
+            // SAFETY: the result area at offset 0 spans at least ret.size bytes.
+            unsafe { self.rows.buf.as_ptr().cast::<T>().read_unaligned() }
+        } else {
+            ret_failed(self.rows.ret::<T>(0))
         }
     }
 

@@ -7,7 +7,11 @@
 
 use crate::abi::CallPlan;
 use crate::cache::{Core, FastKind, core};
+use crate::value::Path;
 use crate::{Error, Frame, FrameBatch, Library, Signature, Value};
+
+/// Frames up to this size are built on the stack by [`Function::call`].
+const SMALL_FRAME: usize = 256;
 use std::ffi::c_void;
 use std::sync::Arc;
 
@@ -58,7 +62,7 @@ impl Function {
 
     /// The call plan the trampolines implement.
     pub fn plan(&self) -> &CallPlan {
-        &self.core.tramp.plan
+        &self.core.plan
     }
 
     /// The target address.
@@ -74,12 +78,12 @@ impl Function {
 
     /// A zeroed frame for this function's arguments and result.
     pub fn frame(&self) -> Frame {
-        Frame::new(self.core.tramp.plan.clone(), self.core.sig.clone())
+        Frame::new(self.core.plan.clone(), self.core.sig.clone())
     }
 
     /// A zeroed batch of `rows` frames for [`Function::call_batch`].
     pub fn batch(&self, rows: usize) -> Result<FrameBatch, Error> {
-        FrameBatch::new(self.core.tramp.plan.clone(), self.core.sig.clone(), rows)
+        FrameBatch::new(self.core.plan.clone(), self.core.sig.clone(), rows)
     }
 
     /// Calls with the arguments in `frame` and leaves the result there.
@@ -95,21 +99,31 @@ impl Function {
     /// If `frame` was made for a signature with a different call plan.
     #[inline]
     pub unsafe fn call_frame(&self, frame: &mut Frame) {
-        let plan = &self.core.tramp.plan;
+        let plan = &self.core.plan;
         assert!(
             Arc::ptr_eq(frame.plan(), plan) || **frame.plan() == **plan,
             "Function::call_frame: frame made for another signature"
         );
-        let p = frame.as_mut_ptr();
+        // SAFETY: the frame has this plan's layout (checked above); the caller vouches
+        // for the target.
+        unsafe { self.call_fast(frame.as_mut_ptr()) }
+    }
+
+    /// Runs the bound fast entry on a frame-shaped buffer.
+    ///
+    /// # Safety
+    ///
+    /// `p` must point to a 16-aligned buffer laid out by this function's plan (at least
+    /// `frame_size` bytes), and the target must match the signature.
+    #[inline]
+    unsafe fn call_fast(&self, p: *mut u8) {
         let code = self.core.fast.address();
         // SAFETY: `code` is the bound fast entry compiled for this plan, whose form is
         // `fast_kind`: call-then-store entries take the frame and return nothing; tail
         // jumps return the callee's own result registers, which the matching Rust
         // signature receives (a repr(C) pair of eightbytes comes back in rax/rdx,
-        // xmm0/xmm1 or a mix, exactly as the callee returns it). The frame has this
-        // plan's layout (checked above) and its result area spans at least 16 bytes
-        // whenever two eightbytes come back; it is 16-aligned. The caller guarantees the
-        // target matches the signature.
+        // xmm0/xmm1 or a mix, exactly as the callee returns it). The result area spans
+        // at least 16 bytes whenever two eightbytes come back, and is 16-aligned.
         unsafe {
             type Entry<R> = unsafe extern "C" fn(*mut u8) -> R;
             let ret = p.cast::<u64>();
@@ -158,7 +172,7 @@ impl Function {
     /// If `batch` was made for a signature with a different call plan, or the batch
     /// loop cannot be compiled (no executable memory).
     pub unsafe fn call_batch(&self, batch: &mut FrameBatch) {
-        let plan = &self.core.tramp.plan;
+        let plan = &self.core.plan;
         assert!(
             Arc::ptr_eq(batch.plan(), plan) || **batch.plan() == **plan,
             "Function::call_batch: batch made for another signature"
@@ -179,8 +193,8 @@ impl Function {
     ///
     /// Calling it has the contract of [`Function::call_frame`], with a frame from
     /// [`Function::frame`] and this function's [`Function::target`].
-    pub fn raw_frame_entry(&self) -> unsafe extern "C" fn(*mut u8, *const c_void) {
-        self.core.tramp.frame_entry()
+    pub fn raw_frame_entry(&self) -> Result<unsafe extern "C" fn(*mut u8, *const c_void), Error> {
+        Ok(self.core.shared()?.frame_entry())
     }
 
     /// Calls with [`Value`]s, checked against the signature (count, kinds, aggregate
@@ -197,13 +211,33 @@ impl Function {
                 found: args.len(),
             });
         }
-        let mut frame = self.frame();
-        for (i, v) in args.iter().enumerate() {
-            frame.set_value(i, v)?;
+        let plan = &self.core.plan;
+        if plan.frame_size as usize > SMALL_FRAME || plan.frame_align > 16 {
+            let mut frame = self.frame();
+            for (i, v) in args.iter().enumerate() {
+                frame.set_value(i, v)?;
+            }
+            // SAFETY: forwarded from the caller.
+            unsafe { self.call_frame(&mut frame) };
+            return frame.ret_value();
         }
-        // SAFETY: forwarded from the caller.
-        unsafe { self.call_frame(&mut frame) };
-        frame.ret_value()
+        // Small frames live on the stack: no allocation besides the result's own.
+        let mut buf = [0u128; SMALL_FRAME / 16];
+        // SAFETY: viewing plain initialised u128s as bytes.
+        let bytes =
+            unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), SMALL_FRAME) };
+        for (i, (v, (ty, arg))) in args
+            .iter()
+            .zip(self.core.sig.params().iter().zip(&plan.args))
+            .enumerate()
+        {
+            let (off, size) = (arg.frame_offset as usize, arg.size as usize);
+            v.store(ty, &mut bytes[off..off + size], &Path::Arg(i))?;
+        }
+        // SAFETY: `bytes` is 16-aligned, laid out by this plan and at least frame_size
+        // long (checked above); the caller vouches for the target.
+        unsafe { self.call_fast(bytes.as_mut_ptr()) };
+        Value::load(self.core.sig.ret(), bytes)
     }
 
     /// Calls libffi-style: `args[i]` points at argument `i`, and the result is written
@@ -221,7 +255,7 @@ impl Function {
         ret: *mut c_void,
         args: *const *const c_void,
     ) -> Result<(), Error> {
-        let entry = self.core.tramp.pointer_entry()?;
+        let entry = self.core.shared()?.pointer_entry()?;
         // SAFETY: forwarded from the caller.
         unsafe { entry(self.core.target, ret, args) };
         Ok(())

@@ -344,13 +344,28 @@ impl Type {
 }
 
 impl Aggregate {
-    /// Layout and member offsets. gcc's rules: each member is placed at the next
-    /// multiple of its alignment (1 in a packed aggregate, raised by the member's own
-    /// `aligned`); the aggregate's alignment is the largest member alignment, raised by
-    /// its own `aligned`; its size is rounded up to that alignment.
+    /// Layout and member offsets.
     fn layout(&self, union: bool) -> Result<(Layout, Vec<u64>), Error> {
-        let what = if union { "union" } else { "struct" };
         let mut offsets = Vec::with_capacity(self.fields.len());
+        let layout = self.walk(union, |_, _, offset, _| {
+            offsets.push(offset);
+            Ok(())
+        })?;
+        Ok((layout, offsets))
+    }
+
+    /// Calls `visit(index, member, offset, member layout)` for every member in order,
+    /// then returns the aggregate's layout, by gcc's rules: each member is placed at the
+    /// next multiple of its alignment (1 in a packed aggregate, raised by the member's
+    /// own `aligned`); the aggregate's alignment is the largest member alignment, raised
+    /// by its own `aligned`; its size is rounded up to that alignment. Allocates
+    /// nothing, so value conversion can walk members on every call.
+    pub(crate) fn walk(
+        &self,
+        union: bool,
+        mut visit: impl FnMut(usize, &Field, u64, Layout) -> Result<(), Error>,
+    ) -> Result<Layout, Error> {
+        let what = if union { "union" } else { "struct" };
         let mut end = 0u64;
         let mut align = 1u64;
         for (i, field) in self.fields.iter().enumerate() {
@@ -365,25 +380,22 @@ impl Aggregate {
             }
             align = align.max(field_align);
             let offset = if union { 0 } else { round_up(end, field_align) };
-            offsets.push(offset);
             end = end.max(offset + l.size);
             if end > MAX_TYPE_SIZE {
                 return Err(Error::unsupported(format!(
                     "{what} larger than {MAX_TYPE_SIZE} bytes"
                 )));
             }
+            visit(i, field, offset, l)?;
         }
         if let Some(a) = self.align {
             check_align(a, what)?;
             align = align.max(a);
         }
-        Ok((
-            Layout {
-                size: round_up(end, align),
-                align,
-            },
-            offsets,
-        ))
+        Ok(Layout {
+            size: round_up(end, align),
+            align,
+        })
     }
 }
 

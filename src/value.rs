@@ -199,6 +199,35 @@ pub enum Value {
     Complex(Box<Value>, Box<Value>),
 }
 
+/// Where a value sits, for error messages; formatted only when an error is reported,
+/// so checking values allocates nothing.
+#[derive(Clone, Copy)]
+pub(crate) enum Path<'a> {
+    /// A name such as `value` or `result`.
+    Root(&'static str),
+    /// Argument `n`.
+    Arg(usize),
+    /// A member of an aggregate, by name or index.
+    Member(&'a Path<'a>, Option<&'a str>, usize),
+    /// An array element.
+    Element(&'a Path<'a>, usize),
+    /// The real or imaginary part of a complex value.
+    Part(&'a Path<'a>, &'static str),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root(name) => f.write_str(name),
+            Path::Arg(n) => write!(f, "argument {n}"),
+            Path::Member(p, Some(name), _) => write!(f, "{p}.{name}"),
+            Path::Member(p, None, i) => write!(f, "{p} member {i}"),
+            Path::Element(p, i) => write!(f, "{p}[{i}]"),
+            Path::Part(p, part) => write!(f, "{p} {part} part"),
+        }
+    }
+}
+
 impl Value {
     /// A short description of this value's kind, for error messages.
     pub fn kind_name(&self) -> String {
@@ -233,7 +262,7 @@ impl Value {
     /// the value has `ty`'s shape. Useful with [`crate::Function::call_raw`].
     pub fn to_bytes(&self, ty: &Type) -> Result<Vec<u8>, Error> {
         let mut out = vec![0u8; ty.layout()?.size as usize];
-        self.store(ty, &mut out, "value")?;
+        self.store(ty, &mut out, &Path::Root("value"))?;
         Ok(out)
     }
 
@@ -255,11 +284,11 @@ impl Value {
     }
 
     /// Checks this value against `ty` and writes it into `out`, which must be exactly
-    /// `ty`'s size. `path` names the value in errors (e.g. `argument 2`).
-    pub(crate) fn store(&self, ty: &Type, out: &mut [u8], path: &str) -> Result<(), Error> {
-        let mismatch = || Error::ValueMismatch {
+    /// `ty`'s size. `path` names the value in errors.
+    pub(crate) fn store(&self, ty: &Type, out: &mut [u8], path: &Path<'_>) -> Result<(), Error> {
+        let mismatch = |expected: String| Error::ValueMismatch {
             path: path.to_string(),
-            expected: ty.to_string(),
+            expected,
             found: self.kind_name(),
         };
         macro_rules! put {
@@ -290,64 +319,52 @@ impl Value {
             (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
             (Type::Struct(agg), Value::Struct(values)) => {
                 if values.len() != agg.fields.len() {
-                    return Err(Error::ValueMismatch {
-                        path: path.to_string(),
-                        expected: format!("{ty} ({} members)", agg.fields.len()),
-                        found: self.kind_name(),
-                    });
+                    return Err(mismatch(format!("{ty} ({} members)", agg.fields.len())));
                 }
-                let offsets = ty.field_offsets()?.unwrap_or_default();
-                for (i, ((field, value), off)) in
-                    agg.fields.iter().zip(values).zip(offsets).enumerate()
-                {
-                    let size = field.ty.layout()?.size as usize;
+                agg.walk(false, |i, field, off, l| {
                     let off = off as usize;
-                    value.store(
+                    values[i].store(
                         &field.ty,
-                        &mut out[off..off + size],
-                        &member_path(path, field.name.as_deref(), i),
-                    )?;
-                }
+                        &mut out[off..off + l.size as usize],
+                        &Path::Member(path, field.name.as_deref(), i),
+                    )
+                })?;
             }
             (Type::Union(agg), Value::Union { member, value }) => {
                 let Some(field) = agg.fields.get(*member) else {
-                    return Err(Error::ValueMismatch {
-                        path: path.to_string(),
-                        expected: format!("{ty} ({} members)", agg.fields.len()),
-                        found: self.kind_name(),
-                    });
+                    return Err(mismatch(format!("{ty} ({} members)", agg.fields.len())));
                 };
                 out.fill(0);
                 let size = field.ty.layout()?.size as usize;
                 value.store(
                     &field.ty,
                     &mut out[..size],
-                    &member_path(path, field.name.as_deref(), *member),
+                    &Path::Member(path, field.name.as_deref(), *member),
                 )?;
             }
             (Type::Array(elem, count), Value::Array(values)) => {
                 if values.len() as u64 != *count {
-                    return Err(mismatch());
+                    return Err(mismatch(ty.to_string()));
                 }
                 let size = elem.layout()?.size as usize;
                 for (i, v) in values.iter().enumerate() {
                     v.store(
                         elem,
                         &mut out[i * size..(i + 1) * size],
-                        &format!("{path}[{i}]"),
+                        &Path::Element(path, i),
                     )?;
                 }
             }
             (Type::Complex(elem), Value::Complex(re, im)) => {
                 let size = elem.layout()?.size as usize;
-                re.store(elem, &mut out[..size], &format!("{path} real part"))?;
+                re.store(elem, &mut out[..size], &Path::Part(path, "real"))?;
                 im.store(
                     elem,
                     &mut out[size..2 * size],
-                    &format!("{path} imaginary part"),
+                    &Path::Part(path, "imaginary"),
                 )?;
             }
-            _ => return Err(mismatch()),
+            _ => return Err(mismatch(ty.to_string())),
         }
         Ok(())
     }
@@ -389,11 +406,11 @@ impl Value {
             }
             Type::Pointer => Value::Pointer(get!(usize) as *mut c_void),
             Type::Struct(agg) => {
-                let offsets = ty.field_offsets()?.unwrap_or_default();
                 let mut values = Vec::with_capacity(agg.fields.len());
-                for (field, off) in agg.fields.iter().zip(offsets) {
+                agg.walk(false, |_, field, off, _| {
                     values.push(Value::load(&field.ty, &bytes[off as usize..])?);
-                }
+                    Ok(())
+                })?;
                 Value::Struct(values)
             }
             Type::Union(agg) => {
@@ -429,13 +446,6 @@ impl Value {
                 )
             }
         })
-    }
-}
-
-fn member_path(path: &str, name: Option<&str>, index: usize) -> String {
-    match name {
-        Some(name) => format!("{path}.{name}"),
-        None => format!("{path} member {index}"),
     }
 }
 

@@ -50,7 +50,7 @@ fn engine_promises() {
         "compiled more than once"
     );
     assert_eq!(after.hits - before.hits, 7);
-    let entry = |f: &Function| f.raw_frame_entry() as usize;
+    let entry = |f: &Function| f.raw_frame_entry().unwrap() as usize;
     assert!(functions.windows(2).all(|w| entry(&w[0]) == entry(&w[1])));
     drop(functions);
 

@@ -120,8 +120,13 @@ fn trampolines_place_every_byte_where_the_compilers_do() {
             }
             // SAFETY: the probe accepts any arguments and returns per the chosen entry;
             // the frame is this function's.
-            let broken =
-                unsafe { harness(probe.raw_frame_entry(), frame.as_mut_ptr(), probe.target()) };
+            let broken = unsafe {
+                harness(
+                    probe.raw_frame_entry().unwrap(),
+                    frame.as_mut_ptr(),
+                    probe.target(),
+                )
+            };
             let ours = Capture::take(&lib);
             if broken != 0 {
                 failures.push(format!("{what}: harness reports {broken:#b}"));
