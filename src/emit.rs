@@ -198,15 +198,24 @@ impl Emitter {
         }
     }
 
-    /// Copies `len` bytes from `[src + src_disp]` to `[rsp + dst_disp]` through `rax`,
-    /// eightbytes first, then a 4-, 2- and 1-byte tail.
+    /// Copies `len` bytes from `[src + src_disp]` to `[rsp + dst_disp]`: 16-byte chunks
+    /// through `xmm15` (caller-saved and never an argument register), then an
+    /// eightbyte, 4-, 2- and 1-byte tail through `rax`. Wide stores matter: a callee
+    /// that loads a 16-byte pair of stack eightbytes at once (gcc does, with `movdqu`)
+    /// stalls when the pair was stored as two 8-byte halves, since the store cannot be
+    /// forwarded to the wider load.
     fn copy_to_stack(&mut self, dst_disp: i32, src: Base, src_disp: i32, len: u32) {
         let mut done = 0i32;
         let len = len as i32;
         while done < len {
             let (s, d) = (src_disp + done, dst_disp + done);
             done += match len - done {
-                8.. => {
+                16.. => {
+                    at!(self.ops, src, s, [movups xmm15, OWORD], []);
+                    at!(self.ops, Base::Rsp, d, [movups OWORD], [, xmm15]);
+                    16
+                }
+                8..=15 => {
                     at!(self.ops, src, s, [mov rax, QWORD], []);
                     at!(self.ops, Base::Rsp, d, [mov QWORD], [, rax]);
                     8
@@ -402,15 +411,21 @@ impl Emitter {
             return Ok(());
         }
         self.note(|| {
-            format!(
-                "reserve {} bytes of outgoing stack arguments{}",
-                plan.stack_size,
-                if plan.stack_align > 16 {
-                    format!(", rsp aligned to {}", plan.stack_align)
-                } else {
-                    String::new()
-                }
-            )
+            let mut text = if plan.stack_size == 0 {
+                "keep rsp 16-byte aligned for the call (no stack arguments)".to_string()
+            } else {
+                format!(
+                    "reserve {} bytes of outgoing stack arguments",
+                    plan.stack_size
+                )
+            };
+            if pad > 0 && plan.stack_size > 0 {
+                text.push_str(", plus 8 to keep rsp 16-byte aligned");
+            }
+            if plan.stack_align > 16 {
+                text.push_str(&format!(", rsp aligned to {}", plan.stack_align));
+            }
+            text
         });
         if reserve > 0 {
             let r = disp(reserve)?;

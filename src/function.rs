@@ -131,28 +131,32 @@ impl Function {
                 FastKind::Store | FastKind::Nothing => {
                     std::mem::transmute::<*const u8, Entry<()>>(code)(p)
                 }
-                FastKind::I => ret.write(std::mem::transmute::<_, Entry<u64>>(code)(p)),
+                FastKind::I => ret.write(std::mem::transmute::<*const u8, Entry<u64>>(code)(p)),
                 FastKind::F => {
-                    let r = std::mem::transmute::<_, Entry<f64>>(code)(p);
+                    let r = std::mem::transmute::<*const u8, Entry<f64>>(code)(p);
                     ret.write(r.to_bits());
                 }
                 FastKind::II => {
-                    let Pair(a, b) = std::mem::transmute::<_, Entry<Pair<u64, u64>>>(code)(p);
+                    let Pair(a, b) =
+                        std::mem::transmute::<*const u8, Entry<Pair<u64, u64>>>(code)(p);
                     ret.write(a);
                     ret.add(1).write(b);
                 }
                 FastKind::FF => {
-                    let Pair(a, b) = std::mem::transmute::<_, Entry<Pair<f64, f64>>>(code)(p);
+                    let Pair(a, b) =
+                        std::mem::transmute::<*const u8, Entry<Pair<f64, f64>>>(code)(p);
                     ret.write(a.to_bits());
                     ret.add(1).write(b.to_bits());
                 }
                 FastKind::IF => {
-                    let Pair(a, b) = std::mem::transmute::<_, Entry<Pair<u64, f64>>>(code)(p);
+                    let Pair(a, b) =
+                        std::mem::transmute::<*const u8, Entry<Pair<u64, f64>>>(code)(p);
                     ret.write(a);
                     ret.add(1).write(b.to_bits());
                 }
                 FastKind::FI => {
-                    let Pair(a, b) = std::mem::transmute::<_, Entry<Pair<f64, u64>>>(code)(p);
+                    let Pair(a, b) =
+                        std::mem::transmute::<*const u8, Entry<Pair<f64, u64>>>(code)(p);
                     ret.write(a.to_bits());
                     ret.add(1).write(b);
                 }

@@ -205,8 +205,12 @@ fn check_align(align: u64, what: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// `n` rounded up to a multiple of `align`, a power of two (a mask, not a division:
+/// this runs for every member of every value converted).
+#[inline]
 fn round_up(n: u64, align: u64) -> u64 {
-    n.div_ceil(align) * align
+    debug_assert!(align.is_power_of_two());
+    (n + align - 1) & !(align - 1)
 }
 
 impl Type {

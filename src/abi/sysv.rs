@@ -150,8 +150,12 @@ fn post_merge(mut classes: Vec<Class>) -> Vec<Class> {
     classes
 }
 
+/// `n` rounded up to a multiple of `align`, a power of two (a mask, not a division:
+/// this runs for every member of every value converted).
+#[inline]
 fn round_up(n: u32, align: u32) -> u32 {
-    n.div_ceil(align) * align
+    debug_assert!(align.is_power_of_two());
+    (n + align - 1) & !(align - 1)
 }
 
 /// How an integer eightbyte of a scalar is loaded: narrow integers are extended to 32
