@@ -2905,6 +2905,15 @@ impl Declarations {
         self.last.and_then(|i| self.functions.get(i))
     }
 
+    /// The value of an enumeration constant the text declares (`RED` in
+    /// `enum color { RED, GREEN };`).
+    pub fn constant(&self, name: &str) -> Option<i128> {
+        match self.scope.ordinary.get(name)? {
+            Ordinary::Constant(c) => Some(c.value),
+            _ => None,
+        }
+    }
+
     /// The type a typedef (or a built-in typedef like `size_t`) stands for; `None` for
     /// unknown names and for typedefs of function types or incomplete types.
     pub fn typedef(&self, name: &str) -> Option<&Type> {

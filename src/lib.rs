@@ -50,9 +50,11 @@ mod cache;
 pub mod cdecl;
 mod emit;
 mod error;
+pub mod explain;
 mod frame;
 mod function;
 mod library;
+pub mod literal;
 mod types;
 mod value;
 

@@ -1,0 +1,311 @@
+//! `jitcall`: call any function of any shared library from the shell, and see how the
+//! call is made.
+//!
+//! This file only handles arguments and printing; the work is the library's:
+//! [`jitcall::cdecl`] reads the declarations, [`jitcall::literal`] the values and the
+//! results, [`jitcall::explain`] the teaching view. Exit status: 0 on success, 2 on any
+//! user error (bad declaration, value, argument count, library or symbol), 1 if jitcall
+//! itself fails.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jitcall::explain::{Explanation, Json};
+use jitcall::literal::{self, ArgumentError, Arguments};
+use jitcall::{Declarations, Error, FunctionDecl, Library, Value};
+use std::ffi::c_void;
+use std::process::ExitCode;
+
+const ABOUT: &str = "Call C functions from the shell through JIT-compiled x86-64 System V \
+                     trampolines, and see where every argument goes";
+
+const EXAMPLES: &str = "\
+Examples:
+  jitcall call 'double pow(double, double)' 2 10
+  jitcall call 'size_t strlen(const char *)' '\"hello\"'
+  jitcall call 'int printf(const char *, ...)' '\"%s is %d\\n\"' '\"answer\"' 42
+  jitcall explain 'struct s { char c; double d; }; double f(struct s, int)'
+
+Values are C literals: 42, -5, 0x1f, 1.5f, 1e10, 0x1.8p3, inf, \"text\", NULL,
+{1, {2.5, 3}}, {.member = 1}, (long)9, (struct s){1, 2}. See docs/CLI.md.";
+
+const CALL_EXAMPLES: &str = "\
+Examples:
+  jitcall call 'double pow(double, double)' 2 10                 # 1024
+  jitcall call 'int abs(int)' -5                                 # 5
+  jitcall call 'size_t strlen(const char *)' '\"hello\"'           # 5
+  jitcall call 'char *getenv(const char *)' '\"HOME\"'             # \"/root\"
+  jitcall call 'int printf(const char *, ...)' '\"%d %.1f\\n\"' 7 2.5
+  jitcall call -l libcurl.so.4 'char *curl_version(void)'
+  jitcall call -l ./libpt.so 'struct pt { int x; double y; }; struct pt mid(struct pt, struct pt)' \\
+      '{1, 2}' '{.x = 3, .y = 4}'
+  jitcall call --json 'long labs(long)' -- -7                    # {\"function\": ...}
+
+Libraries are searched in order, then the process itself (libc), then libm.so.6 and
+libc.so.6. Variadic arguments take their C type from their spelling (5 is int,
+6000000000 long, 2.5 double, \"s\" char *) or from a cast: (long)5, (struct s){1, 2}.";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  jitcall explain 'struct s { char c; double d; }; double f(struct s, int)'
+  jitcall explain 'long double fmal(long double, long double, long double)'
+  jitcall explain 'int printf(const char *, ...)' '\"%d %f\"' 1 2.5
+  jitcall explain --format json 'struct big { long a, b, c; }; struct big make(void)'
+
+For a variadic function, give example arguments (fixed ones first) to see where the
+variadic ones go; without them the call passes none.";
+
+#[derive(Parser)]
+#[command(name = "jitcall", version, about = ABOUT, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Call a C function and print its result as a C literal
+    #[command(after_help = CALL_EXAMPLES)]
+    Call(CallArgs),
+    /// Show where each argument and the result travel, and the trampoline's code
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+struct CallArgs {
+    /// A shared library to search, by path (./libfoo.so) or soname (libm.so.6); repeat
+    /// to search several in order
+    #[arg(short = 'l', long = "lib", value_name = "LIB")]
+    libs: Vec<String>,
+    /// Call this declared function instead of the last one
+    #[arg(long = "fn", value_name = "NAME")]
+    function: Option<String>,
+    /// Print the result as a JSON object
+    #[arg(long)]
+    json: bool,
+    /// C declarations: typedefs, structs, unions, enums, then prototypes
+    #[arg(value_name = "DECLARATIONS")]
+    declarations: String,
+    /// The arguments, as C literals (negative numbers need no `--`)
+    #[arg(
+        value_name = "ARG",
+        allow_hyphen_values = true,
+        allow_negative_numbers = true,
+        trailing_var_arg = true
+    )]
+    args: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// Explain this declared function instead of the last one
+    #[arg(long = "fn", value_name = "NAME")]
+    function: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// C declarations: typedefs, structs, unions, enums, then prototypes
+    #[arg(value_name = "DECLARATIONS")]
+    declarations: String,
+    /// Optional example arguments, as for `call` (gives variadic arguments their types)
+    #[arg(
+        value_name = "ARG",
+        allow_hyphen_values = true,
+        allow_negative_numbers = true,
+        trailing_var_arg = true
+    )]
+    args: Vec<String>,
+}
+
+/// A failure: the message for stderr, and whether it is the user's (exit 2) or ours.
+struct Failure {
+    message: String,
+    internal: bool,
+}
+
+impl Failure {
+    fn user(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            internal: false,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        let internal = matches!(e, Error::CodeMemory(_) | Error::Encoding(_));
+        let mut message = e.to_string();
+        if let Some(source) = std::error::Error::source(&e) {
+            message.push_str(&format!(": {source}"));
+        }
+        Failure { message, internal }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Call(args) => call(args),
+        Command::Explain(args) => explain(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("jitcall: {}", f.message);
+            ExitCode::from(if f.internal { 1 } else { 2 })
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`jitcall ... | head -1`) is not an error.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Parses the declarations and picks the function to use.
+fn declarations(text: &str, name: Option<&str>) -> Result<(Declarations, FunctionDecl), Failure> {
+    let decls = Declarations::parse(text)
+        .map_err(|e| Failure::user(format!("in DECLARATIONS, {}", e.render(text))))?;
+    let function = match name {
+        Some(name) => decls.function(name).ok_or_else(|| {
+            let known: Vec<&str> = decls.functions().iter().map(|f| f.name.as_str()).collect();
+            Failure::user(format!(
+                "--fn {name}: no such function declared (declared: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?,
+        None => decls.last_function().ok_or_else(|| {
+            Failure::user("DECLARATIONS declare no function: end them with a prototype")
+        })?,
+    };
+    let function = function.clone();
+    Ok((decls, function))
+}
+
+fn arguments(
+    decls: &Declarations,
+    function: &FunctionDecl,
+    args: &[String],
+) -> Result<Arguments, Failure> {
+    literal::parse_arguments(function, decls, args).map_err(|e| match &e {
+        ArgumentError::Value { index, ty, error } => {
+            let text = args.get(*index).map_or("", String::as_str);
+            Failure::user(format!("argument {index} ({ty}): {}", error.render(text)))
+        }
+        _ => Failure::user(format!("{}: {e}", function.name)),
+    })
+}
+
+/// Finds `symbol` in the libraries, in order, then in the process, libm and libc.
+fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Failure> {
+    let mut searched = Vec::new();
+    for name in libs {
+        let lib = Library::open(name).map_err(|e| {
+            let mut message = e.to_string();
+            if !name.contains('/') && std::path::Path::new(name).exists() {
+                message.push_str(&format!(
+                    "\n  (a name without '/' is searched in the system's library paths; \
+                     for the file here, write ./{name})"
+                ));
+            }
+            Failure::user(message)
+        })?;
+        if let Ok(addr) = lib.symbol(symbol) {
+            return Ok((lib, addr));
+        }
+        searched.push(name.clone());
+    }
+    let this = Library::this();
+    if let Ok(addr) = this.symbol(symbol) {
+        return Ok((this, addr));
+    }
+    searched.push("the jitcall process".into());
+    // libm may not be linked into jitcall itself.
+    for name in ["libm.so.6", "libc.so.6"] {
+        if let Ok(lib) = Library::open(name) {
+            if let Ok(addr) = lib.symbol(symbol) {
+                return Ok((lib, addr));
+            }
+            searched.push(name.into());
+        }
+    }
+    Err(Failure::user(format!(
+        "symbol `{symbol}` not found; looked in: {}",
+        searched.join(", ")
+    )))
+}
+
+fn call(args: CallArgs) -> Result<(), Failure> {
+    let (decls, function) = declarations(&args.declarations, args.function.as_deref())?;
+    let call_args = arguments(&decls, &function, &args.args)?;
+    let (library, _) = resolve(&args.libs, &function.name)?;
+    let f = library.function(&function.name, &call_args.signature)?;
+    // SAFETY: the user declared the function's prototype; that is the whole contract
+    // of a C call, and the same trust a C compiler gives a header. The strings the
+    // arguments point to live in `call_args`, alive until after the call.
+    let result = unsafe { f.call(&call_args.values) }?;
+    // The callee may have written through C's stdio (printf): show that first.
+    // SAFETY: fflush(NULL) flushes every open output stream; always valid.
+    unsafe { libc::fflush(std::ptr::null_mut()) };
+    let ret_ty = call_args.signature.ret();
+    let text = match (&result, function.ret_is_c_string) {
+        // SAFETY: the prototype says the result is a `char *`: a C string or NULL.
+        (Value::Pointer(p), true) => unsafe { literal::format_c_string(p.cast()) },
+        (v, _) => literal::format_value(v, ret_ty),
+    };
+    if args.json {
+        let ty = if function.ret_is_c_string {
+            "char *".to_string()
+        } else {
+            ret_ty.to_string()
+        };
+        let mut fields = vec![
+            ("function".to_string(), Json::str(&function.name)),
+            ("type".to_string(), Json::String(ty)),
+            ("value".to_string(), Json::String(text)),
+        ];
+        if let (Value::Pointer(p), true) = (&result, function.ret_is_c_string) {
+            let string = if p.is_null() {
+                Json::Null
+            } else {
+                // SAFETY: as above: a non-null C string.
+                let s = unsafe { std::ffi::CStr::from_ptr(p.cast()) };
+                Json::String(s.to_string_lossy().into_owned())
+            };
+            fields.push(("string".to_string(), string));
+        }
+        print_out(&format!("{}\n", Json::Object(fields).compact()));
+    } else {
+        print_out(&format!("{text}\n"));
+    }
+    drop(call_args);
+    Ok(())
+}
+
+fn explain(args: ExplainArgs) -> Result<(), Failure> {
+    let (decls, function) = declarations(&args.declarations, args.function.as_deref())?;
+    let explanation = if args.args.is_empty() {
+        Explanation::new(&decls, &function, None)?
+    } else {
+        let call_args = arguments(&decls, &function, &args.args)?;
+        let texts: Vec<&str> = args.args.iter().map(String::as_str).collect();
+        Explanation::new(&decls, &function, Some((&call_args.signature, &texts)))?
+    };
+    match args.format {
+        Format::Text => print_out(explanation.text()),
+        Format::Json => print_out(&explanation.json()),
+    }
+    Ok(())
+}
