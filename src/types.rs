@@ -24,7 +24,7 @@ pub const MAX_TYPE_SIZE: u64 = 1 << 28;
 /// Scalar variants carry their C names. Aggregates are built with
 /// [`Type::structure`], [`Type::union`], [`Type::array`], [`Type::complex`], or with an
 /// [`AggregateBuilder`] for named members, packing and alignment.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Eq)]
 #[non_exhaustive]
 pub enum Type {
     /// `void`: only as a return type.
@@ -294,16 +294,27 @@ impl Type {
         )
     }
 
+    /// Size and alignment of a scalar, without the `Result` (and its large error type)
+    /// that [`Type::layout`] carries: the fast path of value conversion.
+    #[inline]
+    pub(crate) fn scalar_layout(&self) -> Option<Layout> {
+        use Type::*;
+        let n = match self {
+            Bool | Char | SChar | UChar => 1,
+            Short | UShort => 2,
+            Int | UInt | Float => 4,
+            Long | ULong | LongLong | ULongLong | Double | Pointer => 8,
+            Int128 | UInt128 | LongDouble => 16,
+            _ => return None,
+        };
+        Some(Layout { size: n, align: n })
+    }
+
     /// Size and alignment, as gcc computes them for x86-64 Linux.
     pub fn layout(&self) -> Result<Layout, Error> {
         use Type::*;
         let (size, align) = match self {
             Void => return Err(Error::invalid("`void` has no size")),
-            Bool | Char | SChar | UChar => (1, 1),
-            Short | UShort => (2, 2),
-            Int | UInt | Float => (4, 4),
-            Long | ULong | LongLong | ULongLong | Double | Pointer => (8, 8),
-            Int128 | UInt128 | LongDouble => (16, 16),
             Complex(elem) => match **elem {
                 Float | Double | LongDouble => {
                     let l = elem.layout()?;
@@ -332,6 +343,11 @@ impl Type {
             }
             Struct(agg) => return agg.layout(false).map(|(l, _)| l),
             Union(agg) => return agg.layout(true).map(|(l, _)| l),
+            scalar => {
+                return scalar
+                    .scalar_layout()
+                    .ok_or_else(|| Error::invalid(format!("`{scalar}` has no layout")));
+            }
         };
         Ok(Layout { size, align })
     }
@@ -376,7 +392,10 @@ impl Aggregate {
             if matches!(field.ty, Type::Void) {
                 return Err(Error::invalid(format!("member {i} of a {what} is `void`")));
             }
-            let l = field.ty.layout()?;
+            let l = match field.ty.scalar_layout() {
+                Some(l) => l,
+                None => field.ty.layout()?,
+            };
             let mut field_align = if self.packed { 1 } else { l.align };
             if let Some(a) = field.align {
                 check_align(a, "a member")?;
@@ -400,6 +419,38 @@ impl Aggregate {
             size: round_up(end, align),
             align,
         })
+    }
+}
+
+impl PartialEq for Type {
+    /// Structural equality. Written out so the common case — two scalars — is one
+    /// inlined discriminant compare, and shared aggregates compare by pointer first:
+    /// cache lookups compare whole signatures on every hit.
+    #[inline]
+    fn eq(&self, other: &Type) -> bool {
+        use Type::*;
+        match (self, other) {
+            (Struct(a), Struct(b)) | (Union(a), Union(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Array(a, n), Array(b, m)) => n == m && (Arc::ptr_eq(a, b) || a == b),
+            (Complex(a), Complex(b)) => a == b,
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
+}
+
+impl std::hash::Hash for Type {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Type::Struct(agg) | Type::Union(agg) => agg.hash(state),
+            Type::Array(elem, n) => {
+                elem.hash(state);
+                n.hash(state);
+            }
+            Type::Complex(elem) => elem.hash(state),
+            _ => {}
+        }
     }
 }
 
@@ -457,23 +508,52 @@ impl fmt::Display for Type {
 
 /// A function's type as one call sees it: return type, fixed parameters, and for a
 /// variadic function the types of this call's variadic arguments.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Eq)]
 pub struct Signature {
     ret: Type,
     params: Vec<Type>,
     fixed: usize,
     variadic: bool,
+    /// Hash of the fields above, computed once: a signature is immutable, and the
+    /// function cache hashes it on every lookup.
+    hash: u64,
+}
+
+impl PartialEq for Signature {
+    #[inline]
+    fn eq(&self, other: &Signature) -> bool {
+        self.hash == other.hash
+            && self.fixed == other.fixed
+            && self.variadic == other.variadic
+            && self.ret == other.ret
+            && self.params == other.params
+    }
+}
+
+impl std::hash::Hash for Signature {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 impl Signature {
     /// A non-variadic signature.
     pub fn new(ret: Type, params: impl IntoIterator<Item = Type>) -> Signature {
         let params: Vec<Type> = params.into_iter().collect();
+        Signature::build(ret, params.len(), params, false)
+    }
+
+    fn build(ret: Type, fixed: usize, params: Vec<Type>, variadic: bool) -> Signature {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&ret, &params, fixed, variadic).hash(&mut h);
         Signature {
             ret,
-            fixed: params.len(),
             params,
-            variadic: false,
+            fixed,
+            variadic,
+            hash: h.finish(),
         }
     }
 
@@ -488,12 +568,7 @@ impl Signature {
         let mut params: Vec<Type> = fixed.into_iter().collect();
         let fixed = params.len();
         params.extend(variadic_args);
-        Signature {
-            ret,
-            params,
-            fixed,
-            variadic: true,
-        }
+        Signature::build(ret, fixed, params, true)
     }
 
     /// The same variadic function called with other variadic argument types.
