@@ -19,6 +19,7 @@
 use crate::Error;
 use std::collections::BTreeMap;
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::{Mutex, OnceLock};
 
@@ -55,6 +56,9 @@ struct ArenaState {
     double_mapped: Option<bool>,
     /// Bytes of code in use (for tests and `docs/`).
     in_use: usize,
+    /// Set in a forked child whose chunks could not be made private: freed space is
+    /// then leaked rather than written, since the parent still runs from it.
+    shared_with_parent: bool,
 }
 
 /// A code arena: the process has one ([`arena`]); tests make private ones.
@@ -88,7 +92,48 @@ pub fn arena_stats() -> ArenaStats {
 
 pub(crate) fn arena() -> &'static Arena {
     static ARENA: OnceLock<Arena> = OnceLock::new();
-    ARENA.get_or_init(Arena::new)
+    ARENA.get_or_init(|| {
+        // SAFETY: the handlers are `extern "C"` functions that never unwind; they only
+        // take and release the arena's lock and, in the child, remap chunks.
+        unsafe { libc::pthread_atfork(Some(fork_prepare), Some(fork_parent), Some(fork_child)) };
+        Arena::new()
+    })
+}
+
+// fork(): the double mapping is MAP_SHARED, so without care a child and its parent
+// would share code pages and both believe the same free space is theirs. Around every
+// fork the arena's lock is held (so no other thread is mid-allocation), and in the
+// child each chunk is replaced, at the same addresses, by a private copy in a memfd of
+// its own: code published before the fork keeps working in both processes, and
+// neither can overwrite the other's trampolines afterwards.
+
+thread_local! {
+    static FORK_GUARD: std::cell::RefCell<Option<std::sync::MutexGuard<'static, ArenaState>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+extern "C" fn fork_prepare() {
+    let guard = arena().lock();
+    FORK_GUARD.with(|g| *g.borrow_mut() = Some(guard));
+}
+
+extern "C" fn fork_parent() {
+    FORK_GUARD.with(|g| drop(g.borrow_mut().take()));
+}
+
+extern "C" fn fork_child() {
+    FORK_GUARD.with(|g| {
+        if let Some(state) = g.borrow_mut().as_mut() {
+            let copied = state.chunks.iter_mut().all(|c| c.make_private().is_ok());
+            if !copied {
+                // Some chunk is still shared with the parent: never write to any of
+                // them again; new code gets private mappings of its own.
+                state.shared_with_parent = true;
+                state.double_mapped = Some(false);
+            }
+        }
+        drop(g.borrow_mut().take());
+    });
 }
 
 /// Where an allocation lives.
@@ -133,6 +178,7 @@ impl Arena {
                 free: BTreeMap::new(),
                 double_mapped: None,
                 in_use: 0,
+                shared_with_parent: false,
             }),
         }
     }
@@ -204,11 +250,14 @@ impl Arena {
 
     fn free(&self, rx: usize, len: usize) {
         let mut state = self.lock();
+        state.in_use -= len;
+        if state.shared_with_parent {
+            return;
+        }
         let rw = state.rw_of(rx);
         // SAFETY: [rw, rw+len) is the writable view of a block this arena handed out and
         // that is no longer referenced by any ExecutableCode (we are in its drop).
         unsafe { std::ptr::write_bytes(rw as *mut u8, INT3, len) };
-        state.in_use -= len;
         state.free.entry(len).or_default().push(rx);
     }
 }
@@ -224,52 +273,92 @@ impl ArenaState {
     }
 }
 
+/// A fresh memfd of `size` bytes.
+fn memfd(size: usize) -> io::Result<OwnedFd> {
+    // SAFETY: memfd_create with a static NUL-terminated name and valid flags.
+    let fd = unsafe { libc::memfd_create(c"jitcall-code".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a new descriptor that nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: fd is a memfd we own.
+    if unsafe { libc::ftruncate(fd.as_raw_fd(), size as libc::off_t) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(fd)
+}
+
+/// Maps `fd` shared with protection `prot`, at an address of the kernel's choosing or,
+/// with `at`, replacing whatever is mapped there.
+fn map_shared(
+    fd: &OwnedFd,
+    size: usize,
+    prot: libc::c_int,
+    at: Option<usize>,
+) -> io::Result<usize> {
+    let (addr, flags) = match at {
+        Some(a) => (a as *mut libc::c_void, libc::MAP_SHARED | libc::MAP_FIXED),
+        None => (std::ptr::null_mut(), libc::MAP_SHARED),
+    };
+    // SAFETY: a shared mapping of our own memfd. Without `at` no existing memory is
+    // affected; with `at` the caller replaces a range it owns (see make_private).
+    let p = unsafe { libc::mmap(addr, size, prot, flags, fd.as_raw_fd(), 0) };
+    if p == libc::MAP_FAILED {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(p as usize)
+    }
+}
+
+fn unmap(addr: usize, size: usize) {
+    // SAFETY: callers pass a mapping of theirs that nothing uses any more.
+    unsafe { libc::munmap(addr as *mut libc::c_void, size) };
+}
+
 impl Chunk {
     fn map(size: usize) -> io::Result<Chunk> {
-        // SAFETY: memfd_create with a static NUL-terminated name and valid flags.
-        let fd = unsafe { libc::memfd_create(c"jitcall-code".as_ptr(), libc::MFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let result = (|| {
-            // SAFETY: fd is a memfd we own.
-            if unsafe { libc::ftruncate(fd, size as libc::off_t) } != 0 {
-                return Err(io::Error::last_os_error());
+        let fd = memfd(size)?;
+        let rw = map_shared(&fd, size, libc::PROT_READ | libc::PROT_WRITE, None)?;
+        let rx = match map_shared(&fd, size, libc::PROT_READ | libc::PROT_EXEC, None) {
+            Ok(rx) => rx,
+            Err(e) => {
+                unmap(rw, size);
+                return Err(e);
             }
-            let map = |prot| {
-                // SAFETY: a fresh shared mapping of our own memfd, at an address of the
-                // kernel's choosing; no existing memory is affected.
-                let p = unsafe {
-                    libc::mmap(std::ptr::null_mut(), size, prot, libc::MAP_SHARED, fd, 0)
-                };
-                if p == libc::MAP_FAILED {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(p as usize)
-                }
-            };
-            let rw = map(libc::PROT_READ | libc::PROT_WRITE)?;
-            let rx = match map(libc::PROT_READ | libc::PROT_EXEC) {
-                Ok(rx) => rx,
-                Err(e) => {
-                    // SAFETY: rw was mapped just above with this size and is unused.
-                    unsafe { libc::munmap(rw as *mut libc::c_void, size) };
-                    return Err(e);
-                }
-            };
-            // SAFETY: rw maps `size` writable bytes that nothing else uses yet.
-            unsafe { std::ptr::write_bytes(rw as *mut u8, INT3, size) };
-            Ok(Chunk {
-                rx,
-                rw,
-                size,
-                bump: 0,
-            })
-        })();
-        // The mappings keep the memory alive; the descriptor is no longer needed.
-        // SAFETY: fd is ours and closed once.
-        unsafe { libc::close(fd) };
-        result
+        };
+        // SAFETY: rw maps `size` writable bytes that nothing else uses yet.
+        unsafe { std::ptr::write_bytes(rw as *mut u8, INT3, size) };
+        // The mappings keep the memory alive; the descriptor closes here.
+        Ok(Chunk {
+            rx,
+            rw,
+            size,
+            bump: 0,
+        })
+    }
+
+    /// In a forked child: moves this chunk to a memfd of its own at the same addresses
+    /// with the same contents, so the parent's later writes are not seen here, nor ours
+    /// there.
+    fn make_private(&mut self) -> io::Result<()> {
+        let fd = memfd(self.size)?;
+        let rw = map_shared(&fd, self.size, libc::PROT_READ | libc::PROT_WRITE, None)?;
+        // SAFETY: `rw` is a fresh writable mapping of `size` bytes, `self.rx` a readable
+        // one of the same size; they do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(self.rx as *const u8, rw as *mut u8, self.size) };
+        // MAP_FIXED replaces the shared executable mapping atomically with the private
+        // copy: the range is never unmapped, not even for an instant, and its contents
+        // are identical, so code running from it (this thread may be returning into a
+        // trampoline that called fork) is unaffected.
+        let prot = libc::PROT_READ | libc::PROT_EXEC;
+        if let Err(e) = map_shared(&fd, self.size, prot, Some(self.rx)) {
+            unmap(rw, self.size);
+            return Err(e);
+        }
+        unmap(self.rw, self.size);
+        self.rw = rw;
+        Ok(())
     }
 }
 

@@ -159,12 +159,70 @@ impl Trampoline {
 
 type PlanMap = (FastMap<CallPlan, Weak<Trampoline>>, usize);
 
+static PLANS: OnceLock<Mutex<PlanMap>> = OnceLock::new();
+static CORES: OnceLock<Mutex<CoreMap>> = OnceLock::new();
+
+// fork(): a thread holding a cache lock at the moment another thread forks would leave
+// the child's copy of that lock held forever. So both cache locks are taken around
+// every fork (after the arena registered its own handlers, so that the prepare
+// handlers, which run in reverse order of registration, lock cores, then plans, then
+// the arena: the order every other path takes them in).
+
+type ForkGuards = (
+    Option<std::sync::MutexGuard<'static, CoreMap>>,
+    Option<std::sync::MutexGuard<'static, PlanMap>>,
+);
+
+thread_local! {
+    static FORK_GUARDS: std::cell::RefCell<ForkGuards> = const { std::cell::RefCell::new((None, None)) };
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Poisoning cannot break the maps (entries are only inserted whole).
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+extern "C" fn fork_prepare() {
+    let cores = CORES.get().map(lock);
+    let plans = PLANS.get().map(lock);
+    FORK_GUARDS.with(|g| *g.borrow_mut() = (cores, plans));
+}
+
+extern "C" fn fork_release() {
+    FORK_GUARDS.with(|g| {
+        let (cores, plans) = std::mem::take(&mut *g.borrow_mut());
+        drop(plans);
+        drop(cores);
+    });
+}
+
+fn register_fork_handlers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        arena();
+        // SAFETY: the handlers never unwind and only take and release our own locks.
+        unsafe { libc::pthread_atfork(Some(fork_prepare), Some(fork_release), Some(fork_release)) };
+    });
+}
+
+fn plans() -> &'static Mutex<PlanMap> {
+    PLANS.get_or_init(|| {
+        register_fork_handlers();
+        Default::default()
+    })
+}
+
+fn cores() -> &'static Mutex<CoreMap> {
+    CORES.get_or_init(|| {
+        register_fork_handlers();
+        Default::default()
+    })
+}
+
 /// The shared trampoline for `plan`, compiled now if no live one exists.
 fn trampoline(plan: &Arc<CallPlan>) -> Result<Arc<Trampoline>, Error> {
-    static PLANS: OnceLock<Mutex<PlanMap>> = OnceLock::new();
-    let plans = PLANS.get_or_init(Default::default);
-    // Poisoning cannot break the map (entries are only inserted whole).
-    let mut guard = plans.lock().unwrap_or_else(|p| p.into_inner());
+    let plans = plans();
+    let mut guard = lock(plans);
     if let Some(t) = guard.0.get(&**plan).and_then(Weak::upgrade) {
         HITS.fetch_add(1, Ordering::Relaxed);
         return Ok(t);
@@ -277,10 +335,8 @@ type CoreMap = (FastMap<Arc<Signature>, FastMap<usize, Weak<Core>>>, usize);
 /// The compiled core for calling `target` with `sig`: found without allocating when
 /// one is alive, else classified and compiled now.
 pub(crate) fn core(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Error> {
-    static CORES: OnceLock<Mutex<CoreMap>> = OnceLock::new();
-    let cores = CORES.get_or_init(Default::default);
-    // Lock order: cores, then plans (never the other way round).
-    let mut guard = cores.lock().unwrap_or_else(|p| p.into_inner());
+    // Lock order: cores, then plans, then the arena (never the other way round).
+    let mut guard = lock(cores());
     let known = guard.0.get_key_value(sig);
     if let Some(core) = known
         .and_then(|(_, by_target)| by_target.get(&(target as usize)))
