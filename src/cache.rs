@@ -89,7 +89,7 @@ pub struct CacheStats {
 pub fn cache_stats() -> CacheStats {
     CacheStats {
         compiled: COMPILED.load(Ordering::Relaxed),
-        hits: HITS.load(Ordering::Relaxed),
+        hits: HITS.load(Ordering::Relaxed) + CORES.get().map_or(0, |c| lock(c).2),
     }
 }
 
@@ -330,7 +330,13 @@ impl Core {
     }
 }
 
-type CoreMap = (FastMap<Arc<Signature>, FastMap<usize, Weak<Core>>>, usize);
+/// Cores by signature then target, the map's size at the last sweep, and the number of
+/// hits (counted under the lock: an atomic counter would cost a hit a few nanoseconds).
+type CoreMap = (
+    FastMap<Arc<Signature>, FastMap<usize, Weak<Core>>>,
+    usize,
+    u64,
+);
 
 /// The compiled core for calling `target` with `sig`: found without allocating when
 /// one is alive, else classified and compiled now.
@@ -342,7 +348,7 @@ pub(crate) fn core(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, 
         .and_then(|(_, by_target)| by_target.get(&(target as usize)))
         .and_then(Weak::upgrade)
     {
-        HITS.fetch_add(1, Ordering::Relaxed);
+        guard.2 += 1;
         return Ok(core);
     }
     let sig = match known {
@@ -369,7 +375,7 @@ pub(crate) fn core(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, 
         batch: OnceLock::new(),
         shared: OnceLock::new(),
     });
-    let (map, swept_at) = &mut *guard;
+    let (map, swept_at, _) = &mut *guard;
     map.entry(sig)
         .or_default()
         .insert(target as usize, Arc::downgrade(&core));
