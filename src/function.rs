@@ -230,18 +230,19 @@ impl Function {
         // SAFETY: viewing plain initialised u128s as bytes.
         let bytes =
             unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), SMALL_FRAME) };
-        for (i, (v, (ty, arg))) in args
-            .iter()
-            .zip(self.core.sig.params().iter().zip(&plan.args))
-            .enumerate()
-        {
-            let (off, size) = (arg.frame_offset as usize, arg.size as usize);
-            v.store(ty, &mut bytes[off..off + size], &Path::Arg(i))?;
+        let codecs = self.core.codecs()?;
+        for (i, (v, codec)) in args.iter().zip(codecs.params.iter()).enumerate() {
+            if !codec.store(v, bytes) {
+                // Let the full check say precisely what does not fit.
+                let (ty, arg) = (&self.core.sig.params()[i], &plan.args[i]);
+                let (off, size) = (arg.frame_offset as usize, arg.size as usize);
+                v.store(ty, &mut bytes[off..off + size], &Path::Arg(i))?;
+            }
         }
         // SAFETY: `bytes` is 16-aligned, laid out by this plan and at least frame_size
         // long (checked above); the caller vouches for the target.
         unsafe { self.call_fast(bytes.as_mut_ptr()) };
-        Value::load(self.core.sig.ret(), bytes)
+        Ok(codecs.ret.as_ref().map_or(Value::Void, |c| c.load(bytes)))
     }
 
     /// Calls libffi-style: `args[i]` points at argument `i`, and the result is written

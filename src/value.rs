@@ -449,6 +449,181 @@ impl Value {
     }
 }
 
+/// A type's value conversion compiled once: every member's offset resolved, so storing
+/// and loading a value walks only the value, never the type's layout again. Built per
+/// signature by [`crate::Function::call`] on first use.
+///
+/// It only ever accepts what [`Value::store`] accepts; on any mismatch it gives up and
+/// the caller re-runs `Value::store`, which produces the precise error.
+#[derive(Debug)]
+pub(crate) enum Codec {
+    /// A scalar at `offset`, checked against `ty` (a scalar [`Type`]).
+    Scalar { ty: Type, offset: usize },
+    /// A struct: one codec per member.
+    Struct(Box<[Codec]>),
+    /// A union of `size` bytes at `offset`: one codec per member, and the member a
+    /// loaded value reads as.
+    Union {
+        offset: usize,
+        size: usize,
+        members: Box<[Codec]>,
+        read_as: usize,
+    },
+    /// An array: one codec per element.
+    Array(Box<[Codec]>),
+    /// A complex number.
+    Complex(Box<[Codec; 2]>),
+}
+
+impl Codec {
+    /// The codec of `ty` placed at `offset`.
+    pub(crate) fn new(ty: &Type, offset: usize) -> Result<Codec, Error> {
+        Ok(match ty {
+            Type::Struct(agg) => {
+                let mut members = Vec::with_capacity(agg.fields.len());
+                agg.walk(false, |_, field, off, _| {
+                    members.push(Codec::new(&field.ty, offset + off as usize)?);
+                    Ok(())
+                })?;
+                Codec::Struct(members.into())
+            }
+            Type::Union(agg) => {
+                let size = ty.layout()?.size;
+                // Loads read as the member Value::load picks: the first spanning the union.
+                let mut read_as = None;
+                let mut members = Vec::with_capacity(agg.fields.len());
+                for (i, field) in agg.fields.iter().enumerate() {
+                    if read_as.is_none() && field.ty.layout()?.size == size {
+                        read_as = Some(i);
+                    }
+                    members.push(Codec::new(&field.ty, offset)?);
+                }
+                let read_as = read_as.unwrap_or(0);
+                Codec::Union {
+                    offset,
+                    size: size as usize,
+                    members: members.into(),
+                    read_as,
+                }
+            }
+            Type::Array(elem, count) => {
+                let size = elem.layout()?.size as usize;
+                let elems: Result<Vec<Codec>, Error> = (0..*count as usize)
+                    .map(|i| Codec::new(elem, offset + i * size))
+                    .collect();
+                Codec::Array(elems?.into())
+            }
+            Type::Complex(elem) => {
+                let size = elem.layout()?.size as usize;
+                Codec::Complex(Box::new([
+                    Codec::new(elem, offset)?,
+                    Codec::new(elem, offset + size)?,
+                ]))
+            }
+            scalar => {
+                scalar.layout()?;
+                Codec::Scalar {
+                    ty: scalar.clone(),
+                    offset,
+                }
+            }
+        })
+    }
+
+    /// Writes `value` into `out`; `false` if the value does not fit this codec's type.
+    pub(crate) fn store(&self, value: &Value, out: &mut [u8]) -> bool {
+        match (self, value) {
+            (Codec::Scalar { ty, offset }, v) => {
+                let at = &mut out[*offset..];
+                macro_rules! put {
+                    ($v:expr) => {{
+                        let b = $v.to_le_bytes();
+                        at[..b.len()].copy_from_slice(&b);
+                    }};
+                }
+                match (ty, v) {
+                    (Type::Bool, Value::Bool(v)) => at[0] = *v as u8,
+                    (Type::Char, Value::Char(v)) | (Type::SChar, Value::SChar(v)) => put!(v),
+                    (Type::UChar, Value::UChar(v)) => at[0] = *v,
+                    (Type::Short, Value::Short(v)) => put!(v),
+                    (Type::UShort, Value::UShort(v)) => put!(v),
+                    (Type::Int, Value::Int(v)) => put!(v),
+                    (Type::UInt, Value::UInt(v)) => put!(v),
+                    (Type::Long, Value::Long(v)) | (Type::LongLong, Value::LongLong(v)) => put!(v),
+                    (Type::ULong, Value::ULong(v)) | (Type::ULongLong, Value::ULongLong(v)) => {
+                        put!(v)
+                    }
+                    (Type::Int128, Value::Int128(v)) => put!(v),
+                    (Type::UInt128, Value::UInt128(v)) => put!(v),
+                    (Type::Float, Value::Float(v)) => put!(v),
+                    (Type::Double, Value::Double(v)) => put!(v),
+                    (Type::LongDouble, Value::LongDouble(v)) => {
+                        at[..10].copy_from_slice(&v.to_bytes());
+                        at[10..16].fill(0);
+                    }
+                    (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
+                    _ => return false,
+                }
+                true
+            }
+            (Codec::Struct(members), Value::Struct(values)) => {
+                members.len() == values.len()
+                    && members.iter().zip(values).all(|(c, v)| c.store(v, out))
+            }
+            (
+                Codec::Union {
+                    offset,
+                    size,
+                    members,
+                    ..
+                },
+                Value::Union { member, value },
+            ) => match members.get(*member) {
+                Some(c) => {
+                    out[*offset..*offset + *size].fill(0);
+                    c.store(value, out)
+                }
+                None => false,
+            },
+            (Codec::Array(elems), Value::Array(values)) => {
+                elems.len() == values.len()
+                    && elems.iter().zip(values).all(|(c, v)| c.store(v, out))
+            }
+            (Codec::Complex(parts), Value::Complex(re, im)) => {
+                parts[0].store(re, out) && parts[1].store(im, out)
+            }
+            _ => false,
+        }
+    }
+
+    /// Reads a value back from `bytes`.
+    pub(crate) fn load(&self, bytes: &[u8]) -> Value {
+        match self {
+            Codec::Scalar { ty, offset } => {
+                // Loading a scalar cannot fail (only aggregate layouts can).
+                Value::load(ty, &bytes[*offset..]).unwrap_or(Value::Void)
+            }
+            Codec::Struct(members) => {
+                Value::Struct(members.iter().map(|c| c.load(bytes)).collect())
+            }
+            Codec::Union {
+                members, read_as, ..
+            } => match members.get(*read_as) {
+                Some(c) => Value::Union {
+                    member: *read_as,
+                    value: Box::new(c.load(bytes)),
+                },
+                None => Value::Struct(Vec::new()),
+            },
+            Codec::Array(elems) => Value::Array(elems.iter().map(|c| c.load(bytes)).collect()),
+            Codec::Complex(parts) => Value::Complex(
+                Box::new(parts[0].load(bytes)),
+                Box::new(parts[1].load(bytes)),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
