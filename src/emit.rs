@@ -103,7 +103,7 @@ pub struct Emitted {
 
 /// The base register of a memory operand.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Base {
+pub(crate) enum Base {
     /// The frame (or the result pointer).
     Rbx,
     /// The frame in the tail-jump form; the current argument in the pointer entry.
@@ -128,22 +128,23 @@ macro_rules! at {
         }
     }};
 }
+pub(crate) use at;
 
 const RAX: u8 = 0;
 const RDX: u8 = 2;
 
 /// Copies of more than this many bytes use `rep movsb` instead of unrolled moves.
-const UNROLL_LIMIT: u32 = 64;
+pub(crate) const UNROLL_LIMIT: u32 = 64;
 
-struct Emitter {
-    ops: VecAssembler<X64Relocation>,
+pub(crate) struct Emitter {
+    pub(crate) ops: VecAssembler<X64Relocation>,
     /// Teaching notes, collected only when asked for (`listing`): formatting them costs
     /// more than encoding the instructions.
-    notes: Option<Vec<(usize, String)>>,
+    pub(crate) notes: Option<Vec<(usize, String)>>,
 }
 
 impl Emitter {
-    fn note(&mut self, text: impl FnOnce() -> String) {
+    pub(crate) fn note(&mut self, text: impl FnOnce() -> String) {
         let Some(notes) = &mut self.notes else {
             return;
         };
@@ -204,7 +205,7 @@ impl Emitter {
     /// that loads a 16-byte pair of stack eightbytes at once (gcc does, with `movdqu`)
     /// stalls when the pair was stored as two 8-byte halves, since the store cannot be
     /// forwarded to the wider load.
-    fn copy_to_stack(&mut self, dst_disp: i32, src: Base, src_disp: i32, len: u32) {
+    pub(crate) fn copy_to_stack(&mut self, dst_disp: i32, src: Base, src_disp: i32, len: u32) {
         let mut done = 0i32;
         let len = len as i32;
         while done < len {
@@ -279,7 +280,7 @@ fn gpr(g: Gpr) -> u8 {
     g.encoding()
 }
 
-fn disp(n: u32) -> Result<i32, Error> {
+pub(crate) fn disp(n: u32) -> Result<i32, Error> {
     i32::try_from(n).map_err(|_| Error::unsupported("argument frame larger than 2 GiB"))
 }
 

@@ -14,20 +14,29 @@ use crate::abi::CallPlan;
 use crate::value::Path;
 use crate::{Error, Signature, Type, Value};
 use std::alloc::{Layout as AllocLayout, alloc_zeroed, dealloc, handle_alloc_error};
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-/// Rows of frame-shaped slots in one zeroed, aligned allocation.
+/// Rows of frame-shaped slots in one zeroed, aligned allocation, or one row lent by a
+/// callback stub from the machine stack.
 struct Rows {
     buf: NonNull<u8>,
     layout: AllocLayout,
     rows: usize,
     stride: usize,
-    plan: Arc<CallPlan>,
-    sig: Arc<Signature>,
+    /// Released in `Drop` only when `owned`: a lent row holds uncounted copies.
+    plan: ManuallyDrop<Arc<CallPlan>>,
+    sig: ManuallyDrop<Arc<Signature>>,
+    /// False for a row lent by a callback stub ([`Frame::lent`]): the buffer is on the
+    /// stub's stack and the plan and signature belong to the callback, so dropping
+    /// frees and releases nothing.
+    owned: bool,
 }
 
-// SAFETY: Rows owns its buffer exclusively; nothing in it is tied to a thread.
+// SAFETY: Rows owns its buffer exclusively, or (lent by a callback stub) has it for the
+// duration of one call, during which another thread may use it as well as this one;
+// nothing in it is tied to a thread.
 unsafe impl Send for Rows {}
 // SAFETY: shared references only read the buffer.
 unsafe impl Sync for Rows {}
@@ -55,8 +64,9 @@ impl Rows {
             layout,
             rows,
             stride,
-            plan,
-            sig,
+            plan: ManuallyDrop::new(plan),
+            sig: ManuallyDrop::new(sig),
+            owned: true,
         })
     }
 
@@ -138,7 +148,7 @@ impl Rows {
     }
 
     fn set_value(&mut self, row: usize, index: usize, value: &Value) -> Result<(), Error> {
-        let sig = self.sig.clone();
+        let sig = Arc::clone(&self.sig);
         let Some(ty) = sig.params().get(index) else {
             return Err(Error::ArgumentCount {
                 expected: sig.params().len(),
@@ -166,8 +176,24 @@ impl Rows {
         Value::load(self.sig.ret(), self.row(row)?)
     }
 
+    #[inline]
+    fn set_ret<T: Copy>(&mut self, row: usize, value: T) -> Result<(), Error> {
+        if size_of::<T>() != self.plan.ret.size as usize {
+            return Err(Error::ValueMismatch {
+                path: "result".into(),
+                expected: format!("{} ({} bytes)", self.sig.ret(), self.plan.ret.size),
+                found: format!("a value of {} bytes", size_of::<T>()),
+            });
+        }
+        let bytes = self.row_mut(row)?;
+        // SAFETY: the result area at offset 0 of the row spans at least ret.size bytes;
+        // the write tolerates any alignment.
+        unsafe { bytes.as_mut_ptr().cast::<T>().write_unaligned(value) };
+        Ok(())
+    }
+
     fn set_ret_value(&mut self, row: usize, value: &Value) -> Result<(), Error> {
-        let sig = self.sig.clone();
+        let sig = Arc::clone(&self.sig);
         if matches!(sig.ret(), Type::Void) {
             return match value {
                 Value::Void => Ok(()),
@@ -184,7 +210,8 @@ impl Rows {
     }
 
     fn duplicate(&self) -> Rows {
-        let mut copy = Rows::new(self.plan.clone(), self.sig.clone(), self.rows)
+        let plan = Arc::clone(&self.plan);
+        let mut copy = Rows::new(plan, Arc::clone(&self.sig), self.rows)
             .expect("the same size was allocated before");
         // SAFETY: both buffers hold layout.size() bytes and do not overlap.
         unsafe {
@@ -201,6 +228,24 @@ fn set_arg_failed(result: Result<(), Error>) -> ! {
     match result {
         Err(e) => panic!("Frame::set_arg: {e}"),
         Ok(()) => unreachable!("the fast path handles every valid argument"),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn set_ret_failed(result: Result<(), Error>) -> ! {
+    match result {
+        Err(e) => panic!("Frame::set_ret: {e}"),
+        Ok(()) => unreachable!("the fast path handles every valid result"),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn arg_failed<T>(result: Result<T, Error>) -> ! {
+    match result {
+        Err(e) => panic!("Frame::arg: {e}"),
+        Ok(_) => unreachable!("the fast path handles every valid argument"),
     }
 }
 
@@ -223,8 +268,16 @@ fn row_error(row: usize, rows: usize) -> Error {
 
 impl Drop for Rows {
     fn drop(&mut self) {
-        // SAFETY: buf was allocated in `new` with exactly this layout.
-        unsafe { dealloc(self.buf.as_ptr(), self.layout) };
+        if !self.owned {
+            return;
+        }
+        // SAFETY: an owned buf was allocated in `new` with exactly this layout, and the
+        // plan and signature are counted references of our own, released once here.
+        unsafe {
+            dealloc(self.buf.as_ptr(), self.layout);
+            ManuallyDrop::drop(&mut self.plan);
+            ManuallyDrop::drop(&mut self.sig);
+        }
     }
 }
 
@@ -241,6 +294,39 @@ impl Frame {
     pub(crate) fn new(plan: Arc<CallPlan>, sig: Arc<Signature>) -> Frame {
         Frame {
             rows: Rows::new(plan, sig, 1).expect("one frame is never too large"),
+        }
+    }
+
+    /// A frame over `buf`, a row that a callback stub laid out on its own stack. It
+    /// frees nothing when dropped, and holds uncounted copies of `plan` and `sig`.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must be aligned to `layout.align()` and hold `layout.size()` initialised
+    /// bytes laid out by `plan` (`layout.size()` at least `row_stride(plan)`), and `buf`,
+    /// `plan` and `sig` must outlive every use of the frame — including a use after the
+    /// frame was moved out of a `&mut Frame` with `std::mem::swap`: the caller must
+    /// check that it was not (see `crate::callback`).
+    #[inline]
+    pub(crate) unsafe fn lent(
+        buf: NonNull<u8>,
+        layout: AllocLayout,
+        plan: &Arc<CallPlan>,
+        sig: &Arc<Signature>,
+    ) -> Frame {
+        // SAFETY: bitwise copies of the Arcs, never released (`owned` is false), valid
+        // as long as the originals are (the caller's contract).
+        let (plan, sig) = unsafe { (std::ptr::read(plan), std::ptr::read(sig)) };
+        Frame {
+            rows: Rows {
+                buf,
+                layout,
+                rows: 1,
+                stride: layout.size(),
+                plan: ManuallyDrop::new(plan),
+                sig: ManuallyDrop::new(sig),
+                owned: false,
+            },
         }
     }
 
@@ -291,12 +377,30 @@ impl Frame {
     ///
     /// # Panics
     ///
-    /// If `index` is out of range or the size differs.
+    /// If `index` is out of range or the size differs; [`Frame::try_arg`] returns an
+    /// error instead.
+    #[inline]
     pub fn arg<T: Copy>(&self, index: usize) -> T {
-        match self.rows.arg(0, index) {
-            Ok(v) => v,
-            Err(e) => panic!("Frame::arg: {e}"),
+        match self.rows.plan.args.get(index) {
+            Some(arg) if arg.size as usize == size_of::<T>() => {
+                // SAFETY: the slot at frame_offset holds size_of::<T>() initialised bytes
+                // inside the buffer (checked just above against the plan the buffer was
+                // laid out by); T: Copy is plain data the caller chose to match the C
+                // type; the read tolerates any alignment.
+                unsafe {
+                    let p = self.rows.buf.as_ptr().add(arg.frame_offset as usize);
+                    p.cast::<T>().read_unaligned()
+                }
+            }
+            _ => arg_failed(self.rows.arg::<T>(0, index)),
         }
+    }
+
+    /// Reads argument `index`; an error if `index` is out of range or the size of `T`
+    /// differs from the parameter's.
+    #[inline]
+    pub fn try_arg<T: Copy>(&self, index: usize) -> Result<T, Error> {
+        self.rows.arg(0, index)
     }
 
     /// Reads the result as a `T` of the return type's exact size (`()` for `void`).
@@ -339,7 +443,31 @@ impl Frame {
         self.rows.ret_value(0)
     }
 
-    /// Writes the result from a [`Value`] (used by callbacks).
+    /// Writes the result from any `Copy` value of the return type's exact size (`()`
+    /// for `void`): what a [`crate::Callback`] hands back to its C caller.
+    ///
+    /// # Panics
+    ///
+    /// If the size differs; [`Frame::try_set_ret`] returns an error instead.
+    #[inline]
+    pub fn set_ret<T: Copy>(&mut self, value: T) {
+        if self.rows.plan.ret.size as usize == size_of::<T>() {
+            // SAFETY: the result area at offset 0 spans at least ret.size bytes (checked
+            // just above); the write tolerates any alignment.
+            unsafe { self.rows.buf.as_ptr().cast::<T>().write_unaligned(value) }
+        } else {
+            set_ret_failed(self.rows.set_ret(0, value))
+        }
+    }
+
+    /// Writes the result; an error if the size of `T` differs from the return type's.
+    #[inline]
+    pub fn try_set_ret<T: Copy>(&mut self, value: T) -> Result<(), Error> {
+        self.rows.set_ret(0, value)
+    }
+
+    /// Writes the result from a [`Value`], checking it against the return type (used by
+    /// callbacks).
     pub fn set_ret_value(&mut self, value: &Value) -> Result<(), Error> {
         self.rows.set_ret_value(0, value)
     }
@@ -473,5 +601,45 @@ impl std::fmt::Debug for FrameBatch {
             .field("rows", &self.rows.rows)
             .field("stride", &self.rows.stride)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::sysv;
+
+    #[test]
+    fn frames_count_their_references_and_lent_ones_hold_none() {
+        let sig = Arc::new(Signature::new(Type::Int, [Type::Int, Type::Double]));
+        let plan = Arc::new(sysv::classify(&sig).unwrap());
+        let mut frame = Frame::new(plan.clone(), sig.clone());
+        frame.set_value(0, &Value::Int(-4)).unwrap();
+        frame.set_ret_value(&Value::Int(9)).unwrap();
+        let copy = frame.clone();
+        assert_eq!((Arc::strong_count(&plan), Arc::strong_count(&sig)), (3, 3));
+        drop((frame, copy));
+        assert_eq!((Arc::strong_count(&plan), Arc::strong_count(&sig)), (1, 1));
+
+        let layout = AllocLayout::from_size_align(row_stride(&plan), 16).unwrap();
+        let mut buf = [0u128; 4];
+        assert!(size_of_val(&buf) >= layout.size());
+        let ptr = NonNull::new(buf.as_mut_ptr().cast::<u8>()).unwrap();
+        // SAFETY: buf is 16-aligned, zeroed, large enough, and outlives the frame;
+        // plan and sig outlive it too.
+        let mut lent = unsafe { Frame::lent(ptr, layout, &plan, &sig) };
+        lent.set_value(1, &Value::Double(2.5)).unwrap();
+        lent.set_ret(7i32);
+        assert_eq!(lent.arg::<f64>(1), 2.5);
+        let owned = lent.clone();
+        drop(lent);
+        assert_eq!(owned.ret::<i32>(), 7);
+        assert_eq!((Arc::strong_count(&plan), Arc::strong_count(&sig)), (2, 2));
+        drop(owned);
+        assert_eq!((Arc::strong_count(&plan), Arc::strong_count(&sig)), (1, 1));
+        assert_eq!(
+            buf[0] as u32, 7,
+            "the lent frame wrote into the caller's buffer"
+        );
     }
 }

@@ -47,6 +47,7 @@
 pub mod abi;
 mod arena;
 mod cache;
+pub mod callback;
 pub mod cdecl;
 mod emit;
 mod error;
@@ -60,6 +61,7 @@ mod value;
 
 pub use arena::{ArenaStats, arena_stats};
 pub use cache::{CacheStats, cache_stats};
+pub use callback::Callback;
 pub use cdecl::{Declarations, FunctionDecl, ParseError};
 pub use emit::{Emitted, listing};
 pub use error::Error;

@@ -97,7 +97,11 @@ fn eight_threads_compile_overlapping_signatures_once_each() {
     assert_eq!(made as u64, THREADS * PER_THREAD);
     // One core per distinct signature (plan-shared trampolines are only compiled for
     // call_raw and raw entries, which this test does not use).
-    assert_eq!(after.compiled - before.compiled, distinct, "compiled more than once");
+    assert_eq!(
+        after.compiled - before.compiled,
+        distinct,
+        "compiled more than once"
+    );
     assert_eq!(after.hits - before.hits, THREADS * PER_THREAD - distinct);
     assert!(elapsed < Duration::from_secs(120), "took {elapsed:?}");
     eprintln!(
@@ -131,7 +135,10 @@ fn churn(rounds: u64) {
         start.elapsed(),
         arena_stats().bytes_in_use
     );
-    assert!(mapped1 <= mapped0 + (256 << 10), "code memory grew: {mapped0} -> {mapped1}");
+    assert!(
+        mapped1 <= mapped0 + (256 << 10),
+        "code memory grew: {mapped0} -> {mapped1}"
+    );
     assert!(rss1 <= rss0 + 16 * 1024, "RSS grew: {rss0} -> {rss1} KiB");
 }
 
