@@ -54,6 +54,7 @@ mod error;
 pub mod explain;
 mod frame;
 mod function;
+pub mod fuzz;
 mod library;
 pub mod literal;
 mod types;

@@ -53,6 +53,19 @@ Examples:
 For a variadic function, give example arguments (fixed ones first) to see where the
 variadic ones go; without them the call passes none.";
 
+const FUZZ_EXAMPLES: &str = "\
+Examples:
+  jitcall fuzz                                      # 1000 signatures against cc
+  jitcall fuzz --cc clang-19 --cases 100000 --jobs 1
+  jitcall fuzz --cc 'gcc -fpcc-struct-return'       # must fail: another ABI
+  jitcall fuzz --seed 1234 --max-params 8           # replay a run, smaller calls
+
+Each signature becomes a C callee that checks every byte of its arguments, compiled by
+CMD; jitcall's calls must agree with the compiler's own, byte for byte. A failure is
+shrunk and printed as a C reproducer with the `jitcall call` line that replays it. The
+last line is `N passed, N failed`; exit status 1 if any case failed. See
+docs/FUZZING.md.";
+
 #[derive(Parser)]
 #[command(name = "jitcall", version, about = ABOUT, after_help = EXAMPLES)]
 struct Cli {
@@ -68,6 +81,10 @@ enum Command {
     /// Show where each argument and the result travel, and the trampoline's code
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// Fuzz jitcall's calls against a C compiler: generated signatures, the compiler as
+    /// the oracle
+    #[command(after_help = FUZZ_EXAMPLES)]
+    Fuzz(FuzzArgs),
 }
 
 #[derive(Args)]
@@ -122,6 +139,28 @@ struct ExplainArgs {
     args: Vec<String>,
 }
 
+#[derive(Args)]
+struct FuzzArgs {
+    /// Number of signatures to check
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    cases: usize,
+    /// Seed of the run (default: a fresh one, printed)
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// The C compiler, with flags if wanted: 'gcc', 'clang-19', 'gcc -fpcc-struct-return'
+    #[arg(long, value_name = "CMD", default_value = "cc")]
+    cc: String,
+    /// At most this many parameters per signature (up to 64)
+    #[arg(long, value_name = "K", default_value_t = 24)]
+    max_params: usize,
+    /// Batches compiled and run at the same time (default: one per CPU)
+    #[arg(long, value_name = "J")]
+    jobs: Option<usize>,
+    /// Signatures per compiled library
+    #[arg(long, value_name = "B", default_value_t = 250)]
+    batch: usize,
+}
+
 /// A failure: the message for stderr, and whether it is the user's (exit 2) or ours.
 struct Failure {
     message: String,
@@ -153,6 +192,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Call(args) => call(args),
         Command::Explain(args) => explain(args),
+        Command::Fuzz(args) => return fuzz(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -308,4 +348,179 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
         Format::Json => print_out(&explanation.json()),
     }
     Ok(())
+}
+
+/// A seed nobody chose: from the standard library's per-process random hash keys.
+fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish() % 10_000_000_000
+}
+
+/// Shows progress on stderr: a line rewritten in place on a terminal, else a line
+/// every 30 seconds.
+struct Progress {
+    started: std::time::Instant,
+    last: std::time::Instant,
+    terminal: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn update(&mut self, done: usize, total: usize, failed: usize) {
+        let every = if self.terminal { 0.25 } else { 30.0 };
+        if self.last.elapsed().as_secs_f64() < every && done < total {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        let secs = self.started.elapsed().as_secs_f64();
+        if !self.terminal && (secs < every || done == total) {
+            return;
+        }
+        let rate = done as f64 / secs.max(1e-3) * 60.0;
+        let line =
+            format!("{done}/{total} cases, {failed} failed, {secs:.0} s, {rate:.0} per minute");
+        if self.terminal {
+            eprint!("\r{line}\x1b[K");
+            self.shown = true;
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.shown {
+            eprintln!();
+            self.shown = false;
+        }
+    }
+}
+
+fn fuzz(args: FuzzArgs) -> ExitCode {
+    use jitcall::fuzz::{Config, Event, FuzzError, Outcome};
+    use std::io::IsTerminal;
+    let seed = args.seed.unwrap_or_else(fresh_seed);
+    let config = Config {
+        cases: args.cases,
+        seed,
+        cc: args.cc.clone(),
+        max_params: args.max_params,
+        jobs: args.jobs.unwrap_or(Config::default().jobs).max(1),
+        batch_size: args.batch.max(1),
+        shrink: true,
+    };
+    let mut progress = Progress {
+        started: std::time::Instant::now(),
+        last: std::time::Instant::now(),
+        terminal: std::io::stderr().is_terminal(),
+        shown: false,
+    };
+    let mut shown_failures = 0;
+    const SHOWN_FAILURES: usize = 10;
+    let result = jitcall::fuzz::run(&config, &mut |event| match event {
+        Event::Start(compiler) => print_out(&format!(
+            "jitcall fuzz: seed {seed}{}, {} cases, `{}` ({}), up to {} parameters, {} job(s)\n",
+            if args.seed.is_none() {
+                format!(" (fresh: rerun with --seed {seed})")
+            } else {
+                String::new()
+            },
+            config.cases,
+            compiler.command_line(),
+            compiler.description,
+            config.max_params,
+            config.jobs
+        )),
+        Event::Progress {
+            done,
+            total,
+            failed,
+        } => progress.update(done, total, failed),
+        Event::Failure(f) => {
+            shown_failures += 1;
+            if shown_failures <= SHOWN_FAILURES {
+                progress.end_line();
+                let (label, finding) = match &f.outcome {
+                    Outcome::Invalid(finding) => ("INVALID", Some(finding)),
+                    Outcome::Fail(finding) => ("FAIL", Some(finding)),
+                    _ => ("FAIL", None),
+                };
+                let mut text = format!(
+                    "{label} case {}: {}\n",
+                    f.case,
+                    jitcall::fuzz::cgen::describe(&f.signature)
+                );
+                for line in finding.map_or_else(Vec::new, |x| x.describe(&f.signature)) {
+                    text.push_str(&format!("    {line}\n"));
+                }
+                print_out(&text);
+            } else if shown_failures == SHOWN_FAILURES + 1 {
+                progress.end_line();
+                print_out("(further failures are counted, not shown)\n");
+            }
+        }
+        Event::Shrunk(sig) => {
+            progress.end_line();
+            eprintln!(
+                "shrinking: still fails with {} parameter(s): {}",
+                sig.params().len(),
+                jitcall::fuzz::cgen::describe(sig)
+            );
+        }
+        _ => {}
+    });
+    progress.end_line();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            eprintln!("jitcall: fuzz: {e}");
+            let user = matches!(e, FuzzError::Config(_) | FuzzError::Compiler { .. });
+            return ExitCode::from(if user { 2 } else { 1 });
+        }
+    };
+    let mut out = String::new();
+    if let Some(r) = &summary.reproducer {
+        out.push_str(&format!(
+            "\nminimal failing case ({} step(s) of shrinking): {}\n",
+            r.steps,
+            jitcall::fuzz::cgen::describe(&r.signature)
+        ));
+        for line in &r.description {
+            out.push_str(&format!("    {line}\n"));
+        }
+        out.push_str("\nreproducer (save as repro.c):\n\n");
+        out.push_str(&r.c_source);
+        out.push_str(&format!(
+            "\nreplay it through jitcall:\n    {}\n    {}\nexpected output:\n    {}\n\n",
+            r.build, r.command, r.expected_output
+        ));
+    }
+    let secs = summary.elapsed.as_secs_f64();
+    let total = summary.passed + summary.failed + summary.diverged();
+    out.push_str(&format!(
+        "{total} cases in {secs:.1} s ({:.0} per minute), seed {seed}\n",
+        total as f64 / secs.max(1e-3) * 60.0
+    ));
+    let mut div = format!("{} known divergences", summary.diverged());
+    if !summary.divergences.is_empty() {
+        let parts: Vec<String> = summary
+            .divergences
+            .iter()
+            .map(|(name, n)| format!("{name}: {n}"))
+            .collect();
+        div.push_str(&format!(" ({}; see docs/DIVERGENCES.md)", parts.join(", ")));
+    }
+    out.push_str(&div);
+    out.push('\n');
+    out.push_str(&format!(
+        "{} passed, {} failed\n",
+        summary.passed, summary.failed
+    ));
+    print_out(&out);
+    if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

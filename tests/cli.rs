@@ -832,7 +832,12 @@ fn readme_commands() {
 
 #[test]
 fn help_shows_examples() {
-    for args in [&["--help"][..], &["call", "--help"], &["explain", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["call", "--help"],
+        &["explain", "--help"],
+        &["fuzz", "--help"],
+    ] {
         let run = jitcall(args);
         assert_eq!(run.code, 0);
         assert!(
@@ -843,7 +848,7 @@ fn help_shows_examples() {
     }
     let run = jitcall(&["--help"]);
     assert!(run.stdout.contains("call") && run.stdout.contains("explain"));
-    assert!(!run.stdout.contains("fuzz"));
+    assert!(run.stdout.contains("fuzz"));
 }
 
 // ---------------------------------------------------------------------------------------

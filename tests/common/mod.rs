@@ -76,78 +76,22 @@ pub fn build_c(cc: &str, tag: &str, source: &str) -> PathBuf {
     so
 }
 
-/// Renders jitcall types as C declarations, naming each aggregate once.
+/// Renders jitcall types as C declarations with the fuzzer's renderer
+/// ([`jitcall::fuzz::cgen::CTypes`]: tags `t1`, `t2`, ..., members `f0`, `f1`, ...,
+/// each distinct type defined once), keeping the definitions made so far in `defs`.
 #[derive(Default)]
 pub struct CTypes {
     pub defs: String,
-    count: usize,
+    inner: jitcall::fuzz::cgen::CTypes,
 }
 
 impl CTypes {
     /// The C spelling of `ty` as a type name (aggregates get a definition in `defs`).
     pub fn name(&mut self, ty: &Type) -> String {
-        match ty {
-            Type::Void => "void".into(),
-            Type::Bool => "_Bool".into(),
-            Type::Char => "char".into(),
-            Type::SChar => "signed char".into(),
-            Type::UChar => "unsigned char".into(),
-            Type::Short => "short".into(),
-            Type::UShort => "unsigned short".into(),
-            Type::Int => "int".into(),
-            Type::UInt => "unsigned int".into(),
-            Type::Long => "long".into(),
-            Type::ULong => "unsigned long".into(),
-            Type::LongLong => "long long".into(),
-            Type::ULongLong => "unsigned long long".into(),
-            Type::Int128 => "__int128".into(),
-            Type::UInt128 => "unsigned __int128".into(),
-            Type::Float => "float".into(),
-            Type::Double => "double".into(),
-            Type::LongDouble => "long double".into(),
-            Type::Pointer => "void *".into(),
-            Type::Complex(elem) => format!("{} _Complex", self.name(elem)),
-            Type::Array(..) => panic!("arrays are only members"),
-            Type::Struct(agg) | Type::Union(agg) => {
-                let kw = if matches!(ty, Type::Struct(_)) {
-                    "struct"
-                } else {
-                    "union"
-                };
-                let mut body = String::new();
-                for (i, f) in agg.fields.iter().enumerate() {
-                    let (base, dims) = self.declarator(&f.ty);
-                    let align = f
-                        .align
-                        .map(|a| format!(" __attribute__((aligned({a})))"))
-                        .unwrap_or_default();
-                    write!(body, " {base} f{i}{dims}{align};").unwrap();
-                }
-                self.count += 1;
-                let tag = format!("t{}", self.count);
-                let mut attrs = String::new();
-                if agg.packed {
-                    attrs.push_str(" __attribute__((packed))");
-                }
-                if let Some(a) = agg.align {
-                    write!(attrs, " __attribute__((aligned({a})))").unwrap();
-                }
-                writeln!(self.defs, "{kw} {tag} {{{body} }}{attrs};").unwrap();
-                format!("{kw} {tag}")
-            }
-            other => panic!("no C spelling for {other:?}"),
-        }
-    }
-
-    /// `(base type, array suffix)` for a member declaration.
-    fn declarator(&mut self, ty: &Type) -> (String, String) {
-        match ty {
-            Type::Array(elem, n) => {
-                let (base, dims) = self.declarator(elem);
-                (base, format!("[{n}]{dims}"))
-            }
-            other => (self.name(other), String::new()),
-        }
+        let name = self.inner.name(ty);
+        let all = self.inner.defs();
+        self.defs.push_str(&all[self.defs.len()..]);
+        name
     }
 }
 

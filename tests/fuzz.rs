@@ -1,0 +1,370 @@
+//! The ABI fuzzer end to end: a short run passes against gcc and clang-19; a compiler
+//! with another struct-return convention makes it fail, with a reproducer that
+//! replays; reproducers of ordinary cases replay through `jitcall call` exactly; known
+//! divergences are counted apart; the command line keeps its contract. Also the
+//! regressions the fuzzer found in the classifier (docs/trophies.md).
+//!
+//! The fuzzer forks: runs take one lock, so that no other thread of this test process
+//! is inside jitcall while one forks.
+
+mod common;
+
+use common::{compilers, scratch_dir};
+use jitcall::fuzz::{self, Config, Outcome, Summary};
+use jitcall::{Signature, Type};
+use std::process::Command;
+use std::sync::Mutex;
+
+static FORK_LOCK: Mutex<()> = Mutex::new(());
+
+fn run(cc: &str, cases: usize, seed: u64, shrink: bool) -> Summary {
+    let _guard = FORK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let config = Config {
+        cases,
+        seed,
+        cc: cc.into(),
+        jobs: 2,
+        batch_size: 100,
+        shrink,
+        ..Config::default()
+    };
+    fuzz::run(&config, &mut |_| {}).unwrap_or_else(|e| panic!("{cc}: {e}"))
+}
+
+fn check(cc: &str, sigs: &[Signature]) -> Vec<Outcome> {
+    let _guard = FORK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    fuzz::check(cc, sigs).unwrap_or_else(|e| panic!("{cc}: {e}"))
+}
+
+fn failures(summary: &Summary) -> String {
+    summary
+        .failures
+        .iter()
+        .map(|f| {
+            let mut text = format!("case {}: {}", f.case, fuzz::cgen::describe(&f.signature));
+            if let Outcome::Fail(x) | Outcome::Invalid(x) = &f.outcome {
+                for line in x.describe(&f.signature) {
+                    text.push_str(&format!("\n    {line}"));
+                }
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_short_run_passes_against_each_compiler() {
+    for cc in compilers() {
+        let summary = run(cc, 200, 4242, false);
+        assert_eq!(summary.failed, 0, "{cc}:\n{}", failures(&summary));
+        assert_eq!(summary.passed + summary.diverged(), 200, "{cc}");
+        assert!(
+            summary.passed >= 150,
+            "{cc}: only {} passed",
+            summary.passed
+        );
+    }
+}
+
+fn returns_aggregate(sig: &Signature) -> bool {
+    matches!(sig.ret(), Type::Struct(_) | Type::Union(_))
+}
+
+#[test]
+fn another_struct_return_convention_fails_and_replays() {
+    // -fpcc-struct-return returns every struct and union in memory: jitcall, which
+    // follows the psABI, must disagree on small struct results, and only there.
+    let summary = run("gcc -fpcc-struct-return", 150, 77, true);
+    assert!(summary.failed > 0, "no failure found");
+    for f in &summary.failures {
+        assert!(
+            returns_aggregate(&f.signature),
+            "case {} fails without returning a struct: {}",
+            f.case,
+            failures(&summary)
+        );
+    }
+    let r = summary.reproducer.as_ref().expect("a shrunk reproducer");
+    assert!(returns_aggregate(&r.signature), "{}", r.signature);
+    assert!(
+        r.signature.params().len() <= 2,
+        "not shrunk: {}",
+        r.signature
+    );
+    assert!(r.c_source.contains("jitcall call -l ./repro.so"));
+
+    // Built as the reproducer says, the call line shows a wrong result, or crashes;
+    // built without the flag, it prints the expected result exactly.
+    let dir = scratch_dir("fuzz-repro");
+    std::fs::write(dir.join("repro.c"), &r.c_source).unwrap();
+    let sh = |script: &str| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let jitcall = env!("CARGO_BIN_EXE_jitcall");
+    let replay = r.command.replacen("jitcall", jitcall, 1);
+    let built = sh(&r.build);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let bad = sh(&replay);
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        !bad.status.success() || stdout.trim_end() != r.expected_output || !bad.stderr.is_empty(),
+        "the reproducer does not reproduce: {stdout}"
+    );
+    let built = sh(&r.build.replace(" -fpcc-struct-return", ""));
+    assert!(built.status.success());
+    let good = sh(&replay);
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&good.stdout).trim_end(),
+        r.expected_output
+    );
+    assert!(
+        good.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn reproducers_replay_exactly_through_jitcall_call() {
+    // Every value a reproducer passes must read back, as a C literal on the command
+    // line, to the same bytes: the callee prints any byte that arrives wrong.
+    let mut sampler = fuzz::generate::Sampler::new(31, 8);
+    let jitcall = env!("CARGO_BIN_EXE_jitcall");
+    let dir = scratch_dir("fuzz-replay");
+    let notes = fuzz::cgen::ReproducerNotes::default();
+    for n in 0..30 {
+        let sig = sampler.next_signature();
+        let c = dir.join(format!("r{n}.c"));
+        std::fs::write(&c, fuzz::cgen::render_reproducer(&sig, &notes)).unwrap();
+        let so = dir.join(format!("r{n}.so"));
+        let built = Command::new("gcc")
+            .args(["-shared", "-fPIC", "-O0", "-std=gnu11", "-w", "-o"])
+            .arg(&so)
+            .arg(&c)
+            .output()
+            .unwrap();
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        let (command, expected) = fuzz::cgen::call_command(&sig, so.to_str().unwrap());
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(command.replacen("jitcall", jitcall, 1))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stderr.is_empty(),
+            "{command}\n{stderr}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim_end(),
+            expected,
+            "{command}"
+        );
+        // The program form is the compiler's own call: it agrees with itself.
+        let exe = dir.join(format!("r{n}"));
+        let built = Command::new("gcc")
+            .args(["-O0", "-std=gnu11", "-w", "-DMAIN", "-o"])
+            .arg(&exe)
+            .arg(&c)
+            .output()
+            .unwrap();
+        assert!(built.status.success());
+        let ran = Command::new(&exe).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ran.stdout),
+            "ok\n",
+            "{}",
+            c.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn s(fields: impl IntoIterator<Item = Type>) -> Type {
+    Type::structure(fields)
+}
+
+fn packed(fields: impl IntoIterator<Item = Type>) -> Type {
+    let mut b = Type::build_struct().packed();
+    for (i, t) in fields.into_iter().enumerate() {
+        b = b.field(format!("f{i}"), t);
+    }
+    b.finish()
+}
+
+fn zero(t: Type) -> Type {
+    Type::array(t, 0)
+}
+
+#[test]
+fn classifier_regressions_found_by_the_fuzzer() {
+    // Each was passed differently from gcc before the fix (docs/trophies.md).
+    use Type::*;
+    let sigs = vec![
+        // seed 7, case 77: a misaligned zero-length array makes it MEMORY.
+        Signature::new(Void, [packed([Float, zero(ULongLong)])]),
+        // A zero-length array inside an eightbyte counts as its element.
+        Signature::new(Void, [s([Float, zero(Int)])]),
+        Signature::new(
+            s([Double, Float, zero(Int)]),
+            [s([Double, Float, zero(Int)])],
+        ),
+        Signature::new(
+            s([Float, zero(Int)]),
+            [Double, s([Float, zero(s([Int, Int]))])],
+        ),
+        // seed 7, case 207: only an array's first element is classified.
+        Signature::new(
+            Void,
+            [s([Type::array(Type::array(s([zero(UInt), Float]), 2), 1)])],
+        ),
+        Signature::new(
+            s([Type::array(packed([Float, Char]), 2)]),
+            [Int, s([Type::array(packed([Float, Char]), 2)]), Float],
+        ),
+    ];
+    for cc in compilers() {
+        for (sig, outcome) in sigs.iter().zip(check(cc, &sigs)) {
+            match (cc, &outcome) {
+                (_, Outcome::Pass) => {}
+                ("clang-19", Outcome::Diverged("clang-array-elements", _)) => {}
+                _ => panic!("{cc}: {sig}: {outcome:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn known_divergences_are_counted_apart() {
+    use Type::*;
+    let int128_r9 = Signature::new(Long, [Long, Long, Long, Long, Long, Int128, Long]);
+    assert_eq!(
+        check("gcc", std::slice::from_ref(&int128_r9)),
+        [Outcome::Pass]
+    );
+    if compilers().contains(&"clang-19") {
+        let outcome = check("clang-19", &[int128_r9]);
+        assert!(
+            matches!(outcome[0], Outcome::Diverged("clang-int128-r9", _)),
+            "{outcome:?}"
+        );
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn jitcall_fuzz(args: &[&str]) -> Run {
+    let _guard = FORK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let out = Command::new(env!("CARGO_BIN_EXE_jitcall"))
+        .arg("fuzz")
+        .args(args)
+        .output()
+        .expect("run jitcall");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "{args:?}:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// The lines of a run's output that do not depend on timing.
+fn stable_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| !l.contains(" cases in "))
+        .collect()
+}
+
+#[test]
+fn command_line_contract() {
+    let args = ["--cases", "40", "--seed", "5", "--cc", "gcc", "--jobs", "1"];
+    let first = jitcall_fuzz(&args);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let lines: Vec<&str> = first.stdout.lines().collect();
+    assert_eq!(
+        lines.last(),
+        Some(&"40 passed, 0 failed"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        lines.iter().any(|l| l.ends_with("known divergences")),
+        "{}",
+        first.stdout
+    );
+    // Deterministic for a seed.
+    let again = jitcall_fuzz(&args);
+    assert_eq!(stable_lines(&first.stdout), stable_lines(&again.stdout));
+
+    // Without --seed, a fresh one is printed.
+    let fresh = jitcall_fuzz(&["--cases", "5", "--cc", "gcc", "--jobs", "1"]);
+    assert_eq!(fresh.code, 0);
+    assert!(
+        fresh.stdout.contains("rerun with --seed"),
+        "{}",
+        fresh.stdout
+    );
+
+    // Failures: exit 1, a reproducer, and the counts last.
+    let bad = jitcall_fuzz(&[
+        "--cases",
+        "40",
+        "--seed",
+        "3",
+        "--cc",
+        "gcc -fpcc-struct-return",
+    ]);
+    assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
+    let last = bad.stdout.lines().last().unwrap_or("");
+    let (passed, failed) = last.split_once(" passed, ").expect(last);
+    let failed = failed.strip_suffix(" failed").expect(last);
+    assert!(passed.parse::<usize>().is_ok() && failed.parse::<usize>().unwrap() > 0);
+    assert!(bad.stdout.contains("reproducer (save as repro.c)"));
+    assert!(bad.stdout.contains("jitcall call -l ./repro.so"));
+
+    // User errors: exit 2, a message, no panic.
+    for args in [
+        &["--cc", "no-such-compiler-for-jitcall", "--cases", "1"][..],
+        &["--max-params", "65", "--cases", "1", "--cc", "gcc"],
+        &["--cc", "gcc -fno-such-flag-at-all", "--cases", "1"],
+        &["--cc", "'gcc", "--cases", "1"],
+    ] {
+        let run = jitcall_fuzz(args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.starts_with("jitcall: fuzz: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
