@@ -1,9 +1,12 @@
 //! Reliability under load: many threads compiling overlapping signatures at once, and
-//! churn (compile, call, drop, again) with bounded code memory and RSS. Figures are
+//! churn (compile functions and callbacks, call, drop, again) with bounded code memory
+//! and RSS. Figures are
 //! recorded in docs/RELIABILITY.md; `cargo test --release --test reliability --
 //! --ignored` runs the million-signature churn.
 
-use jitcall::{Function, Library, Signature, Type, Value, arena_stats, cache_stats};
+use jitcall::{
+    Callback, Frame, Function, Library, Signature, Type, Value, arena_stats, cache_stats,
+};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -122,15 +125,26 @@ fn churn(rounds: u64) {
     for n in 0..rounds {
         let sig = signature(1000 + n);
         let f = Function::new(labs, &sig).unwrap();
+        // A callback of the same signature, compiled and dropped alongside.
+        let cb = Callback::new(&sig, move |frame: &mut Frame| {
+            let first: i64 = frame.arg(0);
+            frame.set_ret(first * 2);
+        })
+        .unwrap();
         if n % 1000 == 0 {
             // SAFETY: as above.
             let r = unsafe { f.call(&args_for(&sig, -7)) }.unwrap();
             assert_eq!(r, Value::Long(7));
+            // Call the callback through jitcall itself: C-callable, same signature.
+            let back = Function::new(cb.code_ptr() as *const _, &sig).unwrap();
+            // SAFETY: the callback has exactly this signature and outlives the call.
+            let r = unsafe { back.call(&args_for(&sig, 21)) }.unwrap();
+            assert_eq!(r, Value::Long(42));
         }
     }
     let (mapped1, rss1) = (arena_stats().bytes_mapped, rss_kib());
     eprintln!(
-        "churn: {rounds} signatures in {:?}; code mapped {mapped0} -> {mapped1} bytes; \
+        "churn: {rounds} signatures and callbacks in {:?}; code mapped {mapped0} -> {mapped1} bytes; \
          RSS {rss0} -> {rss1} KiB; in use now {}",
         start.elapsed(),
         arena_stats().bytes_in_use
