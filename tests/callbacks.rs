@@ -457,19 +457,6 @@ fn variadic_and_invalid_signatures_are_rejected() {
     ));
 }
 
-/// Every mapping of this process that is writable and executable at once.
-fn wx_mappings() -> Vec<String> {
-    std::fs::read_to_string("/proc/self/maps")
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            let perms = l.split_whitespace().nth(1).unwrap_or("");
-            perms.contains('w') && perms.contains('x')
-        })
-        .map(String::from)
-        .collect()
-}
-
 #[test]
 fn a_hundred_thousand_callbacks_in_bounded_memory() {
     let _arena = ARENA.write().unwrap_or_else(|p| p.into_inner());

@@ -2,21 +2,11 @@
 //! memory never writable and executable at once, space reuse, and loader errors that
 //! name what was looked for. One test per process keeps the global counters exact.
 
+mod common;
+
+use common::wx_mappings;
 use jitcall::{Error, Function, Library, Signature, Type, Value, arena_stats, cache_stats};
 use std::sync::{Arc, Barrier};
-
-/// Every mapping of this process that is writable and executable at once.
-fn wx_mappings() -> Vec<String> {
-    std::fs::read_to_string("/proc/self/maps")
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            let perms = l.split_whitespace().nth(1).unwrap_or("");
-            perms.contains('w') && perms.contains('x')
-        })
-        .map(String::from)
-        .collect()
-}
 
 #[test]
 fn engine_promises() {
