@@ -61,7 +61,8 @@ Examples:
   jitcall fuzz --seed 1234 --max-params 8           # replay a run, smaller calls
 
 Each signature becomes a C callee that checks every byte of its arguments, compiled by
-CMD; jitcall's calls must agree with the compiler's own, byte for byte. A failure is
+CMD; jitcall's calls must agree with the compiler's own, byte for byte, and the compiler
+must call a jitcall callback of each non-variadic signature correctly. A failure is
 shrunk and printed as a C reproducer with the `jitcall call` line that replays it. The
 last line is `N passed, N failed`; exit status 1 if any case failed. See
 docs/FUZZING.md.";
@@ -513,6 +514,7 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
     }
     out.push_str(&div);
     out.push('\n');
+    out.push_str(&format!("{} callbacks\n", summary.callbacks));
     out.push_str(&format!(
         "{} passed, {} failed\n",
         summary.passed, summary.failed

@@ -64,6 +64,12 @@ fn a_short_run_passes_against_each_compiler() {
             "{cc}: only {} passed",
             summary.passed
         );
+        // Every non-variadic case that passed was called back by the compiler too.
+        assert!(
+            summary.callbacks >= 100 && summary.callbacks <= summary.passed,
+            "{cc}: {} callbacks",
+            summary.callbacks
+        );
     }
 }
 
@@ -322,6 +328,9 @@ fn command_line_contract() {
         "{}",
         first.stdout
     );
+    let callbacks = lines[lines.len() - 2];
+    let n = callbacks.strip_suffix(" callbacks").expect(callbacks);
+    assert!(n.parse::<usize>().unwrap() > 0, "{}", first.stdout);
     // Deterministic for a seed.
     let again = jitcall_fuzz(&args);
     assert_eq!(stable_lines(&first.stdout), stable_lines(&again.stdout));

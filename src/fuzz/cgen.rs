@@ -6,7 +6,9 @@
 //! every argument with what it should be, records the first mismatch, and returns a
 //! result built from the table of the expected result and the differences it saw) and
 //! `jf_caller_N(target)` (the compiler's own call of `target` with the case's values, as
-//! a function pointer of the case's prototype). Expected bytes, masks and buffers for
+//! a function pointer of the case's prototype), and for a fixed signature
+//! `jf_cb_drive_N(target)` (the same call of a jitcall callback, returning how many data
+//! bytes of its result came back wrong). Expected bytes, masks and buffers for
 //! what arrived are not compiled in: the harness passes them at run time through the
 //! file's `jf_state`, so a batch of hundreds of cases stays quick to compile.
 //!
@@ -217,9 +219,20 @@ static void jf_returned(const void *p, unsigned long size) {
     struct jf_slot *s = &jf_state.ret;
     __builtin_memcpy(s->seen, p, jf_fit(-1, s, size));
 }
+
+/* Data bytes of what the last caller got back that differ from the expected result. */
+static int jf_ret_mismatches(void) {
+    struct jf_slot *s = &jf_state.ret;
+    unsigned long k;
+    int bad = 0;
+    for (k = 0; k < s->size; k++)
+        bad += s->mask[k] && s->seen[k] != s->expect[k];
+    return bad;
+}
 "#;
 
-/// Appends case `n` to a batch file: `jf_callee_n` and `jf_caller_n`.
+/// Appends case `n` to a batch file: `jf_callee_n`, `jf_caller_n` and, for a fixed
+/// signature, `jf_cb_drive_n`.
 fn render_case(types: &mut CTypes, body: &mut String, n: usize, sig: &Signature) {
     let fixed = sig.fixed_count();
     let params = sig.params();
@@ -274,10 +287,24 @@ fn render_case(types: &mut CTypes, body: &mut String, n: usize, sig: &Signature)
         .unwrap();
     }
     body.push_str("}\n");
+
+    // A callback's driver: the compiler's call of a jitcall Callback, then the data
+    // bytes of the result it got back that differ (callbacks cannot be variadic).
+    if !sig.is_variadic() {
+        writeln!(
+            body,
+            "int jf_cb_drive_{n}(void *target) {{\n    jf_caller_{n}(target);\n    \
+             return jf_ret_mismatches();\n}}"
+        )
+        .unwrap();
+    }
 }
 
 /// One C file for a batch of signatures: [`BATCH_PRELUDE`], the type definitions, and
-/// per case `N` (its index in `sigs`) `jf_callee_N` and `jf_caller_N`.
+/// per case `N` (its index in `sigs`) `jf_callee_N`, `jf_caller_N` and, unless the
+/// signature is variadic, `jf_cb_drive_N(target)` (which calls `target`, a jitcall
+/// [`Callback`](crate::Callback), through `jf_caller_N` and returns how many data bytes
+/// of the result came back wrong).
 pub fn render_batch(sigs: &[Signature]) -> String {
     let mut types = CTypes::default();
     let mut body = String::new();

@@ -600,6 +600,10 @@ mod tests {
                 signal: 11,
             },
             Finding::Hang { via: Via::Probe },
+            Finding::Entered {
+                via: Via::Callback,
+                times: 0,
+            },
         ];
         for f in findings {
             for o in [Outcome::Fail(f.clone()), Outcome::Invalid(f.clone())] {

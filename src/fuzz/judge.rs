@@ -1,14 +1,15 @@
 //! The forked child's side: loads a batch library, calls each case the compiler's way,
-//! through `Function::call`, through `Function::call_frame` and under the register
-//! probe, and writes a verdict per case to its report file.
+//! through `Function::call`, through `Function::call_frame`, as a `Callback` the
+//! compiler calls (for a fixed signature) and under the register probe, and writes a verdict per case to its report file.
 //!
 //! This module judges one process's worth of cases; scheduling, restarting after a
 //! crash and known issues are the harness's.
 
 use super::harness::{Prepared, encode_outcome};
-use super::{Finding, Outcome, Via};
+use super::{Finding, Outcome, Via, generate};
 use crate::abi::{ARG_GPRS, ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation};
-use crate::{Function, Library, Type};
+use crate::{Callback, Frame, Function, Library, Signature, Type, Value};
+use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::fs::OpenOptions;
 use std::io::Write as _;
@@ -324,12 +325,98 @@ fn run_case(env: &ChildEnv<'_>, n: usize, p: &Prepared, mark: &mut dyn FnMut(Via
         return Outcome::Fail(f);
     }
 
-    // 4. The register probe, against the compiler's own call of it.
+    // 4. The compiler's call of a callback (callbacks cannot be variadic).
+    if !p.sig.is_variadic() {
+        mark(Via::Callback);
+        env.reset(&mut seen);
+        let finding = match callback(env, n, p) {
+            Ok(0) => None,
+            Ok(_) => Some(
+                judge_result(Via::Callback, p, &seen.ret).unwrap_or(Finding::Result {
+                    via: Via::Callback,
+                    byte: 0,
+                    seen: seen.ret.clone(),
+                }),
+            ),
+            Err(f) => Some(f),
+        };
+        if let Some(f) = finding {
+            return Outcome::Fail(f);
+        }
+    }
+
+    // 5. The register probe, against the compiler's own call of it.
     mark(Via::Probe);
     match probe(env, p, plan, caller) {
         Some(f) => Outcome::Fail(f),
         None => Outcome::Pass,
     }
+}
+
+/// Makes a [`Callback`] of this case's signature whose closure compares every data byte
+/// of the arguments it receives (as [`Value`]s) with the case's values and returns the
+/// case's result, and has the compiler call it through `jf_cb_drive_N`: what the
+/// closure found wrong, or the number of data bytes of the result that came back wrong
+/// (what came back is in the result's `seen` buffer).
+fn callback(env: &ChildEnv<'_>, n: usize, p: &Prepared) -> Result<i32, Finding> {
+    let via = Via::Callback;
+    let error = |message: String| Finding::Error { via, message };
+    let Ok(driver) = env.lib.symbol(&format!("jf_cb_drive_{n}")) else {
+        return Err(error(format!("jf_cb_drive_{n} is missing")));
+    };
+    let params = p.sig.params();
+    let ret = generate::graffiti(p.sig.ret(), params.len()).map_err(|e| error(e.to_string()))?;
+    let entered = Cell::new(0i64);
+    // The first thing the closure found wrong.
+    let wrong: RefCell<Option<Finding>> = RefCell::new(None);
+    let closure = |frame: &mut Frame| {
+        entered.set(entered.get() + 1);
+        let found = params.iter().enumerate().find_map(|(i, ty)| {
+            let bytes = match frame.arg_value(i).and_then(|v| v.to_bytes(ty)) {
+                Ok(b) => b,
+                Err(e) => return Some(error(format!("argument {i}: {e}"))),
+            };
+            (0..p.expect[i].len())
+                .find(|&k| p.masks[i][k] != 0 && bytes.get(k) != Some(&p.expect[i][k]))
+                .map(|byte| Finding::Argument {
+                    via,
+                    arg: i,
+                    byte,
+                    seen: bytes,
+                })
+        });
+        let found = found.or_else(|| match p.sig.ret() {
+            Type::Void => None,
+            _ => frame
+                .set_ret_value(&ret)
+                .err()
+                .map(|e| error(format!("the result: {e}"))),
+        });
+        if let Some(f) = found {
+            wrong.borrow_mut().get_or_insert(f);
+        }
+    };
+    let cb = Callback::new(&p.sig, closure).map_err(|e| error(e.to_string()))?;
+    let drive = Function::new(driver, &Signature::new(Type::Int, [Type::Pointer]))
+        .map_err(|e| error(e.to_string()))?;
+    // SAFETY: jf_cb_drive_N is `int jf_cb_drive_N(void *)` and calls its argument with
+    // this case's prototype, the signature `cb` was made for; `cb` outlives the call.
+    let mismatches = match unsafe { drive.call(&[Value::Pointer(cb.code_ptr().cast_mut())]) } {
+        Ok(Value::Int(m)) => m,
+        Ok(other) => return Err(error(format!("jf_cb_drive_{n} returned {other:?}"))),
+        Err(e) => return Err(error(e.to_string())),
+    };
+    drop(cb);
+    if let Some(f) = wrong.into_inner() {
+        return Err(f);
+    }
+    if entered.get() != 1 {
+        return Err(Finding::Entered {
+            via,
+            times: entered.get(),
+        });
+    }
+    Ok(mismatches)
 }
 
 /// Calls the register-capture probe as this case's function: by the compiler, then by

@@ -10,7 +10,9 @@
 //! 3. **run**: in a forked child (a crash or hang costs one case, not the run), each
 //!    case is called by the compiler's caller (which must agree with itself), through
 //!    [`Function::call`](crate::Function::call) and through
-//!    [`Function::call_frame`](crate::Function::call_frame); then the probe compares,
+//!    [`Function::call_frame`](crate::Function::call_frame); unless it is variadic, the
+//!    compiler also calls a [`Callback`](crate::Callback) of it, whose closure checks
+//!    every argument it receives and returns the expected result; then the probe compares,
 //!    byte for byte, what jitcall and the compiler put in every argument register and
 //!    stack slot, `%al` for variadic calls and the stack alignment, and a harness checks
 //!    callee-saved registers, the x87 stack and the direction flag;
@@ -94,6 +96,9 @@ pub enum Via {
     Probe,
     /// `Function::call_frame` calling the register-capture probe.
     ProbeFrame,
+    /// The compiler's call of a [`Callback`](crate::Callback) of the signature, whose
+    /// closure checks the arguments it receives and returns the expected result.
+    Callback,
 }
 
 impl Via {
@@ -105,6 +110,7 @@ impl Via {
             Via::Frame => "Function::call_frame",
             Via::Probe => "the frame entry (register probe)",
             Via::ProbeFrame => "Function::call_frame (register probe)",
+            Via::Callback => "the compiler's call of a callback",
         }
     }
 
@@ -115,6 +121,7 @@ impl Via {
             Via::Frame => "frame",
             Via::Probe => "probe",
             Via::ProbeFrame => "probe-frame",
+            Via::Callback => "callback",
         }
     }
 
@@ -125,6 +132,7 @@ impl Via {
             Via::Frame,
             Via::Probe,
             Via::ProbeFrame,
+            Via::Callback,
         ]
         .into_iter()
         .find(|v| v.token() == t)
@@ -583,6 +591,9 @@ pub struct Summary {
     pub passed: usize,
     /// Cases that failed.
     pub failed: usize,
+    /// Cases that passed with a callback check too: the non-variadic ones (a
+    /// [`Callback`](crate::Callback) cannot be variadic).
+    pub callbacks: usize,
     /// Cases a known divergence explains, by divergence name.
     pub divergences: Vec<(&'static str, usize)>,
     /// Every failure, in case order.
@@ -684,7 +695,7 @@ pub fn run(config: &Config, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Summa
     let mut sampler = generate::Sampler::new(config.seed, config.max_params);
     let mut failures = Vec::new();
     let mut divergences: Vec<(&'static str, usize)> = Vec::new();
-    let (mut passed, mut done) = (0, 0);
+    let (mut passed, mut callbacks, mut done) = (0, 0, 0);
     let mut next = || sampler.next_signature();
     harness::run_all(
         &env,
@@ -695,7 +706,10 @@ pub fn run(config: &Config, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Summa
         &mut |case, sig, outcome| {
             done += 1;
             match outcome {
-                Outcome::Pass => passed += 1,
+                Outcome::Pass => {
+                    passed += 1;
+                    callbacks += usize::from(!sig.is_variadic());
+                }
                 Outcome::Diverged(name, _) => {
                     match divergences.iter_mut().find(|(n, _)| *n == name) {
                         Some((_, count)) => *count += 1,
@@ -740,6 +754,7 @@ pub fn run(config: &Config, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Summa
         compiler: env.compiler.clone(),
         passed,
         failed: failures.len(),
+        callbacks,
         divergences,
         failures,
         reproducer,
