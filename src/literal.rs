@@ -1210,29 +1210,7 @@ impl Eval<'_> {
                 let mut next = 0usize;
                 for init in inits {
                     if let Some((d, s, e)) = &init.designator {
-                        next = match d {
-                            Designator::Member(name) => agg
-                                .fields
-                                .iter()
-                                .position(|f| f.name.as_deref() == Some(name))
-                                .ok_or_else(|| {
-                                    LiteralError::new(
-                                        *s,
-                                        *e,
-                                        format!(
-                                            "{ty} has no member named '{name}'{}",
-                                            members(agg)
-                                        ),
-                                    )
-                                })?,
-                            Designator::Index(_) => {
-                                return Err(LiteralError::new(
-                                    *s,
-                                    *e,
-                                    format!("array index in an initializer of {ty}, not an array"),
-                                ));
-                            }
-                        };
+                        next = member_index(ty, agg, d, *s, *e)?;
                     }
                     let Some(field) = agg.fields.get(next) else {
                         return Err(Self::err(
@@ -1264,27 +1242,7 @@ impl Eval<'_> {
                     [init] => {
                         let member = match &init.designator {
                             None => 0,
-                            Some((Designator::Member(name), s, e)) => agg
-                                .fields
-                                .iter()
-                                .position(|f| f.name.as_deref() == Some(name))
-                                .ok_or_else(|| {
-                                    LiteralError::new(
-                                        *s,
-                                        *e,
-                                        format!(
-                                            "{ty} has no member named '{name}'{}",
-                                            members(agg)
-                                        ),
-                                    )
-                                })?,
-                            Some((Designator::Index(_), s, e)) => {
-                                return Err(LiteralError::new(
-                                    *s,
-                                    *e,
-                                    format!("array index in an initializer of {ty}, not an array"),
-                                ));
-                            }
+                            Some((d, s, e)) => member_index(ty, agg, d, *s, *e)?,
                         };
                         let Some(field) = agg.fields.get(member) else {
                             return Err(Self::err(node, format!("{ty} has no members")));
@@ -1714,6 +1672,35 @@ fn negate(b: Binary) -> Binary {
         Binary::Nan { negative } => Binary::Nan {
             negative: !negative,
         },
+    }
+}
+
+/// The member a designator of a struct or union initializer names (`.name`; an array
+/// index `[n]` is an error here), with the designator's text span for errors.
+fn member_index(
+    ty: &Type,
+    agg: &crate::Aggregate,
+    designator: &Designator,
+    start: usize,
+    end: usize,
+) -> Result<usize, LiteralError> {
+    match designator {
+        Designator::Member(name) => agg
+            .fields
+            .iter()
+            .position(|f| f.name.as_deref() == Some(name.as_str()))
+            .ok_or_else(|| {
+                LiteralError::new(
+                    start,
+                    end,
+                    format!("{ty} has no member named '{name}'{}", members(agg)),
+                )
+            }),
+        Designator::Index(_) => Err(LiteralError::new(
+            start,
+            end,
+            format!("array index in an initializer of {ty}, not an array"),
+        )),
     }
 }
 
