@@ -5,12 +5,16 @@
 //! Arguments are prepared outside the timed loop for every method alike (libffi's
 //! pointer arrays, jitcall's `Value`s): the loop measures the call.
 //!
+//! One generic body ([`bench_shape`]) serves every shape: a shape is its C signature,
+//! Rust argument and result types, and the direct call through a function pointer.
+//!
 //! Run: `cargo bench --bench calls`; the numbers go to docs/PERFORMANCE.md.
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
-use jitcall::{Function, Library, Signature, Type, Value, listing};
+use jitcall::{Frame, FrameBatch, Function, Library, Signature, Type, Value, listing};
 use libffi::middle as ffi;
 use std::ffi::c_void;
+use std::fmt::Debug;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -59,427 +63,264 @@ fn config(g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     g.measurement_time(Duration::from_secs(2));
 }
 
-fn bench_add2(c: &mut Criterion, lib: &Library) {
-    let ptr = lib.symbol("add2").unwrap();
-    // SAFETY: add2 is `int add2(int, int)`.
-    let direct: extern "C" fn(i32, i32) -> i32 = unsafe { std::mem::transmute(ptr) };
-    let f = Function::new(ptr, &Signature::new(Type::Int, [Type::Int, Type::Int])).unwrap();
-    let cif = ffi::Cif::new([ffi::Type::i32(), ffi::Type::i32()], ffi::Type::i32());
-    let mut frame = f.frame();
-    let mut batch = f.batch(BATCH).unwrap();
-    for r in 0..BATCH {
-        batch.set_arg(r, 0, r as i32);
-        batch.set_arg(r, 1, 1i32);
-    }
-    // Check every path once.
-    // SAFETY (all calls below): the signatures match add2's.
-    unsafe {
-        frame.set_arg(0, 40i32);
-        frame.set_arg(1, 2i32);
-        f.call_frame(&mut frame);
-        assert_eq!(frame.ret::<i32>(), 42);
-        assert_eq!(
-            f.call(&[Value::Int(40), Value::Int(2)]).unwrap(),
-            Value::Int(42)
-        );
-        let (a, b, mut r) = (40i32, 2i32, 0i32);
-        let args = [
-            &a as *const i32 as *const c_void,
-            &b as *const i32 as *const c_void,
-        ];
-        f.call_raw((&mut r as *mut i32).cast(), args.as_ptr())
-            .unwrap();
-        assert_eq!(r, 42);
-        assert_eq!(
-            cif.call::<i32>(ffi::CodePtr(ptr as *mut _), &[ffi::arg(&a), ffi::arg(&b)]),
-            42
-        );
-        f.call_batch(&mut batch);
-        assert_eq!(batch.ret::<i32>(BATCH - 1), BATCH as i32);
-    }
-    let mut g = c.benchmark_group("add2");
-    config(&mut g);
-    g.bench_function("direct", |b| {
-        b.iter(|| black_box(direct)(black_box(40), black_box(2)))
-    });
-    g.bench_function("call_frame", |b| {
-        b.iter(|| {
-            frame.set_arg(0, black_box(40i32));
-            frame.set_arg(1, black_box(2i32));
-            // SAFETY: as checked above.
-            unsafe { f.call_frame(&mut frame) };
-            black_box(frame.ret::<i32>())
-        })
-    });
-    g.bench_function("call_values", |b| {
-        let args = [Value::Int(40), Value::Int(2)];
-        // SAFETY: as checked above.
-        b.iter(|| unsafe { f.call(black_box(&args)) })
-    });
-    g.bench_function("call_raw", |b| {
-        let (a, bb, mut r) = (40i32, 2i32, 0i32);
-        b.iter(|| {
-            let args = [
-                black_box(&a as *const i32 as *const c_void),
-                &bb as *const i32 as *const c_void,
-            ];
-            // SAFETY: as checked above.
-            unsafe { f.call_raw((&mut r as *mut i32).cast(), args.as_ptr()) }.unwrap();
-            black_box(r)
-        })
-    });
-    g.bench_function("ffi_call", |b| {
-        let (a, bb) = (40i32, 2i32);
-        // SAFETY: as checked above.
-        b.iter(|| unsafe {
-            cif.call::<i32>(
-                ffi::CodePtr(ptr as *mut _),
-                &[ffi::arg(black_box(&a)), ffi::arg(&bb)],
-            )
-        })
-    });
-    g.finish();
-    let mut g = c.benchmark_group("add2_batch");
-    config(&mut g);
-    g.throughput(Throughput::Elements(BATCH as u64));
-    g.bench_function("direct_loop", |b| {
-        let args: Vec<(i32, i32)> = (0..BATCH).map(|r| (r as i32, 1)).collect();
-        let mut out = vec![0i32; BATCH];
-        b.iter(|| {
-            let f = black_box(direct);
-            for (o, (x, y)) in out.iter_mut().zip(&args) {
-                *o = f(*x, *y);
-            }
-            black_box(&out);
-        })
-    });
-    g.bench_function("call_batch", |b| {
-        // SAFETY: as checked above.
-        b.iter(|| unsafe { f.call_batch(black_box(&mut batch)) })
-    });
-    g.finish();
+/// A Rust value standing for one C argument or result.
+trait Arg: Copy + PartialEq + Debug {
+    fn value(&self) -> Value;
+    fn ffi_type() -> ffi::Type;
 }
 
-fn bench_mix4(c: &mut Criterion, lib: &Library) {
-    let ptr = lib.symbol("mix4").unwrap();
-    // SAFETY: mix4 is `double mix4(int, double, float, long)`.
-    let direct: extern "C" fn(i32, f64, f32, i64) -> f64 = unsafe { std::mem::transmute(ptr) };
-    let sig = Signature::new(
-        Type::Double,
-        [Type::Int, Type::Double, Type::Float, Type::Long],
-    );
-    let f = Function::new(ptr, &sig).unwrap();
-    let cif = ffi::Cif::new(
-        [
-            ffi::Type::i32(),
-            ffi::Type::f64(),
-            ffi::Type::f32(),
-            ffi::Type::i64(),
-        ],
-        ffi::Type::f64(),
-    );
-    let (a, x, y, l) = (1i32, 2.5f64, 0.5f32, 4i64);
-    let mut frame = f.frame();
-    let mut batch = f.batch(BATCH).unwrap();
-    for r in 0..BATCH {
-        batch.set_arg(r, 0, r as i32);
-        batch.set_arg(r, 1, x);
-        batch.set_arg(r, 2, y);
-        batch.set_arg(r, 3, l);
+impl Arg for i32 {
+    fn value(&self) -> Value {
+        Value::Int(*self)
     }
-    let vals = || {
-        [
-            Value::Int(a),
-            Value::Double(x),
-            Value::Float(y),
-            Value::Long(l),
-        ]
+    fn ffi_type() -> ffi::Type {
+        ffi::Type::i32()
+    }
+}
+
+impl Arg for i64 {
+    fn value(&self) -> Value {
+        Value::Long(*self)
+    }
+    fn ffi_type() -> ffi::Type {
+        ffi::Type::i64()
+    }
+}
+
+impl Arg for f32 {
+    fn value(&self) -> Value {
+        Value::Float(*self)
+    }
+    fn ffi_type() -> ffi::Type {
+        ffi::Type::f32()
+    }
+}
+
+impl Arg for f64 {
+    fn value(&self) -> Value {
+        Value::Double(*self)
+    }
+    fn ffi_type() -> ffi::Type {
+        ffi::Type::f64()
+    }
+}
+
+impl Arg for Vec2 {
+    fn value(&self) -> Value {
+        Value::Struct(vec![Value::Double(self.x), Value::Double(self.y)])
+    }
+    fn ffi_type() -> ffi::Type {
+        ffi::Type::structure([ffi::Type::f64(), ffi::Type::f64()])
+    }
+}
+
+impl Arg for Big3 {
+    fn value(&self) -> Value {
+        Value::Struct(vec![
+            Value::Long(self.a),
+            Value::Long(self.b),
+            Value::Long(self.c),
+        ])
+    }
+    fn ffi_type() -> ffi::Type {
+        ffi::Type::structure([ffi::Type::i64(), ffi::Type::i64(), ffi::Type::i64()])
+    }
+}
+
+/// One call's arguments, as a tuple (or array) of [`Arg`]s.
+trait Args: Copy {
+    /// The arguments, each through its own `black_box` (one for a whole array), so
+    /// the optimiser can neither fold them nor copy them in a form no caller would.
+    fn opaque(self) -> Self;
+    fn set(self, frame: &mut Frame);
+    fn set_row(self, batch: &mut FrameBatch, row: usize);
+    fn values(&self) -> Vec<Value>;
+    /// Pointers to each argument, for `call_raw` and `ffi_call`.
+    fn ptrs(&self) -> Vec<*const c_void>;
+    fn ffi_types() -> Vec<ffi::Type>;
+}
+
+macro_rules! tuple_args {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: Arg),+> Args for ($($t,)+) {
+            #[inline(always)]
+            fn opaque(self) -> Self {
+                ($(black_box(self.$i),)+)
+            }
+            #[inline(always)]
+            fn set(self, frame: &mut Frame) {
+                $(frame.set_arg($i, self.$i);)+
+            }
+            fn set_row(self, batch: &mut FrameBatch, row: usize) {
+                $(batch.set_arg(row, $i, self.$i);)+
+            }
+            fn values(&self) -> Vec<Value> {
+                vec![$(self.$i.value()),+]
+            }
+            fn ptrs(&self) -> Vec<*const c_void> {
+                vec![$(&self.$i as *const $t as *const c_void),+]
+            }
+            fn ffi_types() -> Vec<ffi::Type> {
+                vec![$($t::ffi_type()),+]
+            }
+        }
     };
-    let ptrs = [
-        &a as *const i32 as *const c_void,
-        &x as *const f64 as *const c_void,
-        &y as *const f32 as *const c_void,
-        &l as *const i64 as *const c_void,
-    ];
-    // SAFETY (all calls below): the signatures match mix4's.
-    unsafe {
-        frame.set_arg(0, a);
-        frame.set_arg(1, x);
-        frame.set_arg(2, y);
-        frame.set_arg(3, l);
-        f.call_frame(&mut frame);
-        assert_eq!(frame.ret::<f64>(), 8.0);
-        assert_eq!(f.call(&vals()).unwrap(), Value::Double(8.0));
-        let mut r = 0f64;
-        f.call_raw((&mut r as *mut f64).cast(), ptrs.as_ptr())
-            .unwrap();
-        assert_eq!(r, 8.0);
-        let args = [ffi::arg(&a), ffi::arg(&x), ffi::arg(&y), ffi::arg(&l)];
-        assert_eq!(cif.call::<f64>(ffi::CodePtr(ptr as *mut _), &args), 8.0);
-        f.call_batch(&mut batch);
-        assert_eq!(batch.ret::<f64>(10), 17.0);
-    }
-    let mut g = c.benchmark_group("mix4");
-    config(&mut g);
-    g.bench_function("direct", |b| {
-        b.iter(|| black_box(direct)(black_box(a), black_box(x), black_box(y), black_box(l)))
-    });
-    g.bench_function("call_frame", |b| {
-        b.iter(|| {
-            frame.set_arg(0, black_box(a));
-            frame.set_arg(1, black_box(x));
-            frame.set_arg(2, black_box(y));
-            frame.set_arg(3, black_box(l));
-            // SAFETY: as checked above.
-            unsafe { f.call_frame(&mut frame) };
-            black_box(frame.ret::<f64>())
-        })
-    });
-    g.bench_function("call_values", |b| {
-        let args = vals();
-        // SAFETY: as checked above.
-        b.iter(|| unsafe { f.call(black_box(&args)) })
-    });
-    g.bench_function("call_raw", |b| {
-        let mut r = 0f64;
-        // SAFETY: as checked above.
-        b.iter(|| unsafe {
-            f.call_raw((&mut r as *mut f64).cast(), black_box(ptrs.as_ptr()))
-                .unwrap();
-            black_box(r)
-        })
-    });
-    g.bench_function("ffi_call", |b| {
-        b.iter(|| {
-            let args = [
-                ffi::arg(black_box(&a)),
-                ffi::arg(&x),
-                ffi::arg(&y),
-                ffi::arg(&l),
-            ];
-            // SAFETY: as checked above.
-            unsafe { cif.call::<f64>(ffi::CodePtr(ptr as *mut _), &args) }
-        })
-    });
-    g.finish();
-    let mut g = c.benchmark_group("mix4_batch");
-    config(&mut g);
-    g.throughput(Throughput::Elements(BATCH as u64));
-    g.bench_function("direct_loop", |b| {
-        let args: Vec<i32> = (0..BATCH as i32).collect();
-        let mut out = vec![0f64; BATCH];
-        b.iter(|| {
-            let f = black_box(direct);
-            for (o, a) in out.iter_mut().zip(&args) {
-                *o = f(*a, x, y, l);
-            }
-            black_box(&out);
-        })
-    });
-    g.bench_function("call_batch", |b| {
-        // SAFETY: as checked above.
-        b.iter(|| unsafe { f.call_batch(black_box(&mut batch)) })
-    });
-    g.finish();
 }
 
-fn bench_vadd(c: &mut Criterion, lib: &Library) {
-    let ptr = lib.symbol("vadd").unwrap();
-    // SAFETY: vadd is `vec2 vadd(vec2, vec2)`.
-    let direct: extern "C" fn(Vec2, Vec2) -> Vec2 = unsafe { std::mem::transmute(ptr) };
-    let f = Function::new(ptr, &Signature::new(vec2_t(), [vec2_t(), vec2_t()])).unwrap();
-    let v2 = || ffi::Type::structure([ffi::Type::f64(), ffi::Type::f64()]);
-    let cif = ffi::Cif::new([v2(), v2()], v2());
-    let (p, q) = (Vec2 { x: 1.0, y: 2.0 }, Vec2 { x: 0.5, y: 0.25 });
-    let want = Vec2 { x: 1.5, y: 2.25 };
-    let mut frame = f.frame();
-    let mut batch = f.batch(BATCH).unwrap();
-    for r in 0..BATCH {
-        batch.set_arg(r, 0, p);
-        batch.set_arg(r, 1, q);
-    }
-    let vals = || {
-        [
-            Value::Struct(vec![Value::Double(p.x), Value::Double(p.y)]),
-            Value::Struct(vec![Value::Double(q.x), Value::Double(q.y)]),
-        ]
-    };
-    let ptrs = [
-        &p as *const Vec2 as *const c_void,
-        &q as *const Vec2 as *const c_void,
-    ];
-    // SAFETY (all calls below): the signatures match vadd's.
-    unsafe {
-        frame.set_arg(0, p);
-        frame.set_arg(1, q);
-        f.call_frame(&mut frame);
-        assert_eq!(frame.ret::<Vec2>(), want);
-        assert_eq!(
-            f.call(&vals()).unwrap(),
-            Value::Struct(vec![Value::Double(1.5), Value::Double(2.25)])
-        );
-        let mut r = Vec2 { x: 0.0, y: 0.0 };
-        f.call_raw((&mut r as *mut Vec2).cast(), ptrs.as_ptr())
-            .unwrap();
-        assert_eq!(r, want);
-        let r: Vec2 = cif.call(ffi::CodePtr(ptr as *mut _), &[ffi::arg(&p), ffi::arg(&q)]);
-        assert_eq!(r, want);
-        f.call_batch(&mut batch);
-        assert_eq!(batch.ret::<Vec2>(BATCH - 1), want);
-    }
-    let mut g = c.benchmark_group("vadd");
-    config(&mut g);
-    g.bench_function("direct", |b| {
-        b.iter(|| black_box(direct)(black_box(p), black_box(q)))
-    });
-    g.bench_function("call_frame", |b| {
-        b.iter(|| {
-            frame.set_arg(0, black_box(p));
-            frame.set_arg(1, black_box(q));
-            // SAFETY: as checked above.
-            unsafe { f.call_frame(&mut frame) };
-            black_box(frame.ret::<Vec2>())
-        })
-    });
-    g.bench_function("call_values", |b| {
-        let args = vals();
-        // SAFETY: as checked above.
-        b.iter(|| unsafe { f.call(black_box(&args)) })
-    });
-    g.bench_function("call_raw", |b| {
-        let mut r = Vec2 { x: 0.0, y: 0.0 };
-        // SAFETY: as checked above.
-        b.iter(|| unsafe {
-            f.call_raw((&mut r as *mut Vec2).cast(), black_box(ptrs.as_ptr()))
-                .unwrap();
-            black_box(r)
-        })
-    });
-    g.bench_function("ffi_call", |b| {
-        // SAFETY: as checked above.
-        b.iter(|| unsafe {
-            cif.call::<Vec2>(
-                ffi::CodePtr(ptr as *mut _),
-                &[ffi::arg(black_box(&p)), ffi::arg(&q)],
-            )
-        })
-    });
-    g.finish();
-    let mut g = c.benchmark_group("vadd_batch");
-    config(&mut g);
-    g.throughput(Throughput::Elements(BATCH as u64));
-    g.bench_function("direct_loop", |b| {
-        let args = vec![(p, q); BATCH];
-        let mut out = vec![want; BATCH];
-        b.iter(|| {
-            let f = black_box(direct);
-            for (o, (x, y)) in out.iter_mut().zip(&args) {
-                *o = f(*x, *y);
-            }
-            black_box(&out);
-        })
-    });
-    g.bench_function("call_batch", |b| {
-        // SAFETY: as checked above.
-        b.iter(|| unsafe { f.call_batch(black_box(&mut batch)) })
-    });
-    g.finish();
-}
+tuple_args!(A 0, B 1);
+tuple_args!(A 0, B 1, C 2, D 3);
 
-type Sum12 = extern "C" fn(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64;
-
-fn bench_sum12(c: &mut Criterion, lib: &Library) {
-    let ptr = lib.symbol("sum12").unwrap();
-    // SAFETY: sum12 takes twelve longs and returns a long.
-    let direct: Sum12 = unsafe { std::mem::transmute(ptr) };
-    let f = Function::new(ptr, &Signature::new(Type::Long, vec![Type::Long; 12])).unwrap();
-    let cif = ffi::Cif::new(vec![ffi::Type::i64(); 12], ffi::Type::i64());
-    let xs: [i64; 12] = std::array::from_fn(|i| i as i64 + 1);
-    let mut frame = f.frame();
-    let mut batch = f.batch(BATCH).unwrap();
-    for r in 0..BATCH {
-        for (i, x) in xs.iter().enumerate() {
-            batch.set_arg(r, i, *x);
+impl Args for [i64; 12] {
+    #[inline(always)]
+    fn opaque(self) -> Self {
+        black_box(self)
+    }
+    #[inline(always)]
+    fn set(self, frame: &mut Frame) {
+        for (i, v) in self.into_iter().enumerate() {
+            frame.set_arg(i, v);
         }
     }
-    let ptrs: Vec<*const c_void> = xs
+    fn set_row(self, batch: &mut FrameBatch, row: usize) {
+        for (i, v) in self.into_iter().enumerate() {
+            batch.set_arg(row, i, v);
+        }
+    }
+    fn values(&self) -> Vec<Value> {
+        self.iter().map(Arg::value).collect()
+    }
+    fn ptrs(&self) -> Vec<*const c_void> {
+        self.iter()
+            .map(|x| x as *const i64 as *const c_void)
+            .collect()
+    }
+    fn ffi_types() -> Vec<ffi::Type> {
+        vec![ffi::Type::i64(); 12]
+    }
+}
+
+/// One benchmarked shape.
+struct Shape<A, R, D> {
+    name: &'static str,
+    sig: Signature,
+    args: A,
+    want: R,
+    /// Arguments of batch row `r` and the result it must give.
+    row: fn(usize) -> (A, R),
+    /// The direct call: a Rust call of the C function through the pointer.
+    direct: D,
+}
+
+/// No frame floor for this shape. (Floors pass offsets and target in registers that
+/// are not argument registers, so loading an argument cannot clobber them.)
+type NoFloor<A, R> = fn(*const c_void, *mut u8, &[usize], A) -> R;
+
+/// Benchmarks one shape. `floor`, where given, is the *frame floor*: hand-written code
+/// doing the least any frame call can — `floor(target, frame, slot offsets, args)`
+/// stores the arguments unchecked at their offsets, loads the argument registers from
+/// the frame in inline assembly, calls the target directly (no trampoline), and stores
+/// and reads back the result. What stays between it and `direct` is the cost of passing
+/// arguments and result through memory at all.
+fn bench_shape<A, R, D, Fl>(c: &mut Criterion, lib: &Library, s: Shape<A, R, D>, floor: Option<Fl>)
+where
+    A: Args,
+    R: Arg,
+    D: Fn(*const c_void, &A) -> R,
+    Fl: Fn(*const c_void, *mut u8, &[usize], A) -> R,
+{
+    let ptr = lib.symbol(s.name).unwrap();
+    let f = Function::new(ptr, &s.sig).unwrap();
+    let cif = ffi::Cif::new(A::ffi_types(), R::ffi_type());
+    let mut frame = f.frame();
+    let mut batch = f.batch(BATCH).unwrap();
+    let rows: Vec<(A, R)> = (0..BATCH).map(s.row).collect();
+    for (r, (args, _)) in rows.iter().enumerate() {
+        args.set_row(&mut batch, r);
+    }
+    let (vals, ptrs) = (s.args.values(), s.args.ptrs());
+    let ffi_args: Vec<ffi::Arg> = ptrs
         .iter()
-        .map(|x| x as *const i64 as *const c_void)
+        // SAFETY: each pointer points at an argument alive for the whole function.
+        .map(|p| ffi::arg(unsafe { &*p.cast::<u8>() }))
         .collect();
-    // SAFETY (all calls below): the signatures match sum12's.
+    // Check every path once.
+    // SAFETY (all calls below): `sig` is the C function's signature, and the Rust
+    // types of A and R are laid out like its C types.
     unsafe {
-        for (i, x) in xs.iter().enumerate() {
-            frame.set_arg(i, *x);
-        }
+        assert_eq!((s.direct)(ptr, &s.args), s.want);
+        s.args.set(&mut frame);
         f.call_frame(&mut frame);
-        assert_eq!(frame.ret::<i64>(), 78);
-        let vals: Vec<Value> = xs.iter().map(|x| Value::Long(*x)).collect();
-        assert_eq!(f.call(&vals).unwrap(), Value::Long(78));
-        let mut r = 0i64;
-        f.call_raw((&mut r as *mut i64).cast(), ptrs.as_ptr())
+        assert_eq!(frame.ret::<R>(), s.want);
+        assert_eq!(f.call(&vals).unwrap(), s.want.value());
+        let mut r = s.want;
+        f.call_raw((&mut r as *mut R).cast(), ptrs.as_ptr())
             .unwrap();
-        assert_eq!(r, 78);
-        let args: Vec<ffi::Arg> = xs.iter().map(ffi::arg).collect();
-        assert_eq!(cif.call::<i64>(ffi::CodePtr(ptr as *mut _), &args), 78);
+        assert_eq!(r, s.want);
+        assert_eq!(
+            cif.call::<R>(ffi::CodePtr(ptr as *mut _), &ffi_args),
+            s.want
+        );
+        if let Some(floor) = &floor {
+            let mut frame = f.frame();
+            assert_eq!(floor(ptr, frame.as_mut_ptr(), &offsets(&f), s.args), s.want);
+        }
         f.call_batch(&mut batch);
-        assert_eq!(batch.ret::<i64>(5), 78);
+        for (r, (_, want)) in rows.iter().enumerate() {
+            assert_eq!(batch.ret::<R>(r), *want, "row {r}");
+        }
     }
-    let mut g = c.benchmark_group("sum12");
+    let args = s.args;
+    let mut g = c.benchmark_group(s.name);
     config(&mut g);
     g.bench_function("direct", |b| {
-        b.iter(|| {
-            let x = black_box(xs);
-            black_box(direct)(
-                x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11],
-            )
-        })
+        b.iter(|| (s.direct)(black_box(ptr), &args.opaque()))
     });
     g.bench_function("call_frame", |b| {
-        b.iter(|| {
-            let x = black_box(xs);
-            for (i, v) in x.iter().enumerate() {
-                frame.set_arg(i, *v);
-            }
+        // The frame is owned by the loop, as a caller's hot loop would own it.
+        let mut frame = f.frame();
+        let f = &f;
+        b.iter(move || {
+            args.opaque().set(&mut frame);
             // SAFETY: as checked above.
             unsafe { f.call_frame(&mut frame) };
-            black_box(frame.ret::<i64>())
+            black_box(frame.ret::<R>())
         })
     });
+    if let Some(floor) = &floor {
+        g.bench_function("frame_floor", |b| {
+            let (mut frame, o) = (f.frame(), offsets(&f));
+            let p = frame.as_mut_ptr();
+            b.iter(|| floor(ptr, p, &o, args.opaque()))
+        });
+    }
     g.bench_function("call_values", |b| {
-        let vals: Vec<Value> = xs.iter().map(|x| Value::Long(*x)).collect();
         // SAFETY: as checked above.
         b.iter(|| unsafe { f.call(black_box(&vals)) })
     });
     g.bench_function("call_raw", |b| {
-        let mut r = 0i64;
+        let mut r = s.want;
         // SAFETY: as checked above.
         b.iter(|| unsafe {
-            f.call_raw((&mut r as *mut i64).cast(), black_box(ptrs.as_ptr()))
+            f.call_raw((&mut r as *mut R).cast(), black_box(ptrs.as_ptr()))
                 .unwrap();
             black_box(r)
         })
     });
     g.bench_function("ffi_call", |b| {
-        b.iter(|| {
-            let x = black_box(&xs);
-            let args: [ffi::Arg; 12] = std::array::from_fn(|i| ffi::arg(&x[i]));
-            // SAFETY: as checked above.
-            unsafe { cif.call::<i64>(ffi::CodePtr(ptr as *mut _), &args) }
-        })
+        // SAFETY: as checked above.
+        b.iter(|| unsafe { cif.call::<R>(ffi::CodePtr(ptr as *mut _), black_box(&ffi_args)) })
     });
     g.finish();
-    let mut g = c.benchmark_group("sum12_batch");
+    let mut g = c.benchmark_group(format!("{}_batch", s.name));
     config(&mut g);
     g.throughput(Throughput::Elements(BATCH as u64));
     g.bench_function("direct_loop", |b| {
-        let args = vec![xs; BATCH];
-        let mut out = vec![0i64; BATCH];
+        let args: Vec<A> = rows.iter().map(|(a, _)| *a).collect();
+        let mut out = vec![s.want; BATCH];
         b.iter(|| {
-            let f = black_box(direct);
-            for (o, x) in out.iter_mut().zip(&args) {
-                *o = f(
-                    x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11],
-                );
+            let p = black_box(ptr);
+            for (o, a) in out.iter_mut().zip(&args) {
+                *o = (s.direct)(p, a);
             }
             black_box(&out);
         })
@@ -491,111 +332,210 @@ fn bench_sum12(c: &mut Criterion, lib: &Library) {
     g.finish();
 }
 
-fn bench_bigmk(c: &mut Criterion, lib: &Library) {
-    let ptr = lib.symbol("bigmk").unwrap();
-    // SAFETY: bigmk is `big3 bigmk(long, big3)`.
-    let direct: extern "C" fn(i64, Big3) -> Big3 = unsafe { std::mem::transmute(ptr) };
-    let f = Function::new(ptr, &Signature::new(big3_t(), [Type::Long, big3_t()])).unwrap();
-    let b3 = || ffi::Type::structure([ffi::Type::i64(), ffi::Type::i64(), ffi::Type::i64()]);
-    let cif = ffi::Cif::new([ffi::Type::i64(), b3()], b3());
-    let (k, s) = (10i64, Big3 { a: 1, b: 2, c: 3 });
-    let want = Big3 {
-        a: 11,
-        b: 12,
-        c: 13,
-    };
-    let mut frame = f.frame();
-    let mut batch = f.batch(BATCH).unwrap();
-    for r in 0..BATCH {
-        batch.set_arg(r, 0, k);
-        batch.set_arg(r, 1, s);
-    }
-    let vals = || {
-        [
-            Value::Long(k),
-            Value::Struct(vec![Value::Long(s.a), Value::Long(s.b), Value::Long(s.c)]),
-        ]
-    };
-    let ptrs = [
-        &k as *const i64 as *const c_void,
-        &s as *const Big3 as *const c_void,
-    ];
-    // SAFETY (all calls below): the signatures match bigmk's.
+/// Offsets of the arguments' slots in `f`'s frames.
+fn offsets(f: &Function) -> Vec<usize> {
+    f.plan()
+        .args
+        .iter()
+        .map(|a| a.frame_offset as usize)
+        .collect()
+}
+
+fn add2_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (a, b): (i32, i32)) -> i32 {
+    let r: i32;
+    // SAFETY: p is a frame for `int add2(int, int)` with slots at o[0] and o[1]; the
+    // assembly loads edi and esi from them and calls add2, clobbering what a C call
+    // may.
     unsafe {
-        frame.set_arg(0, k);
-        frame.set_arg(1, s);
-        f.call_frame(&mut frame);
-        assert_eq!(frame.ret::<Big3>(), want);
-        assert_eq!(
-            f.call(&vals()).unwrap(),
-            Value::Struct(vec![Value::Long(11), Value::Long(12), Value::Long(13)])
+        p.add(o[0]).cast::<i32>().write(a);
+        p.add(o[1]).cast::<i32>().write(b);
+        std::arch::asm!(
+            "mov edi, [r10 + rax]",
+            "mov esi, [r10 + rcx]",
+            "call r11",
+            in("rax") o[0],
+            in("rcx") o[1],
+            in("r11") ptr,
+            in("r10") p,
+            lateout("eax") r,
+            clobber_abi("C"),
         );
-        let mut r = Big3 { a: 0, b: 0, c: 0 };
-        f.call_raw((&mut r as *mut Big3).cast(), ptrs.as_ptr())
-            .unwrap();
-        assert_eq!(r, want);
-        let r: Big3 = cif.call(ffi::CodePtr(ptr as *mut _), &[ffi::arg(&k), ffi::arg(&s)]);
-        assert_eq!(r, want);
-        f.call_batch(&mut batch);
-        assert_eq!(batch.ret::<Big3>(7), want);
+        p.cast::<i32>().write(r);
+        p.cast::<i32>().read()
     }
-    let mut g = c.benchmark_group("bigmk");
-    config(&mut g);
-    g.bench_function("direct", |b| {
-        b.iter(|| black_box(direct)(black_box(k), black_box(s)))
-    });
-    g.bench_function("call_frame", |b| {
-        b.iter(|| {
-            frame.set_arg(0, black_box(k));
-            frame.set_arg(1, black_box(s));
-            // SAFETY: as checked above.
-            unsafe { f.call_frame(&mut frame) };
-            black_box(frame.ret::<Big3>())
-        })
-    });
-    g.bench_function("call_values", |b| {
-        let args = vals();
-        // SAFETY: as checked above.
-        b.iter(|| unsafe { f.call(black_box(&args)) })
-    });
-    g.bench_function("call_raw", |b| {
-        let mut r = Big3 { a: 0, b: 0, c: 0 };
-        // SAFETY: as checked above.
-        b.iter(|| unsafe {
-            f.call_raw((&mut r as *mut Big3).cast(), black_box(ptrs.as_ptr()))
-                .unwrap();
-            black_box(r)
-        })
-    });
-    g.bench_function("ffi_call", |b| {
-        // SAFETY: as checked above.
-        b.iter(|| unsafe {
-            cif.call::<Big3>(
-                ffi::CodePtr(ptr as *mut _),
-                &[ffi::arg(black_box(&k)), ffi::arg(&s)],
-            )
-        })
-    });
-    g.finish();
-    let mut g = c.benchmark_group("bigmk_batch");
-    config(&mut g);
-    g.throughput(Throughput::Elements(BATCH as u64));
-    g.bench_function("direct_loop", |b| {
-        let args = vec![(k, s); BATCH];
-        let mut out = vec![want; BATCH];
-        b.iter(|| {
-            let f = black_box(direct);
-            for (o, (k, s)) in out.iter_mut().zip(&args) {
-                *o = f(*k, *s);
-            }
-            black_box(&out);
-        })
-    });
-    g.bench_function("call_batch", |b| {
-        // SAFETY: as checked above.
-        b.iter(|| unsafe { f.call_batch(black_box(&mut batch)) })
-    });
-    g.finish();
+}
+
+fn mix4_floor(ptr: *const c_void, p: *mut u8, o: &[usize], args: (i32, f64, f32, i64)) -> f64 {
+    let r: f64;
+    // SAFETY: p is a frame for `double mix4(int, double, float, long)` with slots at
+    // o[0..4]; the assembly loads edi, xmm0, xmm1 and rsi from them and calls mix4,
+    // clobbering what a C call may.
+    unsafe {
+        p.add(o[0]).cast::<i32>().write(args.0);
+        p.add(o[1]).cast::<f64>().write(args.1);
+        p.add(o[2]).cast::<f32>().write(args.2);
+        p.add(o[3]).cast::<i64>().write(args.3);
+        std::arch::asm!(
+            "mov edi, [r10 + rax]",
+            "movsd xmm0, [r10 + rcx]",
+            "movss xmm1, [r10 + rdx]",
+            "mov rsi, [r10 + r8]",
+            "call r11",
+            in("rax") o[0],
+            in("rcx") o[1],
+            in("rdx") o[2],
+            in("r8") o[3],
+            in("r11") ptr,
+            in("r10") p,
+            lateout("xmm0") r,
+            clobber_abi("C"),
+        );
+        p.cast::<f64>().write(r);
+        p.cast::<f64>().read()
+    }
+}
+
+fn vadd_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (a, b): (Vec2, Vec2)) -> Vec2 {
+    let (x, y): (f64, f64);
+    // SAFETY: p is a frame for `vec2 vadd(vec2, vec2)` with slots at o[0] and o[1];
+    // the assembly loads xmm0..xmm3 from them and calls vadd, clobbering what a C call
+    // may.
+    unsafe {
+        p.add(o[0]).cast::<Vec2>().write(a);
+        p.add(o[1]).cast::<Vec2>().write(b);
+        std::arch::asm!(
+            "movsd xmm0, [r10 + rax]",
+            "movsd xmm1, [r10 + rax + 8]",
+            "movsd xmm2, [r10 + rcx]",
+            "movsd xmm3, [r10 + rcx + 8]",
+            "call r11",
+            in("rax") o[0],
+            in("rcx") o[1],
+            in("r11") ptr,
+            in("r10") p,
+            lateout("xmm0") x,
+            lateout("xmm1") y,
+            clobber_abi("C"),
+        );
+        p.cast::<Vec2>().write(Vec2 { x, y });
+        p.cast::<Vec2>().read()
+    }
+}
+
+type Sum12 = extern "C" fn(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64;
+
+fn bench_shapes(c: &mut Criterion, lib: &Library) {
+    // SAFETY (every `direct`): the pointer is the named C function, whose C type is
+    // the transmuted Rust one.
+    bench_shape(
+        c,
+        lib,
+        Shape {
+            name: "add2",
+            sig: Signature::new(Type::Int, [Type::Int, Type::Int]),
+            args: (40i32, 2i32),
+            want: 42,
+            row: |r| ((r as i32, 1), r as i32 + 1),
+            direct: |p, &(a, b): &(i32, i32)| unsafe {
+                std::mem::transmute::<*const c_void, extern "C" fn(i32, i32) -> i32>(p)(a, b)
+            },
+        },
+        Some(add2_floor),
+    );
+    bench_shape(
+        c,
+        lib,
+        Shape {
+            name: "mix4",
+            sig: Signature::new(
+                Type::Double,
+                [Type::Int, Type::Double, Type::Float, Type::Long],
+            ),
+            args: (1i32, 2.5f64, 0.5f32, 4i64),
+            want: 8.0,
+            row: |r| ((r as i32, 2.5, 0.5, 4), r as f64 + 7.0),
+            direct: |p, &(a, x, y, l): &(i32, f64, f32, i64)| unsafe {
+                std::mem::transmute::<*const c_void, extern "C" fn(i32, f64, f32, i64) -> f64>(p)(
+                    a, x, y, l,
+                )
+            },
+        },
+        Some(mix4_floor),
+    );
+    let (p, q) = (Vec2 { x: 1.0, y: 2.0 }, Vec2 { x: 0.5, y: 0.25 });
+    bench_shape(
+        c,
+        lib,
+        Shape {
+            name: "vadd",
+            sig: Signature::new(vec2_t(), [vec2_t(), vec2_t()]),
+            args: (p, q),
+            want: Vec2 { x: 1.5, y: 2.25 },
+            row: |r| {
+                let p = Vec2 {
+                    x: r as f64,
+                    y: 2.0,
+                };
+                (
+                    (p, Vec2 { x: 0.5, y: 0.25 }),
+                    Vec2 {
+                        x: r as f64 + 0.5,
+                        y: 2.25,
+                    },
+                )
+            },
+            direct: |p, &(a, b): &(Vec2, Vec2)| unsafe {
+                std::mem::transmute::<*const c_void, extern "C" fn(Vec2, Vec2) -> Vec2>(p)(a, b)
+            },
+        },
+        Some(vadd_floor),
+    );
+    bench_shape(
+        c,
+        lib,
+        Shape {
+            name: "sum12",
+            sig: Signature::new(Type::Long, vec![Type::Long; 12]),
+            args: std::array::from_fn(|i| i as i64 + 1),
+            want: 78,
+            row: |r| (std::array::from_fn(|i| (i + r) as i64), 66 + 12 * r as i64),
+            direct: |p, x: &[i64; 12]| unsafe {
+                std::mem::transmute::<*const c_void, Sum12>(p)(
+                    x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11],
+                )
+            },
+        },
+        None::<NoFloor<_, _>>,
+    );
+    bench_shape(
+        c,
+        lib,
+        Shape {
+            name: "bigmk",
+            sig: Signature::new(big3_t(), [Type::Long, big3_t()]),
+            args: (10i64, Big3 { a: 1, b: 2, c: 3 }),
+            want: Big3 {
+                a: 11,
+                b: 12,
+                c: 13,
+            },
+            row: |r| {
+                let k = r as i64;
+                (
+                    (k, Big3 { a: 1, b: 2, c: 3 }),
+                    Big3 {
+                        a: k + 1,
+                        b: k + 2,
+                        c: k + 3,
+                    },
+                )
+            },
+            direct: |p, &(k, s): &(i64, Big3)| unsafe {
+                std::mem::transmute::<*const c_void, extern "C" fn(i64, Big3) -> Big3>(p)(k, s)
+            },
+        },
+        None::<NoFloor<_, _>>,
+    );
 }
 
 /// A signature no earlier iteration used: twelve parameters drawn from five types by
@@ -693,11 +633,7 @@ fn report_code_size(lib: &Library) {
 fn all(c: &mut Criterion) {
     let lib = targets();
     report_code_size(&lib);
-    bench_add2(c, &lib);
-    bench_mix4(c, &lib);
-    bench_vadd(c, &lib);
-    bench_sum12(c, &lib);
-    bench_bigmk(c, &lib);
+    bench_shapes(c, &lib);
     bench_compile(c, &lib);
 }
 

@@ -48,7 +48,7 @@
 #![allow(clippy::useless_conversion)]
 
 use crate::Error;
-use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetReg};
+use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetPiece, RetReg};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
 
@@ -201,10 +201,15 @@ impl Emitter {
 
     /// Copies `len` bytes from `[src + src_disp]` to `[rsp + dst_disp]`: 16-byte chunks
     /// through `xmm15` (caller-saved and never an argument register), then an
-    /// eightbyte, 4-, 2- and 1-byte tail through `rax`. Wide stores matter: a callee
-    /// that loads a 16-byte pair of stack eightbytes at once (gcc does, with `movdqu`)
-    /// stalls when the pair was stored as two 8-byte halves, since the store cannot be
-    /// forwarded to the wider load.
+    /// eightbyte, 4-, 2- and 1-byte tail through `rax`.
+    ///
+    /// The widths follow store forwarding, which fails (a stall of a dozen cycles) when
+    /// one load needs bytes from two earlier stores. The stores are 16 bytes wide: a
+    /// callee that loads a 16-byte pair of stack eightbytes at once (gcc does, with
+    /// `movdqu`) would stall on two 8-byte halves. The loads are 8 bytes wide (`movq`,
+    /// then `movhps` into the upper half): the source was just written by Rust or C
+    /// code with stores of any width, and an 8-byte load forwards from an 8-byte store
+    /// and from either half of a 16-byte one.
     pub(crate) fn copy_to_stack(&mut self, dst_disp: i32, src: Base, src_disp: i32, len: u32) {
         let mut done = 0i32;
         let len = len as i32;
@@ -212,7 +217,8 @@ impl Emitter {
             let (s, d) = (src_disp + done, dst_disp + done);
             done += match len - done {
                 16.. => {
-                    at!(self.ops, src, s, [movups xmm15, OWORD], []);
+                    at!(self.ops, src, s, [movq xmm15, QWORD], []);
+                    at!(self.ops, src, s + 8, [movhps xmm15, QWORD], []);
                     at!(self.ops, Base::Rsp, d, [movups OWORD], [, xmm15]);
                     16
                 }
@@ -552,6 +558,27 @@ impl Emitter {
 
     /// Stores the result registers at `[rbx]`: whole eightbytes into a frame, or
     /// exactly `sizeof` the result through a caller's pointer.
+    /// Stores a two-eightbyte result at `[rbx]` with one 16-byte store, if `pieces` is
+    /// one: the caller may read it back with one 16-byte load, which would stall on
+    /// two 8-byte stores (a load forwards only from a store that contains it).
+    fn store_pair(&mut self, pieces: &[RetPiece]) -> bool {
+        let [a, b] = pieces else { return false };
+        if (a.offset, b.offset) != (0, 8) {
+            return false;
+        }
+        // Gather the halves in xmm15 (low) and xmm14 (high), both free after the call.
+        for (piece, x) in [(a, 15u8), (b, 14u8)] {
+            match piece.reg {
+                RetReg::Rax => dynasm!(self.ops ; .arch x64 ; movq Rx(x), rax),
+                RetReg::Rdx => dynasm!(self.ops ; .arch x64 ; movq Rx(x), rdx),
+                RetReg::Xmm0 => dynasm!(self.ops ; .arch x64 ; movaps Rx(x), xmm0),
+                RetReg::Xmm1 => dynasm!(self.ops ; .arch x64 ; movaps Rx(x), xmm1),
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; punpcklqdq xmm15, xmm14 ; movups [rbx], xmm15);
+        true
+    }
+
     fn store_result(&mut self, plan: &CallPlan, exact: bool) -> Result<(), Error> {
         match &plan.ret.location {
             RetLocation::Nothing | RetLocation::Memory => {}
@@ -560,6 +587,9 @@ impl Emitter {
                     let names: Vec<&str> = pieces.iter().map(|p| p.register_name()).collect();
                     format!("store the result from {}", names.join(", "))
                 });
+                if !exact && self.store_pair(pieces) {
+                    return Ok(());
+                }
                 for p in pieces {
                     let d = disp(p.offset)?;
                     match p.reg {

@@ -10,7 +10,7 @@
 //! Writing raw values ([`Frame::set_arg`]) checks only the size; writing [`Value`]s
 //! ([`Frame::set_value`]) checks the whole shape against the signature.
 
-use crate::abi::CallPlan;
+use crate::abi::{CallPlan, FrameSlot};
 use crate::value::Path;
 use crate::{Error, Signature, Type, Value};
 use std::alloc::{Layout as AllocLayout, alloc_zeroed, dealloc, handle_alloc_error};
@@ -25,6 +25,11 @@ struct Rows {
     layout: AllocLayout,
     rows: usize,
     stride: usize,
+    /// The plan's argument slots and the result's size, copied out of the plan so that
+    /// a checked store or load costs one lookup (they live as long as `plan`).
+    slots: NonNull<FrameSlot>,
+    nargs: usize,
+    ret_size: usize,
     /// Released in `Drop` only when `owned`: a lent row holds uncounted copies.
     plan: ManuallyDrop<Arc<CallPlan>>,
     sig: ManuallyDrop<Arc<Signature>>,
@@ -47,7 +52,26 @@ pub(crate) fn row_stride(plan: &CallPlan) -> usize {
     (plan.frame_size.max(8) as usize).div_ceil(align) * align
 }
 
+/// The start of `plan`'s slot table.
+fn slots_of(plan: &CallPlan) -> NonNull<FrameSlot> {
+    NonNull::from(&*plan.slots).cast()
+}
+
 impl Rows {
+    /// The slot of argument `index` when it holds exactly `size` bytes.
+    #[inline(always)]
+    fn slot(&self, index: usize, size: usize) -> Option<usize> {
+        if index < self.nargs {
+            // SAFETY: `slots` points at the plan's `nargs` slots; the plan is alive as
+            // long as self.
+            let slot = unsafe { *self.slots.as_ptr().add(index) };
+            if slot.size as usize == size {
+                return Some(slot.offset as usize);
+            }
+        }
+        None
+    }
+
     fn new(plan: Arc<CallPlan>, sig: Arc<Signature>, rows: usize) -> Result<Rows, Error> {
         let stride = row_stride(&plan);
         let too_big = || Error::unsupported(format!("a batch of {rows} frames is too large"));
@@ -64,6 +88,9 @@ impl Rows {
             layout,
             rows,
             stride,
+            slots: slots_of(&plan),
+            nargs: plan.slots.len(),
+            ret_size: plan.ret.size as usize,
             plan: ManuallyDrop::new(plan),
             sig: ManuallyDrop::new(sig),
             owned: true,
@@ -92,21 +119,28 @@ impl Rows {
     }
 
     /// Offset of argument `index` within a row, after checking it takes `size` bytes.
+    #[inline]
     fn arg_slot(&self, index: usize, size: usize) -> Result<usize, Error> {
+        match self.slot(index, size) {
+            Some(off) => Ok(off),
+            None => Err(self.slot_error(index, size)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn slot_error(&self, index: usize, size: usize) -> Error {
         let Some(arg) = self.plan.args.get(index) else {
-            return Err(Error::ArgumentCount {
+            return Error::ArgumentCount {
                 expected: self.plan.args.len(),
                 found: index + 1,
-            });
+            };
         };
-        if arg.size as usize != size {
-            return Err(Error::ValueMismatch {
-                path: format!("argument {index}"),
-                expected: format!("{} ({} bytes)", self.sig.params()[index], arg.size),
-                found: format!("a value of {size} bytes"),
-            });
+        Error::ValueMismatch {
+            path: format!("argument {index}"),
+            expected: format!("{} ({} bytes)", self.sig.params()[index], arg.size),
+            found: format!("a value of {size} bytes"),
         }
-        Ok(arg.frame_offset as usize)
     }
 
     #[inline]
@@ -135,7 +169,7 @@ impl Rows {
 
     #[inline]
     fn ret<T: Copy>(&self, row: usize) -> Result<T, Error> {
-        if size_of::<T>() != self.plan.ret.size as usize {
+        if size_of::<T>() != self.ret_size {
             return Err(Error::ValueMismatch {
                 path: "result".into(),
                 expected: format!("{} ({} bytes)", self.sig.ret(), self.plan.ret.size),
@@ -178,7 +212,7 @@ impl Rows {
 
     #[inline]
     fn set_ret<T: Copy>(&mut self, row: usize, value: T) -> Result<(), Error> {
-        if size_of::<T>() != self.plan.ret.size as usize {
+        if size_of::<T>() != self.ret_size {
             return Err(Error::ValueMismatch {
                 path: "result".into(),
                 expected: format!("{} ({} bytes)", self.sig.ret(), self.plan.ret.size),
@@ -323,6 +357,9 @@ impl Frame {
                 layout,
                 rows: 1,
                 stride: layout.size(),
+                slots: slots_of(&plan),
+                nargs: plan.slots.len(),
+                ret_size: plan.ret.size as usize,
                 plan: ManuallyDrop::new(plan),
                 sig: ManuallyDrop::new(sig),
                 owned: false,
@@ -353,16 +390,14 @@ impl Frame {
     /// an error instead.
     #[inline]
     pub fn set_arg<T: Copy>(&mut self, index: usize, value: T) {
-        match self.rows.plan.args.get(index) {
-            Some(arg) if arg.size as usize == size_of::<T>() => {
-                // SAFETY: the slot at frame_offset holds size_of::<T>() bytes inside the
-                // buffer (checked just above against the plan the buffer was sized by).
-                unsafe {
-                    let p = self.rows.buf.as_ptr().add(arg.frame_offset as usize);
-                    p.cast::<T>().write_unaligned(value);
-                }
-            }
-            _ => set_arg_failed(self.rows.set_arg(0, index, value)),
+        match self.rows.slot(index, size_of::<T>()) {
+            // SAFETY: the slot at `off` holds size_of::<T>() bytes inside the buffer
+            // (checked by `slot` against the plan the buffer was sized by).
+            Some(off) => unsafe {
+                let p = self.rows.buf.as_ptr().add(off);
+                p.cast::<T>().write_unaligned(value);
+            },
+            None => set_arg_failed(self.rows.set_arg(0, index, value)),
         }
     }
 
@@ -381,18 +416,16 @@ impl Frame {
     /// error instead.
     #[inline]
     pub fn arg<T: Copy>(&self, index: usize) -> T {
-        match self.rows.plan.args.get(index) {
-            Some(arg) if arg.size as usize == size_of::<T>() => {
-                // SAFETY: the slot at frame_offset holds size_of::<T>() initialised bytes
-                // inside the buffer (checked just above against the plan the buffer was
-                // laid out by); T: Copy is plain data the caller chose to match the C
-                // type; the read tolerates any alignment.
-                unsafe {
-                    let p = self.rows.buf.as_ptr().add(arg.frame_offset as usize);
-                    p.cast::<T>().read_unaligned()
-                }
-            }
-            _ => arg_failed(self.rows.arg::<T>(0, index)),
+        match self.rows.slot(index, size_of::<T>()) {
+            // SAFETY: the slot at `off` holds size_of::<T>() initialised bytes inside
+            // the buffer (checked by `slot` against the plan the buffer was laid out
+            // by); T: Copy is plain data the caller chose to match the C type; the read
+            // tolerates any alignment.
+            Some(off) => unsafe {
+                let p = self.rows.buf.as_ptr().add(off);
+                p.cast::<T>().read_unaligned()
+            },
+            None => arg_failed(self.rows.arg::<T>(0, index)),
         }
     }
 
@@ -413,7 +446,7 @@ impl Frame {
     /// If the size of `T` differs from the return type's; see [`Frame::try_ret`].
     #[inline]
     pub fn ret<T: Copy>(&self) -> T {
-        if self.rows.plan.ret.size as usize == size_of::<T>() {
+        if self.rows.ret_size == size_of::<T>() {
             // SAFETY: the result area at offset 0 spans at least ret.size bytes.
             unsafe { self.rows.buf.as_ptr().cast::<T>().read_unaligned() }
         } else {
@@ -451,7 +484,7 @@ impl Frame {
     /// If the size differs; [`Frame::try_set_ret`] returns an error instead.
     #[inline]
     pub fn set_ret<T: Copy>(&mut self, value: T) {
-        if self.rows.plan.ret.size as usize == size_of::<T>() {
+        if self.rows.ret_size == size_of::<T>() {
             // SAFETY: the result area at offset 0 spans at least ret.size bytes (checked
             // just above); the write tolerates any alignment.
             unsafe { self.rows.buf.as_ptr().cast::<T>().write_unaligned(value) }

@@ -26,10 +26,41 @@ pub struct Function {
     pub(crate) library: Option<Library>,
 }
 
-/// Two-register results as an `extern "C"` Rust function receives them: a `repr(C)`
-/// pair of eightbytes comes back in the same registers the C callee returns it in.
-#[repr(C)]
-struct Pair<A, B>(A, B);
+/// Stores the result registers of a tail-jump entry that are not a single eightbyte.
+///
+/// A pair is stored with one 16-byte store: the caller reads a two-eightbyte result
+/// back with loads of any width (a `#[repr(C)]` pair of doubles is one 16-byte load),
+/// and a load forwards from a store that contains it, but never from two stores.
+///
+/// # Safety
+///
+/// `p` must be 16-aligned and writable for 16 bytes.
+#[inline]
+unsafe fn store_pair(kind: FastKind, p: *mut u8, rax: u64, rdx: u64, xmm0: f64, xmm1: f64) {
+    use std::arch::x86_64::{_mm_set_epi64x, _mm_set_pd, _mm_store_pd, _mm_store_si128};
+    let bits0 = xmm0.to_bits() as i64;
+    // SAFETY: SSE2 is part of x86-64; `p` is 16-aligned and writable for 16 bytes (the
+    // caller's contract).
+    unsafe {
+        match kind {
+            FastKind::Store | FastKind::Nothing => {}
+            FastKind::I => p.cast::<u64>().write(rax),
+            FastKind::F => p.cast::<f64>().write(xmm0),
+            FastKind::II => _mm_store_si128(p.cast(), _mm_set_epi64x(rdx as i64, rax as i64)),
+            FastKind::FF => _mm_store_pd(p.cast(), _mm_set_pd(xmm1, xmm0)),
+            FastKind::IF => _mm_store_si128(p.cast(), _mm_set_epi64x(bits0, rax as i64)),
+            FastKind::FI => _mm_store_si128(p.cast(), _mm_set_epi64x(rax as i64, bits0)),
+        }
+    }
+}
+
+/// Panics unless `a` and `b` are equal plans: the slow half of the check that a frame
+/// was made for the function it is passed to (the fast half compares pointers).
+#[cold]
+#[inline(never)]
+fn same_plan_or_panic(a: &CallPlan, b: &CallPlan, what: &str) {
+    assert!(a == b, "{what} made for another signature");
+}
 
 impl std::fmt::Debug for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,10 +131,9 @@ impl Function {
     #[inline]
     pub unsafe fn call_frame(&self, frame: &mut Frame) {
         let plan = &self.core.plan;
-        assert!(
-            Arc::ptr_eq(frame.plan(), plan) || **frame.plan() == **plan,
-            "Function::call_frame: frame made for another signature"
-        );
+        if !Arc::ptr_eq(frame.plan(), plan) {
+            same_plan_or_panic(frame.plan(), plan, "Function::call_frame: frame");
+        }
         // SAFETY: the frame has this plan's layout (checked above); the caller vouches
         // for the target.
         unsafe { self.call_fast(frame.as_mut_ptr()) }
@@ -111,55 +141,45 @@ impl Function {
 
     /// Runs the bound fast entry on a frame-shaped buffer.
     ///
+    /// The entry is called from inline assembly rather than through a Rust function
+    /// pointer type: one call site serves every [`FastKind`], and the result registers
+    /// of a tail-jump entry (the callee's own `rax`, `rdx`, `xmm0`, `xmm1`) are taken
+    /// as they come back and stored where the frame's result area wants them.
+    ///
     /// # Safety
     ///
     /// `p` must point to a 16-aligned buffer laid out by this function's plan (at least
-    /// `frame_size` bytes), and the target must match the signature.
+    /// `frame_size` bytes, and at least 16 whenever two eightbytes come back), and the
+    /// target must match the signature.
     #[inline]
     unsafe fn call_fast(&self, p: *mut u8) {
         let code = self.core.fast.address();
-        // SAFETY: `code` is the bound fast entry compiled for this plan, whose form is
-        // `fast_kind`: call-then-store entries take the frame and return nothing; tail
-        // jumps return the callee's own result registers, which the matching Rust
-        // signature receives (a repr(C) pair of eightbytes comes back in rax/rdx,
-        // xmm0/xmm1 or a mix, exactly as the callee returns it). The result area spans
-        // at least 16 bytes whenever two eightbytes come back, and is 16-aligned.
+        let (rax, rdx): (u64, u64);
+        let (xmm0, xmm1): (f64, f64);
+        // SAFETY: `code` is the bound fast entry compiled for this plan: it takes the
+        // frame in rdi and follows the C calling convention (clobber_abi("C") tells the
+        // compiler everything a C call may clobber, x87 and flags included). On entry
+        // to an asm block without `nostack` rsp is aligned for a call. Call-then-store
+        // entries return nothing; tail jumps return in the registers `fast_kind` names.
         unsafe {
-            type Entry<R> = unsafe extern "C" fn(*mut u8) -> R;
-            let ret = p.cast::<u64>();
+            std::arch::asm!(
+                "call {code}",
+                code = in(reg) code,
+                inout("rdi") p => _,
+                lateout("rax") rax,
+                lateout("rdx") rdx,
+                lateout("xmm0") xmm0,
+                lateout("xmm1") xmm1,
+                clobber_abi("C"),
+            );
+        }
+        // SAFETY: the result area at offset 0 is 16-aligned and spans 8 bytes for one
+        // eightbyte, 16 for two (the caller's contract).
+        unsafe {
             match self.core.fast_kind {
-                FastKind::Store | FastKind::Nothing => {
-                    std::mem::transmute::<*const u8, Entry<()>>(code)(p)
-                }
-                FastKind::I => ret.write(std::mem::transmute::<*const u8, Entry<u64>>(code)(p)),
-                FastKind::F => {
-                    let r = std::mem::transmute::<*const u8, Entry<f64>>(code)(p);
-                    ret.write(r.to_bits());
-                }
-                FastKind::II => {
-                    let Pair(a, b) =
-                        std::mem::transmute::<*const u8, Entry<Pair<u64, u64>>>(code)(p);
-                    ret.write(a);
-                    ret.add(1).write(b);
-                }
-                FastKind::FF => {
-                    let Pair(a, b) =
-                        std::mem::transmute::<*const u8, Entry<Pair<f64, f64>>>(code)(p);
-                    ret.write(a.to_bits());
-                    ret.add(1).write(b.to_bits());
-                }
-                FastKind::IF => {
-                    let Pair(a, b) =
-                        std::mem::transmute::<*const u8, Entry<Pair<u64, f64>>>(code)(p);
-                    ret.write(a);
-                    ret.add(1).write(b.to_bits());
-                }
-                FastKind::FI => {
-                    let Pair(a, b) =
-                        std::mem::transmute::<*const u8, Entry<Pair<f64, u64>>>(code)(p);
-                    ret.write(a.to_bits());
-                    ret.add(1).write(b);
-                }
+                FastKind::I => p.cast::<u64>().write(rax),
+                FastKind::F => p.cast::<f64>().write(xmm0),
+                kind => store_pair(kind, p, rax, rdx, xmm0, xmm1),
             }
         }
     }
@@ -177,10 +197,9 @@ impl Function {
     /// loop cannot be compiled (no executable memory).
     pub unsafe fn call_batch(&self, batch: &mut FrameBatch) {
         let plan = &self.core.plan;
-        assert!(
-            Arc::ptr_eq(batch.plan(), plan) || **batch.plan() == **plan,
-            "Function::call_batch: batch made for another signature"
-        );
+        if !Arc::ptr_eq(batch.plan(), plan) {
+            same_plan_or_panic(batch.plan(), plan, "Function::call_batch: batch");
+        }
         let entry = match self.core.batch_entry() {
             Ok(entry) => entry,
             Err(e) => panic!("Function::call_batch: {e}"),

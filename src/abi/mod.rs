@@ -317,4 +317,15 @@ pub struct CallPlan {
     pub frame_size: u32,
     /// Alignment the frame needs.
     pub frame_align: u32,
+    /// `(frame_offset, size)` of every argument, packed for `Frame::set_arg`'s fast
+    /// path: one load answers both its size check and where to store.
+    pub(crate) slots: Box<[FrameSlot]>,
+}
+
+/// Where one argument lives in the frame: [`ArgPlan::frame_offset`] and
+/// [`ArgPlan::size`], side by side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FrameSlot {
+    pub(crate) offset: u32,
+    pub(crate) size: u32,
 }

@@ -308,8 +308,16 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         });
     }
 
+    let slots = args
+        .iter()
+        .map(|a| FrameSlot {
+            offset: a.frame_offset,
+            size: a.size,
+        })
+        .collect();
     let plan = CallPlan {
         args,
+        slots,
         ret: RetPlan {
             size: ret_size,
             align: ret_align,
