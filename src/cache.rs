@@ -4,7 +4,9 @@
 //!
 //! * **cores**, keyed by (signature, target): everything one [`crate::Function`] needs —
 //!   the plan and the *bound* fast entry with the target baked in. A hit allocates
-//!   nothing: one hash of the signature, one lookup, one reference count.
+//!   nothing. Each thread also keeps a small memo of the cores it asked for lately
+//!   (weak references by signature hash and target), so a repeated request takes no
+//!   lock: one memo slot, one weak-reference upgrade, one signature comparison.
 //! * **trampolines**, keyed by [`CallPlan`]: the unbound frame entry and the libffi-style
 //!   pointer entry, shared by every function whose signature is ABI-equivalent
 //!   (`long(long)` and `void *(unsigned long)` share one; `int(int)` does not). They are
@@ -88,10 +90,78 @@ pub struct CacheStats {
 
 /// Process-wide cache counters.
 pub fn cache_stats() -> CacheStats {
+    let recent: u64 = lock(&RECENT_HITS)
+        .iter()
+        .map(|h| h.load(Ordering::Relaxed))
+        .sum();
     CacheStats {
         compiled: COMPILED.load(Ordering::Relaxed),
-        hits: HITS.load(Ordering::Relaxed) + CORES.get().map_or(0, |c| lock(c).2),
+        hits: HITS.load(Ordering::Relaxed) + CORES.get().map_or(0, |c| lock(c).2) + recent,
     }
+}
+
+/// Slots in each thread's memo of recent cores (a power of two).
+const RECENT: usize = 16;
+
+/// Each thread's memo of the cores it asked for lately, by (signature hash, target):
+/// a repeated request is answered from here without the cache's lock, which is most
+/// of what a hit used to cost. Entries are weak, so a memo keeps no code alive, and
+/// each answer is checked against the full signature.
+struct Recent {
+    slots: [Option<(u64, usize, Weak<Core>)>; RECENT],
+    /// This thread's hits, in [`RECENT_HITS`]; written by this thread only.
+    hits: Option<Arc<AtomicU64>>,
+}
+
+/// The hit counters of every thread that ever hit its memo (kept after the thread
+/// exits, so the counts stay).
+static RECENT_HITS: Mutex<Vec<Arc<AtomicU64>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Recent> = const {
+        std::cell::RefCell::new(Recent { slots: [const { None }; RECENT], hits: None })
+    };
+}
+
+fn memo_slot(hash: u64, target: usize) -> usize {
+    ((hash ^ (target as u64).rotate_left(17)) as usize) & (RECENT - 1)
+}
+
+/// The live core for (`sig`, `target`) if this thread's memo has it.
+#[inline]
+fn memo_get(target: usize, sig: &Signature) -> Option<Arc<Core>> {
+    let hash = sig.precomputed_hash();
+    MEMO.try_with(|memo| {
+        let mut memo = memo.try_borrow_mut().ok()?;
+        let (h, t, weak) = memo.slots[memo_slot(hash, target)].as_ref()?;
+        if (*h, *t) != (hash, target) {
+            return None;
+        }
+        let core = weak.upgrade()?;
+        if !std::ptr::eq(&*core.sig, sig) && *core.sig != *sig {
+            return None;
+        }
+        let hits = memo.hits.get_or_insert_with(|| {
+            let counter = Arc::new(AtomicU64::new(0));
+            lock(&RECENT_HITS).push(counter.clone());
+            counter
+        });
+        // Only this thread writes its counter: no read-modify-write needed.
+        hits.store(hits.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        Some(core)
+    })
+    .ok()
+    .flatten()
+}
+
+/// Remembers `core` in this thread's memo.
+fn memo_put(core: &Arc<Core>) {
+    let (hash, target) = (core.sig.precomputed_hash(), core.target as usize);
+    let _ = MEMO.try_with(|memo| {
+        if let Ok(mut memo) = memo.try_borrow_mut() {
+            memo.slots[memo_slot(hash, target)] = Some((hash, target, Arc::downgrade(core)));
+        }
+    });
 }
 
 fn publish(bytes: &[u8]) -> Result<ExecutableCode, Error> {
@@ -164,18 +234,20 @@ static PLANS: OnceLock<Mutex<PlanMap>> = OnceLock::new();
 static CORES: OnceLock<Mutex<CoreMap>> = OnceLock::new();
 
 // fork(): a thread holding a cache lock at the moment another thread forks would leave
-// the child's copy of that lock held forever. So both cache locks are taken around
+// the child's copy of that lock held forever. So the cache locks are taken around
 // every fork (after the arena registered its own handlers, so that the prepare
 // handlers, which run in reverse order of registration, lock cores, then plans, then
-// the arena: the order every other path takes them in).
+// the arena: the order every other path takes them in). The list of memo hit counters
+// is locked too; no path holds it together with another lock.
 
 type ForkGuards = (
     Option<std::sync::MutexGuard<'static, CoreMap>>,
     Option<std::sync::MutexGuard<'static, PlanMap>>,
+    Option<std::sync::MutexGuard<'static, Vec<Arc<AtomicU64>>>>,
 );
 
 thread_local! {
-    static FORK_GUARDS: std::cell::RefCell<ForkGuards> = const { std::cell::RefCell::new((None, None)) };
+    static FORK_GUARDS: std::cell::RefCell<ForkGuards> = const { std::cell::RefCell::new((None, None, None)) };
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -186,12 +258,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 extern "C" fn fork_prepare() {
     let cores = CORES.get().map(lock);
     let plans = PLANS.get().map(lock);
-    FORK_GUARDS.with(|g| *g.borrow_mut() = (cores, plans));
+    let hits = Some(lock(&RECENT_HITS));
+    FORK_GUARDS.with(|g| *g.borrow_mut() = (cores, plans, hits));
 }
 
 extern "C" fn fork_release() {
     FORK_GUARDS.with(|g| {
-        let (cores, plans) = std::mem::take(&mut *g.borrow_mut());
+        let (cores, plans, hits) = std::mem::take(&mut *g.borrow_mut());
+        drop(hits);
         drop(plans);
         drop(cores);
     });
@@ -373,6 +447,16 @@ type CoreMap = (
 /// The compiled core for calling `target` with `sig`: found without allocating when
 /// one is alive, else classified and compiled now.
 pub(crate) fn core(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Error> {
+    if let Some(core) = memo_get(target as usize, sig) {
+        return Ok(core);
+    }
+    let core = core_locked(target, sig)?;
+    memo_put(&core);
+    Ok(core)
+}
+
+/// [`core`] through the shared map, under its lock.
+fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Error> {
     // Lock order: cores, then plans, then the arena (never the other way round).
     let mut guard = lock(cores());
     let known = guard.0.get_key_value(sig);

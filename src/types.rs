@@ -341,8 +341,8 @@ impl Type {
                     }
                 }
             }
-            Struct(agg) => return agg.layout(false).map(|(l, _)| l),
-            Union(agg) => return agg.layout(true).map(|(l, _)| l),
+            Struct(agg) => return agg.walk(false, |_, _, _, _| Ok(())),
+            Union(agg) => return agg.walk(true, |_, _, _, _| Ok(())),
             scalar => {
                 return scalar
                     .scalar_layout()
@@ -420,6 +420,15 @@ impl Aggregate {
             align,
         })
     }
+}
+
+/// `a == b`, with the common case — two scalars — decided by one inlined discriminant
+/// compare, never a call.
+#[inline(always)]
+fn same_type(a: &Type, b: &Type) -> bool {
+    use Type::*;
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+        && (!matches!(a, Struct(_) | Union(_) | Array(..) | Complex(_)) || a == b)
 }
 
 impl PartialEq for Type {
@@ -525,8 +534,21 @@ impl PartialEq for Signature {
         self.hash == other.hash
             && self.fixed == other.fixed
             && self.variadic == other.variadic
-            && self.ret == other.ret
-            && self.params == other.params
+            && same_type(&self.ret, &other.ret)
+            && self.params.len() == other.params.len()
+            && self
+                .params
+                .iter()
+                .zip(&other.params)
+                .all(|(a, b)| same_type(a, b))
+    }
+}
+
+impl Signature {
+    /// The hash computed at construction (what `Hash` feeds to a hasher).
+    #[inline]
+    pub(crate) fn precomputed_hash(&self) -> u64 {
+        self.hash
     }
 }
 

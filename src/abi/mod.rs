@@ -57,6 +57,112 @@ impl fmt::Display for Class {
     }
 }
 
+/// At most two items, one per eightbyte of a value that travels in registers, stored
+/// inline: an argument or result in registers spans at most two eightbytes, and a
+/// call plan holds one of these per argument, so inline storage saves two allocations
+/// per argument when a signature is compiled. Reads like a slice (`Deref<[T]>`).
+#[derive(Clone, Copy)]
+pub struct Eightbytes<T: Copy> {
+    len: u8,
+    items: [std::mem::MaybeUninit<T>; 2],
+}
+
+impl<T: Copy> Eightbytes<T> {
+    /// No items.
+    pub const fn new() -> Self {
+        Eightbytes {
+            len: 0,
+            items: [std::mem::MaybeUninit::uninit(); 2],
+        }
+    }
+
+    /// Appends `item`.
+    ///
+    /// # Panics
+    ///
+    /// If there are two items already: no value in registers spans three eightbytes.
+    pub fn push(&mut self, item: T) {
+        assert!(
+            self.len < 2,
+            "a value in registers spans at most two eightbytes"
+        );
+        self.items[self.len as usize].write(item);
+        self.len += 1;
+    }
+
+    /// The items as a slice.
+    pub fn as_slice(&self) -> &[T] {
+        // SAFETY: the first `len` items were written by `push` (T: Copy has no drop).
+        unsafe { std::slice::from_raw_parts(self.items.as_ptr().cast::<T>(), self.len as usize) }
+    }
+}
+
+impl<T: Copy> Default for Eightbytes<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Copy> std::ops::Deref for Eightbytes<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T: Copy> FromIterator<T> for Eightbytes<T> {
+    /// # Panics
+    ///
+    /// If the iterator yields more than two items.
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut e = Eightbytes::new();
+        for item in iter {
+            e.push(item);
+        }
+        e
+    }
+}
+
+impl<'a, T: Copy> IntoIterator for &'a Eightbytes<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl<T: Copy + PartialEq> PartialEq for Eightbytes<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T: Copy + Eq> Eq for Eightbytes<T> {}
+
+impl<T: Copy + PartialEq, const N: usize> PartialEq<[T; N]> for Eightbytes<T> {
+    fn eq(&self, other: &[T; N]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl<T: Copy + PartialEq> PartialEq<Vec<T>> for Eightbytes<T> {
+    fn eq(&self, other: &Vec<T>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T: Copy + std::hash::Hash> std::hash::Hash for Eightbytes<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state)
+    }
+}
+
+impl<T: Copy + fmt::Debug> fmt::Debug for Eightbytes<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
 /// The six integer argument registers, in the order the psABI assigns them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Gpr {
@@ -174,7 +280,7 @@ pub struct RegLoad {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ArgLocation {
     /// In one register per non-empty eightbyte.
-    Registers(Vec<RegLoad>),
+    Registers(Eightbytes<RegLoad>),
     /// Copied whole into the outgoing stack area at `offset` bytes above `rsp` at the
     /// call.
     Stack {
@@ -216,7 +322,7 @@ pub struct ArgPlan {
     /// Offset of the argument's slot in the frame.
     pub frame_offset: u32,
     /// The eightbyte classes after the post-merger cleanup (`[Memory]` for MEMORY).
-    pub classes: Vec<Class>,
+    pub classes: Eightbytes<Class>,
     /// Where it travels.
     pub location: ArgLocation,
     /// Set when `location` is the stack: why.
@@ -229,7 +335,7 @@ pub enum RetLocation {
     /// `void`, or an empty aggregate.
     Nothing,
     /// In `rax`/`rdx` and/or `xmm0`/`xmm1`: one register per non-empty eightbyte.
-    Registers(Vec<RetPiece>),
+    Registers(Eightbytes<RetPiece>),
     /// In `st(0)` (`long double`, `struct { long double }`), or `st(0)` and `st(1)`
     /// (`long double _Complex`, real part in `st(0)`).
     X87 {
@@ -285,7 +391,7 @@ pub struct RetPlan {
     /// `_Alignof` the result (1 for `void`).
     pub align: u32,
     /// Eightbyte classes (empty for `void`).
-    pub classes: Vec<Class>,
+    pub classes: Eightbytes<Class>,
     /// Where it comes back.
     pub location: RetLocation,
 }

@@ -36,34 +36,46 @@ pub fn merge(acc: Class, new: Class) -> Class {
 /// The classes of a type's eightbytes, after the post-merger cleanup. MEMORY is
 /// returned as the single class `[Memory]`; an empty aggregate has no eightbytes.
 pub fn classify_type(ty: &Type) -> Result<Vec<Class>, Error> {
+    classes_of(ty).map(|c| c.to_vec())
+}
+
+/// [`classify_type`], without allocating.
+fn classes_of(ty: &Type) -> Result<Eightbytes<Class>, Error> {
     use Class::*;
-    let classes = match ty {
-        Type::Void => Vec::new(),
-        Type::LongDouble => vec![X87, X87Up],
-        Type::Complex(elem) if **elem == Type::LongDouble => vec![ComplexX87],
-        Type::Int128 | Type::UInt128 => vec![Integer, Integer],
-        Type::Float | Type::Double => vec![Sse],
-        t if !t.is_aggregate() => vec![Integer],
+    let of = |classes: &[Class]| classes.iter().copied().collect();
+    Ok(match ty {
+        Type::Void => Eightbytes::new(),
+        Type::LongDouble => of(&[X87, X87Up]),
+        Type::Complex(elem) if **elem == Type::LongDouble => of(&[ComplexX87]),
+        Type::Int128 | Type::UInt128 => of(&[Integer, Integer]),
+        Type::Float | Type::Double => of(&[Sse]),
+        t if !t.is_aggregate() => of(&[Integer]),
         _ => {
             let layout = ty.layout()?;
             if layout.size > 16 {
-                return Ok(vec![Memory]);
+                return Ok(of(&[Memory]));
             }
-            let mut classes = vec![NoClass; layout.size.div_ceil(8) as usize];
-            if layout.size > 0 && !classify_into(ty, 0, &mut classes)? {
-                return Ok(vec![Memory]);
+            let mut buf = [NoClass; 2];
+            let classes = &mut buf[..layout.size.div_ceil(8) as usize];
+            if layout.size > 0 && !classify_into(ty, 0, classes)? || !post_merge(classes) {
+                return Ok(of(&[Memory]));
             }
-            classes
+            of(classes)
         }
-    };
-    Ok(post_merge(classes))
+    })
 }
 
+/// Eightbytes a classification works on at most: an argument in registers spans two,
+/// and an array's element may start in the second (see `classify_array`). The
+/// classifiers below use fixed buffers of this size, not allocations.
+const MAX_WORDS: usize = 4;
+
 /// Merges the classes of `ty`, placed at `offset` in the outermost aggregate, into
-/// `classes` (indexed by absolute eightbyte). Returns `false` when gcc would pass the
-/// whole argument in memory: a misaligned scalar, or a member aggregate that is MEMORY
-/// on its own. Like gcc, each member aggregate is classified and cleaned up by itself
-/// first, then merged into its parent; flattening all scalars would merge
+/// `classes` (indexed by absolute eightbyte; at most [`MAX_WORDS`], since the outermost
+/// aggregate is at most 16 bytes). Returns `false` when gcc would pass the whole
+/// argument in memory: a misaligned scalar, or a member aggregate that is MEMORY on its
+/// own. Like gcc, each member aggregate is classified and cleaned up by itself first,
+/// then merged into its parent; flattening all scalars would merge
 /// `union { double; long double; }` inside a larger union differently.
 fn classify_into(ty: &Type, offset: u64, classes: &mut [Class]) -> Result<bool, Error> {
     use Class::*;
@@ -81,33 +93,30 @@ fn classify_into(ty: &Type, offset: u64, classes: &mut [Class]) -> Result<bool, 
         }
         let first = (offset / 8) as usize;
         let last = ((offset + size.max(1) - 1) / 8) as usize;
-        let mut local = vec![NoClass; classes.len()];
+        let mut buf = [NoClass; MAX_WORDS];
+        let local = &mut buf[..classes.len()];
         let ok = match ty {
             Type::Struct(agg) | Type::Union(agg) => {
-                let offsets = ty.field_offsets()?.unwrap_or_default();
                 let mut ok = true;
-                for (field, off) in agg.fields.iter().zip(offsets) {
-                    ok = ok && classify_into(&field.ty, offset + off, &mut local)?;
-                }
+                agg.walk(matches!(ty, Type::Union(_)), |_, field, off, _| {
+                    ok = ok && classify_into(&field.ty, offset + off, local)?;
+                    Ok(())
+                })?;
                 ok
             }
-            Type::Array(elem, _) => classify_array(elem, offset, first..=last, &mut local)?,
+            Type::Array(elem, _) => classify_array(elem, offset, first..=last, local)?,
             Type::Complex(elem) => {
                 let size = elem.layout()?.size;
-                classify_into(elem, offset, &mut local)?
-                    && classify_into(elem, offset + size, &mut local)?
+                classify_into(elem, offset, local)? && classify_into(elem, offset + size, local)?
             }
             _ => unreachable!("is_aggregate covers exactly these"),
         };
-        if !ok {
+        let cleaned = &mut local[first..=last];
+        if !ok || !post_merge(cleaned) {
             return Ok(false);
         }
-        let cleaned = post_merge(local[first..=last].to_vec());
-        if cleaned == [Memory] {
-            return Ok(false);
-        }
-        for (i, class) in cleaned.into_iter().enumerate() {
-            classes[first + i] = merge(classes[first + i], class);
+        for (i, class) in cleaned.iter().enumerate() {
+            classes[first + i] = merge(classes[first + i], *class);
         }
         return Ok(true);
     }
@@ -148,8 +157,10 @@ fn classify_array(
         return Ok(false);
     }
     let first = *words.start();
-    let mut sub = vec![Class::NoClass; classes.len().max(first + 2)];
-    if !classify_into(elem, offset, &mut sub)? {
+    // The element's own eightbytes (`first` is 0 or 1 inside a 16-byte argument).
+    let mut buf = [Class::NoClass; MAX_WORDS];
+    let sub = &mut buf[..classes.len().max(first + 2)];
+    if !classify_into(elem, offset, sub)? {
         return Ok(false);
     }
     let num = (offset % 8 + elem_size).div_ceil(8).max(1) as usize;
@@ -161,20 +172,22 @@ fn classify_array(
     Ok(true)
 }
 
-fn post_merge(mut classes: Vec<Class>) -> Vec<Class> {
+/// The post-merger cleanup (psABI §3.2.3, rule 5), in place. `false` when the whole
+/// becomes MEMORY: a MEMORY eightbyte, or X87UP not preceded by X87.
+fn post_merge(classes: &mut [Class]) -> bool {
     use Class::*;
     if classes.contains(&Memory) {
-        return vec![Memory];
+        return false;
     }
     for i in 0..classes.len() {
         let prev = if i == 0 { NoClass } else { classes[i - 1] };
         match classes[i] {
-            X87Up if prev != X87 => return vec![Memory],
+            X87Up if prev != X87 => return false,
             SseUp if prev != Sse && prev != SseUp => classes[i] = Sse,
             _ => {}
         }
     }
-    classes
+    true
 }
 
 /// `n` rounded up to a multiple of `align`, a power of two (a mask, not a division:
@@ -210,7 +223,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
             (l.size as u32, l.align as u32)
         }
     };
-    let ret_classes = classify_type(ret_ty)?;
+    let ret_classes = classes_of(ret_ty)?;
     let ret_location = return_location(&ret_classes, ret_size);
 
     let mut gprs_used = 0u8;
@@ -237,7 +250,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         frame_size = frame_offset + round_up(size, 8);
         frame_align = frame_align.max(align);
 
-        let classes = classify_type(ty)?;
+        let classes = classes_of(ty)?;
         let gprs_needed = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
         let xmms_needed = classes.iter().filter(|c| **c == Class::Sse).count() as u8;
 
@@ -267,7 +280,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
             stack_align = stack_align.max(align);
             ArgLocation::Stack { offset }
         } else {
-            let mut loads = Vec::with_capacity(classes.len());
+            let mut loads = Eightbytes::new();
             for (i, class) in classes.iter().enumerate() {
                 let offset = 8 * i as u32;
                 let width = (size - offset).min(8) as u8;
@@ -345,7 +358,7 @@ fn return_location(classes: &[Class], size: u32) -> RetLocation {
         [X87, X87Up] => RetLocation::X87 { count: 1 },
         _ => {
             let (mut ints, mut sses) = (0, 0);
-            let mut pieces = Vec::new();
+            let mut pieces = Eightbytes::new();
             for (i, class) in classes.iter().enumerate() {
                 let offset = 8 * i as u32;
                 let width = (size - offset).min(8) as u8;
@@ -516,11 +529,15 @@ mod tests {
         assert_eq!(plan.args[5].location, ArgLocation::Stack { offset: 0 });
         assert_eq!(
             plan.args[6].location,
-            ArgLocation::Registers(vec![RegLoad {
-                reg: Reg::Gpr(Gpr::R9),
-                offset: 0,
-                load: Load::Bytes(8)
-            }])
+            ArgLocation::Registers(
+                [RegLoad {
+                    reg: Reg::Gpr(Gpr::R9),
+                    offset: 0,
+                    load: Load::Bytes(8)
+                }]
+                .into_iter()
+                .collect()
+            )
         );
     }
 
