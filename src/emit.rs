@@ -311,10 +311,10 @@ pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Vec<u8>, Error> {
 }
 
 fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, Error> {
-    // Room for most trampolines up front (a byte-by-byte assembler that grows its
-    // buffer reallocates several times), and for the batch loop's two labels.
+    // Room for most trampolines up front: a byte-by-byte assembler that grows its
+    // buffer reallocates several times. (Only the batch loop has labels.)
     let mut e = Emitter {
-        ops: VecAssembler::new_with_capacity(0, 256, 0, 0, 2, 0, 2),
+        ops: VecAssembler::new_with_capacity(0, 256, 0, 0, 0, 0, 0),
         notes: with_notes.then(Vec::new),
     };
     match entry {

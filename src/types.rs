@@ -520,7 +520,9 @@ impl fmt::Display for Type {
 #[derive(Clone, Debug, Eq)]
 pub struct Signature {
     ret: Type,
-    params: Vec<Type>,
+    /// Shared, so that cloning a signature (the cache keeps a copy of each) costs one
+    /// reference count rather than a copy of every parameter.
+    params: Arc<[Type]>,
     fixed: usize,
     variadic: bool,
     /// Hash of the fields above, computed once: a signature is immutable, and the
@@ -539,7 +541,7 @@ impl PartialEq for Signature {
             && self
                 .params
                 .iter()
-                .zip(&other.params)
+                .zip(other.params.iter())
                 .all(|(a, b)| same_type(a, b))
     }
 }
@@ -572,7 +574,7 @@ impl Signature {
         (&ret, &params, fixed, variadic).hash(&mut h);
         Signature {
             ret,
-            params,
+            params: params.into(),
             fixed,
             variadic,
             hash: h.finish(),
