@@ -405,10 +405,16 @@ impl Core {
         Ok(unsafe { std::mem::transmute::<*const u8, BatchEntry>(code.address()) })
     }
 
+    #[inline]
     pub(crate) fn codecs(&self) -> Result<&Codecs, Error> {
-        if let Some(c) = self.codecs.get() {
-            return Ok(c);
+        match self.codecs.get() {
+            Some(c) => Ok(c),
+            None => self.compile_codecs(),
         }
+    }
+
+    #[cold]
+    fn compile_codecs(&self) -> Result<&Codecs, Error> {
         let params = self
             .sig
             .params()

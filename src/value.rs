@@ -369,10 +369,12 @@ impl Value {
         Ok(())
     }
 
-    /// Reads a value of type `ty` from `bytes` (at least `ty`'s size). A union reads as
-    /// its first member that spans the whole union (or its first member), since the
-    /// bytes alone cannot tell which member was written.
-    pub(crate) fn load(ty: &Type, bytes: &[u8]) -> Result<Value, Error> {
+    /// Reads a scalar (or `void`) of type `ty` from the start of `bytes`; `None` for an
+    /// aggregate. Inlined into its callers, so the value is built where it goes (a
+    /// `Value` returned through a temporary is copied with loads wider than the stores
+    /// that wrote it, which stalls).
+    #[inline(always)]
+    fn load_scalar(ty: &Type, bytes: &[u8]) -> Option<Value> {
         macro_rules! get {
             ($t:ty) => {{
                 let mut b = [0u8; std::mem::size_of::<$t>()];
@@ -380,7 +382,7 @@ impl Value {
                 <$t>::from_le_bytes(b)
             }};
         }
-        Ok(match ty {
+        Some(match ty {
             Type::Void => Value::Void,
             // gcc stores _Bool as 0 or 1; any other byte still reads as true.
             Type::Bool => Value::Bool(bytes[0] != 0),
@@ -405,6 +407,97 @@ impl Value {
                 Value::LongDouble(LongDouble::from_bytes(b))
             }
             Type::Pointer => Value::Pointer(get!(usize) as *mut c_void),
+            Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => return None,
+        })
+    }
+
+    /// [`Value::load_scalar`] written straight into `slot`, each type's variant by its
+    /// own branch, so no `Value` is built on the stack and copied (a copy with loads
+    /// wider than the stores that built it stalls). An aggregate type writes `Void`.
+    #[inline(always)]
+    fn write_scalar(ty: &Type, bytes: &[u8], slot: &mut std::mem::MaybeUninit<Value>) {
+        macro_rules! get {
+            ($t:ty) => {{
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(&bytes[..std::mem::size_of::<$t>()]);
+                <$t>::from_le_bytes(b)
+            }};
+        }
+        match ty {
+            Type::Void => {
+                slot.write(Value::Void);
+            }
+            // gcc stores _Bool as 0 or 1; any other byte still reads as true.
+            Type::Bool => {
+                slot.write(Value::Bool(bytes[0] != 0));
+            }
+            Type::Char => {
+                slot.write(Value::Char(get!(i8)));
+            }
+            Type::SChar => {
+                slot.write(Value::SChar(get!(i8)));
+            }
+            Type::UChar => {
+                slot.write(Value::UChar(bytes[0]));
+            }
+            Type::Short => {
+                slot.write(Value::Short(get!(i16)));
+            }
+            Type::UShort => {
+                slot.write(Value::UShort(get!(u16)));
+            }
+            Type::Int => {
+                slot.write(Value::Int(get!(i32)));
+            }
+            Type::UInt => {
+                slot.write(Value::UInt(get!(u32)));
+            }
+            Type::Long => {
+                slot.write(Value::Long(get!(i64)));
+            }
+            Type::ULong => {
+                slot.write(Value::ULong(get!(u64)));
+            }
+            Type::LongLong => {
+                slot.write(Value::LongLong(get!(i64)));
+            }
+            Type::ULongLong => {
+                slot.write(Value::ULongLong(get!(u64)));
+            }
+            Type::Int128 => {
+                slot.write(Value::Int128(get!(i128)));
+            }
+            Type::UInt128 => {
+                slot.write(Value::UInt128(get!(u128)));
+            }
+            Type::Float => {
+                slot.write(Value::Float(get!(f32)));
+            }
+            Type::Double => {
+                slot.write(Value::Double(get!(f64)));
+            }
+            Type::LongDouble => {
+                let mut b = [0u8; 10];
+                b.copy_from_slice(&bytes[..10]);
+                slot.write(Value::LongDouble(LongDouble::from_bytes(b)));
+            }
+            Type::Pointer => {
+                slot.write(Value::Pointer(get!(usize) as *mut c_void));
+            }
+            Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => {
+                slot.write(Value::Void);
+            }
+        }
+    }
+
+    /// Reads a value of type `ty` from `bytes` (at least `ty`'s size). A union reads as
+    /// its first member that spans the whole union (or its first member), since the
+    /// bytes alone cannot tell which member was written.
+    pub(crate) fn load(ty: &Type, bytes: &[u8]) -> Result<Value, Error> {
+        if let Some(v) = Value::load_scalar(ty, bytes) {
+            return Ok(v);
+        }
+        Ok(match ty {
             Type::Struct(agg) => {
                 let mut values = Vec::with_capacity(agg.fields.len());
                 agg.walk(false, |_, field, off, _| {
@@ -445,6 +538,7 @@ impl Value {
                     Box::new(Value::load(elem, &bytes[size..])?),
                 )
             }
+            _ => unreachable!("load_scalar reads every other type"),
         })
     }
 }
@@ -530,45 +624,59 @@ impl Codec {
         })
     }
 
+    /// Writes the scalar `v` of type `ty` at `out[offset..]`; `false` if it is not
+    /// that type's value. Inlined into the member loops below: a struct of scalars is
+    /// stored without a call per member.
+    #[inline(always)]
+    fn store_scalar(ty: &Type, offset: usize, v: &Value, out: &mut [u8]) -> bool {
+        let at = &mut out[offset..];
+        macro_rules! put {
+            ($v:expr) => {{
+                let b = $v.to_le_bytes();
+                at[..b.len()].copy_from_slice(&b);
+            }};
+        }
+        match (ty, v) {
+            (Type::Bool, Value::Bool(v)) => at[0] = *v as u8,
+            (Type::Char, Value::Char(v)) | (Type::SChar, Value::SChar(v)) => put!(v),
+            (Type::UChar, Value::UChar(v)) => at[0] = *v,
+            (Type::Short, Value::Short(v)) => put!(v),
+            (Type::UShort, Value::UShort(v)) => put!(v),
+            (Type::Int, Value::Int(v)) => put!(v),
+            (Type::UInt, Value::UInt(v)) => put!(v),
+            (Type::Long, Value::Long(v)) | (Type::LongLong, Value::LongLong(v)) => put!(v),
+            (Type::ULong, Value::ULong(v)) | (Type::ULongLong, Value::ULongLong(v)) => {
+                put!(v)
+            }
+            (Type::Int128, Value::Int128(v)) => put!(v),
+            (Type::UInt128, Value::UInt128(v)) => put!(v),
+            (Type::Float, Value::Float(v)) => put!(v),
+            (Type::Double, Value::Double(v)) => put!(v),
+            (Type::LongDouble, Value::LongDouble(v)) => {
+                at[..10].copy_from_slice(&v.to_bytes());
+                at[10..16].fill(0);
+            }
+            (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Stores each value with its codec, scalars inline.
+    fn store_all(codecs: &[Codec], values: &[Value], out: &mut [u8]) -> bool {
+        codecs.len() == values.len()
+            && codecs.iter().zip(values).all(|(c, v)| match c {
+                Codec::Scalar { ty, offset } => Codec::store_scalar(ty, *offset, v, out),
+                _ => c.store(v, out),
+            })
+    }
+
     /// Writes `value` into `out`; `false` if the value does not fit this codec's type.
     pub(crate) fn store(&self, value: &Value, out: &mut [u8]) -> bool {
         match (self, value) {
-            (Codec::Scalar { ty, offset }, v) => {
-                let at = &mut out[*offset..];
-                macro_rules! put {
-                    ($v:expr) => {{
-                        let b = $v.to_le_bytes();
-                        at[..b.len()].copy_from_slice(&b);
-                    }};
-                }
-                match (ty, v) {
-                    (Type::Bool, Value::Bool(v)) => at[0] = *v as u8,
-                    (Type::Char, Value::Char(v)) | (Type::SChar, Value::SChar(v)) => put!(v),
-                    (Type::UChar, Value::UChar(v)) => at[0] = *v,
-                    (Type::Short, Value::Short(v)) => put!(v),
-                    (Type::UShort, Value::UShort(v)) => put!(v),
-                    (Type::Int, Value::Int(v)) => put!(v),
-                    (Type::UInt, Value::UInt(v)) => put!(v),
-                    (Type::Long, Value::Long(v)) | (Type::LongLong, Value::LongLong(v)) => put!(v),
-                    (Type::ULong, Value::ULong(v)) | (Type::ULongLong, Value::ULongLong(v)) => {
-                        put!(v)
-                    }
-                    (Type::Int128, Value::Int128(v)) => put!(v),
-                    (Type::UInt128, Value::UInt128(v)) => put!(v),
-                    (Type::Float, Value::Float(v)) => put!(v),
-                    (Type::Double, Value::Double(v)) => put!(v),
-                    (Type::LongDouble, Value::LongDouble(v)) => {
-                        at[..10].copy_from_slice(&v.to_bytes());
-                        at[10..16].fill(0);
-                    }
-                    (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
-                    _ => return false,
-                }
-                true
-            }
+            (Codec::Scalar { ty, offset }, v) => Codec::store_scalar(ty, *offset, v, out),
             (Codec::Struct(members), Value::Struct(values)) => {
-                members.len() == values.len()
-                    && members.iter().zip(values).all(|(c, v)| c.store(v, out))
+                Codec::store_all(members, values, out)
             }
             (
                 Codec::Union {
@@ -585,10 +693,7 @@ impl Codec {
                 }
                 None => false,
             },
-            (Codec::Array(elems), Value::Array(values)) => {
-                elems.len() == values.len()
-                    && elems.iter().zip(values).all(|(c, v)| c.store(v, out))
-            }
+            (Codec::Array(elems), Value::Array(values)) => Codec::store_all(elems, values, out),
             (Codec::Complex(parts), Value::Complex(re, im)) => {
                 parts[0].store(re, out) && parts[1].store(im, out)
             }
@@ -597,30 +702,62 @@ impl Codec {
     }
 
     /// Reads a value back from `bytes`.
+    ///
+    /// Values are built where they end up (in the caller's result, or pushed straight
+    /// into their parent's member list) rather than returned through temporaries: a
+    /// 32-byte `Value` written field by field and then copied with 16-byte loads
+    /// stalls on store forwarding, once per member.
+    #[inline]
     pub(crate) fn load(&self, bytes: &[u8]) -> Value {
         match self {
             Codec::Scalar { ty, offset } => {
-                // Loading a scalar cannot fail (only aggregate layouts can).
-                Value::load(ty, &bytes[*offset..]).unwrap_or(Value::Void)
+                Value::load_scalar(ty, &bytes[*offset..]).unwrap_or(Value::Void)
             }
-            Codec::Struct(members) => {
-                Value::Struct(members.iter().map(|c| c.load(bytes)).collect())
-            }
+            Codec::Struct(members) => Value::Struct(Codec::load_all(members, bytes)),
+            Codec::Array(elems) => Value::Array(Codec::load_all(elems, bytes)),
             Codec::Union {
                 members, read_as, ..
             } => match members.get(*read_as) {
                 Some(c) => Value::Union {
                     member: *read_as,
-                    value: Box::new(c.load(bytes)),
+                    value: Box::new(c.load_nested(bytes)),
                 },
                 None => Value::Struct(Vec::new()),
             },
-            Codec::Array(elems) => Value::Array(elems.iter().map(|c| c.load(bytes)).collect()),
             Codec::Complex(parts) => Value::Complex(
-                Box::new(parts[0].load(bytes)),
-                Box::new(parts[1].load(bytes)),
+                Box::new(parts[0].load_nested(bytes)),
+                Box::new(parts[1].load_nested(bytes)),
             ),
         }
+    }
+
+    /// [`Codec::load`] for a member, out of line (it recurses).
+    #[inline(never)]
+    fn load_nested(&self, bytes: &[u8]) -> Value {
+        self.load(bytes)
+    }
+
+    /// The values of `codecs`, each written into the list's buffer as it is read.
+    fn load_all(codecs: &[Codec], bytes: &[u8]) -> Vec<Value> {
+        let mut values: Vec<Value> = Vec::with_capacity(codecs.len());
+        for (slot, c) in values.spare_capacity_mut().iter_mut().zip(codecs) {
+            match c {
+                Codec::Scalar { ty, offset } => Value::write_scalar(ty, &bytes[*offset..], slot),
+                Codec::Struct(members) => {
+                    slot.write(Value::Struct(Codec::load_all(members, bytes)));
+                }
+                Codec::Array(elems) => {
+                    slot.write(Value::Array(Codec::load_all(elems, bytes)));
+                }
+                other => {
+                    slot.write(other.load_nested(bytes));
+                }
+            }
+        }
+        // SAFETY: the loop wrote one value into each of the first codecs.len() slots
+        // (capacity is exactly that; a panic before here only leaks what was written).
+        unsafe { values.set_len(codecs.len()) };
+        values
     }
 }
 
