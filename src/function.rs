@@ -22,6 +22,11 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Function {
     core: Arc<Core>,
+    /// Copied out of the core, so `call_frame` reaches them with one load each: the
+    /// bound fast entry, its form, and the plan frames must be made for.
+    fast: *const u8,
+    fast_kind: FastKind,
+    plan: *const CallPlan,
     /// Keeps the library the target lives in loaded.
     pub(crate) library: Option<Library>,
 }
@@ -62,6 +67,12 @@ fn same_plan_or_panic(a: &CallPlan, b: &CallPlan, what: &str) {
     assert!(a == b, "{what} made for another signature");
 }
 
+// SAFETY: `fast` and `plan` point into the core this function holds (code and plain
+// data, never written after construction); the core itself is Send and Sync.
+unsafe impl Send for Function {}
+// SAFETY: as above.
+unsafe impl Sync for Function {}
+
 impl std::fmt::Debug for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Function")
@@ -80,8 +91,12 @@ impl Function {
         if target.is_null() {
             return Err(Error::NullTarget);
         }
+        let core = core(target, sig)?;
         Ok(Function {
-            core: core(target, sig)?,
+            fast: core.fast.address(),
+            fast_kind: core.fast_kind,
+            plan: Arc::as_ptr(&core.plan),
+            core,
             library: None,
         })
     }
@@ -130,9 +145,8 @@ impl Function {
     /// If `frame` was made for a signature with a different call plan.
     #[inline]
     pub unsafe fn call_frame(&self, frame: &mut Frame) {
-        let plan = &self.core.plan;
-        if !Arc::ptr_eq(frame.plan(), plan) {
-            same_plan_or_panic(frame.plan(), plan, "Function::call_frame: frame");
+        if !std::ptr::eq(Arc::as_ptr(frame.plan()), self.plan) {
+            same_plan_or_panic(frame.plan(), &self.core.plan, "Function::call_frame: frame");
         }
         // SAFETY: the frame has this plan's layout (checked above); the caller vouches
         // for the target.
@@ -153,7 +167,7 @@ impl Function {
     /// target must match the signature.
     #[inline]
     unsafe fn call_fast(&self, p: *mut u8) {
-        let code = self.core.fast.address();
+        let code = self.fast;
         let (rax, rdx): (u64, u64);
         let (xmm0, xmm1): (f64, f64);
         // SAFETY: `code` is the bound fast entry compiled for this plan: it takes the
@@ -176,7 +190,7 @@ impl Function {
         // SAFETY: the result area at offset 0 is 16-aligned and spans 8 bytes for one
         // eightbyte, 16 for two (the caller's contract).
         unsafe {
-            match self.core.fast_kind {
+            match self.fast_kind {
                 FastKind::I => p.cast::<u64>().write(rax),
                 FastKind::F => p.cast::<f64>().write(xmm0),
                 kind => store_pair(kind, p, rax, rdx, xmm0, xmm1),
