@@ -211,17 +211,15 @@ struct Shape<A, R, D> {
     direct: D,
 }
 
-/// No frame floor for this shape. (Floors pass offsets and target in registers that
-/// are not argument registers, so loading an argument cannot clobber them.)
-type NoFloor<A, R> = fn(*const c_void, *mut u8, &[usize], A) -> R;
-
-/// Benchmarks one shape. `floor`, where given, is the *frame floor*: hand-written code
+/// Benchmarks one shape. `floor` is the *frame floor*: hand-written code
 /// doing the least any frame call can — `floor(target, frame, slot offsets, args)`
 /// stores the arguments unchecked at their offsets, loads the argument registers from
 /// the frame in inline assembly, calls the target directly (no trampoline), and stores
 /// and reads back the result. What stays between it and `direct` is the cost of passing
-/// arguments and result through memory at all.
-fn bench_shape<A, R, D, Fl>(c: &mut Criterion, lib: &Library, s: Shape<A, R, D>, floor: Option<Fl>)
+/// arguments and result through memory at all. (Floors keep offsets and the target in
+/// registers that are not argument registers, so loading an argument cannot clobber
+/// them.)
+fn bench_shape<A, R, D, Fl>(c: &mut Criterion, lib: &Library, s: Shape<A, R, D>, floor: Fl)
 where
     A: Args,
     R: Arg,
@@ -260,10 +258,9 @@ where
             cif.call::<R>(ffi::CodePtr(ptr as *mut _), &ffi_args),
             s.want
         );
-        if let Some(floor) = &floor {
-            let mut frame = f.frame();
-            assert_eq!(floor(ptr, frame.as_mut_ptr(), &offsets(&f), s.args), s.want);
-        }
+        let mut floor_frame = f.frame();
+        let p = floor_frame.as_mut_ptr();
+        assert_eq!(floor(ptr, p, &offsets(&f), s.args), s.want);
         f.call_batch(&mut batch);
         for (r, (_, want)) in rows.iter().enumerate() {
             assert_eq!(batch.ret::<R>(r), *want, "row {r}");
@@ -286,13 +283,11 @@ where
             black_box(frame.ret::<R>())
         })
     });
-    if let Some(floor) = &floor {
-        g.bench_function("frame_floor", |b| {
-            let (mut frame, o) = (f.frame(), offsets(&f));
-            let p = frame.as_mut_ptr();
-            b.iter(|| floor(ptr, p, &o, args.opaque()))
-        });
-    }
+    g.bench_function("frame_floor", |b| {
+        let (mut frame, o) = (f.frame(), offsets(&f));
+        let p = frame.as_mut_ptr();
+        b.iter(|| floor(ptr, p, &o, args.opaque()))
+    });
     g.bench_function("call_values", |b| {
         // SAFETY: as checked above.
         b.iter(|| unsafe { f.call(black_box(&vals)) })
@@ -422,6 +417,76 @@ fn vadd_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (a, b): (Vec2, Vec2))
     }
 }
 
+fn sum12_floor(ptr: *const c_void, p: *mut u8, o: &[usize], x: [i64; 12]) -> i64 {
+    let r: i64;
+    // SAFETY: p is a frame for `long sum12(long x 12)` with slots at o[0..12], which
+    // the classifier lays out eight bytes apart from o[0]; the assembly loads the first
+    // six into the argument registers, copies the other six to a 48-byte outgoing area
+    // (rsp stays 16-aligned and is restored) and calls sum12, clobbering what a C call
+    // may.
+    unsafe {
+        for (i, v) in x.into_iter().enumerate() {
+            p.add(o[i]).cast::<i64>().write(v);
+        }
+        std::arch::asm!(
+            "sub rsp, 48",
+            "mov rax, [r10 + 48]",
+            "mov [rsp], rax",
+            "mov rax, [r10 + 56]",
+            "mov [rsp + 8], rax",
+            "mov rax, [r10 + 64]",
+            "mov [rsp + 16], rax",
+            "mov rax, [r10 + 72]",
+            "mov [rsp + 24], rax",
+            "mov rax, [r10 + 80]",
+            "mov [rsp + 32], rax",
+            "mov rax, [r10 + 88]",
+            "mov [rsp + 40], rax",
+            "mov rdi, [r10]",
+            "mov rsi, [r10 + 8]",
+            "mov rdx, [r10 + 16]",
+            "mov rcx, [r10 + 24]",
+            "mov r8, [r10 + 32]",
+            "mov r9, [r10 + 40]",
+            "call r11",
+            "add rsp, 48",
+            in("r10") p.add(o[0]),
+            in("r11") ptr,
+            lateout("rax") r,
+            clobber_abi("C"),
+        );
+        p.cast::<i64>().write(r);
+        p.cast::<i64>().read()
+    }
+}
+
+fn bigmk_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (k, s): (i64, Big3)) -> Big3 {
+    // SAFETY: p is a frame for `big3 bigmk(long, big3)` with slots at o[0] and o[1]
+    // and the result area at p; the assembly passes p as the hidden result pointer,
+    // k in rsi, and copies the struct to a 32-byte outgoing area (rsp stays 16-aligned
+    // and is restored) with one 16-byte and one 8-byte move, then calls bigmk.
+    unsafe {
+        p.add(o[0]).cast::<i64>().write(k);
+        p.add(o[1]).cast::<Big3>().write(s);
+        std::arch::asm!(
+            "sub rsp, 32",
+            "movups xmm0, [rax]",
+            "movups [rsp], xmm0",
+            "mov rcx, [rax + 16]",
+            "mov [rsp + 16], rcx",
+            "mov rsi, [rdx]",
+            "call r11",
+            "add rsp, 32",
+            in("rax") p.add(o[1]),
+            in("rdx") p.add(o[0]),
+            in("rdi") p,
+            in("r11") ptr,
+            clobber_abi("C"),
+        );
+        p.cast::<Big3>().read()
+    }
+}
+
 type Sum12 = extern "C" fn(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64;
 
 fn bench_shapes(c: &mut Criterion, lib: &Library) {
@@ -440,7 +505,7 @@ fn bench_shapes(c: &mut Criterion, lib: &Library) {
                 std::mem::transmute::<*const c_void, extern "C" fn(i32, i32) -> i32>(p)(a, b)
             },
         },
-        Some(add2_floor),
+        add2_floor,
     );
     bench_shape(
         c,
@@ -460,7 +525,7 @@ fn bench_shapes(c: &mut Criterion, lib: &Library) {
                 )
             },
         },
-        Some(mix4_floor),
+        mix4_floor,
     );
     let (p, q) = (Vec2 { x: 1.0, y: 2.0 }, Vec2 { x: 0.5, y: 0.25 });
     bench_shape(
@@ -488,7 +553,7 @@ fn bench_shapes(c: &mut Criterion, lib: &Library) {
                 std::mem::transmute::<*const c_void, extern "C" fn(Vec2, Vec2) -> Vec2>(p)(a, b)
             },
         },
-        Some(vadd_floor),
+        vadd_floor,
     );
     bench_shape(
         c,
@@ -505,7 +570,7 @@ fn bench_shapes(c: &mut Criterion, lib: &Library) {
                 )
             },
         },
-        None::<NoFloor<_, _>>,
+        sum12_floor,
     );
     bench_shape(
         c,
@@ -534,7 +599,7 @@ fn bench_shapes(c: &mut Criterion, lib: &Library) {
                 std::mem::transmute::<*const c_void, extern "C" fn(i64, Big3) -> Big3>(p)(k, s)
             },
         },
-        None::<NoFloor<_, _>>,
+        bigmk_floor,
     );
 }
 
