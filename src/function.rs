@@ -258,14 +258,19 @@ impl Function {
             unsafe { self.call_frame(&mut frame) };
             return frame.ret_value();
         }
-        // Small frames live on the stack: no allocation besides the result's own.
-        let mut buf = [0u128; SMALL_FRAME / 16];
-        // SAFETY: viewing plain initialised u128s as bytes.
+        // Small frames live on the stack: no allocation besides the result's own. Only
+        // the frame's own bytes are zeroed.
+        let mut buf = [std::mem::MaybeUninit::<u128>::uninit(); SMALL_FRAME / 16];
+        let words = (plan.frame_size as usize).div_ceil(16);
+        for word in &mut buf[..words] {
+            word.write(0);
+        }
+        // SAFETY: the first `words` u128s were just initialised; viewed as bytes.
         let bytes =
-            unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), SMALL_FRAME) };
+            unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), words * 16) };
         let codecs = self.core.codecs()?;
         for (i, (v, codec)) in args.iter().zip(codecs.params.iter()).enumerate() {
-            if !codec.store(v, bytes) {
+            if !codec.store_top(v, bytes) {
                 // Let the full check say precisely what does not fit.
                 let (ty, arg) = (&self.core.sig.params()[i], &plan.args[i]);
                 let (off, size) = (arg.frame_offset as usize, arg.size as usize);
@@ -275,7 +280,10 @@ impl Function {
         // SAFETY: `bytes` is 16-aligned, laid out by this plan and at least frame_size
         // long (checked above); the caller vouches for the target.
         unsafe { self.call_fast(bytes.as_mut_ptr()) };
-        Ok(codecs.ret.as_ref().map_or(Value::Void, |c| c.load(bytes)))
+        Ok(match &codecs.ret {
+            Some(c) => c.load(bytes),
+            None => Value::Void,
+        })
     }
 
     /// Calls libffi-style: `args[i]` points at argument `i`, and the result is written

@@ -8,6 +8,7 @@
 use crate::{Error, Type};
 use std::ffi::c_void;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 /// An x87 80-bit extended-precision number, as stored in the low 10 bytes of a C
 /// `long double`.
@@ -411,85 +412,6 @@ impl Value {
         })
     }
 
-    /// [`Value::load_scalar`] written straight into `slot`, each type's variant by its
-    /// own branch, so no `Value` is built on the stack and copied (a copy with loads
-    /// wider than the stores that built it stalls). An aggregate type writes `Void`.
-    #[inline(always)]
-    fn write_scalar(ty: &Type, bytes: &[u8], slot: &mut std::mem::MaybeUninit<Value>) {
-        macro_rules! get {
-            ($t:ty) => {{
-                let mut b = [0u8; std::mem::size_of::<$t>()];
-                b.copy_from_slice(&bytes[..std::mem::size_of::<$t>()]);
-                <$t>::from_le_bytes(b)
-            }};
-        }
-        match ty {
-            Type::Void => {
-                slot.write(Value::Void);
-            }
-            // gcc stores _Bool as 0 or 1; any other byte still reads as true.
-            Type::Bool => {
-                slot.write(Value::Bool(bytes[0] != 0));
-            }
-            Type::Char => {
-                slot.write(Value::Char(get!(i8)));
-            }
-            Type::SChar => {
-                slot.write(Value::SChar(get!(i8)));
-            }
-            Type::UChar => {
-                slot.write(Value::UChar(bytes[0]));
-            }
-            Type::Short => {
-                slot.write(Value::Short(get!(i16)));
-            }
-            Type::UShort => {
-                slot.write(Value::UShort(get!(u16)));
-            }
-            Type::Int => {
-                slot.write(Value::Int(get!(i32)));
-            }
-            Type::UInt => {
-                slot.write(Value::UInt(get!(u32)));
-            }
-            Type::Long => {
-                slot.write(Value::Long(get!(i64)));
-            }
-            Type::ULong => {
-                slot.write(Value::ULong(get!(u64)));
-            }
-            Type::LongLong => {
-                slot.write(Value::LongLong(get!(i64)));
-            }
-            Type::ULongLong => {
-                slot.write(Value::ULongLong(get!(u64)));
-            }
-            Type::Int128 => {
-                slot.write(Value::Int128(get!(i128)));
-            }
-            Type::UInt128 => {
-                slot.write(Value::UInt128(get!(u128)));
-            }
-            Type::Float => {
-                slot.write(Value::Float(get!(f32)));
-            }
-            Type::Double => {
-                slot.write(Value::Double(get!(f64)));
-            }
-            Type::LongDouble => {
-                let mut b = [0u8; 10];
-                b.copy_from_slice(&bytes[..10]);
-                slot.write(Value::LongDouble(LongDouble::from_bytes(b)));
-            }
-            Type::Pointer => {
-                slot.write(Value::Pointer(get!(usize) as *mut c_void));
-            }
-            Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => {
-                slot.write(Value::Void);
-            }
-        }
-    }
-
     /// Reads a value of type `ty` from `bytes` (at least `ty`'s size). A union reads as
     /// its first member that spans the whole union (or its first member), since the
     /// bytes alone cannot tell which member was written.
@@ -543,6 +465,58 @@ impl Value {
     }
 }
 
+/// The scalar types, as a [`Codec`] converts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scalar {
+    Bool,
+    Char,
+    SChar,
+    UChar,
+    Short,
+    UShort,
+    Int,
+    UInt,
+    Long,
+    ULong,
+    LongLong,
+    ULongLong,
+    Int128,
+    UInt128,
+    Float,
+    Double,
+    LongDouble,
+    Pointer,
+}
+
+impl Scalar {
+    /// The kind of a scalar type; `None` for `void` and aggregates.
+    fn of(ty: &Type) -> Option<Scalar> {
+        Some(match ty {
+            Type::Bool => Scalar::Bool,
+            Type::Char => Scalar::Char,
+            Type::SChar => Scalar::SChar,
+            Type::UChar => Scalar::UChar,
+            Type::Short => Scalar::Short,
+            Type::UShort => Scalar::UShort,
+            Type::Int => Scalar::Int,
+            Type::UInt => Scalar::UInt,
+            Type::Long => Scalar::Long,
+            Type::ULong => Scalar::ULong,
+            Type::LongLong => Scalar::LongLong,
+            Type::ULongLong => Scalar::ULongLong,
+            Type::Int128 => Scalar::Int128,
+            Type::UInt128 => Scalar::UInt128,
+            Type::Float => Scalar::Float,
+            Type::Double => Scalar::Double,
+            Type::LongDouble => Scalar::LongDouble,
+            Type::Pointer => Scalar::Pointer,
+            Type::Void | Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => {
+                return None;
+            }
+        })
+    }
+}
+
 /// A type's value conversion compiled once: every member's offset resolved, so storing
 /// and loading a value walks only the value, never the type's layout again. Built per
 /// signature by [`crate::Function::call`] on first use.
@@ -551,8 +525,8 @@ impl Value {
 /// the caller re-runs `Value::store`, which produces the precise error.
 #[derive(Debug)]
 pub(crate) enum Codec {
-    /// A scalar at `offset`, checked against `ty` (a scalar [`Type`]).
-    Scalar { ty: Type, offset: usize },
+    /// A scalar of kind `kind` at `offset`.
+    Scalar { kind: Scalar, offset: usize },
     /// A struct: one codec per member.
     Struct(Box<[Codec]>),
     /// A union of `size` bytes at `offset`: one codec per member, and the member a
@@ -614,67 +588,164 @@ impl Codec {
                     Codec::new(elem, offset + size)?,
                 ]))
             }
-            scalar => {
-                scalar.layout()?;
-                Codec::Scalar {
-                    ty: scalar.clone(),
-                    offset,
-                }
-            }
+            scalar => match Scalar::of(scalar) {
+                Some(kind) => Codec::Scalar { kind, offset },
+                None => return Err(Error::invalid(format!("`{scalar}` has no value"))),
+            },
         })
     }
 
-    /// Writes the scalar `v` of type `ty` at `out[offset..]`; `false` if it is not
-    /// that type's value. Inlined into the member loops below: a struct of scalars is
-    /// stored without a call per member.
+    /// Writes the scalar `v` of kind `kind` at `out[offset..]`; `false` if it is not
+    /// that kind's value. Inlined where it is used: a struct of scalars is stored
+    /// without a call per member, and each kind checks one `Value` variant.
     #[inline(always)]
-    fn store_scalar(ty: &Type, offset: usize, v: &Value, out: &mut [u8]) -> bool {
-        let at = &mut out[offset..];
+    fn store_scalar(kind: Scalar, offset: usize, v: &Value, out: &mut [u8]) -> bool {
         macro_rules! put {
-            ($v:expr) => {{
-                let b = $v.to_le_bytes();
-                at[..b.len()].copy_from_slice(&b);
+            ($variant:ident, $x:ident => $bytes:expr) => {
+                match v {
+                    Value::$variant($x) => {
+                        let b = $bytes;
+                        match out.get_mut(offset..offset + b.len()) {
+                            Some(dst) => {
+                                dst.copy_from_slice(&b);
+                                true
+                            }
+                            None => false,
+                        }
+                    }
+                    _ => false,
+                }
+            };
+        }
+        match kind {
+            Scalar::Bool => put!(Bool, x => [*x as u8]),
+            Scalar::Char => put!(Char, x => x.to_le_bytes()),
+            Scalar::SChar => put!(SChar, x => x.to_le_bytes()),
+            Scalar::UChar => put!(UChar, x => [*x]),
+            Scalar::Short => put!(Short, x => x.to_le_bytes()),
+            Scalar::UShort => put!(UShort, x => x.to_le_bytes()),
+            Scalar::Int => put!(Int, x => x.to_le_bytes()),
+            Scalar::UInt => put!(UInt, x => x.to_le_bytes()),
+            Scalar::Long => put!(Long, x => x.to_le_bytes()),
+            Scalar::ULong => put!(ULong, x => x.to_le_bytes()),
+            Scalar::LongLong => put!(LongLong, x => x.to_le_bytes()),
+            Scalar::ULongLong => put!(ULongLong, x => x.to_le_bytes()),
+            Scalar::Int128 => put!(Int128, x => x.to_le_bytes()),
+            Scalar::UInt128 => put!(UInt128, x => x.to_le_bytes()),
+            Scalar::Float => put!(Float, x => x.to_le_bytes()),
+            Scalar::Double => put!(Double, x => x.to_le_bytes()),
+            Scalar::LongDouble => put!(LongDouble, x => {
+                let mut b = [0u8; 16];
+                b[..10].copy_from_slice(&x.to_bytes());
+                b
+            }),
+            Scalar::Pointer => put!(Pointer, x => (*x as usize).to_le_bytes()),
+        }
+    }
+
+    /// Reads the scalar of kind `kind` at `bytes[offset..]` and hands it to `put`.
+    /// Inlined with `put` into each kind's branch, so the value is written where it
+    /// goes, not built on the stack and copied (which stalls, see [`Codec::load`]).
+    /// `Void` if the bytes are short (never, for a codec built for its frame).
+    #[inline(always)]
+    fn load_scalar<R>(
+        kind: Scalar,
+        offset: usize,
+        bytes: &[u8],
+        put: impl FnOnce(Value) -> R,
+    ) -> R {
+        macro_rules! get {
+            ($variant:ident, $t:ty) => {{
+                const N: usize = size_of::<$t>();
+                match bytes.get(offset..offset + N) {
+                    Some(b) => {
+                        let mut a = [0u8; N];
+                        a.copy_from_slice(b);
+                        put(Value::$variant(<$t>::from_le_bytes(a)))
+                    }
+                    None => put(Value::Void),
+                }
             }};
         }
-        match (ty, v) {
-            (Type::Bool, Value::Bool(v)) => at[0] = *v as u8,
-            (Type::Char, Value::Char(v)) | (Type::SChar, Value::SChar(v)) => put!(v),
-            (Type::UChar, Value::UChar(v)) => at[0] = *v,
-            (Type::Short, Value::Short(v)) => put!(v),
-            (Type::UShort, Value::UShort(v)) => put!(v),
-            (Type::Int, Value::Int(v)) => put!(v),
-            (Type::UInt, Value::UInt(v)) => put!(v),
-            (Type::Long, Value::Long(v)) | (Type::LongLong, Value::LongLong(v)) => put!(v),
-            (Type::ULong, Value::ULong(v)) | (Type::ULongLong, Value::ULongLong(v)) => {
-                put!(v)
+        match kind {
+            // gcc stores _Bool as 0 or 1; any other byte still reads as true.
+            Scalar::Bool => match bytes.get(offset) {
+                Some(b) => put(Value::Bool(*b != 0)),
+                None => put(Value::Void),
+            },
+            Scalar::Char => get!(Char, i8),
+            Scalar::SChar => get!(SChar, i8),
+            Scalar::UChar => get!(UChar, u8),
+            Scalar::Short => get!(Short, i16),
+            Scalar::UShort => get!(UShort, u16),
+            Scalar::Int => get!(Int, i32),
+            Scalar::UInt => get!(UInt, u32),
+            Scalar::Long => get!(Long, i64),
+            Scalar::ULong => get!(ULong, u64),
+            Scalar::LongLong => get!(LongLong, i64),
+            Scalar::ULongLong => get!(ULongLong, u64),
+            Scalar::Int128 => get!(Int128, i128),
+            Scalar::UInt128 => get!(UInt128, u128),
+            Scalar::Float => get!(Float, f32),
+            Scalar::Double => get!(Double, f64),
+            Scalar::LongDouble => match bytes.get(offset..offset + 10) {
+                Some(b) => {
+                    let mut a = [0u8; 10];
+                    a.copy_from_slice(b);
+                    put(Value::LongDouble(LongDouble::from_bytes(a)))
+                }
+                None => put(Value::Void),
+            },
+            Scalar::Pointer => match bytes.get(offset..offset + 8) {
+                Some(b) => {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(b);
+                    put(Value::Pointer(usize::from_le_bytes(a) as *mut c_void))
+                }
+                None => put(Value::Void),
+            },
+        }
+    }
+
+    /// Stores each value with its codec.
+    fn store_all(codecs: &[Codec], values: &[Value], out: &mut [u8]) -> bool {
+        if codecs.len() != values.len() {
+            return false;
+        }
+        for (c, v) in codecs.iter().zip(values) {
+            let stored = match c {
+                Codec::Scalar { kind, offset } => Codec::store_member(*kind, *offset, v, out),
+                _ => c.store(v, out),
+            };
+            if !stored {
+                return false;
             }
-            (Type::Int128, Value::Int128(v)) => put!(v),
-            (Type::UInt128, Value::UInt128(v)) => put!(v),
-            (Type::Float, Value::Float(v)) => put!(v),
-            (Type::Double, Value::Double(v)) => put!(v),
-            (Type::LongDouble, Value::LongDouble(v)) => {
-                at[..10].copy_from_slice(&v.to_bytes());
-                at[10..16].fill(0);
-            }
-            (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
-            _ => return false,
         }
         true
     }
 
-    /// Stores each value with its codec, scalars inline.
-    fn store_all(codecs: &[Codec], values: &[Value], out: &mut [u8]) -> bool {
-        codecs.len() == values.len()
-            && codecs.iter().zip(values).all(|(c, v)| match c {
-                Codec::Scalar { ty, offset } => Codec::store_scalar(ty, *offset, v, out),
-                _ => c.store(v, out),
-            })
+    /// [`Codec::store_scalar`] for a member. Out of line for the same reason as
+    /// [`Codec::write_scalar`]: in the member loop, every variant's tag constant was
+    /// kept on the stack for the whole loop.
+    #[inline(never)]
+    fn store_member(kind: Scalar, offset: usize, v: &Value, out: &mut [u8]) -> bool {
+        Codec::store_scalar(kind, offset, v, out)
+    }
+
+    /// [`Codec::store`] with a scalar stored inline (a parameter's codec is most often
+    /// one scalar).
+    #[inline]
+    pub(crate) fn store_top(&self, value: &Value, out: &mut [u8]) -> bool {
+        match self {
+            Codec::Scalar { kind, offset } => Codec::store_scalar(*kind, *offset, value, out),
+            other => other.store(value, out),
+        }
     }
 
     /// Writes `value` into `out`; `false` if the value does not fit this codec's type.
     pub(crate) fn store(&self, value: &Value, out: &mut [u8]) -> bool {
         match (self, value) {
-            (Codec::Scalar { ty, offset }, v) => Codec::store_scalar(ty, *offset, v, out),
+            (Codec::Scalar { kind, offset }, v) => Codec::store_scalar(*kind, *offset, v, out),
             (Codec::Struct(members), Value::Struct(values)) => {
                 Codec::store_all(members, values, out)
             }
@@ -710,9 +781,7 @@ impl Codec {
     #[inline]
     pub(crate) fn load(&self, bytes: &[u8]) -> Value {
         match self {
-            Codec::Scalar { ty, offset } => {
-                Value::load_scalar(ty, &bytes[*offset..]).unwrap_or(Value::Void)
-            }
+            Codec::Scalar { kind, offset } => Codec::load_scalar(*kind, *offset, bytes, |v| v),
             Codec::Struct(members) => Value::Struct(Codec::load_all(members, bytes)),
             Codec::Array(elems) => Value::Array(Codec::load_all(elems, bytes)),
             Codec::Union {
@@ -737,12 +806,22 @@ impl Codec {
         self.load(bytes)
     }
 
+    /// [`Codec::load_scalar`] into `slot`. Out of line on purpose: inlined into the
+    /// member loop, each kind's variant tag became a constant kept on the stack for
+    /// the whole loop; here each is an immediate.
+    #[inline(never)]
+    fn write_scalar(kind: Scalar, offset: usize, bytes: &[u8], slot: &mut MaybeUninit<Value>) {
+        Codec::load_scalar(kind, offset, bytes, |v| {
+            slot.write(v);
+        })
+    }
+
     /// The values of `codecs`, each written into the list's buffer as it is read.
     fn load_all(codecs: &[Codec], bytes: &[u8]) -> Vec<Value> {
         let mut values: Vec<Value> = Vec::with_capacity(codecs.len());
         for (slot, c) in values.spare_capacity_mut().iter_mut().zip(codecs) {
             match c {
-                Codec::Scalar { ty, offset } => Value::write_scalar(ty, &bytes[*offset..], slot),
+                Codec::Scalar { kind, offset } => Codec::write_scalar(*kind, *offset, bytes, slot),
                 Codec::Struct(members) => {
                     slot.write(Value::Struct(Codec::load_all(members, bytes)));
                 }
