@@ -444,11 +444,50 @@ impl Core {
 
 /// Cores by signature then target, the map's size at the last sweep, and the number of
 /// hits (counted under the lock: an atomic counter would cost a hit a few nanoseconds).
-type CoreMap = (
-    FastMap<Arc<Signature>, FastMap<usize, Weak<Core>>>,
-    usize,
-    u64,
-);
+type CoreMap = (FastMap<Arc<Signature>, Targets>, usize, u64);
+
+/// The cores of one signature by target. Most signatures are called at one target, so
+/// that case is stored inline (a map per new signature would be one more allocation
+/// on every first call).
+enum Targets {
+    One(usize, Weak<Core>),
+    Many(FastMap<usize, Weak<Core>>),
+}
+
+impl Targets {
+    fn get(&self, target: usize) -> Option<&Weak<Core>> {
+        match self {
+            Targets::One(t, core) => (*t == target).then_some(core),
+            Targets::Many(map) => map.get(&target),
+        }
+    }
+
+    fn insert(&mut self, target: usize, core: Weak<Core>) {
+        match self {
+            Targets::One(t, old) if *t == target => *old = core,
+            Targets::One(t, old) => {
+                let mut map = FastMap::default();
+                map.insert(*t, std::mem::take(old));
+                map.insert(target, core);
+                *self = Targets::Many(map);
+            }
+            Targets::Many(map) => {
+                map.insert(target, core);
+            }
+        }
+    }
+
+    /// Drops dead entries; whether any is left.
+    fn retain_live(&mut self) -> bool {
+        match self {
+            Targets::One(_, core) => core.strong_count() > 0,
+            Targets::Many(map) => {
+                map.retain(|_, w| w.strong_count() > 0);
+                !map.is_empty()
+            }
+        }
+    }
+}
 
 /// The compiled core for calling `target` with `sig`: found without allocating when
 /// one is alive, else classified and compiled now.
@@ -467,7 +506,7 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
     let mut guard = lock(cores());
     let known = guard.0.get_key_value(sig);
     if let Some(core) = known
-        .and_then(|(_, by_target)| by_target.get(&(target as usize)))
+        .and_then(|(_, by_target)| by_target.get(target as usize))
         .and_then(Weak::upgrade)
     {
         guard.2 += 1;
@@ -499,12 +538,13 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
         codecs: OnceLock::new(),
     });
     let (map, swept_at, _) = &mut *guard;
-    map.entry(sig)
-        .or_default()
-        .insert(target as usize, Arc::downgrade(&core));
-    sweep(map, swept_at, |_, by_target| {
-        by_target.retain(|_, w| w.strong_count() > 0);
-        !by_target.is_empty()
-    });
+    let weak = Arc::downgrade(&core);
+    match map.get_mut(&sig) {
+        Some(by_target) => by_target.insert(target as usize, weak),
+        None => {
+            map.insert(sig, Targets::One(target as usize, weak));
+        }
+    }
+    sweep(map, swept_at, |_, by_target| by_target.retain_live());
     Ok(core)
 }

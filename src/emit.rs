@@ -558,8 +558,6 @@ impl Emitter {
         Ok(())
     }
 
-    /// Stores the result registers at `[rbx]`: whole eightbytes into a frame, or
-    /// exactly `sizeof` the result through a caller's pointer.
     /// Stores a two-eightbyte result at `[rbx]` with one 16-byte store, if `pieces` is
     /// one: the caller may read it back with one 16-byte load, which would stall on
     /// two 8-byte stores (a load forwards only from a store that contains it).
@@ -581,6 +579,8 @@ impl Emitter {
         true
     }
 
+    /// Stores the result registers at `[rbx]`: whole eightbytes into a frame, or
+    /// exactly `sizeof` the result through a caller's pointer.
     fn store_result(&mut self, plan: &CallPlan, exact: bool) -> Result<(), Error> {
         match &plan.ret.location {
             RetLocation::Nothing | RetLocation::Memory => {}

@@ -627,46 +627,57 @@ impl Signature {
     /// Checks what C forbids: `void` or array parameters, a non-`void` return with no
     /// layout, and unpromoted variadic arguments (`float`, `char`, `short`, `_Bool`).
     pub fn validate(&self) -> Result<(), Error> {
-        match &self.ret {
-            Type::Void => {}
-            Type::Array(..) => return Err(Error::invalid("a function cannot return an array")),
-            ty => {
-                ty.layout()?;
-            }
-        }
-        for (i, ty) in self.params.iter().enumerate() {
-            match ty {
-                Type::Void => {
-                    return Err(Error::invalid(format!("parameter {i} has type `void`")));
-                }
-                Type::Array(..) => {
-                    return Err(Error::invalid(format!(
-                        "parameter {i} is an array `{ty}`: C passes arrays as pointers"
-                    )));
-                }
-                _ => {
-                    ty.layout()?;
-                }
-            }
-            if i >= self.fixed {
-                let promoted = match ty {
-                    Type::Float => Some("double"),
-                    Type::Bool
-                    | Type::Char
-                    | Type::SChar
-                    | Type::UChar
-                    | Type::Short
-                    | Type::UShort => Some("int"),
-                    _ => None,
-                };
-                if let Some(promoted) = promoted {
-                    return Err(Error::invalid(format!(
-                        "variadic argument {i} has type `{ty}`, which C promotes to `{promoted}`"
-                    )));
-                }
-            }
+        self.ret_layout()?;
+        for i in 0..self.params.len() {
+            self.param_layout(i)?;
         }
         Ok(())
+    }
+
+    /// The return type's layout (`None` for `void`), after [`Signature::validate`]'s
+    /// checks on it.
+    pub(crate) fn ret_layout(&self) -> Result<Option<Layout>, Error> {
+        match &self.ret {
+            Type::Void => Ok(None),
+            Type::Array(..) => Err(Error::invalid("a function cannot return an array")),
+            ty => ty.layout().map(Some),
+        }
+    }
+
+    /// Parameter `i`'s layout, after [`Signature::validate`]'s checks on it: the
+    /// classifier computes each layout once this way instead of validating first.
+    pub(crate) fn param_layout(&self, i: usize) -> Result<Layout, Error> {
+        let ty = &self.params[i];
+        match ty {
+            Type::Void => {
+                return Err(Error::invalid(format!("parameter {i} has type `void`")));
+            }
+            Type::Array(..) => {
+                return Err(Error::invalid(format!(
+                    "parameter {i} is an array `{ty}`: C passes arrays as pointers"
+                )));
+            }
+            _ => {}
+        }
+        let layout = ty.layout()?;
+        if i >= self.fixed {
+            let promoted = match ty {
+                Type::Float => Some("double"),
+                Type::Bool
+                | Type::Char
+                | Type::SChar
+                | Type::UChar
+                | Type::Short
+                | Type::UShort => Some("int"),
+                _ => None,
+            };
+            if let Some(promoted) = promoted {
+                return Err(Error::invalid(format!(
+                    "variadic argument {i} has type `{ty}`, which C promotes to `{promoted}`"
+                )));
+            }
+        }
+        Ok(layout)
     }
 }
 

@@ -212,16 +212,12 @@ fn integer_load(ty: &Type, width: u8) -> Load {
 
 /// Classifies a whole signature: the plan for one call.
 pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
-    sig.validate()?;
-
-    // The result, and the frame's result area at offset 0.
+    // The result, and the frame's result area at offset 0. (Each layout is computed
+    // once, with the checks `Signature::validate` makes, in the same order.)
     let ret_ty = sig.ret();
-    let (ret_size, ret_align) = match ret_ty {
-        Type::Void => (0, 1),
-        t => {
-            let l = t.layout()?;
-            (l.size as u32, l.align as u32)
-        }
+    let (ret_size, ret_align) = match sig.ret_layout()? {
+        None => (0, 1),
+        Some(l) => (l.size as u32, l.align as u32),
     };
     let ret_classes = classes_of(ret_ty)?;
     let ret_location = return_location(&ret_classes, ret_size);
@@ -242,8 +238,8 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
     let mut stack_align = 16u32;
     let mut args = Vec::with_capacity(sig.params().len());
 
-    for ty in sig.params() {
-        let l = ty.layout()?;
+    for (i, ty) in sig.params().iter().enumerate() {
+        let l = sig.param_layout(i)?;
         let (size, align) = (l.size as u32, l.align as u32);
         let slot_align = align.max(8);
         let frame_offset = round_up(frame_size, slot_align);
