@@ -51,6 +51,30 @@ fn engine_promises() {
     assert_eq!(entry(&a), entry(&b));
     assert_ne!(entry(&a), entry(&c));
 
+    // A repeated request is answered by the thread's memo (counted as a hit); another
+    // target is another core; and dropped code never comes back from the memo.
+    let sig = Signature::new(Type::Long, [Type::Long, Type::Long, Type::Double]);
+    let llabs = Library::this().symbol("llabs").unwrap();
+    let s0 = cache_stats();
+    let f1 = Function::new(labs, &sig).unwrap();
+    let f2 = Function::new(labs, &sig).unwrap();
+    let s1 = cache_stats();
+    assert_eq!((s1.compiled - s0.compiled, s1.hits - s0.hits), (1, 1));
+    let f3 = Function::new(llabs, &sig).unwrap();
+    let s2 = cache_stats();
+    assert_eq!((s2.compiled - s1.compiled, s2.hits - s1.hits), (1, 0));
+    drop((f1, f2, f3));
+    let f4 = Function::new(labs, &sig).unwrap();
+    assert_eq!(
+        cache_stats().compiled - s2.compiled,
+        1,
+        "dropped code was handed out again"
+    );
+    let args = [Value::Long(-5), Value::Long(0), Value::Double(0.0)];
+    // SAFETY: labs takes one long; the extra arguments go to registers it ignores.
+    assert_eq!(unsafe { f4.call(&args) }.unwrap(), Value::Long(5));
+    drop(f4);
+
     // Thousands of trampolines, called and dropped: never W+X, and the space comes back.
     let baseline = arena_stats().bytes_in_use;
     for round in 0..3 {

@@ -435,3 +435,40 @@ pub(crate) struct FrameSlot {
     pub(crate) offset: u32,
     pub(crate) size: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::{BuildHasher, RandomState};
+
+    #[test]
+    fn eightbytes_read_like_the_slice_they_hold() {
+        let mut e = Eightbytes::new();
+        assert!(e.is_empty());
+        e.push(Class::Sse);
+        e.push(Class::Integer);
+        assert_eq!(e.as_slice(), [Class::Sse, Class::Integer]);
+        assert_eq!(e, [Class::Sse, Class::Integer]);
+        assert_eq!(e, vec![Class::Sse, Class::Integer]);
+        assert_ne!(e, [Class::Sse]);
+        assert_eq!(format!("{e:?}"), "[Sse, Integer]");
+        let same: Eightbytes<Class> = [Class::Sse, Class::Integer].into_iter().collect();
+        assert_eq!(e, same);
+        let state = RandomState::new();
+        assert_eq!(state.hash_one(e), state.hash_one(same));
+        assert_eq!(
+            state.hash_one(e),
+            state.hash_one(&[Class::Sse, Class::Integer][..])
+        );
+        assert_eq!((&e).into_iter().count(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "at most two eightbytes")]
+    fn a_third_eightbyte_is_a_bug() {
+        let mut e = Eightbytes::new();
+        for _ in 0..3 {
+            e.push(Class::Integer);
+        }
+    }
+}
