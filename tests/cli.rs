@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{build_shared, compilers, scratch_dir};
+use common::{Run, build_shared, compilers, run_jitcall, scratch_dir};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,33 +25,8 @@ use std::sync::OnceLock;
 // Running the binary
 // ---------------------------------------------------------------------------------------
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn jitcall_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_jitcall"))
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .expect("run jitcall");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "jitcall {args:?} panicked:\n{}",
-        run.stderr
-    );
-    run
-}
-
 fn jitcall(args: &[&str]) -> Run {
-    jitcall_env(args, &[])
+    run_jitcall(args, &[])
 }
 
 /// Runs `jitcall call -l LIB DECL ARGS...` and returns its one line of output.
@@ -810,7 +785,7 @@ fn readme_commands() {
         run.stdout,
         "{\"function\": \"getenv\", \"type\": \"char *\", \"value\": \"NULL\", \"string\": null}\n"
     );
-    let run = jitcall_env(
+    let run = run_jitcall(
         &[
             "call",
             "--json",
@@ -1435,7 +1410,7 @@ fn explain_locations_match_the_register_capture_probe() {
         let dump = dir.join(format!("record-{k}.bin"));
         let mut args = vec!["call", "-l", so.to_str().unwrap(), decl.as_str()];
         args.extend_from_slice(&literals);
-        let run = jitcall_env(&args, &[("JITCALL_PROBE_DUMP", dump.to_str().unwrap())]);
+        let run = run_jitcall(&args, &[("JITCALL_PROBE_DUMP", dump.to_str().unwrap())]);
         assert_eq!(run.code, 0, "{decl}: {}", run.stderr);
         let record = std::fs::read(&dump).expect("the probe's record");
         assert_eq!(record.len(), 704);

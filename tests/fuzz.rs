@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{compilers, scratch_dir};
+use common::{Run, compilers, run_jitcall, scratch_dir};
 use jitcall::fuzz::{self, Config, Outcome, Summary};
 use jitcall::{Signature, Type};
 use std::process::Command;
@@ -277,30 +277,11 @@ fn known_divergences_are_counted_apart() {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn jitcall_fuzz(args: &[&str]) -> Run {
     let _guard = FORK_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let out = Command::new(env!("CARGO_BIN_EXE_jitcall"))
-        .arg("fuzz")
-        .args(args)
-        .output()
-        .expect("run jitcall");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "{args:?}:\n{}",
-        run.stderr
-    );
-    run
+    let mut all = vec!["fuzz"];
+    all.extend_from_slice(args);
+    run_jitcall(&all, &[])
 }
 
 /// The lines of a run's output that do not depend on timing.

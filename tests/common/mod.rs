@@ -36,6 +36,36 @@ pub fn compilers() -> Vec<&'static str> {
     found
 }
 
+/// What one run of the `jitcall` binary did.
+pub struct Run {
+    /// The exit code, or -1 when a signal ended it.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `jitcall` binary cargo built for these tests with `args` and extra
+/// environment variables `env`. A panic fails the test whatever the exit code: every
+/// error must be a message and an exit code.
+pub fn run_jitcall(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_jitcall"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run jitcall");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "jitcall {args:?} panicked:\n{}",
+        run.stderr
+    );
+    run
+}
+
 /// A fresh directory for one test's build products.
 pub fn scratch_dir(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
