@@ -1090,127 +1090,70 @@ fn char_literal(text: &str) -> Result<Int, String> {
 // Declaration specifiers
 // ---------------------------------------------------------------------------------------
 
-/// Keywords that can only start a type; an identifier spelled like one of these is
-/// never a declarator's name.
-const TYPE_KEYWORDS: &[&str] = &[
-    "void",
-    "_Bool",
-    "bool",
-    "char",
-    "short",
-    "int",
-    "long",
-    "signed",
-    "__signed",
-    "__signed__",
-    "unsigned",
-    "float",
-    "double",
-    "_Complex",
-    "__complex",
-    "__complex__",
-    "__int128",
-    "struct",
-    "union",
-    "enum",
-    "const",
-    "__const",
-    "__const__",
-    "volatile",
-    "__volatile",
-    "__volatile__",
-    "restrict",
-    "__restrict",
-    "__restrict__",
-    "_Atomic",
-    "__extension__",
-    "_Float16",
-    "_Float32",
-    "_Float64",
-    "_Float128",
-    "_Float32x",
-    "_Float64x",
-    "_Float128x",
-    "__float128",
-    "__float80",
-    "__ibm128",
-    "__bf16",
-    "_Decimal32",
-    "_Decimal64",
-    "_Decimal128",
-    "_BitInt",
-    "typeof",
-    "__typeof",
-    "__typeof__",
-    "typeof_unqual",
-    "_Nonnull",
-    "_Nullable",
-    "_Null_unspecified",
-];
+/// What the parser does with a reserved word. Every keyword has exactly one role, given
+/// by [`keyword`]; none of them is ever a declarator's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keyword {
+    /// A type specifier, read by its own rule in `specifiers` (`int`, `struct`,
+    /// `_Float32`), or refused there (`_Atomic`, `typeof`).
+    Type,
+    /// A type qualifier: starts a type, changes nothing a call sees, skipped among the
+    /// specifiers and after a `*`.
+    Qualifier,
+    /// `__extension__`, gcc's marker for a declaration that uses an extension: starts a
+    /// type and is skipped among the specifiers, but is no qualifier (never after a `*`).
+    Extension,
+    /// A storage class or function specifier: changes nothing a call sees, skipped among
+    /// the specifiers, but does not start a type (`static`, `inline`).
+    Storage,
+    /// Anything else that can never name a declared thing: handled where it may appear
+    /// (`typedef`, `sizeof`, `__attribute__`), an error elsewhere.
+    Other,
+}
 
-/// Specifiers that change nothing a call sees.
-const IGNORED_SPECIFIERS: &[&str] = &[
-    "extern",
-    "static",
-    "auto",
-    "register",
-    "inline",
-    "__inline",
-    "__inline__",
-    "_Noreturn",
-    "_Thread_local",
-    "thread_local",
-    "__thread",
-    "constexpr",
-    "__extension__",
-    "const",
-    "__const",
-    "__const__",
-    "volatile",
-    "__volatile",
-    "__volatile__",
-    "restrict",
-    "__restrict",
-    "__restrict__",
-];
+impl Keyword {
+    /// Whether a declaration can begin with this keyword.
+    fn starts_type(self) -> bool {
+        matches!(self, Self::Type | Self::Qualifier | Self::Extension)
+    }
 
-/// Other words that can never name a declared thing.
-const OTHER_KEYWORDS: &[&str] = &[
-    "typedef",
-    "extern",
-    "static",
-    "auto",
-    "register",
-    "inline",
-    "__inline",
-    "__inline__",
-    "_Noreturn",
-    "_Thread_local",
-    "thread_local",
-    "__thread",
-    "constexpr",
-    "sizeof",
-    "_Alignof",
-    "__alignof__",
-    "__alignof",
-    "alignof",
-    "_Alignas",
-    "alignas",
-    "_Static_assert",
-    "static_assert",
-    "__attribute__",
-    "__attribute",
-    "__asm__",
-    "__asm",
-    "asm",
-    "return",
-    "if",
-    "while",
-    "for",
-];
+    /// Whether `specifiers` skips this keyword as changing nothing a call sees.
+    fn is_ignored_specifier(self) -> bool {
+        matches!(self, Self::Qualifier | Self::Extension | Self::Storage)
+    }
+}
+
+/// The one list of reserved words (a word listed twice is an unreachable pattern, which
+/// the build refuses).
+fn keyword(word: &str) -> Option<Keyword> {
+    Some(match word {
+        "void" | "_Bool" | "bool" | "char" | "short" | "int" | "long" | "signed" | "__signed"
+        | "__signed__" | "unsigned" | "float" | "double" | "_Complex" | "__complex"
+        | "__complex__" | "__int128" | "struct" | "union" | "enum" | "_Atomic" | "_Float16"
+        | "_Float32" | "_Float64" | "_Float128" | "_Float32x" | "_Float64x" | "_Float128x"
+        | "__float128" | "__float80" | "__ibm128" | "__bf16" | "_Decimal32" | "_Decimal64"
+        | "_Decimal128" | "_BitInt" | "typeof" | "__typeof" | "__typeof__" | "typeof_unqual" => {
+            Keyword::Type
+        }
+        "const" | "__const" | "__const__" | "volatile" | "__volatile" | "__volatile__"
+        | "restrict" | "__restrict" | "__restrict__" | "_Nonnull" | "_Nullable"
+        | "_Null_unspecified" => Keyword::Qualifier,
+        "__extension__" => Keyword::Extension,
+        "extern" | "static" | "auto" | "register" | "inline" | "__inline" | "__inline__"
+        | "_Noreturn" | "_Thread_local" | "thread_local" | "__thread" | "constexpr" => {
+            Keyword::Storage
+        }
+        "typedef" | "sizeof" | "_Alignof" | "__alignof__" | "__alignof" | "alignof"
+        | "_Alignas" | "alignas" | "_Static_assert" | "static_assert" | "__attribute__"
+        | "__attribute" | "__asm__" | "__asm" | "asm" | "return" | "if" | "while" | "for" => {
+            Keyword::Other
+        }
+        _ => return None,
+    })
+}
 
 fn is_keyword(word: &str) -> bool {
-    TYPE_KEYWORDS.contains(&word) || OTHER_KEYWORDS.contains(&word)
+    keyword(word).is_some()
 }
 
 /// The type keywords of one declaration, counted (`long long` is two `long`s).
@@ -1542,7 +1485,8 @@ impl<'a, 's> Parser<'a, 's> {
 
     fn is_type_start(&self, tok: Token<'_>) -> bool {
         tok.kind == Kind::Ident
-            && (TYPE_KEYWORDS.contains(&tok.text) || self.scope.is_typedef_name(tok.text))
+            && (keyword(tok.text).is_some_and(Keyword::starts_type)
+                || self.scope.is_typedef_name(tok.text))
     }
 
     /// An identifier that can name something (not a keyword), consumed.
@@ -1757,7 +1701,7 @@ impl<'a, 's> Parser<'a, 's> {
                 "_Atomic" => {
                     return Err(ParseError::at(tok.pos, "unsupported: _Atomic types"));
                 }
-                word if IGNORED_SPECIFIERS.contains(&word) => {
+                word if keyword(word).is_some_and(Keyword::is_ignored_specifier) => {
                     self.bump();
                 }
                 "__attribute__" | "__attribute" => attrs.merge(self.attributes()?),
@@ -1801,9 +1745,6 @@ impl<'a, 's> Parser<'a, 's> {
                 }
                 "typeof" | "__typeof" | "__typeof__" | "typeof_unqual" => {
                     return Err(ParseError::at(tok.pos, "unsupported: typeof"));
-                }
-                "_Nonnull" | "_Nullable" | "_Null_unspecified" => {
-                    self.bump();
                 }
                 word => match words.add(word) {
                     Some(Ok(())) => {
@@ -2395,11 +2336,7 @@ impl<'a, 's> Parser<'a, 's> {
         loop {
             let tok = self.tok();
             match tok.text {
-                "const" | "__const" | "__const__" | "volatile" | "__volatile" | "__volatile__"
-                | "restrict" | "__restrict" | "__restrict__" | "_Nonnull" | "_Nullable"
-                | "_Null_unspecified"
-                    if tok.kind == Kind::Ident =>
-                {
+                word if tok.kind == Kind::Ident && keyword(word) == Some(Keyword::Qualifier) => {
                     self.bump();
                 }
                 "_Atomic" if tok.kind == Kind::Ident => {
