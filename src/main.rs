@@ -88,18 +88,13 @@ enum Command {
     Fuzz(FuzzArgs),
 }
 
+/// What `call` and `explain` both read: the declarations, which declared function, and
+/// the arguments of the call. The help is worded for `call`; `explain` rewords it.
 #[derive(Args)]
-struct CallArgs {
-    /// A shared library to search, by path (./libfoo.so) or soname (libm.so.6); repeat
-    /// to search several in order
-    #[arg(short = 'l', long = "lib", value_name = "LIB")]
-    libs: Vec<String>,
+struct FunctionCall {
     /// Call this declared function instead of the last one
     #[arg(long = "fn", value_name = "NAME")]
     function: Option<String>,
-    /// Print the result as a JSON object
-    #[arg(long)]
-    json: bool,
     /// C declarations: typedefs, structs, unions, enums, then prototypes
     #[arg(value_name = "DECLARATIONS")]
     declarations: String,
@@ -113,6 +108,19 @@ struct CallArgs {
     args: Vec<String>,
 }
 
+#[derive(Args)]
+struct CallArgs {
+    /// A shared library to search, by path (./libfoo.so) or soname (libm.so.6); repeat
+    /// to search several in order
+    #[arg(short = 'l', long = "lib", value_name = "LIB")]
+    libs: Vec<String>,
+    #[command(flatten)]
+    call: FunctionCall,
+    /// Print the result as a JSON object
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -120,24 +128,18 @@ enum Format {
 }
 
 #[derive(Args)]
+#[command(
+    mut_arg("function", |a| a.help("Explain this declared function instead of the last one")),
+    mut_arg("args", |a| a.help(
+        "Optional example arguments, as for `call` (gives variadic arguments their types)"
+    ))
+)]
 struct ExplainArgs {
-    /// Explain this declared function instead of the last one
-    #[arg(long = "fn", value_name = "NAME")]
-    function: Option<String>,
+    #[command(flatten)]
+    call: FunctionCall,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// C declarations: typedefs, structs, unions, enums, then prototypes
-    #[arg(value_name = "DECLARATIONS")]
-    declarations: String,
-    /// Optional example arguments, as for `call` (gives variadic arguments their types)
-    #[arg(
-        value_name = "ARG",
-        allow_hyphen_values = true,
-        allow_negative_numbers = true,
-        trailing_var_arg = true
-    )]
-    args: Vec<String>,
 }
 
 #[derive(Args)]
@@ -289,8 +291,8 @@ fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Fa
 }
 
 fn call(args: CallArgs) -> Result<(), Failure> {
-    let (decls, function) = declarations(&args.declarations, args.function.as_deref())?;
-    let call_args = arguments(&decls, &function, &args.args)?;
+    let (decls, function) = declarations(&args.call.declarations, args.call.function.as_deref())?;
+    let call_args = arguments(&decls, &function, &args.call.args)?;
     let (library, _) = resolve(&args.libs, &function.name)?;
     let f = library.function(&function.name, &call_args.signature)?;
     // SAFETY: the user declared the function's prototype; that is the whole contract
@@ -336,12 +338,12 @@ fn call(args: CallArgs) -> Result<(), Failure> {
 }
 
 fn explain(args: ExplainArgs) -> Result<(), Failure> {
-    let (decls, function) = declarations(&args.declarations, args.function.as_deref())?;
-    let explanation = if args.args.is_empty() {
+    let (decls, function) = declarations(&args.call.declarations, args.call.function.as_deref())?;
+    let explanation = if args.call.args.is_empty() {
         Explanation::new(&decls, &function, None)?
     } else {
-        let call_args = arguments(&decls, &function, &args.args)?;
-        let texts: Vec<&str> = args.args.iter().map(String::as_str).collect();
+        let call_args = arguments(&decls, &function, &args.call.args)?;
+        let texts: Vec<&str> = args.call.args.iter().map(String::as_str).collect();
         Explanation::new(&decls, &function, Some((&call_args.signature, &texts)))?
     };
     match args.format {
@@ -524,5 +526,17 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own checks, and `explain`'s `mut_arg`s name arguments that exist.
+    #[test]
+    fn command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 }
