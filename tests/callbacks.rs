@@ -125,7 +125,7 @@ fn every_shape_calls_back_from_the_compilers() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for cc in compilers() {
-        let lib = Library::open(build_c(cc, "callbacks", &source).to_str().unwrap()).unwrap();
+        let lib = open_c(cc, "callbacks", &source);
         for (n, shape) in shapes.iter().enumerate() {
             let sig = signature(shape);
             if shape.variadic_fixed.is_some() {
@@ -188,7 +188,7 @@ fn every_shape_calls_back_from_the_compilers() {
 #[test]
 fn round_trips_keep_callee_saved_registers_and_the_x87_stack() {
     let _arena = shared();
-    let dir = scratch_dir("cb-harness");
+    let dir = ScratchDir::new("cb-harness");
     let so = dir.join("libprobe.so");
     let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("asm/probe.S");
     build_shared("gcc", &[&probe], &so, &[]);
@@ -296,7 +296,7 @@ fn large_and_over_aligned_frames() {
     .unwrap();
     let want: i64 = (0..5000).map(|i| ((i * 7) as u8) as i64).sum::<i64>() * 3;
     for cc in compilers() {
-        let lib = Library::open(build_c(cc, "cb-large", source).to_str().unwrap()).unwrap();
+        let lib = open_c(cc, "cb-large", source);
         let drive = |name: &str, cb: *const c_void| {
             let f = lib
                 .function(name, &Signature::new(Type::Long, [Type::Pointer]))

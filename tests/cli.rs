@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{Run, build_shared, compilers, run_jitcall, scratch_dir};
+use common::{Run, ScratchDir, build_shared, compilers, run_jitcall};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -265,7 +265,7 @@ struct Fixtures {
 fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
     FIXTURES.get_or_init(|| {
-        let dir = scratch_dir("cli");
+        let dir = ScratchDir::new("cli").until_exit();
         let source = format!("{TABLES}\n{}\n{FIXTURE}", literal_tables());
         let c = dir.join("fixture.c");
         std::fs::write(&c, &source).unwrap();
@@ -1389,7 +1389,7 @@ fn c_argument_bytes(dir: &Path) -> Vec<Vec<Vec<u8>>> {
 
 #[test]
 fn explain_locations_match_the_register_capture_probe() {
-    let dir = scratch_dir("cli-probe");
+    let dir = ScratchDir::new("cli-probe");
     let dump_c = dir.join("dump.c");
     std::fs::write(&dump_c, DUMP_C).unwrap();
     let probe_asm = Path::new(env!("CARGO_MANIFEST_DIR")).join("asm/probe.S");

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{Run, compilers, run_jitcall, scratch_dir};
+use common::{Run, ScratchDir, compilers, run_jitcall};
 use jitcall::fuzz::{self, Config, Outcome, Summary};
 use jitcall::{Signature, Type};
 use std::process::Command;
@@ -102,7 +102,7 @@ fn another_struct_return_convention_fails_and_replays() {
 
     // Built as the reproducer says, the call line shows a wrong result, or crashes;
     // built without the flag, it prints the expected result exactly.
-    let dir = scratch_dir("fuzz-repro");
+    let dir = ScratchDir::new("fuzz-repro");
     std::fs::write(dir.join("repro.c"), &r.c_source).unwrap();
     let sh = |script: &str| {
         Command::new("sh")
@@ -143,7 +143,6 @@ fn another_struct_return_convention_fails_and_replays() {
         "{}",
         String::from_utf8_lossy(&good.stderr)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -152,7 +151,7 @@ fn reproducers_replay_exactly_through_jitcall_call() {
     // line, to the same bytes: the callee prints any byte that arrives wrong.
     let mut sampler = fuzz::generate::Sampler::new(31, 8);
     let jitcall = env!("CARGO_BIN_EXE_jitcall");
-    let dir = scratch_dir("fuzz-replay");
+    let dir = ScratchDir::new("fuzz-replay");
     let notes = fuzz::cgen::ReproducerNotes::default();
     for n in 0..30 {
         let sig = sampler.next_signature();
@@ -203,7 +202,6 @@ fn reproducers_replay_exactly_through_jitcall_call() {
             c.display()
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn s(fields: impl IntoIterator<Item = Type>) -> Type {

@@ -6,7 +6,7 @@ mod common;
 use common::strategies::*;
 use common::*;
 use jitcall::abi::{ArgLocation, Reg, sysv};
-use jitcall::{Library, Signature, Type, Value};
+use jitcall::{Signature, Type, Value};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
@@ -99,7 +99,7 @@ fn generated_layouts_match_the_compilers() {
     body.push_str("  return 0;\n}\n");
     let source = format!("{}\n{}", ctypes.defs, body);
     for cc in compilers() {
-        let dir = scratch_dir("layout");
+        let dir = ScratchDir::new("layout");
         let c = dir.join("layout.c");
         std::fs::write(&c, &source).unwrap();
         let exe = dir.join("layout");
@@ -141,7 +141,7 @@ fn generated_shapes_match_the_compilers() {
     let mut failures = Vec::new();
     let mut divergences = 0;
     for cc in compilers() {
-        let lib = Library::open(build_c(cc, "generated", &source).to_str().unwrap()).unwrap();
+        let lib = open_c(cc, "generated", &source);
         for (n, shape) in shapes.iter().enumerate() {
             let sig = signature(shape);
             let plan = sysv::classify(&sig).unwrap();

@@ -79,7 +79,7 @@ fn trampolines_place_every_byte_where_the_compilers_do() {
     let probe_asm = Path::new(env!("CARGO_MANIFEST_DIR")).join("asm/probe.S");
     let mut failures = Vec::new();
     for cc in compilers() {
-        let dir = scratch_dir("probe");
+        let dir = ScratchDir::new("probe");
         let c = dir.join("callers.c");
         std::fs::write(&c, &source).unwrap();
         let so = dir.join(format!("libprobe-{cc}.so"));

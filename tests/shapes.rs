@@ -32,7 +32,7 @@ fn every_shape_matches_the_compilers() {
     let source = render_shapes(&shapes);
     let mut failures = Vec::new();
     for cc in compilers() {
-        let lib = Library::open(build_c(cc, "shapes", &source).to_str().unwrap()).unwrap();
+        let lib = open_c(cc, "shapes", &source);
         for (n, shape) in shapes.iter().enumerate() {
             let sig = signature(shape);
             let vals = shape_values(shape, n);
@@ -185,7 +185,7 @@ fn narrow_integer_extremes() {
     "#;
     use Type::*;
     for cc in compilers() {
-        let lib = Library::open(build_c(cc, "narrow", source).to_str().unwrap()).unwrap();
+        let lib = open_c(cc, "narrow", source);
         let f = lib
             .function(
                 "narrow",

@@ -8,11 +8,13 @@
 //! the same mismatch count (zero) and the same result.
 #![allow(dead_code)]
 
-use jitcall::{LongDouble, Signature, Type, Value};
+use jitcall::{Library, LongDouble, Signature, Type, Value};
 use std::fmt::Write as _;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, Once};
 
 /// The C compilers to test against: gcc (required) and clang-19 (when installed).
 pub fn compilers() -> Vec<&'static str> {
@@ -66,17 +68,73 @@ pub fn run_jitcall(args: &[&str], env: &[(&str, &str)]) -> Run {
     run
 }
 
-/// A fresh directory for one test's build products.
-pub fn scratch_dir(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "jitcall-test-{}-{}-{}",
-        std::process::id(),
-        tag,
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
+/// A fresh directory under the system's temporary directory for one test's build
+/// products, removed with everything in it when dropped, so also when the test panics.
+/// Set `JITCALL_KEEP_TMP=1` to keep it for inspection; a failing test's output then
+/// names it.
+pub struct ScratchDir {
+    path: PathBuf,
+    /// The process that made it: only that one removes it, not a forked child.
+    owner: u32,
+}
+
+impl ScratchDir {
+    pub fn new(tag: &str) -> ScratchDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let owner = std::process::id();
+        let path = std::env::temp_dir().join(format!(
+            "jitcall-test-{owner}-{tag}-{}",
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("create scratch dir");
+        ScratchDir { path, owner }
+    }
+
+    /// For fixtures a `static` shares among the tests of one binary: statics are never
+    /// dropped, so the directory is removed when the process exits instead.
+    pub fn until_exit(self) -> PathBuf {
+        static AT_EXIT: Mutex<Vec<ScratchDir>> = Mutex::new(Vec::new());
+        static REGISTER: Once = Once::new();
+        extern "C" fn remove_at_exit() {
+            // Dropping removes them; nothing in the drop unwinds.
+            drop(std::mem::take(
+                &mut *AT_EXIT.lock().unwrap_or_else(|e| e.into_inner()),
+            ));
+        }
+        // SAFETY: atexit only records the function, registered once; it runs after
+        // main returns or calls exit, when no test is running, and does not unwind.
+        REGISTER.call_once(|| assert_eq!(unsafe { libc::atexit(remove_at_exit) }, 0));
+        let path = self.path.clone();
+        AT_EXIT.lock().unwrap().push(self);
+        path
+    }
+}
+
+impl Deref for ScratchDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for ScratchDir {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        if std::process::id() != self.owner {
+            return;
+        }
+        if std::env::var_os("JITCALL_KEEP_TMP").is_some_and(|v| v == "1") {
+            eprintln!("kept {}", self.path.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
 }
 
 /// Compiles `sources` (C or assembly files) into a shared library with `cc`.
@@ -96,14 +154,15 @@ pub fn build_shared(cc: &str, sources: &[&Path], out: &Path, extra: &[&str]) {
     );
 }
 
-/// Compiles C source text into a shared library; returns its path.
-pub fn build_c(cc: &str, tag: &str, source: &str) -> PathBuf {
-    let dir = scratch_dir(tag);
+/// Compiles C source text into a shared library and opens it. The library's directory
+/// is removed on return: the loader's mapping keeps the unlinked file alive.
+pub fn open_c(cc: &str, tag: &str, source: &str) -> Library {
+    let dir = ScratchDir::new(tag);
     let c = dir.join(format!("{tag}.c"));
     std::fs::write(&c, source).unwrap();
     let so = dir.join(format!("lib{tag}-{cc}.so"));
     build_shared(cc, &[&c], &so, &[]);
-    so
+    Library::open(so.to_str().unwrap()).unwrap()
 }
 
 /// Renders jitcall types as C declarations with the fuzzer's renderer
