@@ -334,6 +334,15 @@ pub(crate) enum FastKind {
     FI,
 }
 
+/// The bound entry `Function::call_frame` runs for `plan` at `target`: a tail jump
+/// where the plan allows, else call-then-store.
+pub(crate) fn fast_entry(plan: &CallPlan, target: u64) -> Entry {
+    match fast_kind(plan) {
+        FastKind::Store => Entry::BoundFrame { target },
+        _ => Entry::TailJump { target },
+    }
+}
+
 fn fast_kind(plan: &CallPlan) -> FastKind {
     if !tail_jump_ok(plan) {
         return FastKind::Store;
@@ -518,15 +527,7 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
     };
     let plan = Arc::new(sysv::classify(&sig)?);
     let fast_kind = fast_kind(&plan);
-    let target_addr = target as u64;
-    let fast_entry = match fast_kind {
-        FastKind::Store => Entry::BoundFrame {
-            target: target_addr,
-        },
-        _ => Entry::TailJump {
-            target: target_addr,
-        },
-    };
+    let fast_entry = fast_entry(&plan, target as u64);
     let core = Arc::new(Core {
         target,
         sig: sig.clone(),
@@ -547,4 +548,38 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
     }
     sweep(map, swept_at, |_, by_target| by_target.retain_live());
     Ok(core)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::listing_of;
+
+    /// What `explain --entry bound` lists is byte for byte the code `call_frame` runs.
+    #[test]
+    fn the_listed_bound_entry_is_the_code_that_runs() {
+        let target = labs_address();
+        for sig in [
+            "long f(long)",
+            "double f(int, double, float, long)",
+            "struct v { double x, y; }; struct v f(struct v, struct v)",
+            "long f(long, long, long, long, long, long, long, long)",
+            "struct b { long a, b, c; }; struct b f(long, struct b)",
+            "long double f(long double)",
+        ] {
+            let sig: Signature = sig.parse().unwrap();
+            let core = core(target, &sig).unwrap();
+            let listed = listing_of(&core.plan, fast_entry(&core.plan, target as u64)).unwrap();
+            // SAFETY: the fast entry's bytes are readable for its length while `core`
+            // lives; the listing is at most that long.
+            let running =
+                unsafe { std::slice::from_raw_parts(core.fast.address(), core.fast.len()) };
+            assert_eq!(&running[..listed.code.len()], &listed.code[..], "{sig}");
+        }
+    }
+
+    fn labs_address() -> *const c_void {
+        // SAFETY: dlsym on the default handle with a NUL-terminated name.
+        unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"labs".as_ptr()) }
+    }
 }

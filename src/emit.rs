@@ -293,7 +293,12 @@ pub(crate) fn disp(n: u32) -> Result<i32, Error> {
 /// The frame entry `plan` compiles to, with a note per block, as `explain` shows it.
 /// The code is position-independent: it is the same at any address.
 pub fn listing(plan: &CallPlan) -> Result<Emitted, Error> {
-    generate(plan, Entry::Frame, true)
+    listing_of(plan, Entry::Frame)
+}
+
+/// [`listing`] for any entry.
+pub(crate) fn listing_of(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
+    generate(plan, entry, true)
 }
 
 /// Where the emitter reads arguments from.

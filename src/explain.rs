@@ -18,8 +18,43 @@ use crate::abi::{
     ArgLocation, ArgPlan, CallPlan, Class, Load, Reg, RegLoad, RetLocation, RetReg, StackReason,
     sysv,
 };
-use crate::{Declarations, Error, FunctionDecl, Signature, Type, listing};
+use crate::cache::fast_entry;
+use crate::emit::{Entry, listing_of};
+use crate::frame::row_stride;
+use crate::{Declarations, Error, FunctionDecl, Signature, Type};
 use std::fmt::Write as _;
+
+/// Which of a call's entries `explain` disassembles (`jitcall explain --entry`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExplainedEntry {
+    /// The frame entry, `fn(frame, target)`, shared by every signature with this plan
+    /// (the default).
+    #[default]
+    Frame,
+    /// What `Function::call_frame` runs: the bound entry, with the target baked in —
+    /// a tail jump when everything travels in registers, else call-then-store.
+    Bound,
+    /// What `Function::call_raw` runs: libffi's shape, `fn(target, ret, args)`.
+    Pointers,
+    /// What `Function::call_batch` runs: one call per row of frames, in one loop.
+    Batch,
+}
+
+impl ExplainedEntry {
+    /// The name `--entry` takes and the JSON `entry` field reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExplainedEntry::Frame => "frame",
+            ExplainedEntry::Bound => "bound",
+            ExplainedEntry::Pointers => "pointers",
+            ExplainedEntry::Batch => "batch",
+        }
+    }
+}
+
+/// The target address baked into the bound and batch entries that `explain` shows
+/// (there is no real one: nothing is loaded). The disassembly prints it as `<target>`.
+const SHOWN_TARGET: u64 = 0x1111_1111_1111_1111;
 
 /// Everything `jitcall explain` shows about one call.
 #[derive(Clone, Debug)]
@@ -240,10 +275,30 @@ impl Explanation {
         function: &FunctionDecl,
         call: Option<(&Signature, &[&str])>,
     ) -> Result<Explanation, Error> {
+        Explanation::for_entry(decls, function, call, ExplainedEntry::Frame)
+    }
+
+    /// [`Explanation::new`], disassembling `entry` instead of the frame entry.
+    pub fn for_entry(
+        decls: &Declarations,
+        function: &FunctionDecl,
+        call: Option<(&Signature, &[&str])>,
+        entry: ExplainedEntry,
+    ) -> Result<Explanation, Error> {
         let sig = call.map_or(&function.signature, |(s, _)| s);
         let values = call.map(|(_, v)| v).unwrap_or_default();
         let plan = sysv::classify(sig)?;
-        let emitted = listing(&plan)?;
+        let code_entry = match entry {
+            ExplainedEntry::Frame => Entry::Frame,
+            ExplainedEntry::Bound => fast_entry(&plan, SHOWN_TARGET),
+            ExplainedEntry::Pointers => Entry::Pointers,
+            ExplainedEntry::Batch => Entry::Batch {
+                target: SHOWN_TARGET,
+                stride: u32::try_from(row_stride(&plan))
+                    .map_err(|_| Error::unsupported("a frame too large for a batch row"))?,
+            },
+        };
+        let emitted = listing_of(&plan, code_entry)?;
         let namer = Namer {
             names: decls.aggregates(),
         };
@@ -252,6 +307,8 @@ impl Explanation {
             sig,
             values,
             plan: &plan,
+            entry,
+            tail_jump: matches!(code_entry, Entry::TailJump { .. }),
             code: &emitted.code,
             notes: &emitted.notes,
             namer: &namer,
@@ -275,6 +332,9 @@ struct Builder<'a> {
     sig: &'a Signature,
     values: &'a [&'a str],
     plan: &'a CallPlan,
+    entry: ExplainedEntry,
+    /// Whether the code shown is a tail jump (a bound entry of a plan that allows it).
+    tail_jump: bool,
     code: &'a [u8],
     notes: &'a [(usize, String)],
     namer: &'a Namer,
@@ -469,6 +529,8 @@ impl Builder<'_> {
 
         writeln!(text).ok();
         json.push(("frame_size", Json::num(self.plan.frame_size)));
+        json.push(("entry", Json::str(self.entry.name())));
+        json.push(("tail_jump", Json::Bool(self.tail_jump)));
         json.push(("code", self.disassembly(&mut text)?));
         Ok(Explanation {
             json: Json::Object(json.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
@@ -786,21 +848,71 @@ impl Builder<'_> {
         ])
     }
 
-    fn disassembly(&self, text: &mut String) -> Result<Json, Error> {
-        use iced_x86::{Decoder, DecoderOptions, Formatter, Instruction, IntelFormatter};
-        writeln!(
-            text,
-            "The trampoline, {} bytes, called as fn(frame in rdi, target in rsi). The frame is \
-             jitcall's\nbuffer for this call; rbx points to it. The result goes to [rbx + 0]",
-            self.code.len()
-        )
-        .ok();
+    /// What the code below is, how it is called, and where it finds each argument.
+    fn entry_header(&self, text: &mut String) {
+        let size = self.code.len();
+        let base = match self.entry {
+            ExplainedEntry::Frame => {
+                writeln!(
+                    text,
+                    "The trampoline, {size} bytes, called as fn(frame in rdi, target in rsi). The \
+                     frame is jitcall's\nbuffer for this call; rbx points to it. The result goes \
+                     to [rbx + 0]"
+                )
+                .ok();
+                "rbx"
+            }
+            ExplainedEntry::Bound if self.tail_jump => {
+                writeln!(
+                    text,
+                    "The bound entry Function::call_frame runs, {size} bytes, called as fn(frame in \
+                     rdi), with\nthe target baked in (shown as <target>). It loads the registers \
+                     and jumps to the target,\nwhich returns straight to call_frame with the \
+                     result in its own registers; r10 points to\nthe frame"
+                )
+                .ok();
+                "r10"
+            }
+            ExplainedEntry::Bound => {
+                writeln!(
+                    text,
+                    "The bound entry Function::call_frame runs, {size} bytes, called as fn(frame in \
+                     rdi), with\nthe target baked in (shown as <target>): call, then store. rbx \
+                     points to the frame; the\nresult goes to [rbx + 0]"
+                )
+                .ok();
+                "rbx"
+            }
+            ExplainedEntry::Batch => {
+                writeln!(
+                    text,
+                    "The batch loop Function::call_batch runs, {size} bytes, called as fn(rows in \
+                     rdi, count in\nrsi), with the target baked in (shown as <target>). rbx walks \
+                     the rows, {} bytes apart, each a\nframe; r12 counts down. A row's result \
+                     goes to [rbx + 0]",
+                    row_stride(self.plan)
+                )
+                .ok();
+                "rbx"
+            }
+            ExplainedEntry::Pointers => {
+                writeln!(
+                    text,
+                    "The pointer entry Function::call_raw runs, {size} bytes, called as fn(target \
+                     in rdi, result\npointer in rsi, argument pointers in rdx): libffi's ffi_call \
+                     shape. r12 holds the argument\npointers and rbx the result pointer. Loads \
+                     and stores are exactly sizeof each value, as user\nmemory is not padded."
+                )
+                .ok();
+                return;
+            }
+        };
         let slots: Vec<String> = self
             .plan
             .args
             .iter()
             .enumerate()
-            .map(|(i, a)| format!("#{i} from [rbx + {}]", a.frame_offset))
+            .map(|(i, a)| format!("#{i} from [{base} + {}]", a.frame_offset))
             .collect();
         if slots.is_empty() {
             writeln!(text, "and there are no arguments to read.").ok();
@@ -818,6 +930,11 @@ impl Builder<'_> {
             }
             writeln!(text, "{line}").ok();
         }
+    }
+
+    fn disassembly(&self, text: &mut String) -> Result<Json, Error> {
+        use iced_x86::{Decoder, DecoderOptions, Formatter, Instruction, IntelFormatter};
+        self.entry_header(text);
         let mut decoder = Decoder::with_ip(64, self.code, 0, DecoderOptions::NONE);
         let mut formatter = IntelFormatter::new();
         let options = formatter.options_mut();
@@ -845,6 +962,7 @@ impl Builder<'_> {
             let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let mut asm = String::new();
             formatter.format(&instruction, &mut asm);
+            let asm = asm.replace(&SHOWN_TARGET.to_string(), "<target>");
             writeln!(text, "  {at:04x}  {:<26}  {asm}", hex.join(" ")).ok();
             out.push(Json::object([
                 ("offset", Json::num(at as u64)),

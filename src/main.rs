@@ -8,7 +8,7 @@
 //! itself fails.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use jitcall::explain::{Explanation, Json};
+use jitcall::explain::{ExplainedEntry, Explanation, Json};
 use jitcall::literal::{self, ArgumentError, Arguments};
 use jitcall::{Declarations, Error, FunctionDecl, Library, Value};
 use std::ffi::c_void;
@@ -49,6 +49,7 @@ Examples:
   jitcall explain 'long double fmal(long double, long double, long double)'
   jitcall explain 'int printf(const char *, ...)' '\"%d %f\"' 1 2.5
   jitcall explain --format json 'struct big { long a, b, c; }; struct big make(void)'
+  jitcall explain --entry bound 'int add2(int, int)'   # the code call_frame runs
 
 For a variadic function, give example arguments (fixed ones first) to see where the
 variadic ones go; without them the call passes none.";
@@ -127,6 +128,30 @@ enum Format {
     Json,
 }
 
+/// The entry `explain --entry` disassembles.
+#[derive(Clone, Copy, ValueEnum)]
+enum EntryArg {
+    /// The frame entry, fn(frame, target), shared by every signature with the same plan
+    Frame,
+    /// What Function::call_frame runs: the target baked in, a tail jump when it can be
+    Bound,
+    /// What Function::call_raw runs: libffi's fn(target, ret, args) shape
+    Pointers,
+    /// What Function::call_batch runs: one call per row of frames, in one loop
+    Batch,
+}
+
+impl From<EntryArg> for ExplainedEntry {
+    fn from(e: EntryArg) -> ExplainedEntry {
+        match e {
+            EntryArg::Frame => ExplainedEntry::Frame,
+            EntryArg::Bound => ExplainedEntry::Bound,
+            EntryArg::Pointers => ExplainedEntry::Pointers,
+            EntryArg::Batch => ExplainedEntry::Batch,
+        }
+    }
+}
+
 #[derive(Args)]
 #[command(
     mut_arg("function", |a| a.help("Explain this declared function instead of the last one")),
@@ -140,6 +165,9 @@ struct ExplainArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Which compiled entry to disassemble
+    #[arg(long, value_enum, default_value = "frame")]
+    entry: EntryArg,
 }
 
 #[derive(Args)]
@@ -339,12 +367,18 @@ fn call(args: CallArgs) -> Result<(), Failure> {
 
 fn explain(args: ExplainArgs) -> Result<(), Failure> {
     let (decls, function) = declarations(&args.call.declarations, args.call.function.as_deref())?;
+    let entry = args.entry.into();
     let explanation = if args.call.args.is_empty() {
-        Explanation::new(&decls, &function, None)?
+        Explanation::for_entry(&decls, &function, None, entry)?
     } else {
         let call_args = arguments(&decls, &function, &args.call.args)?;
         let texts: Vec<&str> = args.call.args.iter().map(String::as_str).collect();
-        Explanation::new(&decls, &function, Some((&call_args.signature, &texts)))?
+        Explanation::for_entry(
+            &decls,
+            &function,
+            Some((&call_args.signature, &texts)),
+            entry,
+        )?
     };
     match args.format {
         Format::Text => print_out(explanation.text()),

@@ -1681,6 +1681,84 @@ fn explain_json_is_well_formed_and_agrees_with_the_text() {
     assert!(text.contains("eightbyte 0, bytes 0-7: c (char) → INTEGER"));
 }
 
+/// `--entry` disassembles each compiled entry: the bound one `call_frame` runs (a tail
+/// jump when everything travels in registers), `call_raw`'s and `call_batch`'s.
+#[test]
+fn explain_disassembles_every_entry() {
+    let code_of = |decl: &str, entry: &str| -> (Json, Vec<String>) {
+        let run = jitcall(&["explain", "--format", "json", "--entry", entry, decl]);
+        assert_eq!(run.code, 0, "{decl} --entry {entry}: {}", run.stderr);
+        let json = Json::parse(&run.stdout);
+        let code = json
+            .get("code")
+            .items()
+            .iter()
+            .filter_map(|i| i.get("instruction").as_str())
+            .map(str::to_string)
+            .collect();
+        (json, code)
+    };
+    let has = |code: &[String], prefix: &str| code.iter().any(|i| i.starts_with(prefix));
+    let add2 = "int add2(int a, int b)";
+
+    // Everything in registers: load them, jump to the baked-in target; no call, no store.
+    let (json, code) = code_of(add2, "bound");
+    assert_eq!(json.get("entry").as_str(), Some("bound"));
+    assert!(matches!(json.get("tail_jump"), Json::Bool(true)));
+    assert_eq!(code.last().map(String::as_str), Some("jmp r11"), "{code:?}");
+    assert!(has(&code, "mov r11, <target>"), "{code:?}");
+    assert!(!has(&code, "call"), "{code:?}");
+
+    // Stack arguments, or an x87 result: call, then store.
+    for decl in [
+        "long sum7(long, long, long, long, long, long, long)",
+        "long double half(long double)",
+    ] {
+        let (json, code) = code_of(decl, "bound");
+        assert!(matches!(json.get("tail_jump"), Json::Bool(false)), "{decl}");
+        assert!(
+            has(&code, "mov r11, <target>") && has(&code, "call r11"),
+            "{code:?}"
+        );
+        assert_eq!(code.last().map(String::as_str), Some("ret"), "{decl}");
+    }
+
+    // call_raw's entry reads each argument through its pointer and writes exactly
+    // sizeof the result.
+    let (json, code) = code_of(add2, "pointers");
+    assert_eq!(json.get("entry").as_str(), Some("pointers"));
+    assert!(has(&code, "mov r10, [r12 + 8]"), "{code:?}");
+    assert!(has(&code, "mov [rbx], eax"), "{code:?}");
+
+    // call_batch's loop: one call per row, rbx stepping from row to row.
+    let (json, code) = code_of(add2, "batch");
+    assert_eq!(json.get("entry").as_str(), Some("batch"));
+    assert!(has(&code, "add rbx, ") && has(&code, "dec r12"), "{code:?}");
+    assert!(has(&code, "call r11"), "{code:?}");
+
+    // The default is still the shared frame entry.
+    let (json, _) = code_of(add2, "frame");
+    assert_eq!(json.get("entry").as_str(), Some("frame"));
+    let default = Json::parse(&jitcall(&["explain", "--format", "json", add2]).stdout);
+    assert_eq!(default.get("entry").as_str(), Some("frame"));
+
+    // The text says what it shows and where the arguments come from.
+    let text = jitcall(&["explain", "--entry", "bound", add2]).stdout;
+    assert!(
+        text.contains("The bound entry Function::call_frame runs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#0 from [r10 + 8], #1 from [r10 + 16]"),
+        "{text}"
+    );
+
+    // An entry that does not exist is a usage error that lists the ones that do.
+    let run = jitcall(&["explain", "--entry", "nope", add2]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("bound"), "{}", run.stderr);
+}
+
 /// The README's `explain` example is the real output (bless rewrites it too).
 #[test]
 fn readme_explain_example_is_real_output() {
