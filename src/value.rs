@@ -370,53 +370,11 @@ impl Value {
         Ok(())
     }
 
-    /// Reads a scalar (or `void`) of type `ty` from the start of `bytes`; `None` for an
-    /// aggregate. Inlined into its callers, so the value is built where it goes (a
-    /// `Value` returned through a temporary is copied with loads wider than the stores
-    /// that wrote it, which stalls).
-    #[inline(always)]
-    fn load_scalar(ty: &Type, bytes: &[u8]) -> Option<Value> {
-        macro_rules! get {
-            ($t:ty) => {{
-                let mut b = [0u8; std::mem::size_of::<$t>()];
-                b.copy_from_slice(&bytes[..std::mem::size_of::<$t>()]);
-                <$t>::from_le_bytes(b)
-            }};
-        }
-        Some(match ty {
-            Type::Void => Value::Void,
-            // gcc stores _Bool as 0 or 1; any other byte still reads as true.
-            Type::Bool => Value::Bool(bytes[0] != 0),
-            Type::Char => Value::Char(get!(i8)),
-            Type::SChar => Value::SChar(get!(i8)),
-            Type::UChar => Value::UChar(bytes[0]),
-            Type::Short => Value::Short(get!(i16)),
-            Type::UShort => Value::UShort(get!(u16)),
-            Type::Int => Value::Int(get!(i32)),
-            Type::UInt => Value::UInt(get!(u32)),
-            Type::Long => Value::Long(get!(i64)),
-            Type::ULong => Value::ULong(get!(u64)),
-            Type::LongLong => Value::LongLong(get!(i64)),
-            Type::ULongLong => Value::ULongLong(get!(u64)),
-            Type::Int128 => Value::Int128(get!(i128)),
-            Type::UInt128 => Value::UInt128(get!(u128)),
-            Type::Float => Value::Float(get!(f32)),
-            Type::Double => Value::Double(get!(f64)),
-            Type::LongDouble => {
-                let mut b = [0u8; 10];
-                b.copy_from_slice(&bytes[..10]);
-                Value::LongDouble(LongDouble::from_bytes(b))
-            }
-            Type::Pointer => Value::Pointer(get!(usize) as *mut c_void),
-            Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => return None,
-        })
-    }
-
     /// Reads a value of type `ty` from `bytes` (at least `ty`'s size). A union reads as
     /// its first member that spans the whole union (or its first member), since the
     /// bytes alone cannot tell which member was written.
     pub(crate) fn load(ty: &Type, bytes: &[u8]) -> Result<Value, Error> {
-        if let Some(v) = Value::load_scalar(ty, bytes) {
+        if let Some(v) = Codec::read_scalar(ty, 0, bytes, |v| v) {
             return Ok(v);
         }
         Ok(match ty {
@@ -460,59 +418,7 @@ impl Value {
                     Box::new(Value::load(elem, &bytes[size..])?),
                 )
             }
-            _ => unreachable!("load_scalar reads every other type"),
-        })
-    }
-}
-
-/// The scalar types, as a [`Codec`] converts them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Scalar {
-    Bool,
-    Char,
-    SChar,
-    UChar,
-    Short,
-    UShort,
-    Int,
-    UInt,
-    Long,
-    ULong,
-    LongLong,
-    ULongLong,
-    Int128,
-    UInt128,
-    Float,
-    Double,
-    LongDouble,
-    Pointer,
-}
-
-impl Scalar {
-    /// The kind of a scalar type; `None` for `void` and aggregates.
-    fn of(ty: &Type) -> Option<Scalar> {
-        Some(match ty {
-            Type::Bool => Scalar::Bool,
-            Type::Char => Scalar::Char,
-            Type::SChar => Scalar::SChar,
-            Type::UChar => Scalar::UChar,
-            Type::Short => Scalar::Short,
-            Type::UShort => Scalar::UShort,
-            Type::Int => Scalar::Int,
-            Type::UInt => Scalar::UInt,
-            Type::Long => Scalar::Long,
-            Type::ULong => Scalar::ULong,
-            Type::LongLong => Scalar::LongLong,
-            Type::ULongLong => Scalar::ULongLong,
-            Type::Int128 => Scalar::Int128,
-            Type::UInt128 => Scalar::UInt128,
-            Type::Float => Scalar::Float,
-            Type::Double => Scalar::Double,
-            Type::LongDouble => Scalar::LongDouble,
-            Type::Pointer => Scalar::Pointer,
-            Type::Void | Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => {
-                return None;
-            }
+            _ => unreachable!("read_scalar reads every other type"),
         })
     }
 }
@@ -525,8 +431,8 @@ impl Scalar {
 /// the caller re-runs `Value::store`, which produces the precise error.
 #[derive(Debug)]
 pub(crate) enum Codec {
-    /// A scalar of kind `kind` at `offset`.
-    Scalar { kind: Scalar, offset: usize },
+    /// A scalar of type `ty` at `offset`.
+    Scalar { ty: Type, offset: usize },
     /// A struct: one codec per member.
     Struct(Box<[Codec]>),
     /// A union of `size` bytes at `offset`: one codec per member, and the member a
@@ -588,18 +494,22 @@ impl Codec {
                     Codec::new(elem, offset + size)?,
                 ]))
             }
-            scalar => match Scalar::of(scalar) {
-                Some(kind) => Codec::Scalar { kind, offset },
-                None => return Err(Error::invalid(format!("`{scalar}` has no value"))),
-            },
+            scalar => {
+                scalar.layout()?;
+                Codec::Scalar {
+                    ty: scalar.clone(),
+                    offset,
+                }
+            }
         })
     }
 
-    /// Writes the scalar `v` of kind `kind` at `out[offset..]`; `false` if it is not
-    /// that kind's value. Inlined where it is used: a struct of scalars is stored
-    /// without a call per member, and each kind checks one `Value` variant.
+    /// Writes the scalar `v` of type `ty` at `out[offset..]`; `false` if it is not
+    /// that type's value (or `ty` is no scalar). Inlined where it is used: a struct of
+    /// scalars is stored without a call per member, and each type checks one `Value`
+    /// variant with one bounds check.
     #[inline(always)]
-    fn store_scalar(kind: Scalar, offset: usize, v: &Value, out: &mut [u8]) -> bool {
+    fn store_scalar(ty: &Type, offset: usize, v: &Value, out: &mut [u8]) -> bool {
         macro_rules! put {
             ($variant:ident, $x:ident => $bytes:expr) => {
                 match v {
@@ -617,43 +527,47 @@ impl Codec {
                 }
             };
         }
-        match kind {
-            Scalar::Bool => put!(Bool, x => [*x as u8]),
-            Scalar::Char => put!(Char, x => x.to_le_bytes()),
-            Scalar::SChar => put!(SChar, x => x.to_le_bytes()),
-            Scalar::UChar => put!(UChar, x => [*x]),
-            Scalar::Short => put!(Short, x => x.to_le_bytes()),
-            Scalar::UShort => put!(UShort, x => x.to_le_bytes()),
-            Scalar::Int => put!(Int, x => x.to_le_bytes()),
-            Scalar::UInt => put!(UInt, x => x.to_le_bytes()),
-            Scalar::Long => put!(Long, x => x.to_le_bytes()),
-            Scalar::ULong => put!(ULong, x => x.to_le_bytes()),
-            Scalar::LongLong => put!(LongLong, x => x.to_le_bytes()),
-            Scalar::ULongLong => put!(ULongLong, x => x.to_le_bytes()),
-            Scalar::Int128 => put!(Int128, x => x.to_le_bytes()),
-            Scalar::UInt128 => put!(UInt128, x => x.to_le_bytes()),
-            Scalar::Float => put!(Float, x => x.to_le_bytes()),
-            Scalar::Double => put!(Double, x => x.to_le_bytes()),
-            Scalar::LongDouble => put!(LongDouble, x => {
+        match ty {
+            Type::Bool => put!(Bool, x => [*x as u8]),
+            Type::Char => put!(Char, x => x.to_le_bytes()),
+            Type::SChar => put!(SChar, x => x.to_le_bytes()),
+            Type::UChar => put!(UChar, x => [*x]),
+            Type::Short => put!(Short, x => x.to_le_bytes()),
+            Type::UShort => put!(UShort, x => x.to_le_bytes()),
+            Type::Int => put!(Int, x => x.to_le_bytes()),
+            Type::UInt => put!(UInt, x => x.to_le_bytes()),
+            Type::Long => put!(Long, x => x.to_le_bytes()),
+            Type::ULong => put!(ULong, x => x.to_le_bytes()),
+            Type::LongLong => put!(LongLong, x => x.to_le_bytes()),
+            Type::ULongLong => put!(ULongLong, x => x.to_le_bytes()),
+            Type::Int128 => put!(Int128, x => x.to_le_bytes()),
+            Type::UInt128 => put!(UInt128, x => x.to_le_bytes()),
+            Type::Float => put!(Float, x => x.to_le_bytes()),
+            Type::Double => put!(Double, x => x.to_le_bytes()),
+            Type::LongDouble => put!(LongDouble, x => {
                 let mut b = [0u8; 16];
                 b[..10].copy_from_slice(&x.to_bytes());
                 b
             }),
-            Scalar::Pointer => put!(Pointer, x => (*x as usize).to_le_bytes()),
+            Type::Pointer => put!(Pointer, x => (*x as usize).to_le_bytes()),
+            Type::Void | Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => {
+                false
+            }
         }
     }
 
-    /// Reads the scalar of kind `kind` at `bytes[offset..]` and hands it to `put`.
-    /// Inlined with `put` into each kind's branch, so the value is written where it
-    /// goes, not built on the stack and copied (which stalls, see [`Codec::load`]).
-    /// `Void` if the bytes are short (never, for a codec built for its frame).
+    /// Reads the scalar (or `void`) of type `ty` at `bytes[offset..]` and hands it to
+    /// `put`; `None` for an aggregate. Inlined with `put` into each type's branch, so
+    /// the value is written where it goes, not built on the stack and copied (which
+    /// stalls, see [`Codec::load`]). `Void` if the bytes are short (never: callers
+    /// pass at least the type's size).
     #[inline(always)]
-    fn load_scalar<R>(
-        kind: Scalar,
+    fn read_scalar<R>(
+        ty: &Type,
         offset: usize,
         bytes: &[u8],
         put: impl FnOnce(Value) -> R,
-    ) -> R {
+    ) -> Option<R> {
         macro_rules! get {
             ($variant:ident, $t:ty) => {{
                 const N: usize = size_of::<$t>();
@@ -667,28 +581,29 @@ impl Codec {
                 }
             }};
         }
-        match kind {
+        Some(match ty {
+            Type::Void => put(Value::Void),
             // gcc stores _Bool as 0 or 1; any other byte still reads as true.
-            Scalar::Bool => match bytes.get(offset) {
+            Type::Bool => match bytes.get(offset) {
                 Some(b) => put(Value::Bool(*b != 0)),
                 None => put(Value::Void),
             },
-            Scalar::Char => get!(Char, i8),
-            Scalar::SChar => get!(SChar, i8),
-            Scalar::UChar => get!(UChar, u8),
-            Scalar::Short => get!(Short, i16),
-            Scalar::UShort => get!(UShort, u16),
-            Scalar::Int => get!(Int, i32),
-            Scalar::UInt => get!(UInt, u32),
-            Scalar::Long => get!(Long, i64),
-            Scalar::ULong => get!(ULong, u64),
-            Scalar::LongLong => get!(LongLong, i64),
-            Scalar::ULongLong => get!(ULongLong, u64),
-            Scalar::Int128 => get!(Int128, i128),
-            Scalar::UInt128 => get!(UInt128, u128),
-            Scalar::Float => get!(Float, f32),
-            Scalar::Double => get!(Double, f64),
-            Scalar::LongDouble => match bytes.get(offset..offset + 10) {
+            Type::Char => get!(Char, i8),
+            Type::SChar => get!(SChar, i8),
+            Type::UChar => get!(UChar, u8),
+            Type::Short => get!(Short, i16),
+            Type::UShort => get!(UShort, u16),
+            Type::Int => get!(Int, i32),
+            Type::UInt => get!(UInt, u32),
+            Type::Long => get!(Long, i64),
+            Type::ULong => get!(ULong, u64),
+            Type::LongLong => get!(LongLong, i64),
+            Type::ULongLong => get!(ULongLong, u64),
+            Type::Int128 => get!(Int128, i128),
+            Type::UInt128 => get!(UInt128, u128),
+            Type::Float => get!(Float, f32),
+            Type::Double => get!(Double, f64),
+            Type::LongDouble => match bytes.get(offset..offset + 10) {
                 Some(b) => {
                     let mut a = [0u8; 10];
                     a.copy_from_slice(b);
@@ -696,7 +611,7 @@ impl Codec {
                 }
                 None => put(Value::Void),
             },
-            Scalar::Pointer => match bytes.get(offset..offset + 8) {
+            Type::Pointer => match bytes.get(offset..offset + 8) {
                 Some(b) => {
                     let mut a = [0u8; 8];
                     a.copy_from_slice(b);
@@ -704,7 +619,8 @@ impl Codec {
                 }
                 None => put(Value::Void),
             },
-        }
+            Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => return None,
+        })
     }
 
     /// Stores each value with its codec.
@@ -714,7 +630,7 @@ impl Codec {
         }
         for (c, v) in codecs.iter().zip(values) {
             let stored = match c {
-                Codec::Scalar { kind, offset } => Codec::store_member(*kind, *offset, v, out),
+                Codec::Scalar { ty, offset } => Codec::store_member(ty, *offset, v, out),
                 _ => c.store(v, out),
             };
             if !stored {
@@ -728,8 +644,8 @@ impl Codec {
     /// [`Codec::write_scalar`]: in the member loop, every variant's tag constant was
     /// kept on the stack for the whole loop.
     #[inline(never)]
-    fn store_member(kind: Scalar, offset: usize, v: &Value, out: &mut [u8]) -> bool {
-        Codec::store_scalar(kind, offset, v, out)
+    fn store_member(ty: &Type, offset: usize, v: &Value, out: &mut [u8]) -> bool {
+        Codec::store_scalar(ty, offset, v, out)
     }
 
     /// [`Codec::store`] with a scalar stored inline (a parameter's codec is most often
@@ -737,7 +653,7 @@ impl Codec {
     #[inline]
     pub(crate) fn store_top(&self, value: &Value, out: &mut [u8]) -> bool {
         match self {
-            Codec::Scalar { kind, offset } => Codec::store_scalar(*kind, *offset, value, out),
+            Codec::Scalar { ty, offset } => Codec::store_scalar(ty, *offset, value, out),
             other => other.store(value, out),
         }
     }
@@ -745,7 +661,7 @@ impl Codec {
     /// Writes `value` into `out`; `false` if the value does not fit this codec's type.
     pub(crate) fn store(&self, value: &Value, out: &mut [u8]) -> bool {
         match (self, value) {
-            (Codec::Scalar { kind, offset }, v) => Codec::store_scalar(*kind, *offset, v, out),
+            (Codec::Scalar { ty, offset }, v) => Codec::store_scalar(ty, *offset, v, out),
             (Codec::Struct(members), Value::Struct(values)) => {
                 Codec::store_all(members, values, out)
             }
@@ -781,7 +697,10 @@ impl Codec {
     #[inline]
     pub(crate) fn load(&self, bytes: &[u8]) -> Value {
         match self {
-            Codec::Scalar { kind, offset } => Codec::load_scalar(*kind, *offset, bytes, |v| v),
+            Codec::Scalar { ty, offset } => match Codec::read_scalar(ty, *offset, bytes, |v| v) {
+                Some(v) => v,
+                None => Value::Void,
+            },
             Codec::Struct(members) => Value::Struct(Codec::load_all(members, bytes)),
             Codec::Array(elems) => Value::Array(Codec::load_all(elems, bytes)),
             Codec::Union {
@@ -806,14 +725,18 @@ impl Codec {
         self.load(bytes)
     }
 
-    /// [`Codec::load_scalar`] into `slot`. Out of line on purpose: inlined into the
+    /// [`Codec::read_scalar`] into `slot`. Out of line on purpose: inlined into the
     /// member loop, each kind's variant tag became a constant kept on the stack for
     /// the whole loop; here each is an immediate.
     #[inline(never)]
-    fn write_scalar(kind: Scalar, offset: usize, bytes: &[u8], slot: &mut MaybeUninit<Value>) {
-        Codec::load_scalar(kind, offset, bytes, |v| {
+    fn write_scalar(ty: &Type, offset: usize, bytes: &[u8], slot: &mut MaybeUninit<Value>) {
+        let written = Codec::read_scalar(ty, offset, bytes, |v| {
             slot.write(v);
-        })
+        });
+        if written.is_none() {
+            // Not reached (a scalar codec holds a scalar type), but every slot is written.
+            slot.write(Value::Void);
+        }
     }
 
     /// The values of `codecs`, each written into the list's buffer as it is read.
@@ -821,7 +744,7 @@ impl Codec {
         let mut values: Vec<Value> = Vec::with_capacity(codecs.len());
         for (slot, c) in values.spare_capacity_mut().iter_mut().zip(codecs) {
             match c {
-                Codec::Scalar { kind, offset } => Codec::write_scalar(*kind, *offset, bytes, slot),
+                Codec::Scalar { ty, offset } => Codec::write_scalar(ty, *offset, bytes, slot),
                 Codec::Struct(members) => {
                     slot.write(Value::Struct(Codec::load_all(members, bytes)));
                 }
