@@ -54,13 +54,7 @@ fn render_drivers(shapes: &[Shape]) -> String {
         writeln!(body, "int drive_cb_{n}(cb_fn_{n} f) {{").unwrap();
         writeln!(body, "    int mism = 0, where_ = 0;").unwrap();
         writeln!(body, "    for (int k = 0; k < {REPEAT}; k++) {{").unwrap();
-        let mut args = Vec::new();
-        for (i, (t, v)) in shape.params.iter().zip(&vals.args).enumerate() {
-            writeln!(body, "    {} a{i};", pnames[i]).unwrap();
-            writeln!(body, "    __builtin_memset(&a{i}, 0, sizeof a{i});").unwrap();
-            c_assign(t, v, &format!("a{i}"), &mut body);
-            args.push(format!("a{i}"));
-        }
+        let args = c_declare_args(&shape.params, &pnames, &vals.args, &mut body);
         if shape.ret == Type::Void {
             writeln!(body, "    f({});", args.join(", ")).unwrap();
         } else {
@@ -174,12 +168,7 @@ fn every_shape_calls_back_from_the_compilers() {
         }
     }
     assert!(checked > 40, "only {checked} shapes checked");
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
 }
 
 /// jitcall calling its own callbacks, for every shape, under the harness of
@@ -242,12 +231,7 @@ fn round_trips_keep_callee_saved_registers_and_the_x87_stack() {
         }
         assert_eq!(calls.load(Ordering::Relaxed), 2);
     }
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
 }
 
 #[test]

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{Run, ScratchDir, build_shared, compilers, run_jitcall};
+use common::{Run, ScratchDir, build_executable, build_shared, compilers, run_jitcall};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -278,18 +278,7 @@ fn fixtures() -> &'static Fixtures {
         let oracle_c = dir.join("oracle.c");
         std::fs::write(&oracle_c, format!("{TABLES}\n{ORACLE}")).unwrap();
         let oracle = dir.join("oracle");
-        let out = Command::new("gcc")
-            .args(["-O1", "-std=gnu11", "-w"])
-            .arg(&oracle_c)
-            .arg("-o")
-            .arg(&oracle)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        build_executable("gcc", &[&oracle_c], &oracle, &["-O1"]);
         Fixtures { libs, oracle }
     })
 }
@@ -1356,18 +1345,7 @@ fn c_argument_bytes(dir: &Path) -> Vec<Vec<Vec<u8>>> {
     let c = dir.join("bytes.c");
     std::fs::write(&c, src + &main).unwrap();
     let exe = dir.join("bytes");
-    let out = Command::new("gcc")
-        .args(["-std=gnu11", "-w"])
-        .arg(&c)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_executable("gcc", &[&c], &exe, &[]);
     let out = Command::new(&exe).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();

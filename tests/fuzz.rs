@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{Run, ScratchDir, compilers, run_jitcall};
+use common::{Run, ScratchDir, build_executable, compilers, run_jitcall};
 use jitcall::fuzz::{self, Config, Outcome, Summary};
 use jitcall::{Signature, Type};
 use std::process::Command;
@@ -187,13 +187,7 @@ fn reproducers_replay_exactly_through_jitcall_call() {
         );
         // The program form is the compiler's own call: it agrees with itself.
         let exe = dir.join(format!("r{n}"));
-        let built = Command::new("gcc")
-            .args(["-O0", "-std=gnu11", "-w", "-DMAIN", "-o"])
-            .arg(&exe)
-            .arg(&c)
-            .output()
-            .unwrap();
-        assert!(built.status.success());
+        build_executable("gcc", &[&c], &exe, &["-O0", "-DMAIN"]);
         let ran = Command::new(&exe).output().unwrap();
         assert_eq!(
             String::from_utf8_lossy(&ran.stdout),

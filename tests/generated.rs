@@ -103,17 +103,7 @@ fn generated_layouts_match_the_compilers() {
         let c = dir.join("layout.c");
         std::fs::write(&c, &source).unwrap();
         let exe = dir.join("layout");
-        let out = std::process::Command::new(cc)
-            .args(["-std=gnu11", "-w", "-o"])
-            .arg(&exe)
-            .arg(&c)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        build_executable(cc, &[&c], &exe, &[]);
         let run = std::process::Command::new(&exe).output().unwrap();
         let text = String::from_utf8(run.stdout).unwrap();
         for (line, ty) in text.lines().zip(&types) {
@@ -181,10 +171,5 @@ fn generated_shapes_match_the_compilers() {
         }
     }
     eprintln!("skipped {divergences} known clang divergence(s)");
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
 }

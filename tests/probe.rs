@@ -199,10 +199,5 @@ fn trampolines_place_every_byte_where_the_compilers_do() {
             let _ = Value::Void;
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
 }

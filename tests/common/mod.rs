@@ -154,6 +154,34 @@ pub fn build_shared(cc: &str, sources: &[&Path], out: &Path, extra: &[&str]) {
     );
 }
 
+/// Compiles and links `sources` into an executable with `cc`.
+pub fn build_executable(cc: &str, sources: &[&Path], out: &Path, extra: &[&str]) {
+    let output = Command::new(cc)
+        .args(["-std=gnu11", "-w"])
+        .args(extra)
+        .args(sources)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
+    assert!(
+        output.status.success(),
+        "{cc} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Fails the test with every collected failure, one a line, if there is any.
+#[track_caller]
+pub fn assert_no_failures(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 /// Compiles C source text into a shared library and opens it. The library's directory
 /// is removed on return: the loader's mapping keeps the unlinked file alive.
 pub fn open_c(cc: &str, tag: &str, source: &str) -> Library {
@@ -326,6 +354,25 @@ pub fn c_checks(ty: &Type, v: &Value, expr: &str, out: &mut String, leaf: &mut u
     }
 }
 
+/// C statements declaring locals `a0`, `a1`, ... of the types named `pnames`, zeroed
+/// (so padding is deterministic) and assigned `vals`; returns the names, to pass as a
+/// call's arguments.
+pub fn c_declare_args(
+    params: &[Type],
+    pnames: &[String],
+    vals: &[Value],
+    body: &mut String,
+) -> Vec<String> {
+    let mut args = Vec::new();
+    for (i, (t, v)) in params.iter().zip(vals).enumerate() {
+        writeln!(body, "    {} a{i};", pnames[i]).unwrap();
+        writeln!(body, "    __builtin_memset(&a{i}, 0, sizeof a{i});").unwrap();
+        c_assign(t, v, &format!("a{i}"), body);
+        args.push(format!("a{i}"));
+    }
+    args
+}
+
 /// C statements assigning `v` to the lvalue `expr` of type `ty`.
 pub fn c_assign(ty: &Type, v: &Value, expr: &str, out: &mut String) {
     match (ty, v) {
@@ -436,14 +483,7 @@ pub fn render_shapes(shapes: &[Shape]) -> String {
         writeln!(body, "}}").unwrap();
         // The driver: the compiler's own call, with the same values.
         writeln!(body, "int drive_{n}(void) {{").unwrap();
-        let mut args = Vec::new();
-        for (i, (t, v)) in shape.params.iter().zip(&vals.args).enumerate() {
-            let tn = &pnames[i];
-            writeln!(body, "    {tn} a{i};").unwrap();
-            writeln!(body, "    __builtin_memset(&a{i}, 0, sizeof a{i});").unwrap();
-            c_assign(t, v, &format!("a{i}"), &mut body);
-            args.push(format!("a{i}"));
-        }
+        let args = c_declare_args(&shape.params, &pnames, &vals.args, &mut body);
         if shape.ret == Type::Void {
             writeln!(body, "    callee_{n}({});", args.join(", ")).unwrap();
             writeln!(body, "    return mism_{n};").unwrap();
@@ -683,13 +723,7 @@ pub fn render_probe_callers(shapes: &[Shape], probes: &[&str]) -> String {
         }
         writeln!(body, "typedef {ret} (*probe_fn_{n})({});", proto.join(", ")).unwrap();
         writeln!(body, "void probe_call_{n}(void) {{").unwrap();
-        let mut args = Vec::new();
-        for (i, (t, v)) in shape.params.iter().zip(&vals.args).enumerate() {
-            writeln!(body, "    {} a{i};", pnames[i]).unwrap();
-            writeln!(body, "    __builtin_memset(&a{i}, 0, sizeof a{i});").unwrap();
-            c_assign(t, v, &format!("a{i}"), &mut body);
-            args.push(format!("a{i}"));
-        }
+        let args = c_declare_args(&shape.params, &pnames, &vals.args, &mut body);
         writeln!(
             body,
             "    ((probe_fn_{n}){})({});",
