@@ -139,22 +139,13 @@ impl Drop for ScratchDir {
 
 /// Compiles `sources` (C or assembly files) into a shared library with `cc`.
 pub fn build_shared(cc: &str, sources: &[&Path], out: &Path, extra: &[&str]) {
-    let output = Command::new(cc)
-        .args(["-shared", "-fPIC", "-O1", "-std=gnu11", "-w"])
-        .args(extra)
-        .args(sources)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
-    assert!(
-        output.status.success(),
-        "{cc} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut flags = vec!["-shared", "-fPIC", "-O1"];
+    flags.extend_from_slice(extra);
+    build_executable(cc, sources, out, &flags);
 }
 
-/// Compiles and links `sources` into an executable with `cc`.
+/// Compiles and links `sources` into an executable (or, with `-shared` among `extra`,
+/// a shared library) with `cc`.
 pub fn build_executable(cc: &str, sources: &[&Path], out: &Path, extra: &[&str]) {
     let output = Command::new(cc)
         .args(["-std=gnu11", "-w"])
