@@ -256,39 +256,13 @@ impl Rows {
     }
 }
 
+/// The slow half of a panicking accessor: `what` failed with the error in `result`.
 #[cold]
 #[inline(never)]
-fn set_arg_failed(result: Result<(), Error>) -> ! {
+fn failed<T>(what: &str, result: Result<T, Error>) -> ! {
     match result {
-        Err(e) => panic!("Frame::set_arg: {e}"),
-        Ok(()) => unreachable!("the fast path handles every valid argument"),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn set_ret_failed(result: Result<(), Error>) -> ! {
-    match result {
-        Err(e) => panic!("Frame::set_ret: {e}"),
-        Ok(()) => unreachable!("the fast path handles every valid result"),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn arg_failed<T>(result: Result<T, Error>) -> ! {
-    match result {
-        Err(e) => panic!("Frame::arg: {e}"),
-        Ok(_) => unreachable!("the fast path handles every valid argument"),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn ret_failed<T>(result: Result<T, Error>) -> ! {
-    match result {
-        Err(e) => panic!("Frame::ret: {e}"),
-        Ok(_) => unreachable!("the fast path handles every valid result"),
+        Err(e) => panic!("{what}: {e}"),
+        Ok(_) => unreachable!("{what}: the fast path handles every valid value"),
     }
 }
 
@@ -397,7 +371,7 @@ impl Frame {
                 let p = self.rows.buf.as_ptr().add(off);
                 p.cast::<T>().write_unaligned(value);
             },
-            None => set_arg_failed(self.rows.set_arg(0, index, value)),
+            None => failed("Frame::set_arg", self.rows.set_arg(0, index, value)),
         }
     }
 
@@ -425,7 +399,7 @@ impl Frame {
                 let p = self.rows.buf.as_ptr().add(off);
                 p.cast::<T>().read_unaligned()
             },
-            None => arg_failed(self.rows.arg::<T>(0, index)),
+            None => failed("Frame::arg", self.rows.arg::<T>(0, index)),
         }
     }
 
@@ -450,7 +424,7 @@ impl Frame {
             // SAFETY: the result area at offset 0 spans at least ret.size bytes.
             unsafe { self.rows.buf.as_ptr().cast::<T>().read_unaligned() }
         } else {
-            ret_failed(self.rows.ret::<T>(0))
+            failed("Frame::ret", self.rows.ret::<T>(0))
         }
     }
 
@@ -489,7 +463,7 @@ impl Frame {
             // just above); the write tolerates any alignment.
             unsafe { self.rows.buf.as_ptr().cast::<T>().write_unaligned(value) }
         } else {
-            set_ret_failed(self.rows.set_ret(0, value))
+            failed("Frame::set_ret", self.rows.set_ret(0, value))
         }
     }
 
