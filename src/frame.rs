@@ -10,6 +10,7 @@
 //! Writing raw values ([`Frame::set_arg`]) checks only the size; writing [`Value`]s
 //! ([`Frame::set_value`]) checks the whole shape against the signature.
 
+use crate::FrameArgs;
 use crate::abi::{CallPlan, FrameSlot};
 use crate::value::Path;
 use crate::{Error, Signature, Type, Value};
@@ -30,6 +31,8 @@ struct Rows {
     slots: NonNull<FrameSlot>,
     nargs: usize,
     ret_size: usize,
+    /// Offset of the argument area, for `set_args` (see `crate::args`).
+    args_base: usize,
     /// Released in `Drop` only when `owned`: a lent row holds uncounted copies.
     plan: ManuallyDrop<Arc<CallPlan>>,
     sig: ManuallyDrop<Arc<Signature>>,
@@ -55,6 +58,14 @@ pub(crate) fn row_stride(plan: &CallPlan) -> usize {
 /// The start of `plan`'s slot table.
 fn slots_of(plan: &CallPlan) -> NonNull<FrameSlot> {
     NonNull::from(&*plan.slots).cast()
+}
+
+/// Whether a plan's layout code (two words) is `want`, a constant after inlining:
+/// compared as two scalars, not one 16-byte vector (whose load and compare-and-mask
+/// take longer to resolve the branch).
+#[inline(always)]
+fn same_code(have: [u64; 2], want: u128) -> bool {
+    (have[0] ^ want as u64) | (have[1] ^ (want >> 64) as u64) == 0
 }
 
 impl Rows {
@@ -91,6 +102,7 @@ impl Rows {
             slots: slots_of(&plan),
             nargs: plan.slots.len(),
             ret_size: plan.ret.size as usize,
+            args_base: plan.args_base as usize,
             plan: ManuallyDrop::new(plan),
             sig: ManuallyDrop::new(sig),
             owned: true,
@@ -157,6 +169,74 @@ impl Rows {
                 .write_unaligned(value)
         };
         Ok(())
+    }
+
+    /// Writes a whole argument list into `row`: at constant offsets when the layout
+    /// codes agree, else as [`Rows::set_args_checked`] does.
+    #[inline(always)]
+    fn set_args<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
+        if same_code(self.plan.args_code, A::CODE) && row < self.rows {
+            // SAFETY: equal layout codes mean the same count, sizes and alignment
+            // classes, hence (both laid out by `args::Coder`) the same offsets from the
+            // argument area at `args_base`, inside the row.
+            unsafe {
+                let base = self.buf.as_ptr().add(row * self.stride + self.args_base);
+                args.write_at(base);
+            }
+            return Ok(());
+        }
+        std::hint::cold_path();
+        self.set_args_checked(row, args)
+    }
+
+    /// Writes a whole argument list into `row` one slot at a time, after checking the
+    /// count and every size (so a refused list leaves the row as it was).
+    ///
+    /// Inline and free of calls until it fails: the values stay in registers. (A call
+    /// on the way, even a cold one, makes the compiler keep the values in memory on the
+    /// fast path too, since no vector register survives a call.)
+    #[inline(always)]
+    fn set_args_checked<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
+        if A::LEN != self.nargs || row >= self.rows {
+            return Err(self.args_error(row, A::SIZES));
+        }
+        for (index, &size) in A::SIZES.iter().enumerate() {
+            if self.slot(index, size).is_none() {
+                return Err(self.args_error(row, A::SIZES));
+            }
+        }
+        // SAFETY: every argument's slot holds exactly its size (checked above), inside
+        // row `row` (in range, checked above) of the buffer.
+        unsafe {
+            let at = self.buf.as_ptr().add(row * self.stride);
+            args.write_each(at, |index| {
+                (*self.slots.as_ptr().add(index)).offset as usize
+            });
+        }
+        Ok(())
+    }
+
+    /// Why `set_args` refused a list with these sizes for `row`.
+    #[cold]
+    #[inline(never)]
+    fn args_error(&self, row: usize, sizes: &[usize]) -> Error {
+        if sizes.len() != self.nargs {
+            return Error::ArgumentCount {
+                expected: self.nargs,
+                found: sizes.len(),
+            };
+        }
+        if let Err(e) = self.row(row) {
+            return e;
+        }
+        match sizes
+            .iter()
+            .enumerate()
+            .find_map(|(index, &size)| self.arg_slot(index, size).err())
+        {
+            Some(e) => e,
+            None => unreachable!("args_error: every size matches"),
+        }
     }
 
     fn arg<T: Copy>(&self, row: usize, index: usize) -> Result<T, Error> {
@@ -334,6 +414,7 @@ impl Frame {
                 slots: slots_of(&plan),
                 nargs: plan.slots.len(),
                 ret_size: plan.ret.size as usize,
+                args_base: plan.args_base as usize,
                 plan: ManuallyDrop::new(plan),
                 sig: ManuallyDrop::new(sig),
                 owned: false,
@@ -373,6 +454,55 @@ impl Frame {
             },
             None => failed("Frame::set_arg", self.rows.set_arg(0, index, value)),
         }
+    }
+
+    /// Writes every argument at once from a tuple (or array) of `Copy` values, each of
+    /// its parameter's exact size: the fastest way to fill a frame when the argument
+    /// types are known at compile time.
+    ///
+    /// The tuple's slot offsets are compile-time constants, and one comparison per
+    /// call checks them against the frame's layout; the stores then cost what a
+    /// compiler's own argument setup costs. A tuple whose Rust alignment differs from
+    /// its C parameter's (a `[u8; 16]` for a `long double`), or a layout past what the
+    /// comparison covers (over twelve arguments, an argument over 255 bytes), is still
+    /// written correctly, one checked argument at a time.
+    ///
+    /// ```
+    /// use jitcall::{Library, Signature, Type};
+    ///
+    /// let pow = Library::this().function(
+    ///     "ldexp",
+    ///     &Signature::new(Type::Double, [Type::Double, Type::Int]),
+    /// )?;
+    /// let mut frame = pow.frame();
+    /// frame.set_args((3.0f64, 4i32));
+    /// // SAFETY: ldexp has this signature.
+    /// unsafe { pow.call_frame(&mut frame) };
+    /// assert_eq!(frame.ret::<f64>(), 48.0);
+    /// # Ok::<(), jitcall::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the number of values differs from the number of parameters, or a value's
+    /// size from its parameter's; [`Frame::try_set_args`] returns an error instead.
+    #[inline(always)]
+    pub fn set_args<A: FrameArgs>(&mut self, args: A) {
+        if same_code(self.rows.plan.args_code, A::CODE) {
+            // SAFETY: as in `Rows::set_args`, for the frame's one row.
+            unsafe { args.write_at(self.rows.buf.as_ptr().add(self.rows.args_base)) }
+        } else {
+            std::hint::cold_path();
+            if let Err(e) = self.rows.set_args_checked(0, args) {
+                failed::<()>("Frame::set_args", Err(e))
+            }
+        }
+    }
+
+    /// Writes every argument at once; an error if the count or a size differs.
+    #[inline]
+    pub fn try_set_args<A: FrameArgs>(&mut self, args: A) -> Result<(), Error> {
+        self.rows.set_args(0, args)
     }
 
     /// Writes argument `index`; an error if `index` is out of range or the size of `T`
@@ -558,6 +688,26 @@ impl FrameBatch {
         if let Err(e) = self.rows.set_arg(row, index, value) {
             panic!("FrameBatch::set_arg: {e}");
         }
+    }
+
+    /// Writes every argument of row `row` from a tuple or array (see
+    /// [`Frame::set_args`]).
+    ///
+    /// # Panics
+    ///
+    /// If `row` is out of range, or the count or a size differs; see
+    /// [`FrameBatch::try_set_args`].
+    #[inline]
+    pub fn set_args<A: FrameArgs>(&mut self, row: usize, args: A) {
+        if let Err(e) = self.rows.set_args(row, args) {
+            failed::<()>("FrameBatch::set_args", Err(e))
+        }
+    }
+
+    /// Writes every argument of row `row`, or says why it cannot.
+    #[inline]
+    pub fn try_set_args<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
+        self.rows.set_args(row, args)
     }
 
     /// Writes argument `index` of row `row`, or says why it cannot.

@@ -46,6 +46,7 @@
 
 pub mod abi;
 mod arena;
+mod args;
 mod cache;
 pub mod callback;
 pub mod cdecl;
@@ -61,6 +62,7 @@ mod types;
 mod value;
 
 pub use arena::{ArenaStats, arena_stats};
+pub use args::FrameArgs;
 pub use cache::{CacheStats, cache_stats};
 pub use callback::Callback;
 pub use cdecl::{Declarations, FunctionDecl, ParseError};

@@ -426,6 +426,11 @@ pub struct CallPlan {
     /// `(frame_offset, size)` of every argument, packed for `Frame::set_arg`'s fast
     /// path: one load answers both its size check and where to store.
     pub(crate) slots: Box<[FrameSlot]>,
+    /// The arguments' layout code (`crate::args`), for `Frame::set_args`: low word
+    /// first.
+    pub(crate) args_code: [u64; 2],
+    /// Offset of the argument area: the first argument's slot.
+    pub(crate) args_base: u32,
 }
 
 /// Where one argument lives in the frame: [`ArgPlan::frame_offset`] and

@@ -17,6 +17,7 @@
 //! This module decides; it emits nothing.
 
 use super::*;
+use crate::args::{Coder, FRAME_UNCODED};
 use crate::{Error, Type};
 
 /// Merges the class of a scalar into the class accumulated so far for an eightbyte
@@ -228,12 +229,18 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         gprs_used = 1; // the hidden pointer takes rdi
     }
 
-    let mut frame_size = round_up(ret_size.max(8), 8);
+    // The frame: the result area at offset 0, then the argument slots, laid out by
+    // `args::Coder` from the start of the argument area (so that a tuple of Rust values
+    // with the same sizes and alignments has the same offsets; see `crate::args`), the
+    // area itself aligned for its most aligned slot.
+    let mut ret_area = round_up(ret_size.max(8), 8);
     // Complex long double comes back as two 16-byte x87 values.
     if let RetLocation::X87 { count } = ret_location {
-        frame_size = frame_size.max(16 * count as u32);
+        ret_area = ret_area.max(16 * count as u32);
     }
     let mut frame_align = ret_align.max(16);
+    let mut args_align = 8u32;
+    let mut coder = Coder::new();
     let mut stack_size = 0u32;
     let mut stack_align = 16u32;
     let mut args = Vec::with_capacity(sig.params().len());
@@ -242,8 +249,9 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         let l = sig.param_layout(i)?;
         let (size, align) = (l.size as u32, l.align as u32);
         let slot_align = align.max(8);
-        let frame_offset = round_up(frame_size, slot_align);
-        frame_size = frame_offset + round_up(size, 8);
+        // Relative to the argument area until the loop is done.
+        let frame_offset = coder.push(size as usize, align as usize) as u32;
+        args_align = args_align.max(align);
         frame_align = frame_align.max(align);
 
         let classes = classes_of(ty)?;
@@ -317,7 +325,12 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         });
     }
 
-    let slots = args
+    let args_base = round_up(ret_area, args_align);
+    for a in &mut args {
+        a.frame_offset += args_base;
+    }
+    let frame_size = args_base + coder.end() as u32;
+    let slots: Box<[FrameSlot]> = args
         .iter()
         .map(|a| FrameSlot {
             offset: a.frame_offset,
@@ -340,6 +353,11 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         variadic: sig.is_variadic(),
         frame_size: round_up(frame_size, frame_align),
         frame_align,
+        args_code: {
+            let code = coder.finish(FRAME_UNCODED);
+            [code as u64, (code >> 64) as u64]
+        },
+        args_base,
     };
     debug_assert!(plan.gprs_used <= 6 && plan.vector_count <= ARG_XMMS);
     Ok(plan)
