@@ -429,8 +429,6 @@ pub struct CallPlan {
     /// The arguments' layout code (`crate::args`), for `Frame::set_args`: low word
     /// first.
     pub(crate) args_code: [u64; 2],
-    /// Offset of the argument area: the first argument's slot.
-    pub(crate) args_base: u32,
 }
 
 /// Where one argument lives in the frame: [`ArgPlan::frame_offset`] and
