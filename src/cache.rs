@@ -316,15 +316,14 @@ fn trampoline(plan: &Arc<CallPlan>) -> Result<Arc<Trampoline>, Error> {
 /// How the bound fast entry hands back the result (see [`Core::fast`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum FastKind {
-    /// Tail jump returning `rax`. (`I` and `F` come first: `call_fast` tells the
-    /// single-eightbyte forms from the rest with one comparison.)
-    I,
-    /// Tail jump returning `xmm0`.
-    F,
     /// Call-then-store: `fn(frame)` stores the result into the frame itself.
     Store,
     /// Tail jump, nothing to store (`void`, or the callee wrote through sret).
     Nothing,
+    /// Tail jump returning `rax`.
+    I,
+    /// Tail jump returning `xmm0`.
+    F,
     /// Tail jump returning `rax`, `rdx`.
     II,
     /// Tail jump returning `xmm0`, `xmm1`.

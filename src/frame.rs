@@ -568,7 +568,6 @@ impl Frame {
             // SAFETY: the result area at offset 0 spans at least ret.size bytes.
             unsafe { self.rows.buf.as_ptr().cast::<T>().read_unaligned() }
         } else {
-            std::hint::cold_path();
             failed("Frame::ret", self.rows.ret::<T>(0))
         }
     }
