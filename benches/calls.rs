@@ -11,7 +11,7 @@
 //! Run: `cargo bench --bench calls`; the numbers go to docs/PERFORMANCE.md.
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
-use jitcall::{Frame, FrameBatch, Function, Library, Signature, Type, Value, listing};
+use jitcall::{Frame, FrameArgs, FrameBatch, Function, Library, Signature, Type, Value, listing};
 use libffi::middle as ffi;
 use std::ffi::c_void;
 use std::fmt::Debug;
@@ -128,11 +128,12 @@ impl Arg for Big3 {
 }
 
 /// One call's arguments, as a tuple (or array) of [`Arg`]s.
-trait Args: Copy {
+trait Args: FrameArgs {
     /// The arguments, each through its own `black_box` (one for a whole array), so
     /// the optimiser can neither fold them nor copy them in a form no caller would.
     fn opaque(self) -> Self;
-    fn set(self, frame: &mut Frame);
+    /// One `Frame::set_arg` per argument.
+    fn set_each(self, frame: &mut Frame);
     fn set_row(self, batch: &mut FrameBatch, row: usize);
     fn values(&self) -> Vec<Value>;
     /// Pointers to each argument, for `call_raw` and `ffi_call`.
@@ -148,7 +149,7 @@ macro_rules! tuple_args {
                 ($(black_box(self.$i),)+)
             }
             #[inline(always)]
-            fn set(self, frame: &mut Frame) {
+            fn set_each(self, frame: &mut Frame) {
                 $(frame.set_arg($i, self.$i);)+
             }
             fn set_row(self, batch: &mut FrameBatch, row: usize) {
@@ -176,7 +177,7 @@ impl Args for [i64; 12] {
         black_box(self)
     }
     #[inline(always)]
-    fn set(self, frame: &mut Frame) {
+    fn set_each(self, frame: &mut Frame) {
         for (i, v) in self.into_iter().enumerate() {
             frame.set_arg(i, v);
         }
@@ -211,20 +212,20 @@ struct Shape<A, R, D> {
     direct: D,
 }
 
-/// Benchmarks one shape. `floor` is the *frame floor*: hand-written code
-/// doing the least any frame call can — `floor(target, frame, slot offsets, args)`
-/// stores the arguments unchecked at their offsets, loads the argument registers from
-/// the frame in inline assembly, calls the target directly (no trampoline), and stores
-/// and reads back the result. What stays between it and `direct` is the cost of passing
-/// arguments and result through memory at all. (Floors keep offsets and the target in
-/// registers that are not argument registers, so loading an argument cannot clobber
-/// them.)
+/// Benchmarks one shape. `floor` is the *frame floor*: hand-written code doing the
+/// least any frame call can — `floor(target, frame, argument area, args)` stores the
+/// arguments unchecked at constant offsets in the argument area, loads the argument
+/// registers from it in inline assembly, calls the target directly (no trampoline), and
+/// stores and reads back the result. What stays between it and `direct` is the cost of
+/// passing arguments and result through memory at all. (Floors keep the area and the
+/// target in registers that are not argument registers, so loading an argument cannot
+/// clobber them.)
 fn bench_shape<A, R, D, Fl>(c: &mut Criterion, lib: &Library, s: Shape<A, R, D>, floor: Fl)
 where
     A: Args,
     R: Arg,
     D: Fn(*const c_void, &A) -> R,
-    Fl: Fn(*const c_void, *mut u8, &[usize], A) -> R,
+    Fl: Fn(*const c_void, *mut u8, *mut u8, A) -> R,
 {
     let ptr = lib.symbol(s.name).unwrap();
     let f = Function::new(ptr, &s.sig).unwrap();
@@ -246,9 +247,13 @@ where
     // types of A and R are laid out like its C types.
     unsafe {
         assert_eq!((s.direct)(ptr, &s.args), s.want);
-        s.args.set(&mut frame);
+        s.args.set_each(&mut frame);
         f.call_frame(&mut frame);
         assert_eq!(frame.ret::<R>(), s.want);
+        let mut fresh = f.frame();
+        fresh.set_args(s.args);
+        f.call_frame(&mut fresh);
+        assert_eq!(fresh.ret::<R>(), s.want);
         assert_eq!(f.call(&vals).unwrap(), s.want.value());
         let mut r = s.want;
         f.call_raw((&mut r as *mut R).cast(), ptrs.as_ptr())
@@ -260,7 +265,7 @@ where
         );
         let mut floor_frame = f.frame();
         let p = floor_frame.as_mut_ptr();
-        assert_eq!(floor(ptr, p, &offsets(&f), s.args), s.want);
+        assert_eq!(floor(ptr, p, p.add(args_base(&f)), s.args), s.want);
         f.call_batch(&mut batch);
         for (r, (_, want)) in rows.iter().enumerate() {
             assert_eq!(batch.ret::<R>(r), *want, "row {r}");
@@ -277,16 +282,28 @@ where
         // them (a `Function` clone is one reference count).
         let (f, mut frame) = (f.clone(), f.frame());
         b.iter(move || {
-            args.opaque().set(&mut frame);
+            frame.set_args(args.opaque());
+            // SAFETY: as checked above.
+            unsafe { f.call_frame(&mut frame) };
+            black_box(frame.ret::<R>())
+        })
+    });
+    g.bench_function("call_frame_set_arg", |b| {
+        // As call_frame, one `set_arg` per argument.
+        let (f, mut frame) = (f.clone(), f.frame());
+        b.iter(move || {
+            args.opaque().set_each(&mut frame);
             // SAFETY: as checked above.
             unsafe { f.call_frame(&mut frame) };
             black_box(frame.ret::<R>())
         })
     });
     g.bench_function("frame_floor", |b| {
-        let (mut frame, o) = (f.frame(), offsets(&f));
+        let mut frame = f.frame();
         let p = frame.as_mut_ptr();
-        b.iter(|| floor(ptr, p, &o, args.opaque()))
+        // SAFETY: the argument area lies inside the frame.
+        let area = unsafe { p.add(args_base(&f)) };
+        b.iter(|| floor(ptr, p, area, args.opaque()))
     });
     g.bench_function("call_values", |b| {
         // SAFETY: as checked above.
@@ -327,31 +344,35 @@ where
     g.finish();
 }
 
-/// Offsets of the arguments' slots in `f`'s frames.
-fn offsets(f: &Function) -> Vec<usize> {
-    f.plan()
-        .args
-        .iter()
-        .map(|a| a.frame_offset as usize)
-        .collect()
+/// Offset of the argument area (the first slot) in `f`'s frames, after checking that
+/// the slots lie where the tuple rule puts them — what the floors' constant offsets
+/// assume: each at the running size rounded up to `max(8, align)`, padded to eightbytes.
+fn args_base(f: &Function) -> usize {
+    let args = &f.plan().args;
+    let base = args[0].frame_offset;
+    let mut end = 0u32;
+    for a in args {
+        let offset = end.div_ceil(a.align.max(8)) * a.align.max(8);
+        assert_eq!(a.frame_offset, base + offset, "the floors' offsets");
+        end = offset + a.size.div_ceil(8) * 8;
+    }
+    base as usize
 }
 
-fn add2_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (a, b): (i32, i32)) -> i32 {
+fn add2_floor(ptr: *const c_void, p: *mut u8, q: *mut u8, (a, b): (i32, i32)) -> i32 {
     let r: i32;
-    // SAFETY: p is a frame for `int add2(int, int)` with slots at o[0] and o[1]; the
-    // assembly loads edi and esi from them and calls add2, clobbering what a C call
-    // may.
+    // SAFETY: p is a frame for `int add2(int, int)` with its argument slots at q and
+    // q + 8; the assembly loads edi and esi from them and calls add2, clobbering what a
+    // C call may.
     unsafe {
-        p.add(o[0]).cast::<i32>().write(a);
-        p.add(o[1]).cast::<i32>().write(b);
+        q.cast::<i32>().write(a);
+        q.add(8).cast::<i32>().write(b);
         std::arch::asm!(
-            "mov edi, [r10 + rax]",
-            "mov esi, [r10 + rcx]",
+            "mov edi, [r10]",
+            "mov esi, [r10 + 8]",
             "call r11",
-            in("rax") o[0],
-            in("rcx") o[1],
             in("r11") ptr,
-            in("r10") p,
+            in("r10") q,
             lateout("eax") r,
             clobber_abi("C"),
         );
@@ -360,28 +381,24 @@ fn add2_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (a, b): (i32, i32)) -
     }
 }
 
-fn mix4_floor(ptr: *const c_void, p: *mut u8, o: &[usize], args: (i32, f64, f32, i64)) -> f64 {
+fn mix4_floor(ptr: *const c_void, p: *mut u8, q: *mut u8, args: (i32, f64, f32, i64)) -> f64 {
     let r: f64;
-    // SAFETY: p is a frame for `double mix4(int, double, float, long)` with slots at
-    // o[0..4]; the assembly loads edi, xmm0, xmm1 and rsi from them and calls mix4,
-    // clobbering what a C call may.
+    // SAFETY: p is a frame for `double mix4(int, double, float, long)` with its
+    // argument slots at q, q + 8, q + 16 and q + 24; the assembly loads edi, xmm0, xmm1
+    // and rsi from them and calls mix4, clobbering what a C call may.
     unsafe {
-        p.add(o[0]).cast::<i32>().write(args.0);
-        p.add(o[1]).cast::<f64>().write(args.1);
-        p.add(o[2]).cast::<f32>().write(args.2);
-        p.add(o[3]).cast::<i64>().write(args.3);
+        q.cast::<i32>().write(args.0);
+        q.add(8).cast::<f64>().write(args.1);
+        q.add(16).cast::<f32>().write(args.2);
+        q.add(24).cast::<i64>().write(args.3);
         std::arch::asm!(
-            "mov edi, [r10 + rax]",
-            "movsd xmm0, [r10 + rcx]",
-            "movss xmm1, [r10 + rdx]",
-            "mov rsi, [r10 + r8]",
+            "mov edi, [r10]",
+            "movsd xmm0, [r10 + 8]",
+            "movss xmm1, [r10 + 16]",
+            "mov rsi, [r10 + 24]",
             "call r11",
-            in("rax") o[0],
-            in("rcx") o[1],
-            in("rdx") o[2],
-            in("r8") o[3],
             in("r11") ptr,
-            in("r10") p,
+            in("r10") q,
             lateout("xmm0") r,
             clobber_abi("C"),
         );
@@ -390,24 +407,22 @@ fn mix4_floor(ptr: *const c_void, p: *mut u8, o: &[usize], args: (i32, f64, f32,
     }
 }
 
-fn vadd_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (a, b): (Vec2, Vec2)) -> Vec2 {
+fn vadd_floor(ptr: *const c_void, p: *mut u8, q: *mut u8, (a, b): (Vec2, Vec2)) -> Vec2 {
     let (x, y): (f64, f64);
-    // SAFETY: p is a frame for `vec2 vadd(vec2, vec2)` with slots at o[0] and o[1];
-    // the assembly loads xmm0..xmm3 from them and calls vadd, clobbering what a C call
-    // may.
+    // SAFETY: p is a frame for `vec2 vadd(vec2, vec2)` with its argument slots at q and
+    // q + 16; the assembly loads xmm0..xmm3 from them and calls vadd, clobbering what a
+    // C call may.
     unsafe {
-        p.add(o[0]).cast::<Vec2>().write(a);
-        p.add(o[1]).cast::<Vec2>().write(b);
+        q.cast::<Vec2>().write(a);
+        q.add(16).cast::<Vec2>().write(b);
         std::arch::asm!(
-            "movsd xmm0, [r10 + rax]",
-            "movsd xmm1, [r10 + rax + 8]",
-            "movsd xmm2, [r10 + rcx]",
-            "movsd xmm3, [r10 + rcx + 8]",
+            "movsd xmm0, [r10]",
+            "movsd xmm1, [r10 + 8]",
+            "movsd xmm2, [r10 + 16]",
+            "movsd xmm3, [r10 + 24]",
             "call r11",
-            in("rax") o[0],
-            in("rcx") o[1],
             in("r11") ptr,
-            in("r10") p,
+            in("r10") q,
             lateout("xmm0") x,
             lateout("xmm1") y,
             clobber_abi("C"),
@@ -417,16 +432,15 @@ fn vadd_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (a, b): (Vec2, Vec2))
     }
 }
 
-fn sum12_floor(ptr: *const c_void, p: *mut u8, o: &[usize], x: [i64; 12]) -> i64 {
+fn sum12_floor(ptr: *const c_void, p: *mut u8, q: *mut u8, x: [i64; 12]) -> i64 {
     let r: i64;
-    // SAFETY: p is a frame for `long sum12(long x 12)` with slots at o[0..12], which
-    // the classifier lays out eight bytes apart from o[0]; the assembly loads the first
-    // six into the argument registers, copies the other six to a 48-byte outgoing area
-    // (rsp stays 16-aligned and is restored) and calls sum12, clobbering what a C call
-    // may.
+    // SAFETY: p is a frame for `long sum12(long x 12)` with its argument slots eight
+    // bytes apart from q; the assembly loads the first six into the argument registers,
+    // copies the other six to a 48-byte outgoing area (rsp stays 16-aligned and is
+    // restored) and calls sum12, clobbering what a C call may.
     unsafe {
         for (i, v) in x.into_iter().enumerate() {
-            p.add(o[i]).cast::<i64>().write(v);
+            q.add(8 * i).cast::<i64>().write(v);
         }
         std::arch::asm!(
             "sub rsp, 48",
@@ -450,7 +464,7 @@ fn sum12_floor(ptr: *const c_void, p: *mut u8, o: &[usize], x: [i64; 12]) -> i64
             "mov r9, [r10 + 40]",
             "call r11",
             "add rsp, 48",
-            in("r10") p.add(o[0]),
+            in("r10") q,
             in("r11") ptr,
             lateout("rax") r,
             clobber_abi("C"),
@@ -460,14 +474,15 @@ fn sum12_floor(ptr: *const c_void, p: *mut u8, o: &[usize], x: [i64; 12]) -> i64
     }
 }
 
-fn bigmk_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (k, s): (i64, Big3)) -> Big3 {
-    // SAFETY: p is a frame for `big3 bigmk(long, big3)` with slots at o[0] and o[1]
-    // and the result area at p; the assembly passes p as the hidden result pointer,
-    // k in rsi, and copies the struct to a 32-byte outgoing area (rsp stays 16-aligned
-    // and is restored) with one 16-byte and one 8-byte move, then calls bigmk.
+fn bigmk_floor(ptr: *const c_void, p: *mut u8, q: *mut u8, (k, s): (i64, Big3)) -> Big3 {
+    // SAFETY: p is a frame for `big3 bigmk(long, big3)` with its argument slots at q
+    // and q + 8 and the result area at p; the assembly passes p as the hidden result
+    // pointer, k in rsi, and copies the struct to a 32-byte outgoing area (rsp stays
+    // 16-aligned and is restored) with one 16-byte and one 8-byte move, then calls
+    // bigmk.
     unsafe {
-        p.add(o[0]).cast::<i64>().write(k);
-        p.add(o[1]).cast::<Big3>().write(s);
+        q.cast::<i64>().write(k);
+        q.add(8).cast::<Big3>().write(s);
         std::arch::asm!(
             "sub rsp, 32",
             "movups xmm0, [rax]",
@@ -477,8 +492,8 @@ fn bigmk_floor(ptr: *const c_void, p: *mut u8, o: &[usize], (k, s): (i64, Big3))
             "mov rsi, [rdx]",
             "call r11",
             "add rsp, 32",
-            in("rax") p.add(o[1]),
-            in("rdx") p.add(o[0]),
+            in("rax") q.add(8),
+            in("rdx") q,
             in("rdi") p,
             in("r11") ptr,
             clobber_abi("C"),
