@@ -14,7 +14,8 @@
 //! Layouts the code cannot hold (more than [`MAX_CODED`] arguments, an argument over
 //! 255 bytes or aligned to more than 64) and Rust types aligned differently from their
 //! C parameter (a `[u8; 16]` for a `long double`, say) are not refused: they take the
-//! checked path, one `set_arg` per argument.
+//! checked path, every size checked against the slot table first, then each argument
+//! stored at its slot.
 
 /// Arguments a layout code can describe.
 pub(crate) const MAX_CODED: usize = 12;
@@ -106,9 +107,6 @@ mod sealed {
 ///
 /// Implemented for `()`, tuples of one to twelve elements and arrays `[T; N]`; sealed.
 pub trait FrameArgs: Copy + sealed::Sealed {
-    /// Number of arguments.
-    #[doc(hidden)]
-    const LEN: usize;
     /// The layout code (see the module docs).
     #[doc(hidden)]
     const CODE: u128;
@@ -130,7 +128,7 @@ pub trait FrameArgs: Copy + sealed::Sealed {
     /// # Safety
     ///
     /// `offset(i)` must be the offset of a slot of `SIZES[i]` bytes inside the buffer at
-    /// `row`, for every `i` below `Self::LEN`.
+    /// `row`, for every `i` below `Self::SIZES.len()`.
     #[doc(hidden)]
     unsafe fn write_each(self, row: *mut u8, offset: impl Fn(usize) -> usize);
 }
@@ -138,7 +136,6 @@ pub trait FrameArgs: Copy + sealed::Sealed {
 impl sealed::Sealed for () {}
 
 impl FrameArgs for () {
-    const LEN: usize = 0;
     const CODE: u128 = code_of([]).0;
 
     #[inline(always)]
@@ -150,11 +147,10 @@ impl FrameArgs for () {
 }
 
 macro_rules! tuple_args {
-    ($n:literal: $($t:ident $i:tt),+) => {
+    ($($t:ident $i:tt),+) => {
         impl<$($t: Copy),+> sealed::Sealed for ($($t,)+) {}
 
         impl<$($t: Copy),+> FrameArgs for ($($t,)+) {
-            const LEN: usize = $n;
             const CODE: u128 = code_of([$((size_of::<$t>(), align_of::<$t>())),+]).0;
 
             #[inline(always)]
@@ -183,23 +179,22 @@ macro_rules! tuple_args {
     };
 }
 
-tuple_args!(1: A 0);
-tuple_args!(2: A 0, B 1);
-tuple_args!(3: A 0, B 1, C 2);
-tuple_args!(4: A 0, B 1, C 2, D 3);
-tuple_args!(5: A 0, B 1, C 2, D 3, E 4);
-tuple_args!(6: A 0, B 1, C 2, D 3, E 4, F 5);
-tuple_args!(7: A 0, B 1, C 2, D 3, E 4, F 5, G 6);
-tuple_args!(8: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
-tuple_args!(9: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
-tuple_args!(10: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
-tuple_args!(11: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
-tuple_args!(12: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+tuple_args!(A 0);
+tuple_args!(A 0, B 1);
+tuple_args!(A 0, B 1, C 2);
+tuple_args!(A 0, B 1, C 2, D 3);
+tuple_args!(A 0, B 1, C 2, D 3, E 4);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
 impl<T: Copy, const N: usize> sealed::Sealed for [T; N] {}
 
 impl<T: Copy, const N: usize> FrameArgs for [T; N] {
-    const LEN: usize = N;
     const CODE: u128 = code_of([(size_of::<T>(), align_of::<T>()); N]).0;
 
     #[inline(always)]

@@ -175,11 +175,12 @@ impl Rows {
     /// call, for no reason found; the extra load here costs `set_args` less).
     #[inline(always)]
     fn args_base<A: FrameArgs>(&self) -> usize {
-        if A::LEN == 0 {
+        if A::SIZES.is_empty() {
             return 0;
         }
-        // SAFETY: only called once the layout codes agree, so the plan has A::LEN > 0
-        // slots; `slots` points at them and lives as long as self.
+        // SAFETY: only called once the layout codes agree, so the plan has as many
+        // slots as A has values, at least one; `slots` points at them and lives as
+        // long as self.
         unsafe { (*self.slots.as_ptr()).offset as usize }
     }
 
@@ -212,7 +213,7 @@ impl Rows {
     /// fast path too, since no vector register survives a call.)
     #[inline(always)]
     fn set_args_checked<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
-        if A::LEN != self.nargs || row >= self.rows {
+        if A::SIZES.len() != self.nargs || row >= self.rows {
             return Err(self.args_error(row, A::SIZES));
         }
         for (index, &size) in A::SIZES.iter().enumerate() {
