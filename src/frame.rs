@@ -188,10 +188,21 @@ impl Rows {
     /// codes agree, else as [`Rows::set_args_checked`] does.
     #[inline(always)]
     fn set_args<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
-        if same_code(self.plan.args_code, A::CODE) && row < self.rows {
+        if row >= self.rows {
+            return Err(row_error(row, self.rows));
+        }
+        self.set_args_in_row(row, args)
+    }
+
+    /// [`Rows::set_args`] for a row known to be in range (a frame's only row).
+    #[inline(always)]
+    fn set_args_in_row<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
+        debug_assert!(row < self.rows);
+        if same_code(self.plan.args_code, A::CODE) {
             // SAFETY: equal layout codes mean the same count, sizes and alignment
             // classes, hence (both laid out by `args::Coder`) the same offsets from the
-            // argument area at `args_base`, inside the row.
+            // argument area at `args_base`, inside the row (in range: the caller's
+            // word, checked again by set_args_checked on the other path).
             unsafe {
                 let base = self
                     .buf
@@ -503,21 +514,15 @@ impl Frame {
     /// size from its parameter's; [`Frame::try_set_args`] returns an error instead.
     #[inline(always)]
     pub fn set_args<A: FrameArgs>(&mut self, args: A) {
-        if same_code(self.rows.plan.args_code, A::CODE) {
-            // SAFETY: as in `Rows::set_args`, for the frame's one row.
-            unsafe { args.write_at(self.rows.buf.as_ptr().add(self.rows.args_base::<A>())) }
-        } else {
-            std::hint::cold_path();
-            if let Err(e) = self.rows.set_args_checked(0, args) {
-                failed::<()>("Frame::set_args", Err(e))
-            }
+        if let Err(e) = self.rows.set_args_in_row(0, args) {
+            failed::<()>("Frame::set_args", Err(e))
         }
     }
 
     /// Writes every argument at once; an error if the count or a size differs.
     #[inline]
     pub fn try_set_args<A: FrameArgs>(&mut self, args: A) -> Result<(), Error> {
-        self.rows.set_args(0, args)
+        self.rows.set_args_in_row(0, args)
     }
 
     /// Writes argument `index`; an error if `index` is out of range or the size of `T`
