@@ -114,6 +114,10 @@ pub trait FrameArgs: Copy + sealed::Sealed {
     #[doc(hidden)]
     const SIZES: &'static [usize];
 
+    /// Each argument's offset from the first one's slot, by the frame's rule.
+    #[doc(hidden)]
+    const OFFSETS: &'static [usize];
+
     /// Stores every argument at its constant offset from `base`.
     ///
     /// # Safety
@@ -121,7 +125,13 @@ pub trait FrameArgs: Copy + sealed::Sealed {
     /// `base` must be the first argument slot of a frame whose layout code is
     /// `Self::CODE`.
     #[doc(hidden)]
-    unsafe fn write_at(self, base: *mut u8);
+    #[inline(always)]
+    unsafe fn write_at(self, base: *mut u8) {
+        // SAFETY: the frame has this list's layout code, so argument i's slot, of
+        // SIZES[i] bytes, is at OFFSETS[i] from `base` (the caller's contract); the
+        // indices are constants once inlined, and so are the offsets.
+        unsafe { self.write_each(base, |i| Self::OFFSETS[i]) }
+    }
 
     /// Stores argument `i` at `row + offset(i)`, for every `i`.
     ///
@@ -137,12 +147,10 @@ impl sealed::Sealed for () {}
 
 impl FrameArgs for () {
     const CODE: u128 = code_of([]).0;
+    const SIZES: &'static [usize] = &[];
+    const OFFSETS: &'static [usize] = &[];
 
     #[inline(always)]
-    unsafe fn write_at(self, _base: *mut u8) {}
-
-    const SIZES: &'static [usize] = &[];
-
     unsafe fn write_each(self, _row: *mut u8, _offset: impl Fn(usize) -> usize) {}
 }
 
@@ -152,19 +160,9 @@ macro_rules! tuple_args {
 
         impl<$($t: Copy),+> FrameArgs for ($($t,)+) {
             const CODE: u128 = code_of([$((size_of::<$t>(), align_of::<$t>())),+]).0;
-
-            #[inline(always)]
-            unsafe fn write_at(self, base: *mut u8) {
-                let offsets = const { code_of([$((size_of::<$t>(), align_of::<$t>())),+]).1 };
-                // SAFETY: the caller's frame has this tuple's layout code, so argument
-                // i's slot is at offsets[i] from `base` and holds size_of::<T_i>()
-                // bytes; the writes tolerate any alignment.
-                unsafe {
-                    $(base.add(offsets[$i]).cast::<$t>().write_unaligned(self.$i);)+
-                }
-            }
-
             const SIZES: &'static [usize] = &[$(size_of::<$t>()),+];
+            const OFFSETS: &'static [usize] =
+                &code_of([$((size_of::<$t>(), align_of::<$t>())),+]).1;
 
             #[inline(always)]
             unsafe fn write_each(self, row: *mut u8, offset: impl Fn(usize) -> usize) {
@@ -196,17 +194,8 @@ impl<T: Copy, const N: usize> sealed::Sealed for [T; N] {}
 
 impl<T: Copy, const N: usize> FrameArgs for [T; N] {
     const CODE: u128 = code_of([(size_of::<T>(), align_of::<T>()); N]).0;
-
-    #[inline(always)]
-    unsafe fn write_at(self, base: *mut u8) {
-        let offsets = const { code_of([(size_of::<T>(), align_of::<T>()); N]).1 };
-        for (value, offset) in self.into_iter().zip(offsets) {
-            // SAFETY: as for tuples: the frame has this array's layout code.
-            unsafe { base.add(offset).cast::<T>().write_unaligned(value) };
-        }
-    }
-
     const SIZES: &'static [usize] = &[size_of::<T>(); N];
+    const OFFSETS: &'static [usize] = &code_of([(size_of::<T>(), align_of::<T>()); N]).1;
 
     #[inline(always)]
     unsafe fn write_each(self, row: *mut u8, offset: impl Fn(usize) -> usize) {
