@@ -313,25 +313,20 @@ fn trampoline(plan: &Arc<CallPlan>) -> Result<Arc<Trampoline>, Error> {
     Ok(t)
 }
 
-/// How the bound fast entry hands back the result (see [`Core::fast`]).
+/// How the bound fast entry hands back the result (see [`Core::fast`]). The two forms
+/// that leave a result register come first, so `call_frame` tells them from the rest
+/// with one compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum FastKind {
+    /// Tail jump returning one eightbyte in `rax`.
+    I,
+    /// Tail jump returning one eightbyte in `xmm0`.
+    F,
     /// Call-then-store: `fn(frame)` stores the result into the frame itself.
     Store,
     /// Tail jump, nothing to store (`void`, or the callee wrote through sret).
     Nothing,
-    /// Tail jump returning `rax`.
-    I,
-    /// Tail jump returning `xmm0`.
-    F,
-    /// Tail jump returning `rax`, `rdx`.
-    II,
-    /// Tail jump returning `xmm0`, `xmm1`.
-    FF,
-    /// Tail jump returning `rax` (eightbyte 0), `xmm0` (eightbyte 1).
-    IF,
-    /// Tail jump returning `xmm0` (eightbyte 0), `rax` (eightbyte 1).
-    FI,
 }
 
 /// The bound entry `Function::call_frame` runs for `plan` at `target`: a tail jump
@@ -347,23 +342,14 @@ fn fast_kind(plan: &CallPlan) -> FastKind {
     if !tail_jump_ok(plan) {
         return FastKind::Store;
     }
-    let pieces = match &plan.ret.location {
-        RetLocation::Registers(pieces) => pieces,
-        RetLocation::X87 { .. } => return FastKind::Store,
-        RetLocation::Nothing | RetLocation::Memory => return FastKind::Nothing,
-    };
-    use RetReg::*;
-    match pieces.as_slice() {
-        [a] if (a.reg, a.offset) == (Rax, 0) => FastKind::I,
-        [a] if (a.reg, a.offset) == (Xmm0, 0) => FastKind::F,
-        [a, b] => match ((a.reg, a.offset), (b.reg, b.offset)) {
-            ((Rax, 0), (Rdx, 8)) => FastKind::II,
-            ((Xmm0, 0), (Xmm1, 8)) => FastKind::FF,
-            ((Rax, 0), (Xmm0, 8)) => FastKind::IF,
-            ((Xmm0, 0), (Rax, 8)) => FastKind::FI,
+    match &plan.ret.location {
+        RetLocation::Registers(pieces) => match pieces.as_slice() {
+            [a] if (a.reg, a.offset) == (RetReg::Rax, 0) => FastKind::I,
+            [a] if (a.reg, a.offset) == (RetReg::Xmm0, 0) => FastKind::F,
             _ => FastKind::Store,
         },
-        _ => FastKind::Store,
+        RetLocation::Nothing | RetLocation::Memory => FastKind::Nothing,
+        RetLocation::X87 { .. } => FastKind::Store,
     }
 }
 

@@ -66,7 +66,7 @@ pub(crate) enum Entry {
     },
     /// `fn(frame) -> result registers` with the target baked in: load the argument
     /// registers and jump to the target, which returns straight to our caller. Only for
-    /// plans with no stack arguments and no x87 result ([`tail_jump_ok`]).
+    /// plans with no stack arguments and at most one result register ([`tail_jump_ok`]).
     TailJump {
         /// The callee's address.
         target: u64,
@@ -82,13 +82,23 @@ pub(crate) enum Entry {
 }
 
 /// Whether a plan can use the tail-jump form: everything in registers, and a result
-/// that the caller can take from registers (or that the callee writes through sret).
+/// that the caller can store with one register store (one eightbyte in `rax` or
+/// `xmm0`), or none to store (`void`, or the callee writes through sret).
+///
+/// Two-eightbyte results take call-then-store instead: it measured no slower than
+/// a tail jump with the pair stored by the caller, and it leaves `call_frame` one
+/// test of the result form instead of a dispatch over four pair forms.
 pub(crate) fn tail_jump_ok(plan: &CallPlan) -> bool {
-    !plan
+    let no_stack = !plan
         .args
         .iter()
-        .any(|a| matches!(a.location, ArgLocation::Stack { .. }))
-        && !matches!(plan.ret.location, RetLocation::X87 { .. })
+        .any(|a| matches!(a.location, ArgLocation::Stack { .. }));
+    no_stack
+        && match &plan.ret.location {
+            RetLocation::Nothing | RetLocation::Memory => true,
+            RetLocation::Registers(pieces) => pieces.len() == 1,
+            RetLocation::X87 { .. } => false,
+        }
 }
 
 /// Generated code and its teaching notes.

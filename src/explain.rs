@@ -32,7 +32,8 @@ pub enum ExplainedEntry {
     #[default]
     Frame,
     /// What `Function::call_frame` runs: the bound entry, with the target baked in —
-    /// a tail jump when everything travels in registers, else call-then-store.
+    /// a tail jump when every argument travels in registers and at most one result
+    /// register comes back, else call-then-store.
     Bound,
     /// What `Function::call_raw` runs: libffi's shape, `fn(target, ret, args)`.
     Pointers,

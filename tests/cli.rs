@@ -1687,9 +1687,10 @@ fn explain_disassembles_every_entry() {
     assert!(has(&code, "mov r11, <target>"), "{code:?}");
     assert!(!has(&code, "call"), "{code:?}");
 
-    // Stack arguments, or an x87 result: call, then store.
+    // Stack arguments, a two-eightbyte result, or an x87 result: call, then store.
     for decl in [
         "long sum7(long, long, long, long, long, long, long)",
+        "struct v { double x; double y; } twice(double)",
         "long double half(long double)",
     ] {
         let (json, code) = code_of(decl, "bound");
