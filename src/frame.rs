@@ -137,20 +137,8 @@ impl Rows {
         }
     }
 
-    #[cold]
-    #[inline(never)]
     fn slot_error(&self, index: usize, size: usize) -> Error {
-        let Some(arg) = self.plan.args.get(index) else {
-            return Error::ArgumentCount {
-                expected: self.plan.args.len(),
-                found: index + 1,
-            };
-        };
-        Error::ValueMismatch {
-            path: format!("argument {index}"),
-            expected: format!("{} ({} bytes)", self.sig.params()[index], arg.size),
-            found: format!("a value of {size} bytes"),
-        }
+        slot_error(&self.plan, &self.sig, index, size)
     }
 
     #[inline]
@@ -278,11 +266,7 @@ impl Rows {
     #[inline]
     fn ret<T: Copy>(&self, row: usize) -> Result<T, Error> {
         if size_of::<T>() != self.ret_size {
-            return Err(Error::ValueMismatch {
-                path: "result".into(),
-                expected: format!("{} ({} bytes)", self.sig.ret(), self.plan.ret.size),
-                found: format!("a value of {} bytes", size_of::<T>()),
-            });
+            return Err(ret_error(&self.plan, &self.sig, size_of::<T>()));
         }
         let bytes = self.row(row)?;
         // SAFETY: the result area at offset 0 of the row spans at least ret.size bytes.
@@ -321,11 +305,7 @@ impl Rows {
     #[inline]
     fn set_ret<T: Copy>(&mut self, row: usize, value: T) -> Result<(), Error> {
         if size_of::<T>() != self.ret_size {
-            return Err(Error::ValueMismatch {
-                path: "result".into(),
-                expected: format!("{} ({} bytes)", self.sig.ret(), self.plan.ret.size),
-                found: format!("a value of {} bytes", size_of::<T>()),
-            });
+            return Err(ret_error(&self.plan, &self.sig, size_of::<T>()));
         }
         let bytes = self.row_mut(row)?;
         // SAFETY: the result area at offset 0 of the row spans at least ret.size bytes;
@@ -364,13 +344,50 @@ impl Rows {
     }
 }
 
-/// The slow half of a panicking accessor: `what` failed with the error in `result`.
+/// The slow half of a panicking accessor: `what` failed with `e`.
+#[cold]
+#[inline(never)]
+fn fail(what: &str, e: Error) -> ! {
+    panic!("{what}: {e}")
+}
+
+/// [`fail`] with the error in `result`.
 #[cold]
 #[inline(never)]
 fn failed<T>(what: &str, result: Result<T, Error>) -> ! {
     match result {
         Err(e) => panic!("{what}: {e}"),
         Ok(_) => unreachable!("{what}: the fast path handles every valid value"),
+    }
+}
+
+/// Why argument `index` of `plan` cannot take a value of `size` bytes. Takes the plan
+/// and signature, not the frame: a frame whose address reaches no call stays in
+/// registers (a callback builds one per call).
+#[cold]
+#[inline(never)]
+fn slot_error(plan: &CallPlan, sig: &Signature, index: usize, size: usize) -> Error {
+    let Some(arg) = plan.args.get(index) else {
+        return Error::ArgumentCount {
+            expected: plan.args.len(),
+            found: index + 1,
+        };
+    };
+    Error::ValueMismatch {
+        path: format!("argument {index}"),
+        expected: format!("{} ({} bytes)", sig.params()[index], arg.size),
+        found: format!("a value of {size} bytes"),
+    }
+}
+
+/// Why a result of `size` bytes does not fit `plan`'s (see [`slot_error`]).
+#[cold]
+#[inline(never)]
+fn ret_error(plan: &CallPlan, sig: &Signature, size: usize) -> Error {
+    Error::ValueMismatch {
+        path: "result".into(),
+        expected: format!("{} ({} bytes)", sig.ret(), plan.ret.size),
+        found: format!("a value of {size} bytes"),
     }
 }
 
@@ -479,7 +496,10 @@ impl Frame {
                 let p = self.rows.buf.as_ptr().add(off);
                 p.cast::<T>().write_unaligned(value);
             },
-            None => failed("Frame::set_arg", self.rows.set_arg(0, index, value)),
+            None => fail(
+                "Frame::set_arg",
+                slot_error(&self.rows.plan, &self.rows.sig, index, size_of::<T>()),
+            ),
         }
     }
 
@@ -550,7 +570,10 @@ impl Frame {
                 let p = self.rows.buf.as_ptr().add(off);
                 p.cast::<T>().read_unaligned()
             },
-            None => failed("Frame::arg", self.rows.arg::<T>(0, index)),
+            None => fail(
+                "Frame::arg",
+                slot_error(&self.rows.plan, &self.rows.sig, index, size_of::<T>()),
+            ),
         }
     }
 
@@ -575,7 +598,10 @@ impl Frame {
             // SAFETY: the result area at offset 0 spans at least ret.size bytes.
             unsafe { self.rows.buf.as_ptr().cast::<T>().read_unaligned() }
         } else {
-            failed("Frame::ret", self.rows.ret::<T>(0))
+            fail(
+                "Frame::ret",
+                ret_error(&self.rows.plan, &self.rows.sig, size_of::<T>()),
+            )
         }
     }
 
@@ -614,7 +640,10 @@ impl Frame {
             // just above); the write tolerates any alignment.
             unsafe { self.rows.buf.as_ptr().cast::<T>().write_unaligned(value) }
         } else {
-            failed("Frame::set_ret", self.rows.set_ret(0, value))
+            fail(
+                "Frame::set_ret",
+                ret_error(&self.rows.plan, &self.rows.sig, size_of::<T>()),
+            )
         }
     }
 
