@@ -29,7 +29,9 @@ struct Rows {
     /// The plan's argument slots and the result's size, copied out of the plan so that
     /// a checked store or load costs one lookup (they live as long as `plan`).
     slots: NonNull<FrameSlot>,
-    nargs: usize,
+    nargs: u32,
+    /// The plan's `args_base`: where `set_args` writes.
+    args_base: u32,
     ret_size: usize,
     /// Released in `Drop` only when `owned`: a lent row holds uncounted copies.
     plan: ManuallyDrop<Arc<CallPlan>>,
@@ -53,6 +55,13 @@ pub(crate) fn row_stride(plan: &CallPlan) -> usize {
     (plan.frame_size.max(8) as usize).div_ceil(align) * align
 }
 
+/// How many slots `plan` has, saturated to `u32` (a count past it is never reached:
+/// [`Rows::slot`] then refuses the indices above, it never reads past the table).
+#[inline]
+fn nargs_of(plan: &CallPlan) -> u32 {
+    u32::try_from(plan.slots.len()).unwrap_or(u32::MAX)
+}
+
 /// The start of `plan`'s slot table.
 fn slots_of(plan: &CallPlan) -> NonNull<FrameSlot> {
     NonNull::from(&*plan.slots).cast()
@@ -71,7 +80,7 @@ impl Rows {
     /// The slot of argument `index` when it holds exactly `size` bytes.
     #[inline(always)]
     fn slot(&self, index: usize, size: usize) -> Option<usize> {
-        if index < self.nargs {
+        if index < self.nargs as usize {
             // SAFETY: `slots` points at the plan's `nargs` slots; the plan is alive as
             // long as self.
             let slot = unsafe { *self.slots.as_ptr().add(index) };
@@ -99,7 +108,8 @@ impl Rows {
             rows,
             stride,
             slots: slots_of(&plan),
-            nargs: plan.slots.len(),
+            nargs: nargs_of(&plan),
+            args_base: plan.args_base,
             ret_size: plan.ret.size as usize,
             plan: ManuallyDrop::new(plan),
             sig: ManuallyDrop::new(sig),
@@ -157,22 +167,6 @@ impl Rows {
         Ok(())
     }
 
-    /// The offset of the argument area, the first slot's, for a list of `A`'s length.
-    ///
-    /// Read from the slot table rather than kept in `Rows` (every callback call builds
-    /// a frame, and a `Rows` with one more field measured ~1.5 ns slower per callback
-    /// call, for no reason found; the extra load here costs `set_args` less).
-    #[inline(always)]
-    fn args_base<A: FrameArgs>(&self) -> usize {
-        if A::SIZES.is_empty() {
-            return 0;
-        }
-        // SAFETY: only called once the layout codes agree, so the plan has as many
-        // slots as A has values, at least one; `slots` points at them and lives as
-        // long as self.
-        unsafe { (*self.slots.as_ptr()).offset as usize }
-    }
-
     /// Writes a whole argument list into `row`: at constant offsets when the layout
     /// codes agree, else as [`Rows::set_args_checked`] does.
     #[inline(always)]
@@ -196,7 +190,7 @@ impl Rows {
                 let base = self
                     .buf
                     .as_ptr()
-                    .add(row * self.stride + self.args_base::<A>());
+                    .add(row * self.stride + self.args_base as usize);
                 args.write_at(base);
             }
             return Ok(());
@@ -213,7 +207,7 @@ impl Rows {
     /// fast path too, since no vector register survives a call.)
     #[inline(always)]
     fn set_args_checked<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
-        if A::SIZES.len() != self.nargs || row >= self.rows {
+        if A::SIZES.len() != self.nargs as usize || row >= self.rows {
             return Err(self.args_error(row, A::SIZES));
         }
         for (index, &size) in A::SIZES.iter().enumerate() {
@@ -236,9 +230,9 @@ impl Rows {
     #[cold]
     #[inline(never)]
     fn args_error(&self, row: usize, sizes: &[usize]) -> Error {
-        if sizes.len() != self.nargs {
+        if sizes.len() != self.nargs as usize {
             return Error::ArgumentCount {
-                expected: self.nargs,
+                expected: self.nargs as usize,
                 found: sizes.len(),
             };
         }
@@ -457,7 +451,8 @@ impl Frame {
                 rows: 1,
                 stride: layout.size(),
                 slots: slots_of(&plan),
-                nargs: plan.slots.len(),
+                nargs: nargs_of(&plan),
+                args_base: plan.args_base,
                 ret_size: plan.ret.size as usize,
                 plan: ManuallyDrop::new(plan),
                 sig: ManuallyDrop::new(sig),

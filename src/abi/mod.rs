@@ -429,6 +429,9 @@ pub struct CallPlan {
     /// The arguments' layout code (`crate::args`), for `Frame::set_args`: low word
     /// first.
     pub(crate) args_code: [u64; 2],
+    /// The offset of the argument area (the first slot's, when there is one): where
+    /// `Frame::set_args` writes.
+    pub(crate) args_base: u32,
 }
 
 /// Where one argument lives in the frame: [`ArgPlan::frame_offset`] and

@@ -357,6 +357,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
             let code = coder.finish(FRAME_UNCODED);
             [code as u64, (code >> 64) as u64]
         },
+        args_base,
     };
     debug_assert!(plan.gprs_used <= 6 && plan.vector_count <= ARG_XMMS);
     Ok(plan)
