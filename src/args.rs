@@ -239,7 +239,7 @@ mod tests {
     /// The code the classifier gives a signature's frame, as one number.
     fn plan_code(ret: Type, params: &[Type]) -> u128 {
         let plan = crate::abi::sysv::classify(&Signature::new(ret, params.to_vec())).unwrap();
-        plan.args_code[0] as u128 | (plan.args_code[1] as u128) << 64
+        plan.layout_code()
     }
 
     #[test]

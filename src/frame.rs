@@ -67,15 +67,6 @@ fn slots_of(plan: &CallPlan) -> NonNull<FrameSlot> {
     NonNull::from(&*plan.slots).cast()
 }
 
-/// Whether a plan's layout code (two words) is `want`, a constant after inlining:
-/// compared as one 128-bit integer, which compiles to two scalar xors and one branch
-/// (two word compares become two branches, each as dear as the stores; a 16-byte
-/// vector load and compare-and-mask take longer to resolve).
-#[inline(always)]
-fn same_code(have: [u64; 2], want: u128) -> bool {
-    (have[0] as u128 | (have[1] as u128) << 64) == want
-}
-
 impl Rows {
     /// The slot of argument `index` when it holds exactly `size` bytes.
     #[inline(always)]
@@ -143,12 +134,8 @@ impl Rows {
     fn arg_slot(&self, index: usize, size: usize) -> Result<usize, Error> {
         match self.slot(index, size) {
             Some(off) => Ok(off),
-            None => Err(self.slot_error(index, size)),
+            None => Err(slot_error(&self.plan, &self.sig, index, size)),
         }
-    }
-
-    fn slot_error(&self, index: usize, size: usize) -> Error {
-        slot_error(&self.plan, &self.sig, index, size)
     }
 
     #[inline]
@@ -181,7 +168,7 @@ impl Rows {
     #[inline(always)]
     fn set_args_in_row<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
         debug_assert!(row < self.rows);
-        if same_code(self.plan.args_code, A::CODE) {
+        if self.plan.layout_code() == A::CODE {
             // SAFETY: equal layout codes mean the same count, sizes and alignment
             // classes, hence (both laid out by `args::Coder`) the same offsets from the
             // argument area at `args_base`, inside the row (in range: the caller's
@@ -343,16 +330,6 @@ impl Rows {
 #[inline(never)]
 fn fail(what: &str, e: Error) -> ! {
     panic!("{what}: {e}")
-}
-
-/// [`fail`] with the error in `result`.
-#[cold]
-#[inline(never)]
-fn failed<T>(what: &str, result: Result<T, Error>) -> ! {
-    match result {
-        Err(e) => panic!("{what}: {e}"),
-        Ok(_) => unreachable!("{what}: the fast path handles every valid value"),
-    }
 }
 
 /// Why argument `index` of `plan` cannot take a value of `size` bytes. Takes the plan
@@ -531,7 +508,7 @@ impl Frame {
     #[inline(always)]
     pub fn set_args<A: FrameArgs>(&mut self, args: A) {
         if let Err(e) = self.rows.set_args_in_row(0, args) {
-            failed::<()>("Frame::set_args", Err(e))
+            fail("Frame::set_args", e)
         }
     }
 
@@ -745,7 +722,7 @@ impl FrameBatch {
     #[inline]
     pub fn set_args<A: FrameArgs>(&mut self, row: usize, args: A) {
         if let Err(e) = self.rows.set_args(row, args) {
-            failed::<()>("FrameBatch::set_args", Err(e))
+            fail("FrameBatch::set_args", e)
         }
     }
 

@@ -434,6 +434,17 @@ pub struct CallPlan {
     pub(crate) args_base: u32,
 }
 
+impl CallPlan {
+    /// The arguments' layout code as one number. Compared with a tuple's as one 128-bit
+    /// integer it compiles to two scalar xors and one branch (two word compares become
+    /// two branches, each as dear as the stores; a 16-byte vector load and
+    /// compare-and-mask take longer to resolve).
+    #[inline(always)]
+    pub(crate) fn layout_code(&self) -> u128 {
+        self.args_code[0] as u128 | (self.args_code[1] as u128) << 64
+    }
+}
+
 /// Where one argument lives in the frame: [`ArgPlan::frame_offset`] and
 /// [`ArgPlan::size`], side by side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
