@@ -17,7 +17,7 @@
 //! be run but not written. See `docs/ARENA.md` for the picture.
 
 use crate::Error;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
@@ -50,8 +50,10 @@ struct Chunk {
 
 struct ArenaState {
     chunks: Vec<Chunk>,
-    /// Free blocks by size, then by executable address.
-    free: BTreeMap<usize, Vec<usize>>,
+    /// Free blocks as (size, executable address): the best fit for `len` is the first
+    /// at or after `(len, 0)`. One ordered set, not a list per size: compiling and
+    /// dropping one function after another then makes and frees no list each time.
+    free: BTreeSet<(usize, usize)>,
     /// Whether memfd double mapping works here (decided by the first chunk).
     double_mapped: Option<bool>,
     /// Bytes of code in use (for tests and `docs/`).
@@ -175,7 +177,7 @@ impl Arena {
         Arena {
             state: Mutex::new(ArenaState {
                 chunks: Vec::new(),
-                free: BTreeMap::new(),
+                free: BTreeSet::new(),
                 double_mapped: None,
                 in_use: 0,
                 shared_with_parent: false,
@@ -184,7 +186,7 @@ impl Arena {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ArenaState> {
-        // A panic while holding the lock cannot leave the free lists inconsistent in a
+        // A panic while holding the lock cannot leave the free set inconsistent in a
         // way that matters for safety (worst case: leaked space), so poison is ignored.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -202,14 +204,10 @@ impl Arena {
             return alloc_private(self, len);
         }
         // Best fit among freed blocks.
-        if let Some((&size, _)) = state.free.range(len..).next() {
-            let list = state.free.get_mut(&size).expect("present by range");
-            let rx = list.pop().expect("free lists are never left empty");
-            if list.is_empty() {
-                state.free.remove(&size);
-            }
+        if let Some(&(size, rx)) = state.free.range((len, 0)..).next() {
+            state.free.remove(&(size, rx));
             if size > len {
-                state.free.entry(size - len).or_default().push(rx + len);
+                state.free.insert((size - len, rx + len));
             }
             state.in_use += len;
             let rw = state.rw_of(rx);
@@ -228,7 +226,7 @@ impl Arena {
                 let (tail_rx, tail_len) = (last.rx + last.bump, last.size - last.bump);
                 last.bump = last.size;
                 if tail_len > 0 {
-                    state.free.entry(tail_len).or_default().push(tail_rx);
+                    state.free.insert((tail_len, tail_rx));
                 }
             }
             let size = CHUNK_SIZE.max(len.div_ceil(page_size()) * page_size());
@@ -258,7 +256,7 @@ impl Arena {
         // SAFETY: [rw, rw+len) is the writable view of a block this arena handed out and
         // that is no longer referenced by any ExecutableCode (we are in its drop).
         unsafe { std::ptr::write_bytes(rw as *mut u8, INT3, len) };
-        state.free.entry(len).or_default().push(rx);
+        state.free.insert((len, rx));
     }
 }
 
@@ -522,6 +520,29 @@ mod tests {
             c.address() as usize,
             addr + 32,
             "the split remainder is reused"
+        );
+    }
+
+    #[test]
+    fn freed_blocks_are_reused_best_fit_first() {
+        let arena = private_arena();
+        let big = publish(arena, &[0xc3; 64]);
+        let _gap = publish(arena, &[0xc3; 16]);
+        let small = publish(arena, &[0xc3; 32]);
+        let _end = publish(arena, &[0xc3; 16]);
+        let (big_at, small_at) = (big.address() as usize, small.address() as usize);
+        drop(big);
+        drop(small);
+        // 32 bytes fit both freed blocks: the smaller one is taken whole.
+        let a = publish(arena, &[0xc3; 32]);
+        assert_eq!(a.address() as usize, small_at);
+        let b = publish(arena, &[0xc3; 48]);
+        assert_eq!(b.address() as usize, big_at);
+        let c = publish(arena, &[0xc3; 16]);
+        assert_eq!(
+            c.address() as usize,
+            big_at + 48,
+            "the rest of the bigger block"
         );
     }
 }
