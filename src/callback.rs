@@ -375,8 +375,10 @@ fn generate(
     dispatcher: u64,
     with_notes: bool,
 ) -> Result<Emitted, Error> {
+    // Room for most stubs up front, as for trampolines: a byte-by-byte assembler that
+    // grows its buffer reallocates several times.
     let mut e = Emitter {
-        ops: VecAssembler::new(0),
+        ops: VecAssembler::new_with_capacity(0, 256, 0, 0, 0, 0, 0),
         notes: with_notes.then(Vec::new),
     };
     let layout = frame_layout(plan)?;
