@@ -32,6 +32,10 @@ struct Rows {
     nargs: u32,
     /// The plan's `args_base`: where `set_args` writes.
     args_base: u32,
+    /// The plan's layout code ([`CallPlan::layout_code`]), held here so that a frame
+    /// kept in registers keeps its code there too (the plan is on the heap, which a
+    /// call may write).
+    code: u128,
     ret_size: usize,
     /// Released in `Drop` only when `owned`: a lent row holds uncounted copies.
     plan: ManuallyDrop<Arc<CallPlan>>,
@@ -88,12 +92,24 @@ impl Rows {
         let size = stride.checked_mul(rows.max(1)).ok_or_else(too_big)?;
         let layout = AllocLayout::from_size_align(size, plan.frame_align.max(16) as usize)
             .map_err(|_| too_big())?;
-        // SAFETY: the layout has a non-zero size.
+        Ok(Rows::allocated(plan, sig, rows, stride, layout))
+    }
+
+    /// `rows` zeroed rows of `stride` bytes in one allocation of `layout`.
+    #[inline]
+    fn allocated(
+        plan: Arc<CallPlan>,
+        sig: Arc<Signature>,
+        rows: usize,
+        stride: usize,
+        layout: AllocLayout,
+    ) -> Rows {
+        // SAFETY: the layout has a non-zero size (a stride is at least 8 bytes).
         let ptr = unsafe { alloc_zeroed(layout) };
         let Some(buf) = NonNull::new(ptr) else {
             handle_alloc_error(layout)
         };
-        Ok(Rows {
+        Rows {
             buf,
             layout,
             rows,
@@ -101,11 +117,12 @@ impl Rows {
             slots: slots_of(&plan),
             nargs: nargs_of(&plan),
             args_base: plan.args_base,
+            code: plan.layout_code(),
             ret_size: plan.ret.size as usize,
             plan: ManuallyDrop::new(plan),
             sig: ManuallyDrop::new(sig),
             owned: true,
-        })
+        }
     }
 
     fn row(&self, row: usize) -> Result<&[u8], Error> {
@@ -168,7 +185,7 @@ impl Rows {
     #[inline(always)]
     fn set_args_in_row<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
         debug_assert!(row < self.rows);
-        if self.plan.layout_code() == A::CODE {
+        if self.code == A::CODE {
             // SAFETY: equal layout codes mean the same count, sizes and alignment
             // classes, hence (both laid out by `args::Coder`) the same offsets from the
             // argument area at `args_base`, inside the row (in range: the caller's
@@ -195,11 +212,11 @@ impl Rows {
     #[inline(always)]
     fn set_args_checked<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
         if A::SIZES.len() != self.nargs as usize || row >= self.rows {
-            return Err(self.args_error(row, A::SIZES));
+            return Err(args_error(&self.plan, &self.sig, self.rows, row, A::SIZES));
         }
         for (index, &size) in A::SIZES.iter().enumerate() {
             if self.slot(index, size).is_none() {
-                return Err(self.args_error(row, A::SIZES));
+                return Err(args_error(&self.plan, &self.sig, self.rows, row, A::SIZES));
             }
         }
         // SAFETY: every argument's slot holds exactly its size (checked above), inside
@@ -211,29 +228,6 @@ impl Rows {
             });
         }
         Ok(())
-    }
-
-    /// Why `set_args` refused a list with these sizes for `row`.
-    #[cold]
-    #[inline(never)]
-    fn args_error(&self, row: usize, sizes: &[usize]) -> Error {
-        if sizes.len() != self.nargs as usize {
-            return Error::ArgumentCount {
-                expected: self.nargs as usize,
-                found: sizes.len(),
-            };
-        }
-        if let Err(e) = self.row(row) {
-            return e;
-        }
-        match sizes
-            .iter()
-            .enumerate()
-            .find_map(|(index, &size)| self.arg_slot(index, size).err())
-        {
-            Some(e) => e,
-            None => unreachable!("args_error: every size matches"),
-        }
     }
 
     fn arg<T: Copy>(&self, row: usize, index: usize) -> Result<T, Error> {
@@ -325,6 +319,14 @@ impl Rows {
     }
 }
 
+/// A frame's size and alignment come from types of at most `MAX_TYPE_SIZE` bytes,
+/// far from what an allocation layout refuses.
+#[cold]
+#[inline(never)]
+fn one_frame_too_large() -> ! {
+    panic!("one frame is never too large")
+}
+
 /// The slow half of a panicking accessor: `what` failed with `e`.
 #[cold]
 #[inline(never)]
@@ -351,6 +353,32 @@ fn slot_error(plan: &CallPlan, sig: &Signature, index: usize, size: usize) -> Er
     }
 }
 
+/// Why `set_args` refused a list with these sizes for `row` of `rows`. Takes the plan,
+/// the signature and counts, not the frame: a cold path that took the frame's address
+/// would let it escape, and the compiler would then reload every field after each call
+/// in a caller's loop (a call may write any escaped memory).
+#[cold]
+#[inline(never)]
+fn args_error(plan: &CallPlan, sig: &Signature, rows: usize, row: usize, sizes: &[usize]) -> Error {
+    if sizes.len() != plan.slots.len() {
+        return Error::ArgumentCount {
+            expected: plan.slots.len(),
+            found: sizes.len(),
+        };
+    }
+    if row >= rows {
+        return row_error(row, rows);
+    }
+    match sizes
+        .iter()
+        .zip(plan.slots.iter())
+        .position(|(&size, slot)| slot.size as usize != size)
+    {
+        Some(index) => slot_error(plan, sig, index, sizes[index]),
+        None => unreachable!("args_error: every size matches"),
+    }
+}
+
 /// Why a result of `size` bytes does not fit `plan`'s (see [`slot_error`]).
 #[cold]
 #[inline(never)]
@@ -371,17 +399,24 @@ fn row_error(row: usize, rows: usize) -> Error {
 }
 
 impl Drop for Rows {
+    #[inline]
     fn drop(&mut self) {
         if !self.owned {
             return;
         }
         // SAFETY: an owned buf was allocated in `new` with exactly this layout, and the
-        // plan and signature are counted references of our own, released once here.
-        unsafe {
+        // plan and signature are counted references of our own, taken out once here.
+        // (Taken out, not dropped in place: releasing an `Arc` in place hands the
+        // field's address to an out-of-line function, so the frame's address would
+        // escape, and a caller's loop would reload every field after each call.)
+        let (plan, sig) = unsafe {
             dealloc(self.buf.as_ptr(), self.layout);
-            ManuallyDrop::drop(&mut self.plan);
-            ManuallyDrop::drop(&mut self.sig);
-        }
+            (
+                ManuallyDrop::take(&mut self.plan),
+                ManuallyDrop::take(&mut self.sig),
+            )
+        };
+        drop((plan, sig));
     }
 }
 
@@ -395,9 +430,18 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// Inline, and with nothing that takes the new frame's address: a frame whose
+    /// address never escapes can stay in registers in a caller's loop, where the
+    /// compiler would otherwise reload every field after each call.
+    #[inline]
     pub(crate) fn new(plan: Arc<CallPlan>, sig: Arc<Signature>) -> Frame {
+        let stride = row_stride(&plan);
+        let Ok(layout) = AllocLayout::from_size_align(stride, plan.frame_align.max(16) as usize)
+        else {
+            one_frame_too_large()
+        };
         Frame {
-            rows: Rows::new(plan, sig, 1).expect("one frame is never too large"),
+            rows: Rows::allocated(plan, sig, 1, stride, layout),
         }
     }
 
@@ -430,6 +474,7 @@ impl Frame {
                 slots: slots_of(&plan),
                 nargs: nargs_of(&plan),
                 args_base: plan.args_base,
+                code: plan.layout_code(),
                 ret_size: plan.ret.size as usize,
                 plan: ManuallyDrop::new(plan),
                 sig: ManuallyDrop::new(sig),

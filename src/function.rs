@@ -13,6 +13,7 @@ use crate::{Error, Frame, FrameBatch, Library, Signature, Value};
 /// Frames up to this size are built on the stack by [`Function::call`].
 const SMALL_FRAME: usize = 256;
 use std::ffi::c_void;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 /// A C function with a known signature, ready to call.
@@ -21,14 +22,34 @@ use std::sync::Arc;
 /// code, and functions with ABI-equivalent signatures share their trampoline.
 #[derive(Clone)]
 pub struct Function {
-    core: Arc<Core>,
+    /// Released in `Drop` from a copy (see there).
+    core: ManuallyDrop<Arc<Core>>,
     /// Copied out of the core, so `call_frame` reaches them with one load each: the
     /// bound fast entry, its form, and the plan frames must be made for.
     fast: *const u8,
     fast_kind: FastKind,
     plan: *const CallPlan,
-    /// Keeps the library the target lives in loaded.
-    pub(crate) library: Option<Library>,
+    /// Keeps the library the target lives in loaded; released in `Drop` as `core` is.
+    pub(crate) library: ManuallyDrop<Option<Library>>,
+}
+
+impl Drop for Function {
+    /// Releases the references from copies taken out of the fields, not in place:
+    /// releasing an `Arc` in place hands the field's address to an out-of-line
+    /// function, so the function's address would escape, and a caller's loop around
+    /// `call_frame` would reload the entry, its form and the plan after each call (a
+    /// call may write any escaped memory).
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: each field is taken exactly once, here, and never used again.
+        let (core, library) = unsafe {
+            (
+                ManuallyDrop::take(&mut self.core),
+                ManuallyDrop::take(&mut self.library),
+            )
+        };
+        drop((core, library));
+    }
 }
 
 /// Panics unless `a` and `b` are equal plans: the slow half of the check that a frame
@@ -68,8 +89,8 @@ impl Function {
             fast: core.fast.address(),
             fast_kind: core.fast_kind,
             plan: Arc::as_ptr(&core.plan),
-            core,
-            library: None,
+            core: ManuallyDrop::new(core),
+            library: ManuallyDrop::new(None),
         })
     }
 
@@ -95,6 +116,7 @@ impl Function {
     }
 
     /// A zeroed frame for this function's arguments and result.
+    #[inline]
     pub fn frame(&self) -> Frame {
         Frame::new(self.core.plan.clone(), self.core.sig.clone())
     }

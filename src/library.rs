@@ -113,7 +113,7 @@ impl Library {
     pub fn function(&self, symbol: &str, sig: &Signature) -> Result<Function, Error> {
         let target = self.symbol(symbol)?;
         let mut f = Function::new(target, sig)?;
-        f.library = Some(self.clone());
+        *f.library = Some(self.clone());
         Ok(f)
     }
 }
