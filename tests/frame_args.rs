@@ -267,10 +267,11 @@ fn set_args_refuses_a_wrong_count_or_size() {
     frame.try_set_args((1i32, 2.0f64)).unwrap();
     assert_eq!((frame.arg::<i32>(0), frame.arg::<f64>(1)), (1, 2.0));
     let mut batch = f.batch(2).unwrap();
-    assert!(
-        batch.try_set_args(2, (1i32, 2.0f64)).is_err(),
-        "row out of range"
-    );
+    let e = batch
+        .try_set_args(2, (1i32, 2.0f64))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("row 2") && e.contains("below 2"), "{e}");
     batch.try_set_args(1, (1i32, 2.0f64)).unwrap();
     let panic = std::panic::catch_unwind(move || frame.set_args((1u8, 2u8))).unwrap_err();
     let msg = panic.downcast_ref::<String>().unwrap();
