@@ -60,7 +60,7 @@ use crate::arena::{ExecutableCode, arena};
 use crate::emit::{Base, Emitted, Emitter, UNROLL_LIMIT, at, disp};
 use crate::frame::row_stride;
 use crate::{Error, Frame, Signature};
-use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
+use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 use std::alloc::Layout as AllocLayout;
 use std::ffi::c_void;
 use std::io::Write as _;
@@ -375,12 +375,7 @@ fn generate(
     dispatcher: u64,
     with_notes: bool,
 ) -> Result<Emitted, Error> {
-    // Room for most stubs up front, as for trampolines: a byte-by-byte assembler that
-    // grows its buffer reallocates several times.
-    let mut e = Emitter {
-        ops: VecAssembler::new_with_capacity(0, 256, 0, 0, 0, 0, 0),
-        notes: with_notes.then(Vec::new),
-    };
+    let mut e = Emitter::new(with_notes);
     let layout = frame_layout(plan)?;
     let stride = layout.size();
     let sret = plan.ret.location == RetLocation::Memory;

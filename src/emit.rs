@@ -154,6 +154,16 @@ pub(crate) struct Emitter {
 }
 
 impl Emitter {
+    /// An empty emitter, with room for most trampolines and stubs up front: a
+    /// byte-by-byte assembler that grows its buffer reallocates several times. (Only
+    /// the batch loop has labels.) Notes are collected when `with_notes`.
+    pub(crate) fn new(with_notes: bool) -> Emitter {
+        Emitter {
+            ops: VecAssembler::new_with_capacity(0, 256, 0, 0, 0, 0, 0),
+            notes: with_notes.then(Vec::new),
+        }
+    }
+
     pub(crate) fn note(&mut self, text: impl FnOnce() -> String) {
         let Some(notes) = &mut self.notes else {
             return;
@@ -326,12 +336,7 @@ pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Vec<u8>, Error> {
 }
 
 fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, Error> {
-    // Room for most trampolines up front: a byte-by-byte assembler that grows its
-    // buffer reallocates several times. (Only the batch loop has labels.)
-    let mut e = Emitter {
-        ops: VecAssembler::new_with_capacity(0, 256, 0, 0, 0, 0, 0),
-        notes: with_notes.then(Vec::new),
-    };
+    let mut e = Emitter::new(with_notes);
     match entry {
         Entry::TailJump { target } => {
             debug_assert!(tail_jump_ok(plan));
