@@ -58,7 +58,7 @@
 use crate::abi::{ArgLocation, CallPlan, Load, Reg, RegLoad, RetLocation, RetReg, sysv};
 use crate::arena::{ExecutableCode, arena};
 use crate::emit::{Base, Emitted, Emitter, UNROLL_LIMIT, at, disp};
-use crate::frame::row_stride;
+use crate::frame::row_layout;
 use crate::{Error, Frame, Signature};
 use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 use std::alloc::Layout as AllocLayout;
@@ -269,8 +269,7 @@ impl<F> std::fmt::Debug for Callback<F> {
 
 /// The frame a stub lays out for `plan`: `row_stride` bytes, aligned to at least 16.
 fn frame_layout(plan: &CallPlan) -> Result<AllocLayout, Error> {
-    AllocLayout::from_size_align(row_stride(plan), plan.frame_align.max(16) as usize)
-        .map_err(|_| Error::unsupported("callback frame too large"))
+    row_layout(plan).map_err(|_| Error::unsupported("callback frame too large"))
 }
 
 /// The one Rust function every stub of closure type `F` calls.

@@ -53,10 +53,21 @@ unsafe impl Send for Rows {}
 // SAFETY: shared references only read the buffer.
 unsafe impl Sync for Rows {}
 
+/// The alignment of a row for this plan: the frame's, and at least 16.
+fn row_align(plan: &CallPlan) -> usize {
+    plan.frame_align.max(16) as usize
+}
+
 /// Bytes from one row of a batch to the next for this plan.
 pub(crate) fn row_stride(plan: &CallPlan) -> usize {
-    let align = plan.frame_align.max(16) as usize;
+    let align = row_align(plan);
     (plan.frame_size.max(8) as usize).div_ceil(align) * align
+}
+
+/// The allocation layout of one row for this plan: `row_stride` bytes, aligned to
+/// `row_align`.
+pub(crate) fn row_layout(plan: &CallPlan) -> Result<AllocLayout, std::alloc::LayoutError> {
+    AllocLayout::from_size_align(row_stride(plan), row_align(plan))
 }
 
 /// How many slots `plan` has, saturated to `u32` (a count past it is never reached:
@@ -90,8 +101,7 @@ impl Rows {
         let stride = row_stride(&plan);
         let too_big = || Error::unsupported(format!("a batch of {rows} frames is too large"));
         let size = stride.checked_mul(rows.max(1)).ok_or_else(too_big)?;
-        let layout = AllocLayout::from_size_align(size, plan.frame_align.max(16) as usize)
-            .map_err(|_| too_big())?;
+        let layout = AllocLayout::from_size_align(size, row_align(&plan)).map_err(|_| too_big())?;
         Ok(Rows::allocated(plan, sig, rows, stride, layout))
     }
 
@@ -435,13 +445,11 @@ impl Frame {
     /// compiler would otherwise reload every field after each call.
     #[inline]
     pub(crate) fn new(plan: Arc<CallPlan>, sig: Arc<Signature>) -> Frame {
-        let stride = row_stride(&plan);
-        let Ok(layout) = AllocLayout::from_size_align(stride, plan.frame_align.max(16) as usize)
-        else {
+        let Ok(layout) = row_layout(&plan) else {
             one_frame_too_large()
         };
         Frame {
-            rows: Rows::allocated(plan, sig, 1, stride, layout),
+            rows: Rows::allocated(plan, sig, 1, layout.size(), layout),
         }
     }
 
