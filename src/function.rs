@@ -275,12 +275,12 @@ impl Function {
         let bytes =
             unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), words * 16) };
         let codecs = self.core.codecs()?;
-        for (i, (v, codec)) in args.iter().zip(codecs.params.iter()).enumerate() {
-            if !codec.store_top(v, bytes) {
-                // Let the full check say precisely what does not fit.
-                let (ty, arg) = (&self.core.sig.params()[i], &plan.args[i]);
-                let (off, size) = (arg.frame_offset as usize, arg.size as usize);
-                v.store(ty, &mut bytes[off..off + size], &Path::Arg(i))?;
+        // One codec per parameter (args.len() was checked against the signature). With
+        // both lists the same length, the loop indexes them without bounds checks.
+        let params = &codecs.params[..args.len()];
+        for i in 0..args.len() {
+            if !params[i].store_top(&args[i], bytes) {
+                store_checked(&self.core, i, &args[i], bytes)?;
             }
         }
         // SAFETY: `bytes` is 16-aligned, laid out by this plan and at least frame_size
@@ -312,4 +312,15 @@ impl Function {
         unsafe { entry(self.core.target, ret, args) };
         Ok(())
     }
+}
+
+/// Stores argument `i` with the full check of [`Value::store`], after its codec gave up:
+/// it stores what the codec does not take, or says precisely what does not fit. Out of
+/// line, so the fast loop of [`Function::call`] stays small.
+#[cold]
+#[inline(never)]
+fn store_checked(core: &Core, i: usize, v: &Value, bytes: &mut [u8]) -> Result<(), Error> {
+    let (ty, arg) = (&core.sig.params()[i], &core.plan.args[i]);
+    let (off, size) = (arg.frame_offset as usize, arg.size as usize);
+    v.store(ty, &mut bytes[off..off + size], &Path::Arg(i))
 }

@@ -8,7 +8,7 @@
 use crate::{Error, Type};
 use std::ffi::c_void;
 use std::fmt;
-use std::mem::MaybeUninit;
+use std::mem::{Discriminant, MaybeUninit, discriminant};
 
 /// An x87 80-bit extended-precision number, as stored in the low 10 bytes of a C
 /// `long double`.
@@ -431,8 +431,14 @@ impl Value {
 /// the caller re-runs `Value::store`, which produces the precise error.
 #[derive(Debug)]
 pub(crate) enum Codec {
-    /// A scalar of type `ty` at `offset`.
-    Scalar { ty: Type, offset: usize },
+    /// A scalar of type `ty` at `offset` (32 bits, as in a plan: adding a scalar's size
+    /// cannot overflow, so a bounds check is one comparison), and the `Value` variant
+    /// the type takes.
+    Scalar {
+        ty: Type,
+        offset: u32,
+        kind: Discriminant<Value>,
+    },
     /// A struct: one codec per member.
     Struct(Box<[Codec]>),
     /// A union of `size` bytes at `offset`: one codec per member, and the member a
@@ -498,61 +504,64 @@ impl Codec {
                 scalar.layout()?;
                 Codec::Scalar {
                     ty: scalar.clone(),
-                    offset,
+                    offset: u32::try_from(offset)
+                        .map_err(|_| Error::unsupported("a frame of 4 GiB or more"))?,
+                    // The variant the type reads as is the one it accepts.
+                    kind: Codec::read_scalar(scalar, 0, &[0; 16], |v| discriminant(&v))
+                        .ok_or_else(|| Error::invalid("a scalar codec for an aggregate"))?,
                 }
             }
         })
     }
 
-    /// Writes the scalar `v` of type `ty` at `out[offset..]`; `false` if it is not
-    /// that type's value (or `ty` is no scalar). Inlined where it is used: a struct of
-    /// scalars is stored without a call per member, and each type checks one `Value`
-    /// variant with one bounds check.
+    /// Writes the scalar `v` at `out[offset..]`; `false` if it is not a value of the
+    /// kind `kind` (the variant its type reads as). Inlined where it is used: a struct of
+    /// scalars is stored without a call per member.
+    ///
+    /// The kind is checked by comparing discriminants, not by matching the type and then
+    /// the value: each `Value` tag is a 64-bit constant (the enum keeps its tag in a
+    /// niche), and a loop matching on them kept every one of them on the stack.
     #[inline(always)]
-    fn store_scalar(ty: &Type, offset: usize, v: &Value, out: &mut [u8]) -> bool {
-        macro_rules! put {
-            ($variant:ident, $x:ident => $bytes:expr) => {
-                match v {
-                    Value::$variant($x) => {
-                        let b = $bytes;
-                        match out.get_mut(offset..offset + b.len()) {
-                            Some(dst) => {
-                                dst.copy_from_slice(&b);
-                                true
-                            }
-                            None => false,
-                        }
-                    }
-                    _ => false,
+    fn store_scalar(kind: Discriminant<Value>, offset: u32, v: &Value, out: &mut [u8]) -> bool {
+        #[inline(always)]
+        fn put<const N: usize>(out: &mut [u8], offset: u32, b: [u8; N]) -> bool {
+            let offset = offset as usize;
+            match out.get_mut(offset..offset + N) {
+                Some(dst) => {
+                    dst.copy_from_slice(&b);
+                    true
                 }
-            };
+                None => false,
+            }
         }
-        match ty {
-            Type::Bool => put!(Bool, x => [*x as u8]),
-            Type::Char => put!(Char, x => x.to_le_bytes()),
-            Type::SChar => put!(SChar, x => x.to_le_bytes()),
-            Type::UChar => put!(UChar, x => [*x]),
-            Type::Short => put!(Short, x => x.to_le_bytes()),
-            Type::UShort => put!(UShort, x => x.to_le_bytes()),
-            Type::Int => put!(Int, x => x.to_le_bytes()),
-            Type::UInt => put!(UInt, x => x.to_le_bytes()),
-            Type::Long => put!(Long, x => x.to_le_bytes()),
-            Type::ULong => put!(ULong, x => x.to_le_bytes()),
-            Type::LongLong => put!(LongLong, x => x.to_le_bytes()),
-            Type::ULongLong => put!(ULongLong, x => x.to_le_bytes()),
-            Type::Int128 => put!(Int128, x => x.to_le_bytes()),
-            Type::UInt128 => put!(UInt128, x => x.to_le_bytes()),
-            Type::Float => put!(Float, x => x.to_le_bytes()),
-            Type::Double => put!(Double, x => x.to_le_bytes()),
-            Type::LongDouble => put!(LongDouble, x => {
+        if discriminant(v) != kind {
+            return false;
+        }
+        match v {
+            Value::Bool(x) => put(out, offset, [*x as u8]),
+            Value::Char(x) | Value::SChar(x) => put(out, offset, x.to_le_bytes()),
+            Value::UChar(x) => put(out, offset, [*x]),
+            Value::Short(x) => put(out, offset, x.to_le_bytes()),
+            Value::UShort(x) => put(out, offset, x.to_le_bytes()),
+            Value::Int(x) => put(out, offset, x.to_le_bytes()),
+            Value::UInt(x) => put(out, offset, x.to_le_bytes()),
+            Value::Long(x) | Value::LongLong(x) => put(out, offset, x.to_le_bytes()),
+            Value::ULong(x) | Value::ULongLong(x) => put(out, offset, x.to_le_bytes()),
+            Value::Int128(x) => put(out, offset, x.to_le_bytes()),
+            Value::UInt128(x) => put(out, offset, x.to_le_bytes()),
+            Value::Float(x) => put(out, offset, x.to_le_bytes()),
+            Value::Double(x) => put(out, offset, x.to_le_bytes()),
+            Value::LongDouble(x) => {
                 let mut b = [0u8; 16];
                 b[..10].copy_from_slice(&x.to_bytes());
-                b
-            }),
-            Type::Pointer => put!(Pointer, x => (*x as usize).to_le_bytes()),
-            Type::Void | Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => {
-                false
+                put(out, offset, b)
             }
+            Value::Pointer(x) => put(out, offset, (*x as usize).to_le_bytes()),
+            Value::Void
+            | Value::Struct(_)
+            | Value::Union { .. }
+            | Value::Array(_)
+            | Value::Complex(..) => false,
         }
     }
 
@@ -564,10 +573,11 @@ impl Codec {
     #[inline(always)]
     fn read_scalar<R>(
         ty: &Type,
-        offset: usize,
+        offset: u32,
         bytes: &[u8],
         put: impl FnOnce(Value) -> R,
     ) -> Option<R> {
+        let offset = offset as usize;
         macro_rules! get {
             ($variant:ident, $t:ty) => {{
                 const N: usize = size_of::<$t>();
@@ -630,7 +640,7 @@ impl Codec {
         }
         for (c, v) in codecs.iter().zip(values) {
             let stored = match c {
-                Codec::Scalar { ty, offset } => Codec::store_member(ty, *offset, v, out),
+                Codec::Scalar { offset, kind, .. } => Codec::store_member(*kind, *offset, v, out),
                 _ => c.store(v, out),
             };
             if !stored {
@@ -644,8 +654,8 @@ impl Codec {
     /// [`Codec::write_scalar`]: in the member loop, every variant's tag constant was
     /// kept on the stack for the whole loop.
     #[inline(never)]
-    fn store_member(ty: &Type, offset: usize, v: &Value, out: &mut [u8]) -> bool {
-        Codec::store_scalar(ty, offset, v, out)
+    fn store_member(kind: Discriminant<Value>, offset: u32, v: &Value, out: &mut [u8]) -> bool {
+        Codec::store_scalar(kind, offset, v, out)
     }
 
     /// [`Codec::store`] with a scalar stored inline (a parameter's codec is most often
@@ -653,7 +663,7 @@ impl Codec {
     #[inline]
     pub(crate) fn store_top(&self, value: &Value, out: &mut [u8]) -> bool {
         match self {
-            Codec::Scalar { ty, offset } => Codec::store_scalar(ty, *offset, value, out),
+            Codec::Scalar { offset, kind, .. } => Codec::store_scalar(*kind, *offset, value, out),
             other => other.store(value, out),
         }
     }
@@ -661,7 +671,7 @@ impl Codec {
     /// Writes `value` into `out`; `false` if the value does not fit this codec's type.
     pub(crate) fn store(&self, value: &Value, out: &mut [u8]) -> bool {
         match (self, value) {
-            (Codec::Scalar { ty, offset }, v) => Codec::store_scalar(ty, *offset, v, out),
+            (Codec::Scalar { offset, kind, .. }, v) => Codec::store_scalar(*kind, *offset, v, out),
             (Codec::Struct(members), Value::Struct(values)) => {
                 Codec::store_all(members, values, out)
             }
@@ -697,7 +707,8 @@ impl Codec {
     #[inline]
     pub(crate) fn load(&self, bytes: &[u8]) -> Value {
         match self {
-            Codec::Scalar { ty, offset } => match Codec::read_scalar(ty, *offset, bytes, |v| v) {
+            Codec::Scalar { ty, offset, .. } => match Codec::read_scalar(ty, *offset, bytes, |v| v)
+            {
                 Some(v) => v,
                 None => Value::Void,
             },
@@ -729,7 +740,7 @@ impl Codec {
     /// member loop, each kind's variant tag became a constant kept on the stack for
     /// the whole loop; here each is an immediate.
     #[inline(never)]
-    fn write_scalar(ty: &Type, offset: usize, bytes: &[u8], slot: &mut MaybeUninit<Value>) {
+    fn write_scalar(ty: &Type, offset: u32, bytes: &[u8], slot: &mut MaybeUninit<Value>) {
         let written = Codec::read_scalar(ty, offset, bytes, |v| {
             slot.write(v);
         });
@@ -744,7 +755,7 @@ impl Codec {
         let mut values: Vec<Value> = Vec::with_capacity(codecs.len());
         for (slot, c) in values.spare_capacity_mut().iter_mut().zip(codecs) {
             match c {
-                Codec::Scalar { ty, offset } => Codec::write_scalar(ty, *offset, bytes, slot),
+                Codec::Scalar { ty, offset, .. } => Codec::write_scalar(ty, *offset, bytes, slot),
                 Codec::Struct(members) => {
                     slot.write(Value::Struct(Codec::load_all(members, bytes)));
                 }
@@ -766,6 +777,72 @@ impl Codec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The codec's discriminant check accepts exactly what the full check of
+    /// `Value::store` accepts, for every scalar type against one value of every scalar
+    /// kind, and stores the same bytes.
+    #[test]
+    fn scalar_codecs_accept_what_the_full_check_accepts() {
+        let types = [
+            Type::Bool,
+            Type::Char,
+            Type::SChar,
+            Type::UChar,
+            Type::Short,
+            Type::UShort,
+            Type::Int,
+            Type::UInt,
+            Type::Long,
+            Type::ULong,
+            Type::LongLong,
+            Type::ULongLong,
+            Type::Int128,
+            Type::UInt128,
+            Type::Float,
+            Type::Double,
+            Type::LongDouble,
+            Type::Pointer,
+        ];
+        let values = [
+            Value::Bool(true),
+            Value::Char(-2),
+            Value::SChar(-3),
+            Value::UChar(250),
+            Value::Short(-300),
+            Value::UShort(60000),
+            Value::Int(-70000),
+            Value::UInt(4_000_000_000),
+            Value::Long(-5_000_000_000),
+            Value::ULong(u64::MAX - 1),
+            Value::LongLong(-6_000_000_000),
+            Value::ULongLong(u64::MAX - 2),
+            Value::Int128(-(1 << 100)),
+            Value::UInt128(u128::MAX - 3),
+            Value::Float(1.5),
+            Value::Double(-2.25),
+            Value::LongDouble(LongDouble::from_f64(3.5)),
+            Value::Pointer(0x1234_5678 as *mut c_void),
+            Value::Void,
+            Value::Struct(vec![Value::Int(1)]),
+        ];
+        let mut accepted = 0;
+        for ty in &types {
+            let codec = Codec::new(ty, 8).unwrap();
+            for v in &values {
+                let (mut fast, mut full) = ([0u8; 32], [0u8; 32]);
+                let ok = codec.store(v, &mut fast);
+                let size = ty.layout().unwrap().size as usize;
+                let reference = v.store(ty, &mut full[8..8 + size], &Path::Root("value"));
+                assert_eq!(ok, reference.is_ok(), "{ty:?} given {v:?}");
+                if ok {
+                    assert_eq!(fast, full, "{ty:?} given {v:?}");
+                    accepted += 1;
+                }
+            }
+        }
+        // Each type takes its own kind; `long` and `long long` share none.
+        assert_eq!(accepted, types.len());
+    }
 
     #[test]
     fn long_double_round_trips_every_f64_class() {
