@@ -11,7 +11,7 @@
 //! ([`Frame::set_value`]) checks the whole shape against the signature.
 
 use crate::FrameArgs;
-use crate::abi::{CallPlan, FrameSlot};
+use crate::abi::{CallPlan, FrameSlot, INLINE_SLOTS};
 use crate::value::Path;
 use crate::{Error, Signature, Type, Value};
 use std::alloc::{Layout as AllocLayout, alloc_zeroed, dealloc, handle_alloc_error};
@@ -30,6 +30,8 @@ struct Rows {
     /// a checked store or load costs one lookup (they live as long as `plan`).
     slots: NonNull<FrameSlot>,
     nargs: u32,
+    /// The plan's first slots ([`CallPlan::first_slots`]).
+    first: [FrameSlot; INLINE_SLOTS],
     /// The plan's `args_base`: where `set_args` writes.
     args_base: u32,
     /// The plan's layout code ([`CallPlan::layout_code`]), held here so that a frame
@@ -86,6 +88,15 @@ impl Rows {
     /// The slot of argument `index` when it holds exactly `size` bytes.
     #[inline(always)]
     fn slot(&self, index: usize, size: usize) -> Option<usize> {
+        // A value of u32::MAX bytes would match FrameSlot::NONE's size: refused first
+        // (the comparison folds away, `size` is a constant where this is inlined).
+        if size >= u32::MAX as usize {
+            return None;
+        }
+        if index < INLINE_SLOTS {
+            let slot = self.first[index];
+            return (slot.size as usize == size).then_some(slot.offset as usize);
+        }
         if index < self.nargs as usize {
             // SAFETY: `slots` points at the plan's `nargs` slots; the plan is alive as
             // long as self.
@@ -126,6 +137,7 @@ impl Rows {
             stride,
             slots: slots_of(&plan),
             nargs: nargs_of(&plan),
+            first: plan.first_slots,
             args_base: plan.args_base,
             code: plan.layout_code(),
             ret_size: plan.ret.size as usize,
@@ -481,6 +493,7 @@ impl Frame {
                 stride: layout.size(),
                 slots: slots_of(&plan),
                 nargs: nargs_of(&plan),
+                first: plan.first_slots,
                 args_base: plan.args_base,
                 code: plan.layout_code(),
                 ret_size: plan.ret.size as usize,

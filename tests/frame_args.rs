@@ -245,6 +245,55 @@ fn set_args_matches_the_compilers() {
     }
 }
 
+/// `set_arg` finds the first slots in the frame itself and the rest in the plan's
+/// table: thirteen arguments, one at a time, cross both, and the compiler's own call is
+/// the reference.
+#[test]
+fn set_arg_one_at_a_time_matches_the_compilers() {
+    for cc in compilers() {
+        let lib = open_c(cc, "frame_args", SOURCE);
+        let sig = Signature::new(Type::Long, vec![Type::Long; 13]);
+        let f = lib.function("sum13", &sig).unwrap();
+        let mut frame = f.frame();
+        for i in 0..13 {
+            frame.set_arg(i, i as i64 + 1);
+        }
+        // SAFETY: sum13 takes thirteen longs.
+        unsafe { f.call_frame(&mut frame) };
+        let expected = driver::<i64>(&lib, "sum13", Type::Long);
+        assert_eq!(frame.ret::<i64>(), expected, "{cc}: sum13 by set_arg");
+        for i in 0..13 {
+            assert_eq!(frame.arg::<i64>(i), i as i64 + 1, "{cc}: argument {i}");
+        }
+    }
+}
+
+#[test]
+fn set_arg_refuses_a_wrong_index_or_size_inline_or_not() {
+    let sig = Signature::new(Type::Long, [Type::Int, Type::Double]);
+    // SAFETY: never called.
+    let f = Function::new(std::ptr::dangling(), &sig).unwrap();
+    let mut frame: Frame = f.frame();
+    // Index 2 has no parameter but lies among the frame's inline slots; 40 lies past them.
+    for index in [2, 40] {
+        let e = frame.try_set_arg(index, 1i32).unwrap_err().to_string();
+        let count = format!("expected 2 argument(s), got {}", index + 1);
+        assert!(e.contains(&count), "{e}");
+    }
+    let e = frame.try_set_arg(1, 1i32).unwrap_err().to_string();
+    assert!(e.contains("argument 1") && e.contains("4 bytes"), "{e}");
+    let thirteen = Signature::new(Type::Long, vec![Type::Long; 13]);
+    // SAFETY: never called.
+    let f = Function::new(std::ptr::dangling(), &thirteen).unwrap();
+    let mut frame: Frame = f.frame();
+    let e = frame.try_set_arg(12, 1i32).unwrap_err().to_string();
+    assert!(e.contains("argument 12") && e.contains("4 bytes"), "{e}");
+    let e = frame.try_set_arg(13, 1i64).unwrap_err().to_string();
+    assert!(e.contains("expected 13 argument(s), got 14"), "{e}");
+    frame.try_set_arg(12, 7i64).unwrap();
+    assert_eq!(frame.arg::<i64>(12), 7);
+}
+
 #[test]
 fn set_args_refuses_a_wrong_count_or_size() {
     let sig = Signature::new(Type::Long, [Type::Int, Type::Double]);

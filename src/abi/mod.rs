@@ -426,6 +426,11 @@ pub struct CallPlan {
     /// `(frame_offset, size)` of every argument, packed for `Frame::set_arg`'s fast
     /// path: one load answers both its size check and where to store.
     pub(crate) slots: Box<[FrameSlot]>,
+    /// The first [`INLINE_SLOTS`] entries of `slots`, padded with [`FrameSlot::NONE`].
+    /// Every frame holds a copy, so `Frame::set_arg` with a constant index finds its
+    /// slot in the frame, which a caller's loop keeps in registers, and not in the
+    /// plan, which it reloads after each call (a call may write any heap memory).
+    pub(crate) first_slots: [FrameSlot; INLINE_SLOTS],
     /// The arguments' layout code (`crate::args`), for `Frame::set_args`: low word
     /// first.
     pub(crate) args_code: [u64; 2],
@@ -452,6 +457,18 @@ pub(crate) struct FrameSlot {
     pub(crate) offset: u32,
     pub(crate) size: u32,
 }
+
+impl FrameSlot {
+    /// No argument: its size matches no Rust value a frame accepts (see
+    /// `Rows::slot`).
+    pub(crate) const NONE: FrameSlot = FrameSlot {
+        offset: 0,
+        size: u32::MAX,
+    };
+}
+
+/// How many argument slots every frame holds inline ([`CallPlan::first_slots`]).
+pub(crate) const INLINE_SLOTS: usize = 12;
 
 #[cfg(test)]
 mod tests {

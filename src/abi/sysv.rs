@@ -399,9 +399,14 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
             size: a.size,
         })
         .collect();
+    let mut first_slots = [FrameSlot::NONE; INLINE_SLOTS];
+    for (inline, slot) in first_slots.iter_mut().zip(slots.iter()) {
+        *inline = *slot;
+    }
     let plan = CallPlan {
         args,
         slots,
+        first_slots,
         ret: RetPlan {
             size: ret_size,
             align: ret_align,
