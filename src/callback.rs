@@ -8,6 +8,8 @@
 //! imm64`), and loads the result the closure left in the frame into the result
 //! registers (or copies it through the hidden sret pointer). Nothing is allocated and
 //! nothing is interpreted per call: the plan was turned into straight-line code once.
+//! A thread's next callback of the same signature and closure type copies the stub
+//! and patches in its context's address (`Template`).
 //!
 //! The stub's stack frame at the call of the dispatcher:
 //!
@@ -68,6 +70,7 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// A C function pointer with a given signature that calls a Rust closure.
@@ -172,7 +175,9 @@ impl<F: Fn(&mut Frame)> Callback<F> {
     ///
     /// Classifies `sig`, emits the entry stub and publishes it in the code arena (no
     /// system call unless the arena needs a new chunk; no page is ever writable and
-    /// executable at once). Errors: a variadic `sig`
+    /// executable at once). A callback of a signature and closure type this thread made
+    /// lately copies that stub instead, with its own context's address patched in.
+    /// Errors: a variadic `sig`
     /// ([`Error::Unsupported`]), an invalid type in `sig`, no executable memory.
     pub fn new(sig: &Signature, closure: F) -> Result<Callback<F>, Error> {
         if sig.is_variadic() {
@@ -181,12 +186,17 @@ impl<F: Fn(&mut Frame)> Callback<F> {
                  variadic arguments with va_arg, which no fixed plan describes"
             )));
         }
-        let plan = Arc::new(sysv::classify(sig)?);
+        let dispatcher = dispatch::<F> as *const () as u64;
+        let template = template_get(sig, dispatcher);
+        let (plan, shared_sig) = match &template {
+            Some(t) => (t.plan.clone(), t.sig.clone()),
+            None => (Arc::new(sysv::classify(sig)?), Arc::new(sig.clone())),
+        };
         let layout = frame_layout(&plan)?;
         let context = NonNull::from(Box::leak(Box::new(Context {
             closure,
             plan,
-            sig: Arc::new(sig.clone()),
+            sig: shared_sig,
             layout,
         })));
         // From here on the context is owned by `guard` until the Callback exists.
@@ -198,16 +208,39 @@ impl<F: Fn(&mut Frame)> Callback<F> {
             }
         }
         let guard = Guard(context);
-        // SAFETY: the context was just leaked from a Box and is not freed before `guard`.
-        let plan = unsafe { &context.as_ref().plan };
-        let stub = generate(
-            plan,
-            context.as_ptr() as u64,
-            dispatch::<F> as *const () as u64,
-            false,
-        )?;
-        let mut code = arena().alloc(stub.code.len())?;
-        code.bytes_mut()[..stub.code.len()].copy_from_slice(&stub.code);
+        let address = (context.as_ptr() as u64).to_le_bytes();
+        let code = match template {
+            // The same stub as last time but for the context's address: copied, and
+            // the address patched in.
+            Some(t) => {
+                let mut code = arena().alloc(t.code.len())?;
+                let bytes = &mut code.bytes_mut()[..t.code.len()];
+                bytes.copy_from_slice(&t.code);
+                bytes[t.context_at..t.context_at + 8].copy_from_slice(&address);
+                code
+            }
+            None => {
+                // SAFETY: the context was just leaked from a Box and is not freed
+                // before `guard`.
+                let context_ref = unsafe { context.as_ref() };
+                let (stub, context_at) = generate(
+                    &context_ref.plan,
+                    context.as_ptr() as u64,
+                    dispatcher,
+                    false,
+                )?;
+                let mut code = arena().alloc(stub.code.len())?;
+                code.bytes_mut()[..stub.code.len()].copy_from_slice(&stub.code);
+                template_put(Template {
+                    sig: context_ref.sig.clone(),
+                    dispatcher,
+                    plan: context_ref.plan.clone(),
+                    code: stub.code.into(),
+                    context_at,
+                });
+                code
+            }
+        };
         let code = code.publish()?;
         std::mem::forget(guard);
         Ok(Callback {
@@ -267,6 +300,54 @@ impl<F> std::fmt::Debug for Callback<F> {
     }
 }
 
+/// Slots in each thread's memo of recent stubs (a power of two).
+const TEMPLATES: usize = 8;
+
+/// A stub as compiled for a signature and a dispatcher (one per closure type): the
+/// next callback of the same kind copies it and patches in its own context's address,
+/// instead of classifying the signature and assembling the stub again.
+struct Template {
+    sig: Arc<Signature>,
+    dispatcher: u64,
+    plan: Arc<CallPlan>,
+    code: Box<[u8]>,
+    /// Where the context's address sits in `code`.
+    context_at: usize,
+}
+
+thread_local! {
+    /// Each thread's recent stubs, by signature hash and dispatcher. A memo keeps at
+    /// most this many plans and signatures alive, and no code.
+    static RECENT: std::cell::RefCell<[Option<Rc<Template>>; TEMPLATES]> =
+        const { std::cell::RefCell::new([const { None }; TEMPLATES]) };
+}
+
+fn template_slot(sig: &Signature, dispatcher: u64) -> usize {
+    ((sig.precomputed_hash() ^ dispatcher.rotate_left(17)) as usize) & (TEMPLATES - 1)
+}
+
+/// The stub this thread last compiled for `sig` and `dispatcher`, if it still has it.
+fn template_get(sig: &Signature, dispatcher: u64) -> Option<Rc<Template>> {
+    RECENT
+        .try_with(|recent| {
+            let recent = recent.try_borrow().ok()?;
+            let t = recent[template_slot(sig, dispatcher)].as_ref()?;
+            (t.dispatcher == dispatcher && (std::ptr::eq(&*t.sig, sig) || *t.sig == *sig))
+                .then(|| t.clone())
+        })
+        .ok()
+        .flatten()
+}
+
+fn template_put(t: Template) {
+    let slot = template_slot(&t.sig, t.dispatcher);
+    let _ = RECENT.try_with(|recent| {
+        if let Ok(mut recent) = recent.try_borrow_mut() {
+            recent[slot] = Some(Rc::new(t));
+        }
+    });
+}
+
 /// The frame a stub lays out for `plan`: `row_stride` bytes, aligned to at least 16.
 fn frame_layout(plan: &CallPlan) -> Result<AllocLayout, Error> {
     row_layout(plan).map_err(|_| Error::unsupported("callback frame too large"))
@@ -317,7 +398,7 @@ pub fn listing(plan: &CallPlan) -> Result<Emitted, Error> {
     if plan.variadic {
         return Err(Error::unsupported("variadic callback"));
     }
-    generate(plan, 0, 0, true)
+    Ok(generate(plan, 0, 0, true)?.0)
 }
 
 const RAX: u8 = 0;
@@ -367,13 +448,14 @@ fn piece_to_xmm(e: &mut Emitter, piece: &RegLoad, dst: u8) {
     }
 }
 
-/// Generates the entry stub for `plan`, calling `dispatcher(context, frame)`.
+/// Generates the entry stub for `plan`, calling `dispatcher(context, frame)`, and says
+/// where in it the context's address sits (the 8-byte immediate of `mov rdi, imm64`).
 fn generate(
     plan: &CallPlan,
     context: u64,
     dispatcher: u64,
     with_notes: bool,
-) -> Result<Emitted, Error> {
+) -> Result<(Emitted, usize), Error> {
     let mut e = Emitter::new(with_notes);
     let layout = frame_layout(plan)?;
     let stride = layout.size();
@@ -513,6 +595,8 @@ fn generate(
 
     e.note(|| "call the dispatcher: rdi = context, rsi = frame".into());
     let (context, dispatcher) = (context as i64, dispatcher as i64);
+    // `mov rdi, imm64` is REX.W, the opcode, then the immediate.
+    let context_at = e.ops.offset().0 + 2;
     dynasm!(e.ops
         ; .arch x64
         ; mov rdi, QWORD context
@@ -529,10 +613,16 @@ fn generate(
         .ops
         .finalize()
         .map_err(|err| Error::Encoding(format!("{err:?}")))?;
-    Ok(Emitted {
+    if code.get(context_at..context_at + 8) != Some(&context.to_le_bytes()[..]) {
+        return Err(Error::Encoding(
+            "the callback stub's context is not where it was emitted".into(),
+        ));
+    }
+    let emitted = Emitted {
         code,
         notes: e.notes.unwrap_or_default(),
-    })
+    };
+    Ok((emitted, context_at))
 }
 
 /// Zeroes every eightbyte of the frame that `defined` does not mark: 16-byte stores
@@ -733,6 +823,40 @@ fn describe_store(reg: Reg, load: Load) -> String {
 mod tests {
     use super::*;
     use crate::Type;
+
+    /// A callback made from this thread's template of its kind runs its own closure,
+    /// and its code is byte for byte the stub compiled afresh for its context.
+    #[test]
+    fn templated_stubs_are_the_stubs_compiled_for_their_context() {
+        let sig = Signature::new(Type::Int, [Type::Int]);
+        let make = |k: i32| {
+            Callback::new(&sig, move |frame: &mut Frame| {
+                let x: i32 = frame.arg(0);
+                frame.set_ret(x * 10 + k);
+            })
+            .unwrap()
+        };
+        let callbacks: Vec<_> = (1..=3).map(make).collect();
+        for (k, cb) in (1..=3).zip(&callbacks) {
+            // SAFETY: the callback has this signature and lives across the call.
+            let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(cb.code_ptr()) };
+            assert_eq!(f(4), 40 + k, "callback {k} ran another closure");
+            let ctx = cb.context.as_ptr();
+            let (fresh, _) =
+                generate(cb.plan(), ctx as u64, dispatcher_of(&callbacks[0]), false).unwrap();
+            // SAFETY: the stub is published, readable code of at least fresh's length
+            // (the same plan gives the same length), alive while `cb` is.
+            let code =
+                unsafe { std::slice::from_raw_parts(cb.code_ptr().cast::<u8>(), fresh.code.len()) };
+            assert_eq!(code, &fresh.code[..], "callback {k}");
+        }
+        // The later ones share the first one's plan and signature.
+        assert!(std::ptr::eq(callbacks[0].plan(), callbacks[2].plan()));
+    }
+
+    fn dispatcher_of<F: Fn(&mut Frame)>(_: &Callback<F>) -> u64 {
+        dispatch::<F> as *const () as u64
+    }
 
     #[test]
     fn stubs_encode_for_every_return_location() {
