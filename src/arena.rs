@@ -54,6 +54,10 @@ struct ArenaState {
     /// at or after `(len, 0)`. One ordered set, not a list per size: compiling and
     /// dropping one function after another then makes and frees no list each time.
     free: BTreeSet<(usize, usize)>,
+    /// The block freed last, held out of `free`: creating and dropping one function or
+    /// callback after another reuses it with no update of the set. An allocation of
+    /// exactly its size takes it; any other first returns it to the set.
+    last_freed: Option<(usize, usize)>,
     /// Whether memfd double mapping works here (decided by the first chunk).
     double_mapped: Option<bool>,
     /// Bytes of code in use (for tests and `docs/`).
@@ -178,6 +182,7 @@ impl Arena {
             state: Mutex::new(ArenaState {
                 chunks: Vec::new(),
                 free: BTreeSet::new(),
+                last_freed: None,
                 double_mapped: None,
                 in_use: 0,
                 shared_with_parent: false,
@@ -203,9 +208,21 @@ impl Arena {
             drop(state);
             return alloc_private(self, len);
         }
-        // Best fit among freed blocks.
-        if let Some(&(size, rx)) = state.free.range((len, 0)..).next() {
-            state.free.remove(&(size, rx));
+        // Best fit among freed blocks: the last one freed when it fits exactly.
+        let fit = match state.last_freed.take() {
+            Some(block) if block.0 == len => Some(block),
+            last => {
+                if let Some(block) = last {
+                    state.free.insert(block);
+                }
+                let best = state.free.range((len, 0)..).next().copied();
+                if let Some(block) = best {
+                    state.free.remove(&block);
+                }
+                best
+            }
+        };
+        if let Some((size, rx)) = fit {
             if size > len {
                 state.free.insert((size - len, rx + len));
             }
@@ -256,7 +273,9 @@ impl Arena {
         // SAFETY: [rw, rw+len) is the writable view of a block this arena handed out and
         // that is no longer referenced by any ExecutableCode (we are in its drop).
         unsafe { std::ptr::write_bytes(rw as *mut u8, INT3, len) };
-        state.free.insert((len, rx));
+        if let Some(block) = state.last_freed.replace((len, rx)) {
+            state.free.insert(block);
+        }
     }
 }
 
@@ -521,6 +540,23 @@ mod tests {
             addr + 32,
             "the split remainder is reused"
         );
+    }
+
+    #[test]
+    fn the_block_freed_last_is_reused_first_when_it_fits_exactly() {
+        let arena = private_arena();
+        let a = publish(arena, &[0xc3; 32]);
+        let b = publish(arena, &[0xc3; 32]);
+        let c = publish(arena, &[0xc3; 64]);
+        let (a_at, b_at, c_at) = (a.address(), b.address(), c.address());
+        drop(a);
+        drop(b);
+        // b went last: taken before a, though a's address is lower.
+        assert_eq!(publish(arena, &[0xc3; 32]).address(), b_at);
+        drop(c);
+        // c went last but is too big: back to the set, and the best fit (a) is taken.
+        assert_eq!(publish(arena, &[0xc3; 32]).address(), a_at);
+        assert_eq!(publish(arena, &[0xc3; 64]).address(), c_at);
     }
 
     #[test]
