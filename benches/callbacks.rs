@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench --bench callbacks`.
 
+mod shared;
+
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use jitcall::{Callback, Library, Signature, Type};
 use libffi::low::ffi_cif;
@@ -196,6 +198,25 @@ fn bench_create(c: &mut Criterion) {
         b.iter(|| {
             let cb = Callback::new(black_box(&sig), |frame| frame.set_ret(1i32)).unwrap();
             black_box(cb.code_ptr());
+        })
+    });
+    // The first callback of its signature: classified and assembled, not copied from
+    // the last stub of its kind.
+    let mut next = 0u64;
+    g.bench_function("jitcall_new_signature", |b| {
+        b.iter_custom(|iters| {
+            let sigs: Vec<Signature> = (0..iters)
+                .map(|_| {
+                    next += 1;
+                    shared::unique_signature(next)
+                })
+                .collect();
+            let start = Instant::now();
+            for sig in &sigs {
+                let cb = Callback::new(sig, |frame| frame.set_ret(1i64)).unwrap();
+                black_box(cb.code_ptr());
+            }
+            start.elapsed()
         })
     });
     g.bench_function("libffi_closure", |b| {

@@ -10,6 +10,8 @@
 //!
 //! Run: `cargo bench --bench calls`; the numbers go to docs/PERFORMANCE.md.
 
+mod shared;
+
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use jitcall::{Frame, FrameArgs, FrameBatch, Function, Library, Signature, Type, Value, listing};
 use libffi::middle as ffi;
@@ -618,26 +620,6 @@ fn bench_shapes(c: &mut Criterion, lib: &Library) {
     );
 }
 
-/// A signature no earlier iteration used: twelve parameters drawn from five types by
-/// the digits of `n` in base 5 (244 million distinct plans).
-fn unique_signature(mut n: u64) -> Signature {
-    let pick = [
-        Type::Int,
-        Type::Double,
-        Type::Float,
-        Type::Long,
-        Type::structure([Type::Int, Type::Float]),
-    ];
-    let params: Vec<Type> = (0..12)
-        .map(|_| {
-            let t = pick[(n % 5) as usize].clone();
-            n /= 5;
-            t
-        })
-        .collect();
-    Signature::new(Type::Long, params)
-}
-
 fn bench_compile(c: &mut Criterion, lib: &Library) {
     let ptr = lib.symbol("sum12").unwrap();
     let mut g = c.benchmark_group("compile");
@@ -648,7 +630,7 @@ fn bench_compile(c: &mut Criterion, lib: &Library) {
             let sigs: Vec<Signature> = (0..iters)
                 .map(|_| {
                     next += 1;
-                    unique_signature(next)
+                    shared::unique_signature(next)
                 })
                 .collect();
             let start = Instant::now();
@@ -697,7 +679,7 @@ fn report_code_size(lib: &Library) {
     }
     let ptr = lib.symbol("sum12").unwrap();
     for n in 0..1000u64 {
-        let f = Function::new(ptr, &unique_signature(n * 7919 + 3)).unwrap();
+        let f = Function::new(ptr, &shared::unique_signature(n * 7919 + 3)).unwrap();
         bound.push(f.code_size());
         shared.push(listing(f.plan()).unwrap().code.len());
     }
