@@ -205,18 +205,10 @@ fn bench_create(c: &mut Criterion) {
     let mut next = 0u64;
     g.bench_function("jitcall_new_signature", |b| {
         b.iter_custom(|iters| {
-            let sigs: Vec<Signature> = (0..iters)
-                .map(|_| {
-                    next += 1;
-                    shared::unique_signature(next)
-                })
-                .collect();
-            let start = Instant::now();
-            for sig in &sigs {
+            shared::time_new_signatures(&mut next, iters, |sig| {
                 let cb = Callback::new(sig, |frame| frame.set_ret(1i64)).unwrap();
                 black_box(cb.code_ptr());
-            }
-            start.elapsed()
+            })
         })
     });
     g.bench_function("libffi_closure", |b| {

@@ -19,7 +19,7 @@ use std::ffi::c_void;
 use std::fmt::Debug;
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -627,17 +627,9 @@ fn bench_compile(c: &mut Criterion, lib: &Library) {
     let mut next = 0u64;
     g.bench_function("first_call", |b| {
         b.iter_custom(|iters| {
-            let sigs: Vec<Signature> = (0..iters)
-                .map(|_| {
-                    next += 1;
-                    shared::unique_signature(next)
-                })
-                .collect();
-            let start = Instant::now();
-            for sig in &sigs {
+            shared::time_new_signatures(&mut next, iters, |sig| {
                 black_box(Function::new(ptr, sig).unwrap());
-            }
-            start.elapsed()
+            })
         })
     });
     let sig = Signature::new(Type::Long, vec![Type::Long; 12]);

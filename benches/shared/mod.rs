@@ -1,6 +1,7 @@
 //! Code the bench crates share.
 
 use jitcall::{Signature, Type};
+use std::time::{Duration, Instant};
 
 /// A signature no earlier iteration used: twelve parameters drawn from five types by
 /// the digits of `n` in base 5 (244 million distinct plans).
@@ -20,4 +21,20 @@ pub fn unique_signature(mut n: u64) -> Signature {
         })
         .collect();
     Signature::new(Type::Long, params)
+}
+
+/// Times `f` on `iters` signatures no earlier call used (`next` counts them across
+/// calls); the signatures are built before the clock starts.
+pub fn time_new_signatures(next: &mut u64, iters: u64, mut f: impl FnMut(&Signature)) -> Duration {
+    let sigs: Vec<Signature> = (0..iters)
+        .map(|_| {
+            *next += 1;
+            unique_signature(*next)
+        })
+        .collect();
+    let start = Instant::now();
+    for sig in &sigs {
+        f(sig);
+    }
+    start.elapsed()
 }
