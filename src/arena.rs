@@ -50,9 +50,10 @@ struct Chunk {
 
 struct ArenaState {
     chunks: Vec<Chunk>,
-    /// Free blocks as (size, executable address): the best fit for `len` is the first
-    /// at or after `(len, 0)`. One ordered set, not a list per size: compiling and
-    /// dropping one function after another then makes and frees no list each time.
+    /// Free blocks (all but `last_freed`) as (size, executable address): the best fit
+    /// for `len` is the first at or after `(len, 0)`. One ordered set, not a list per
+    /// size: compiling and dropping one function after another then makes and frees
+    /// no list each time.
     free: BTreeSet<(usize, usize)>,
     /// The block freed last, held out of `free`: creating and dropping one function or
     /// callback after another reuses it with no update of the set. An allocation of

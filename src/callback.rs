@@ -317,7 +317,8 @@ struct Template {
 
 thread_local! {
     /// Each thread's recent stubs, by signature hash and dispatcher. A memo keeps at
-    /// most this many plans and signatures alive, and no code.
+    /// most this many plans, signatures and copies of stub bytes alive, and no
+    /// executable memory.
     static RECENT: std::cell::RefCell<[Option<Rc<Template>>; TEMPLATES]> =
         const { std::cell::RefCell::new([const { None }; TEMPLATES]) };
 }
