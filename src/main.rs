@@ -529,9 +529,16 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
         out.push_str("\nreproducer (save as repro.c):\n\n");
         out.push_str(&r.c_source);
         out.push_str(&format!(
-            "\nreplay it through jitcall:\n    {}\n    {}\nexpected output:\n    {}\n\n",
+            "\nreplay it through jitcall:\n    {}\n    {}\nexpected output:\n    {}\n",
             r.build, r.command, r.expected_output
         ));
+        if let Some(caveat) = &r.caveat {
+            for (i, line) in caveat.lines().enumerate() {
+                let label = if i == 0 { "note: " } else { "      " };
+                out.push_str(&format!("{label}{line}\n"));
+            }
+        }
+        out.push('\n');
     }
     let secs = summary.elapsed.as_secs_f64();
     let total = summary.passed + summary.failed + summary.diverged();

@@ -99,6 +99,21 @@ fn another_struct_return_convention_fails_and_replays() {
         r.signature
     );
     assert!(r.c_source.contains("jitcall call -l ./repro.so"));
+    // Found through a call other than Function::call, the reproducer says that
+    // `jitcall call` may not show it; found through Function::call, it says nothing.
+    let via = match &r.outcome {
+        fuzz::Outcome::Fail(f) | fuzz::Outcome::Invalid(f) => f.via(),
+        other => panic!("not a failure: {other:?}"),
+    };
+    assert_eq!(r.caveat, fuzz::replay_caveat(via));
+    match (via, &r.caveat) {
+        (fuzz::Via::Value, None) => {}
+        (_, Some(caveat)) => assert!(
+            caveat.lines().all(|line| r.c_source.contains(line)),
+            "{caveat}"
+        ),
+        (via, None) => panic!("no caveat for a failure found through {}", via.name()),
+    }
 
     // Built as the reproducer says, the call line shows a wrong result, or crashes;
     // built without the flag, it prints the expected result exactly.

@@ -428,6 +428,9 @@ pub struct ReproducerNotes {
     pub compiler: String,
     /// How the case was found (`seed 42, case 17, shrunk from 23 parameters`).
     pub origin: String,
+    /// Why `jitcall call` may not show the failure, when it was found through another
+    /// call (see [`crate::fuzz::replay_caveat`]).
+    pub caveat: Option<String>,
 }
 
 /// A self-contained C file that reproduces a case: the declarations, the values as
@@ -466,6 +469,11 @@ pub fn render_reproducer(sig: &Signature, notes: &ReproducerNotes) -> String {
     writeln!(head, " *   {}", comment_safe(&command)).unwrap();
     writeln!(head, " * which should print nothing but the result:").unwrap();
     writeln!(head, " *   {}", comment_safe(&shown)).unwrap();
+    if let Some(caveat) = &notes.caveat {
+        for line in caveat.lines() {
+            writeln!(head, " * {}", comment_safe(line)).unwrap();
+        }
+    }
     writeln!(head, " *").unwrap();
     writeln!(head, " * The compiler's own call (prints \"ok\"):").unwrap();
     writeln!(head, " *   {program} -DMAIN -o repro repro.c && ./repro").unwrap();
@@ -572,6 +580,30 @@ static int check(const char *what, const void *p, size_t size,
 mod tests {
     use super::*;
     use crate::Declarations;
+
+    #[test]
+    fn a_reproducer_says_when_jitcall_call_may_not_show_its_failure() {
+        let sig = Signature::new(Type::Int, [Type::Double]);
+        let plain = render_reproducer(&sig, &ReproducerNotes::default());
+        assert!(!plain.contains("may pass"), "{plain}");
+        let caveat = crate::fuzz::replay_caveat(crate::fuzz::Via::Callback).unwrap();
+        assert!(
+            caveat.contains("callback") && caveat.contains("--seed"),
+            "{caveat}"
+        );
+        let notes = ReproducerNotes {
+            caveat: Some(caveat.clone()),
+            ..ReproducerNotes::default()
+        };
+        let text = render_reproducer(&sig, &notes);
+        let header = &text[..text.find("*/").unwrap()];
+        for line in caveat.lines() {
+            assert!(header.contains(&format!(" * {line}\n")), "{header}");
+        }
+        for via in [crate::fuzz::Via::Value, crate::fuzz::Via::Compiler] {
+            assert_eq!(crate::fuzz::replay_caveat(via), None, "{}", via.name());
+        }
+    }
 
     #[test]
     fn shell_quoting() {

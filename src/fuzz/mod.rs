@@ -576,8 +576,29 @@ pub struct Reproducer {
     pub command: String,
     /// What that command should print.
     pub expected_output: String,
+    /// Why that command may not show the failure ([`replay_caveat`]).
+    pub caveat: Option<String>,
     /// Shrinking rounds that made progress.
     pub steps: usize,
+}
+
+/// Why `jitcall call`, which goes through [`Function::call`](crate::Function::call),
+/// may not show a failure found through `via`, in two lines; `None` when it replays
+/// that very call.
+pub fn replay_caveat(via: Via) -> Option<String> {
+    let first = match via {
+        Via::Value | Via::Compiler => return None,
+        Via::Callback => "found through a callback (the compiler calling a jitcall \
+                          Callback): `jitcall call` calls the other way round, and may pass"
+            .to_string(),
+        other => format!(
+            "found through {}: `jitcall call` goes through Function::call, and may pass",
+            other.name()
+        ),
+    };
+    Some(format!(
+        "{first};\nrerun `jitcall fuzz` with the same --seed and --cc to see it again"
+    ))
 }
 
 /// The result of a run.
@@ -784,7 +805,12 @@ fn reproducer(
                 .into(),
         );
     }
+    let caveat = match &outcome {
+        Outcome::Fail(f) | Outcome::Invalid(f) | Outcome::Diverged(_, f) => replay_caveat(f.via()),
+        Outcome::Pass => None,
+    };
     let notes = cgen::ReproducerNotes {
+        caveat: caveat.clone(),
         failure: description.clone(),
         build_shared: env.compiler.build_line(true),
         build_program: env.compiler.build_line(false),
@@ -809,6 +835,7 @@ fn reproducer(
         description,
         command,
         expected_output,
+        caveat,
         steps,
     }
 }
