@@ -60,13 +60,15 @@ Examples:
   jitcall fuzz --cc clang-19 --cases 100000 --jobs 1
   jitcall fuzz --cc 'gcc -fpcc-struct-return'       # must fail: another ABI
   jitcall fuzz --seed 1234 --max-params 8           # replay a run, smaller calls
+  jitcall fuzz --cc gcc --replay 'struct s { float x[3]; }; struct s f(int, ...)' --vararg double
 
 Each signature becomes a C callee that checks every byte of its arguments, compiled by
 CMD; jitcall's calls must agree with the compiler's own, byte for byte, and the compiler
 must call a jitcall callback of each non-variadic signature correctly. A failure is
-shrunk and printed as a C reproducer with the `jitcall call` line that replays it. The
-last line is `N passed, N failed`; exit status 1 if any case failed. See
-docs/FUZZING.md.";
+shrunk and printed as a C reproducer with the `jitcall call` line that replays it, and,
+when it was found through another call (a callback), the `--replay` line that judges it
+alone through every call. The last line is `N passed, N failed`; exit status 1 if any
+case failed. See docs/FUZZING.md.";
 
 #[derive(Parser)]
 #[command(name = "jitcall", version, about = ABOUT, after_help = EXAMPLES)]
@@ -190,6 +192,18 @@ struct FuzzArgs {
     /// Signatures per compiled library
     #[arg(long, value_name = "B", default_value_t = 250)]
     batch: usize,
+    /// Judge only the last prototype of these C declarations, through every call the
+    /// fuzzer makes (as a failure's `--replay` line prints them)
+    #[arg(
+        long,
+        value_name = "DECLARATIONS",
+        conflicts_with_all = ["cases", "seed", "max_params", "jobs", "batch"]
+    )]
+    replay: Option<String>,
+    /// With --replay of a variadic prototype: the type of each variadic argument, in
+    /// order (repeat it)
+    #[arg(long = "vararg", value_name = "TYPE", requires = "replay")]
+    varargs: Vec<String>,
 }
 
 /// A failure: the message for stderr, and whether it is the user's (exit 2) or ours.
@@ -434,9 +448,106 @@ impl Progress {
     }
 }
 
+/// The exit status of a fuzz run that stopped on `e`: 2 when it is the user's
+/// (configuration, compiler), 1 otherwise.
+fn fuzz_error(e: &jitcall::fuzz::FuzzError) -> ExitCode {
+    use jitcall::fuzz::FuzzError;
+    eprintln!("jitcall: fuzz: {e}");
+    let user = matches!(e, FuzzError::Config(_) | FuzzError::Compiler { .. });
+    ExitCode::from(if user { 2 } else { 1 })
+}
+
+/// `jitcall fuzz --replay`: one signature, judged through every call; exit 1 if it
+/// fails.
+fn replay(args: &FuzzArgs, text: &str) -> ExitCode {
+    use jitcall::fuzz::{Outcome, cgen};
+    let parsed = declarations(text, None).and_then(|(decls, function)| {
+        let sig = function.signature;
+        if !sig.is_variadic() {
+            return match args.varargs.is_empty() {
+                true => Ok(sig),
+                false => Err(Failure::user(format!(
+                    "--vararg: `{}` takes no variadic arguments",
+                    function.name
+                ))),
+            };
+        }
+        if sig.fixed_count() == 0 {
+            return Err(Failure::user(format!(
+                "`{}`: the fuzzer's C callee reads variadic arguments with va_start, which \
+                 needs a named parameter before `...`",
+                function.name
+            )));
+        }
+        let varargs = args
+            .varargs
+            .iter()
+            .map(|t| {
+                decls
+                    .parse_type(t)
+                    .map_err(|e| Failure::user(format!("--vararg: {}", e.render(t))))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(sig.with_variadic_args(varargs))
+    });
+    let sig = match parsed {
+        Ok(sig) => sig,
+        Err(f) => {
+            eprintln!("jitcall: fuzz --replay: {}", f.message);
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match jitcall::fuzz::check(&args.cc, std::slice::from_ref(&sig)) {
+        Ok(mut outcomes) => outcomes.pop().unwrap_or(Outcome::Pass),
+        Err(e) => return fuzz_error(&e),
+    };
+    let mut out = format!(
+        "jitcall fuzz: replaying {} with `{}`\n",
+        cgen::describe(&sig),
+        args.cc
+    );
+    let (status, finding) = match &outcome {
+        Outcome::Pass => {
+            let calls = if sig.is_variadic() {
+                "every call"
+            } else {
+                "every call and a callback"
+            };
+            out.push_str(&format!("passed: {calls} agreed with the compiler\n"));
+            (ExitCode::SUCCESS, None)
+        }
+        Outcome::Fail(f) => {
+            out.push_str("FAIL\n");
+            (ExitCode::from(1), Some(f))
+        }
+        Outcome::Invalid(f) => {
+            out.push_str("INVALID: the compiler's own call disagrees with its callee\n");
+            (ExitCode::from(1), Some(f))
+        }
+        Outcome::Diverged(name, f) => {
+            out.push_str(&format!(
+                "known divergence `{name}` (jitcall follows gcc; see docs/DIVERGENCES.md)\n"
+            ));
+            (ExitCode::SUCCESS, Some(f))
+        }
+        _ => {
+            out.push_str("FAIL\n");
+            (ExitCode::from(1), None)
+        }
+    };
+    for line in finding.map_or_else(Vec::new, |f| f.describe(&sig)) {
+        out.push_str(&format!("    {line}\n"));
+    }
+    print_out(&out);
+    status
+}
+
 fn fuzz(args: FuzzArgs) -> ExitCode {
-    use jitcall::fuzz::{Config, Event, FuzzError, Outcome};
+    use jitcall::fuzz::{Config, Event, Outcome};
     use std::io::IsTerminal;
+    if let Some(text) = &args.replay {
+        return replay(&args, text);
+    }
     let seed = args.seed.unwrap_or_else(fresh_seed);
     let config = Config {
         cases: args.cases,
@@ -510,11 +621,7 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
     progress.end_line();
     let summary = match result {
         Ok(summary) => summary,
-        Err(e) => {
-            eprintln!("jitcall: fuzz: {e}");
-            let user = matches!(e, FuzzError::Config(_) | FuzzError::Compiler { .. });
-            return ExitCode::from(if user { 2 } else { 1 });
-        }
+        Err(e) => return fuzz_error(&e),
     };
     let mut out = String::new();
     if let Some(r) = &summary.reproducer {

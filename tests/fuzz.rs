@@ -105,7 +105,8 @@ fn another_struct_return_convention_fails_and_replays() {
         fuzz::Outcome::Fail(f) | fuzz::Outcome::Invalid(f) => f.via(),
         other => panic!("not a failure: {other:?}"),
     };
-    assert_eq!(r.caveat, fuzz::replay_caveat(via));
+    let replay = fuzz::cgen::replay_command(&r.signature, "gcc -fpcc-struct-return");
+    assert_eq!(r.caveat, fuzz::replay_caveat(via, &replay));
     match (via, &r.caveat) {
         (fuzz::Via::Value, None) => {}
         (_, Some(caveat)) => assert!(
@@ -349,7 +350,53 @@ fn command_line_contract() {
     assert!(bad.stdout.contains("reproducer (save as repro.c)"));
     assert!(bad.stdout.contains("jitcall call -l ./repro.so"));
 
+    // --replay judges one signature through every call: a callback's result under
+    // -fpcc-struct-return fails (exit 1, the finding), the same case with plain gcc
+    // passes; a variadic prototype takes its variadic argument types from --vararg.
+    let decls = "struct t1 { double f0[1]; }; struct t1 callee(void)";
+    let replay = jitcall_fuzz(&["--cc", "gcc -fpcc-struct-return", "--replay", decls]);
+    assert_eq!(replay.code, 1, "{}{}", replay.stdout, replay.stderr);
+    assert!(
+        replay.stdout.contains("FAIL\n    via "),
+        "{}",
+        replay.stdout
+    );
+    let replay = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
+    assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
+    assert!(
+        replay
+            .stdout
+            .contains("passed: every call and a callback agreed"),
+        "{}",
+        replay.stdout
+    );
+    let decls = "struct s { char c; double d; }; int f(int, ...)";
+    let args = ["--cc", "gcc", "--replay", decls, "--vararg", "double"];
+    let replay = jitcall_fuzz(&[&args[..], &["--vararg", "struct s"]].concat());
+    assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
+    assert!(
+        replay.stdout.contains("/* a1: double, a2: struct t1 */"),
+        "{}",
+        replay.stdout
+    );
+
     // User errors: exit 2, a message, no panic.
+    for args in [
+        &["--cc", "gcc", "--replay", "int f(int)", "--vararg", "int"][..],
+        &["--cc", "gcc", "--replay", "int f(...)", "--vararg", "int"],
+        &["--cc", "gcc", "--replay", "int f(int"],
+    ] {
+        let run = jitcall_fuzz(args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.starts_with("jitcall: fuzz --replay: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let run = jitcall_fuzz(&["--replay", "int f(int)", "--cases", "3"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
     for args in [
         &["--cc", "no-such-compiler-for-jitcall", "--cases", "1"][..],
         &["--max-params", "65", "--cases", "1", "--cc", "gcc"],

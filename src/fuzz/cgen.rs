@@ -413,6 +413,25 @@ pub fn call_command(sig: &Signature, library: &str) -> (String, String) {
     (words.join(" "), shown)
 }
 
+/// The `jitcall fuzz` command line that judges `sig` alone with the compiler `cc` (its
+/// words, as [`crate::fuzz::Compiler::command_line`] prints them), through every call
+/// the fuzzer makes: the declarations, and a `--vararg` per variadic argument.
+pub fn replay_command(sig: &Signature, cc: &str) -> String {
+    let mut types = CTypes::default();
+    let decls = declarations_with(&mut types, sig);
+    let mut words = vec![
+        "jitcall fuzz --cc".to_string(),
+        shell_quote(cc),
+        "--replay".into(),
+        shell_quote(&decls),
+    ];
+    for t in &sig.params()[sig.fixed_count()..] {
+        words.push("--vararg".into());
+        words.push(shell_quote(&types.name(t)));
+    }
+    words.join(" ")
+}
+
 /// The parts of a reproducer beyond the signature: what went wrong, for the header
 /// comment.
 #[derive(Clone, Debug, Default)]
@@ -586,9 +605,14 @@ mod tests {
         let sig = Signature::new(Type::Int, [Type::Double]);
         let plain = render_reproducer(&sig, &ReproducerNotes::default());
         assert!(!plain.contains("may pass"), "{plain}");
-        let caveat = crate::fuzz::replay_caveat(crate::fuzz::Via::Callback).unwrap();
+        let replay = replay_command(&sig, "gcc -O1");
+        assert_eq!(
+            replay,
+            "jitcall fuzz --cc 'gcc -O1' --replay 'int callee(double a0)'"
+        );
+        let caveat = crate::fuzz::replay_caveat(crate::fuzz::Via::Callback, &replay).unwrap();
         assert!(
-            caveat.contains("callback") && caveat.contains("--seed"),
+            caveat.contains("callback") && caveat.ends_with(&replay),
             "{caveat}"
         );
         let notes = ReproducerNotes {
@@ -601,7 +625,12 @@ mod tests {
             assert!(header.contains(&format!(" * {line}\n")), "{header}");
         }
         for via in [crate::fuzz::Via::Value, crate::fuzz::Via::Compiler] {
-            assert_eq!(crate::fuzz::replay_caveat(via), None, "{}", via.name());
+            assert_eq!(
+                crate::fuzz::replay_caveat(via, &replay),
+                None,
+                "{}",
+                via.name()
+            );
         }
     }
 

@@ -583,9 +583,10 @@ pub struct Reproducer {
 }
 
 /// Why `jitcall call`, which goes through [`Function::call`](crate::Function::call),
-/// may not show a failure found through `via`, in two lines; `None` when it replays
-/// that very call.
-pub fn replay_caveat(via: Via) -> Option<String> {
+/// may not show a failure found through `via`, and the command that shows it again
+/// (`replay`, see [`cgen::replay_command`]), in two lines; `None` when `jitcall call`
+/// replays that very call.
+pub fn replay_caveat(via: Via, replay: &str) -> Option<String> {
     let first = match via {
         Via::Value | Via::Compiler => return None,
         Via::Callback => "found through a callback (the compiler calling a jitcall \
@@ -597,7 +598,7 @@ pub fn replay_caveat(via: Via) -> Option<String> {
         ),
     };
     Some(format!(
-        "{first};\nrerun `jitcall fuzz` with the same --seed and --cc to see it again"
+        "{first}; this judges the case through every call:\n{replay}"
     ))
 }
 
@@ -806,7 +807,10 @@ fn reproducer(
         );
     }
     let caveat = match &outcome {
-        Outcome::Fail(f) | Outcome::Invalid(f) | Outcome::Diverged(_, f) => replay_caveat(f.via()),
+        Outcome::Fail(f) | Outcome::Invalid(f) | Outcome::Diverged(_, f) => replay_caveat(
+            f.via(),
+            &cgen::replay_command(&signature, &env.compiler.command_line()),
+        ),
         Outcome::Pass => None,
     };
     let notes = cgen::ReproducerNotes {
