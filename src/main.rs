@@ -464,13 +464,13 @@ fn replay(args: &FuzzArgs, text: &str) -> ExitCode {
     let parsed = declarations(text, None).and_then(|(decls, function)| {
         let sig = function.signature;
         if !sig.is_variadic() {
-            return match args.varargs.is_empty() {
-                true => Ok(sig),
-                false => Err(Failure::user(format!(
-                    "--vararg: `{}` takes no variadic arguments",
-                    function.name
-                ))),
-            };
+            if args.varargs.is_empty() {
+                return Ok(sig);
+            }
+            return Err(Failure::user(format!(
+                "--vararg: `{}` takes no variadic arguments",
+                function.name
+            )));
         }
         if sig.fixed_count() == 0 {
             return Err(Failure::user(format!(
@@ -526,7 +526,7 @@ fn replay(args: &FuzzArgs, text: &str) -> ExitCode {
         }
         Outcome::Diverged(name, f) => {
             out.push_str(&format!(
-                "known divergence `{name}` (jitcall follows gcc; see docs/DIVERGENCES.md)\n"
+                "explained by the known divergence `{name}` (see docs/DIVERGENCES.md)\n"
             ));
             (ExitCode::SUCCESS, Some(f))
         }
