@@ -381,34 +381,36 @@ fn command_line_contract() {
     );
 
     // User errors: exit 2, a message, no panic.
-    for args in [
-        &["--cc", "gcc", "--replay", "int f(int)", "--vararg", "int"][..],
-        &["--cc", "gcc", "--replay", "int f(...)", "--vararg", "int"],
-        &["--cc", "gcc", "--replay", "int f(int"],
-    ] {
-        let run = jitcall_fuzz(args);
-        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
-        assert!(
-            run.stderr.starts_with("jitcall: fuzz --replay: "),
-            "{args:?}: {}",
-            run.stderr
-        );
-    }
     let run = jitcall_fuzz(&["--replay", "int f(int)", "--cases", "3"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
-    for args in [
-        &["--cc", "no-such-compiler-for-jitcall", "--cases", "1"][..],
-        &["--max-params", "65", "--cases", "1", "--cc", "gcc"],
-        &["--cc", "gcc -fno-such-flag-at-all", "--cases", "1"],
-        &["--cc", "'gcc", "--cases", "1"],
+    let replay = "jitcall: fuzz --replay: ";
+    for (args, prefix) in [
+        (
+            &["--cc", "gcc", "--replay", "int f(int)", "--vararg", "int"][..],
+            replay,
+        ),
+        (
+            &["--cc", "gcc", "--replay", "int f(...)", "--vararg", "int"],
+            replay,
+        ),
+        (&["--cc", "gcc", "--replay", "int f(int"], replay),
+        (
+            &["--cc", "no-such-compiler-for-jitcall", "--cases", "1"],
+            "jitcall: fuzz: ",
+        ),
+        (
+            &["--max-params", "65", "--cases", "1", "--cc", "gcc"],
+            "jitcall: fuzz: ",
+        ),
+        (
+            &["--cc", "gcc -fno-such-flag-at-all", "--cases", "1"],
+            "jitcall: fuzz: ",
+        ),
+        (&["--cc", "'gcc", "--cases", "1"], "jitcall: fuzz: "),
     ] {
         let run = jitcall_fuzz(args);
         assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
-        assert!(
-            run.stderr.starts_with("jitcall: fuzz: "),
-            "{args:?}: {}",
-            run.stderr
-        );
+        assert!(run.stderr.starts_with(prefix), "{args:?}: {}", run.stderr);
     }
 }
