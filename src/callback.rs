@@ -208,39 +208,30 @@ impl<F: Fn(&mut Frame)> Callback<F> {
             }
         }
         let guard = Guard(context);
-        let address = (context.as_ptr() as u64).to_le_bytes();
-        let code = match template {
-            // The same stub as last time but for the context's address: copied, and
-            // the address patched in.
-            Some(t) => {
-                let mut code = arena().alloc(t.code.len())?;
-                let bytes = &mut code.bytes_mut()[..t.code.len()];
-                bytes.copy_from_slice(&t.code);
-                bytes[t.context_at..t.context_at + 8].copy_from_slice(&address);
-                code
-            }
+        let template = match template {
+            Some(t) => t,
             None => {
                 // SAFETY: the context was just leaked from a Box and is not freed
                 // before `guard`.
                 let context_ref = unsafe { context.as_ref() };
-                let (stub, context_at) = generate(
-                    &context_ref.plan,
-                    context.as_ptr() as u64,
-                    dispatcher,
-                    false,
-                )?;
-                let mut code = arena().alloc(stub.code.len())?;
-                code.bytes_mut()[..stub.code.len()].copy_from_slice(&stub.code);
-                template_put(Template {
+                let (stub, context_at) = generate(&context_ref.plan, 0, dispatcher, false)?;
+                let t = Rc::new(Template {
                     sig: context_ref.sig.clone(),
                     dispatcher,
                     plan: context_ref.plan.clone(),
                     code: stub.code.into(),
                     context_at,
                 });
-                code
+                template_put(t.clone());
+                t
             }
         };
+        // The template's stub, with this callback's context address patched in.
+        let (len, at) = (template.code.len(), template.context_at);
+        let mut code = arena().alloc(len)?;
+        let bytes = &mut code.bytes_mut()[..len];
+        bytes.copy_from_slice(&template.code);
+        bytes[at..at + 8].copy_from_slice(&(context.as_ptr() as u64).to_le_bytes());
         let code = code.publish()?;
         std::mem::forget(guard);
         Ok(Callback {
@@ -340,11 +331,11 @@ fn template_get(sig: &Signature, dispatcher: u64) -> Option<Rc<Template>> {
         .flatten()
 }
 
-fn template_put(t: Template) {
+fn template_put(t: Rc<Template>) {
     let slot = template_slot(&t.sig, t.dispatcher);
     let _ = RECENT.try_with(|recent| {
         if let Ok(mut recent) = recent.try_borrow_mut() {
-            recent[slot] = Some(Rc::new(t));
+            recent[slot] = Some(t);
         }
     });
 }

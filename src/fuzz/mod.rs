@@ -793,10 +793,11 @@ fn reproducer(
     outcome: Outcome,
     steps: usize,
 ) -> Reproducer {
-    let mut description = match &outcome {
-        Outcome::Fail(f) | Outcome::Invalid(f) | Outcome::Diverged(_, f) => f.describe(&signature),
-        Outcome::Pass => Vec::new(),
+    let finding = match &outcome {
+        Outcome::Fail(f) | Outcome::Invalid(f) | Outcome::Diverged(_, f) => Some(f),
+        Outcome::Pass => None,
     };
+    let mut description = finding.map_or_else(Vec::new, |f| f.describe(&signature));
     if let Outcome::Invalid(f) = &outcome
         && !matches!(f, Finding::Compile { .. })
     {
@@ -806,13 +807,10 @@ fn reproducer(
                 .into(),
         );
     }
-    let caveat = match &outcome {
-        Outcome::Fail(f) | Outcome::Invalid(f) | Outcome::Diverged(_, f) => replay_caveat(
-            f.via(),
-            &cgen::replay_command(&signature, &env.compiler.command_line()),
-        ),
-        Outcome::Pass => None,
-    };
+    let caveat = finding.and_then(|f| {
+        let replay = cgen::replay_command(&signature, &env.compiler.command_line());
+        replay_caveat(f.via(), &replay)
+    });
     let notes = cgen::ReproducerNotes {
         caveat: caveat.clone(),
         failure: description.clone(),
