@@ -57,8 +57,12 @@ use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
 pub(crate) enum Entry {
     /// `fn(frame, target)`: call, then store the result into the frame.
     Frame,
-    /// `fn(target, ret, args)`: libffi's shape, exact-length loads and stores.
-    Pointers,
+    /// `fn(ret, args)` with the target baked in: libffi's shape, exact-length loads
+    /// and stores.
+    Pointers {
+        /// The callee's address.
+        target: u64,
+    },
     /// `fn(frame)` with the target baked in: call, then store.
     BoundFrame {
         /// The callee's address.
@@ -366,11 +370,11 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             e.note(|| "epilogue: restore rbx and rbp, return".into());
             dynasm!(e.ops ; .arch x64 ; mov rbx, QWORD [rbp - 8] ; leave ; ret);
         }
-        Entry::Pointers => {
+        Entry::Pointers { .. } => {
             e.note(|| "prologue: save rbp, rbx, r12".into());
             dynasm!(e.ops ; .arch x64 ; push rbp ; mov rbp, rsp ; push rbx ; push r12);
-            e.note(|| "r11 = target, rbx = result pointer, r12 = argument pointers".into());
-            dynasm!(e.ops ; .arch x64 ; mov r11, rdi ; mov rbx, rsi ; mov r12, rdx);
+            e.note(|| "rbx = result pointer, r12 = argument pointers".into());
+            dynasm!(e.ops ; .arch x64 ; mov rbx, rdi ; mov r12, rsi);
             e.reserve_stack(plan, 0)?;
             e.call_body(plan, Source::Pointers, entry)?;
             e.store_result(plan, true)?;
@@ -479,7 +483,9 @@ impl Emitter {
         self.set_al(plan);
         self.note(|| "call the target".into());
         match entry {
-            Entry::BoundFrame { target } | Entry::Batch { target, .. } => {
+            Entry::BoundFrame { target }
+            | Entry::Pointers { target }
+            | Entry::Batch { target, .. } => {
                 let t = target as i64;
                 dynasm!(self.ops ; .arch x64 ; mov r11, QWORD t ; call r11);
             }

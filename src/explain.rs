@@ -292,7 +292,9 @@ impl Explanation {
         let code_entry = match entry {
             ExplainedEntry::Frame => Entry::Frame,
             ExplainedEntry::Bound => fast_entry(&plan, SHOWN_TARGET),
-            ExplainedEntry::Pointers => Entry::Pointers,
+            ExplainedEntry::Pointers => Entry::Pointers {
+                target: SHOWN_TARGET,
+            },
             ExplainedEntry::Batch => Entry::Batch {
                 target: SHOWN_TARGET,
                 stride: u32::try_from(row_stride(&plan))
@@ -899,10 +901,11 @@ impl Builder<'_> {
             ExplainedEntry::Pointers => {
                 writeln!(
                     text,
-                    "The pointer entry Function::call_raw runs, {size} bytes, called as fn(target \
-                     in rdi, result\npointer in rsi, argument pointers in rdx): libffi's ffi_call \
-                     shape. r12 holds the argument\npointers and rbx the result pointer. Loads \
-                     and stores are exactly sizeof each value, as user\nmemory is not padded."
+                    "The pointer entry Function::call_raw runs, {size} bytes, called as fn(result \
+                     pointer in rdi,\nargument pointers in rsi), libffi's ffi_call shape, with \
+                     the target baked in (shown as\n<target>). r12 holds the argument pointers \
+                     and rbx the result pointer. Loads and stores are\nexactly sizeof each \
+                     value, as user memory is not padded."
                 )
                 .ok();
                 return;

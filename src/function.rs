@@ -302,14 +302,15 @@ impl Function {
     /// pointer per parameter, each to a readable, initialised value of that parameter's
     /// type, and `ret` must be writable for the return type's size and aligned for it
     /// (it may be null for `void`).
+    #[inline]
     pub unsafe fn call_raw(
         &self,
         ret: *mut c_void,
         args: *const *const c_void,
     ) -> Result<(), Error> {
-        let entry = self.core.shared()?.pointer_entry()?;
+        let entry = self.core.pointer_entry()?;
         // SAFETY: forwarded from the caller.
-        unsafe { entry(self.core.target, ret, args) };
+        unsafe { entry(ret, args) };
         Ok(())
     }
 }

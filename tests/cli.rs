@@ -1702,11 +1702,15 @@ fn explain_disassembles_every_entry() {
         assert_eq!(code.last().map(String::as_str), Some("ret"), "{decl}");
     }
 
-    // call_raw's entry reads each argument through its pointer and writes exactly
-    // sizeof the result.
+    // call_raw's entry reads each argument through its pointer, calls the baked-in
+    // target and writes exactly sizeof the result.
     let (json, code) = code_of(add2, "pointers");
     assert_eq!(json.get("entry").as_str(), Some("pointers"));
     assert!(has(&code, "mov r10, [r12 + 8]"), "{code:?}");
+    assert!(
+        has(&code, "mov r11, <target>") && has(&code, "call r11"),
+        "{code:?}"
+    );
     assert!(has(&code, "mov [rbx], eax"), "{code:?}");
 
     // call_batch's loop: one call per row, rbx stepping from row to row.
