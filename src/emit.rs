@@ -585,11 +585,13 @@ impl Emitter {
     }
 
     /// Stores a two-eightbyte result at `[rbx]` with one 16-byte store, if `pieces` is
-    /// one: the caller may read it back with one 16-byte load, which would stall on
-    /// two 8-byte stores (a load forwards only from a store that contains it).
-    fn store_pair(&mut self, pieces: &[RetPiece]) -> bool {
+    /// one (and, for an `exact` store, fills all 16 bytes): the caller may read it back
+    /// with one 16-byte load, which would stall on two 8-byte stores (a load forwards
+    /// only from a store that contains it).
+    fn store_pair(&mut self, pieces: &[RetPiece], exact: bool) -> bool {
         let [a, b] = pieces else { return false };
-        if (a.offset, b.offset) != (0, 8) {
+        // Through a caller's pointer only when the 16 bytes are all the result's.
+        if (a.offset, b.offset) != (0, 8) || exact && (a.width, b.width) != (8, 8) {
             return false;
         }
         // Gather the halves in xmm15 (low) and xmm14 (high), both free after the call.
@@ -615,7 +617,7 @@ impl Emitter {
                     let names: Vec<&str> = pieces.iter().map(|p| p.register_name()).collect();
                     format!("store the result from {}", names.join(", "))
                 });
-                if !exact && self.store_pair(pieces) {
+                if self.store_pair(pieces, exact) {
                     return Ok(());
                 }
                 for p in pieces {
