@@ -7,10 +7,14 @@
 //!   nothing. Each thread also keeps a small memo of the cores it asked for lately
 //!   (weak references by signature hash and target), so a repeated request takes no
 //!   lock: one memo slot, one weak-reference upgrade, one signature comparison.
-//! * **trampolines**, keyed by [`CallPlan`]: the unbound frame entry and the libffi-style
-//!   pointer entry, shared by every function whose signature is ABI-equivalent
-//!   (`long(long)` and `void *(unsigned long)` share one; `int(int)` does not). They are
-//!   compiled on first need, not with every function.
+//! * **trampolines**, keyed by [`CallPlan`]: the unbound frame entry
+//!   ([`crate::Function::raw_frame_entry`]), shared by every function whose signature is
+//!   ABI-equivalent (`long(long)` and `void *(unsigned long)` share one; `int(int)` does
+//!   not). It is compiled on first need, not with every function.
+//!
+//! A core's other entries (the batch loop, the libffi-style pointer entry) are bound to
+//! its target and compiled on first use, outside the lock: two threads racing on the
+//! first use may both compile one, and the copy that loses is freed unused.
 //!
 //! Both hold weak references: when the last user drops, the code space goes back to
 //! the arena. Compiling happens under the cache's lock (microseconds), so one key is
@@ -82,7 +86,8 @@ static HITS: AtomicU64 = AtomicU64::new(0);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CacheStats {
     /// Pieces of code compiled since the process started: one per function core (a
-    /// signature at a target) and one per shared plan trampoline.
+    /// signature at a target), one per shared plan trampoline, and one per entry a
+    /// core compiles on first use (batch loop, pointer entry).
     pub compiled: u64,
     /// Requests answered by live code.
     pub hits: u64,

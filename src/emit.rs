@@ -13,9 +13,9 @@
 //! * **bound** forms of it with the target baked in (`mov r11, imm64`): call-then-store,
 //!   a **tail jump** for plans with everything in registers (load the registers, jump
 //!   to the target, which returns straight to our caller), and a **batch loop**.
-//! * **pointer entry** `extern "C" fn(target, ret: *mut c_void, args: *const *const
-//!   c_void)`, libffi's `ffi_call` shape: every load and store is exact-length, because
-//!   user memory is not padded.
+//! * **pointer entry** `extern "C" fn(ret: *mut c_void, args: *const *const c_void)`,
+//!   libffi's `ffi_call` shape with the target baked in: every load and store is
+//!   exact-length, because user memory is not padded.
 //!
 //! Memory operands use a fixed base register (`rbx`, `r10` or `rsp`), so they need no
 //! SIB byte, and an 8-bit displacement whenever it fits.
@@ -591,7 +591,7 @@ impl Emitter {
     fn store_pair(&mut self, pieces: &[RetPiece], exact: bool) -> bool {
         let [a, b] = pieces else { return false };
         // Through a caller's pointer only when the 16 bytes are all the result's.
-        if (a.offset, b.offset) != (0, 8) || exact && (a.width, b.width) != (8, 8) {
+        if (a.offset, b.offset) != (0, 8) || (exact && (a.width, b.width) != (8, 8)) {
             return false;
         }
         // Gather the halves in xmm15 (low) and xmm14 (high), both free after the call.

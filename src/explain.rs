@@ -35,7 +35,8 @@ pub enum ExplainedEntry {
     /// a tail jump when every argument travels in registers and at most one result
     /// register comes back, else call-then-store.
     Bound,
-    /// What `Function::call_raw` runs: libffi's shape, `fn(target, ret, args)`.
+    /// What `Function::call_raw` runs: libffi's shape, `fn(ret, args)`, with the
+    /// target baked in.
     Pointers,
     /// What `Function::call_batch` runs: one call per row of frames, in one loop.
     Batch,

@@ -19,7 +19,8 @@ use std::sync::Arc;
 /// A C function with a known signature, ready to call.
 ///
 /// Cloning is cheap; functions with the same signature and target share their compiled
-/// code, and functions with ABI-equivalent signatures share their trampoline.
+/// code, and functions with ABI-equivalent signatures share their unbound frame entry
+/// ([`Function::raw_frame_entry`]).
 #[derive(Clone)]
 pub struct Function {
     /// Released in `Drop` from a copy (see there).

@@ -137,7 +137,7 @@ enum EntryArg {
     Frame,
     /// What Function::call_frame runs: the target baked in, a tail jump when it can be
     Bound,
-    /// What Function::call_raw runs: libffi's fn(target, ret, args) shape
+    /// What Function::call_raw runs: libffi's shape, fn(ret, args), the target baked in
     Pointers,
     /// What Function::call_batch runs: one call per row of frames, in one loop
     Batch,

@@ -99,7 +99,7 @@ fn eight_threads_compile_overlapping_signatures_once_each() {
     let after = cache_stats();
     assert_eq!(made as u64, THREADS * PER_THREAD);
     // One core per distinct signature (plan-shared trampolines are only compiled for
-    // call_raw and raw entries, which this test does not use).
+    // raw frame entries, and pointer entries for call_raw; this test uses neither).
     assert_eq!(
         after.compiled - before.compiled,
         distinct,
