@@ -26,7 +26,7 @@
 
 use crate::abi::{CallPlan, RetLocation, RetReg, sysv};
 use crate::arena::{ExecutableCode, arena};
-use crate::emit::{Entry, emit, tail_jump_ok};
+use crate::emit::{Entry, call_return_ok, emit, tail_jump_ok};
 use crate::frame::row_stride;
 use crate::value::Codec;
 use crate::{Error, Signature, Type};
@@ -309,27 +309,30 @@ fn trampoline(plan: &Arc<CallPlan>) -> Result<Arc<Trampoline>, Error> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum FastKind {
-    /// Tail jump returning one eightbyte in `rax`.
+    /// Tail jump or call-return, one eightbyte back in `rax`.
     I,
-    /// Tail jump returning one eightbyte in `xmm0`.
+    /// Tail jump or call-return, one eightbyte back in `xmm0`.
     F,
     /// Call-then-store: `fn(frame)` stores the result into the frame itself.
     Store,
-    /// Tail jump, nothing to store (`void`, or the callee wrote through sret).
+    /// Tail jump or call-return, nothing to store (`void`, or the callee wrote through
+    /// sret).
     Nothing,
 }
 
 /// The bound entry `Function::call_frame` runs for `plan` at `target`: a tail jump
-/// where the plan allows, else call-then-store.
+/// where the plan allows, a call that hands back the result registers where it has
+/// stack arguments, else call-then-store.
 pub(crate) fn fast_entry(plan: &CallPlan, target: u64) -> Entry {
     match fast_kind(plan) {
         FastKind::Store => Entry::BoundFrame { target },
-        _ => Entry::TailJump { target },
+        _ if tail_jump_ok(plan) => Entry::TailJump { target },
+        _ => Entry::CallReturn { target },
     }
 }
 
 fn fast_kind(plan: &CallPlan) -> FastKind {
-    if !tail_jump_ok(plan) {
+    if !tail_jump_ok(plan) && !call_return_ok(plan) {
         return FastKind::Store;
     }
     match &plan.ret.location {

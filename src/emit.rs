@@ -75,6 +75,15 @@ pub(crate) enum Entry {
         /// The callee's address.
         target: u64,
     },
+    /// `fn(frame) -> result registers` with the target baked in, for plans with stack
+    /// arguments whose result goes back as the tail jump's does ([`call_return_ok`]):
+    /// reserve the outgoing area, copy the stack arguments, load the registers, call,
+    /// release the area and return the result registers as the target left them. No
+    /// frame pointer and no saved register: nothing is needed after the call.
+    CallReturn {
+        /// The callee's address.
+        target: u64,
+    },
     /// `fn(rows, count)`: call the target once per row of `stride` bytes, each row a
     /// frame.
     Batch {
@@ -93,16 +102,29 @@ pub(crate) enum Entry {
 /// a tail jump with the pair stored by the caller, and it leaves `call_frame` one
 /// test of the result form instead of a dispatch over four pair forms.
 pub(crate) fn tail_jump_ok(plan: &CallPlan) -> bool {
-    let no_stack = !plan
-        .args
+    !has_stack_args(plan) && returns_one_register(plan)
+}
+
+/// Whether a plan can use the call-return form ([`Entry::CallReturn`]): stack
+/// arguments, a result as for [`tail_jump_ok`], and a stack aligned to no more than
+/// 16 (more would need a frame pointer to undo `and rsp`).
+pub(crate) fn call_return_ok(plan: &CallPlan) -> bool {
+    has_stack_args(plan) && returns_one_register(plan) && plan.stack_align <= 16
+}
+
+fn has_stack_args(plan: &CallPlan) -> bool {
+    plan.args
         .iter()
-        .any(|a| matches!(a.location, ArgLocation::Stack { .. }));
-    no_stack
-        && match &plan.ret.location {
-            RetLocation::Nothing | RetLocation::Memory => true,
-            RetLocation::Registers(pieces) => pieces.len() == 1,
-            RetLocation::X87 { .. } => false,
-        }
+        .any(|a| matches!(a.location, ArgLocation::Stack { .. }))
+}
+
+/// One eightbyte back in `rax` or `xmm0`, or nothing for the caller to store.
+fn returns_one_register(plan: &CallPlan) -> bool {
+    match &plan.ret.location {
+        RetLocation::Nothing | RetLocation::Memory => true,
+        RetLocation::Registers(pieces) => pieces.len() == 1,
+        RetLocation::X87 { .. } => false,
+    }
 }
 
 /// Generated code and its teaching notes.
@@ -356,6 +378,20 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             let t = target as i64;
             dynasm!(e.ops ; .arch x64 ; mov r11, QWORD t ; jmp r11);
         }
+        Entry::CallReturn { .. } => {
+            debug_assert!(call_return_ok(plan));
+            // At entry rsp is 8 off a 16-byte boundary; the area is a multiple of 16.
+            debug_assert_eq!(plan.stack_size % 16, 0);
+            e.note(|| "r10 = frame".into());
+            dynasm!(e.ops ; .arch x64 ; mov r10, rdi);
+            e.reserve_stack(plan, 8)?;
+            e.call_body(plan, Source::Frame(Base::R10), entry)?;
+            e.note(|| {
+                "release the outgoing area and return the result registers as they are".into()
+            });
+            let reserve = disp(plan.stack_size + 8)?;
+            dynasm!(e.ops ; .arch x64 ; add rsp, reserve ; ret);
+        }
         Entry::Frame | Entry::BoundFrame { .. } => {
             // After `push rbp; push rbx` rsp is 8 off a 16-byte boundary.
             e.note(|| "prologue: save rbp and rbx; rbx = frame".into());
@@ -478,12 +514,16 @@ impl Emitter {
         if plan.ret.location == RetLocation::Memory {
             self.note(|| "hidden result pointer (sret) in rdi".into());
             // The result area is at offset 0 of the frame, or is the caller's pointer.
-            dynasm!(self.ops ; .arch x64 ; mov rdi, rbx);
+            match src {
+                Source::Frame(Base::R10) => dynasm!(self.ops ; .arch x64 ; mov rdi, r10),
+                _ => dynasm!(self.ops ; .arch x64 ; mov rdi, rbx),
+            }
         }
         self.set_al(plan);
         self.note(|| "call the target".into());
         match entry {
             Entry::BoundFrame { target }
+            | Entry::CallReturn { target }
             | Entry::Pointers { target }
             | Entry::Batch { target, .. } => {
                 let t = target as i64;

@@ -313,6 +313,7 @@ impl Explanation {
             plan: &plan,
             entry,
             tail_jump: matches!(code_entry, Entry::TailJump { .. }),
+            call_return: matches!(code_entry, Entry::CallReturn { .. }),
             code: &emitted.code,
             notes: &emitted.notes,
             namer: &namer,
@@ -339,6 +340,8 @@ struct Builder<'a> {
     entry: ExplainedEntry,
     /// Whether the code shown is a tail jump (a bound entry of a plan that allows it).
     tail_jump: bool,
+    /// Whether it is a bound entry that calls and hands back the result registers.
+    call_return: bool,
     code: &'a [u8],
     notes: &'a [(usize, String)],
     namer: &'a Namer,
@@ -873,6 +876,18 @@ impl Builder<'_> {
                      rdi), with\nthe target baked in (shown as <target>). It loads the registers \
                      and jumps to the target,\nwhich returns straight to call_frame with the \
                      result in its own registers; r10 points to\nthe frame"
+                )
+                .ok();
+                "r10"
+            }
+            ExplainedEntry::Bound if self.call_return => {
+                writeln!(
+                    text,
+                    "The bound entry Function::call_frame runs, {size} bytes, called as fn(frame in \
+                     rdi), with\nthe target baked in (shown as <target>). It copies the stack \
+                     arguments, loads the registers\nand calls the target, then returns to \
+                     call_frame with the result in the target's own\nregisters; r10 points to \
+                     the frame"
                 )
                 .ok();
                 "r10"

@@ -241,6 +241,20 @@ impl Function {
         Ok(self.core.shared()?.frame_entry())
     }
 
+    /// The bound entry [`Function::call_frame`] runs, `extern "C" fn(frame)` with the
+    /// target baked in, for tests that call it under a register-checking harness. A
+    /// tail-jump or call-return entry leaves a one-eightbyte result in `rax` or `xmm0`
+    /// for `call_frame` to store; the frame holds every other result after the call.
+    ///
+    /// Calling it has the contract of [`Function::call_frame`], with a frame from
+    /// [`Function::frame`]; the code lives as long as this function (or a clone).
+    #[doc(hidden)]
+    pub fn bound_frame_entry(&self) -> unsafe extern "C" fn(*mut u8) {
+        // SAFETY: `fast` is the address of the bound entry compiled for this function's
+        // plan and target, which takes the frame in rdi and follows the C convention.
+        unsafe { std::mem::transmute::<*const u8, unsafe extern "C" fn(*mut u8)>(self.fast) }
+    }
+
     /// Calls with [`Value`]s, checked against the signature (count, kinds, aggregate
     /// shapes): a mismatch is an error, not undefined behaviour.
     ///

@@ -3,8 +3,9 @@
 //! For each shape, the C compiler's own call of the probe and jitcall's call of it are
 //! captured (every argument register at full width, `%al`, the stack-argument area,
 //! `rsp`) and compared byte for byte wherever the psABI defines the bytes. jitcall's
-//! call also runs under a harness that puts canaries in every callee-saved register and
-//! checks them, `rsp`, the x87 stack depth and the direction flag afterwards.
+//! call goes through both the shared frame entry and the bound entry `call_frame` runs,
+//! each under a harness that puts canaries in every callee-saved register and checks
+//! them, `rsp`, the x87 stack depth and the direction flag afterwards.
 
 mod common;
 
@@ -114,83 +115,96 @@ fn trampolines_place_every_byte_where_the_compilers_do() {
             let theirs = Capture::take(&lib);
 
             let probe = Function::new(lib.symbol(probes[n]).unwrap(), &sig).unwrap();
-            let mut frame = probe.frame();
-            for (i, v) in vals.args.iter().enumerate() {
-                frame.set_value(i, v).unwrap();
-            }
-            // SAFETY: the probe accepts any arguments and returns per the chosen entry;
-            // the frame is this function's.
-            let broken = unsafe {
-                harness(
-                    probe.raw_frame_entry().unwrap(),
-                    frame.as_mut_ptr(),
-                    probe.target(),
-                )
+            // The shared frame entry, and the bound entry `call_frame` runs (a tail jump,
+            // a call that hands back the result registers, or call-then-store). A bound
+            // entry takes the frame in rdi and ignores rsi, so the harness can call both
+            // as fn(frame, target).
+            // SAFETY: only the ignored second argument differs between the two types.
+            let bound = unsafe {
+                std::mem::transmute::<
+                    unsafe extern "C" fn(*mut u8),
+                    unsafe extern "C" fn(*mut u8, *const c_void),
+                >(probe.bound_frame_entry())
             };
-            let ours = Capture::take(&lib);
-            if broken != 0 {
-                failures.push(format!("{what}: harness reports {broken:#b}"));
-            }
+            for (via, entry) in [
+                ("shared entry", probe.raw_frame_entry().unwrap()),
+                ("bound entry", bound),
+            ] {
+                let what = format!("{what} ({via})");
+                let mut frame = probe.frame();
+                for (i, v) in vals.args.iter().enumerate() {
+                    frame.set_value(i, v).unwrap();
+                }
+                // SAFETY: the probe accepts any arguments and returns per the chosen entry;
+                // the frame is this function's.
+                let broken = unsafe { harness(entry, frame.as_mut_ptr(), probe.target()) };
+                let ours = Capture::take(&lib);
+                if broken != 0 {
+                    failures.push(format!("{what}: harness reports {broken:#b}"));
+                }
 
-            // rsp + 8 at the probe's entry is aligned as the plan requires.
-            if !(ours.rsp() + 8).is_multiple_of(plan.stack_align as u64) {
-                failures.push(format!("{what}: rsp misaligned ({:#x})", ours.rsp()));
-            }
-            if shape.variadic_fixed.is_some() && ours.al() != theirs.al() {
-                failures.push(format!(
-                    "{what}: al {} vs the compiler's {}",
-                    ours.al(),
-                    theirs.al()
-                ));
-            }
-            if plan.ret.location == RetLocation::Memory {
-                let rdi = u64::from_le_bytes(ours.gpr(Gpr::Rdi).try_into().unwrap());
-                if rdi != frame.as_mut_ptr() as u64 {
+                // rsp + 8 at the probe's entry is aligned as the plan requires.
+                if !(ours.rsp() + 8).is_multiple_of(plan.stack_align as u64) {
+                    failures.push(format!("{what}: rsp misaligned ({:#x})", ours.rsp()));
+                }
+                if shape.variadic_fixed.is_some() && ours.al() != theirs.al() {
                     failures.push(format!(
-                        "{what}: sret pointer is not the frame's result area"
+                        "{what}: al {} vs the compiler's {}",
+                        ours.al(),
+                        theirs.al()
                     ));
                 }
-            }
-            for (i, (arg, (ty, v))) in plan
-                .args
-                .iter()
-                .zip(sig.params().iter().zip(&vals.args))
-                .enumerate()
-            {
-                let mask = data_mask(ty, v);
-                match &arg.location {
-                    ArgLocation::Nowhere => {}
-                    ArgLocation::Stack { offset } => {
-                        let len = arg.size;
-                        if let Some(f) = compare(
-                            &format!("{what}: argument {i} on the stack at {offset}"),
-                            ours.stack(*offset, len),
-                            theirs.stack(*offset, len),
-                            &mask,
-                        ) {
-                            failures.push(f);
-                        }
+                if plan.ret.location == RetLocation::Memory {
+                    let rdi = u64::from_le_bytes(ours.gpr(Gpr::Rdi).try_into().unwrap());
+                    if rdi != frame.as_mut_ptr() as u64 {
+                        failures.push(format!(
+                            "{what}: sret pointer is not the frame's result area"
+                        ));
                     }
-                    ArgLocation::Registers(loads) => {
-                        for l in loads {
-                            let at = l.offset as usize;
-                            let width = l.load.width() as usize;
-                            // Extended narrow integers: both compilers extend to 32 bits.
-                            let piece_mask: Vec<bool> = match l.load {
-                                Load::SignExtend(_) | Load::ZeroExtend(_) => vec![true; 4],
-                                _ => mask[at..at + width].to_vec(),
-                            };
-                            let (o, t, name) = match l.reg {
-                                Reg::Gpr(g) => (ours.gpr(g), theirs.gpr(g), g.name(8).to_string()),
-                                Reg::Xmm(x) => (ours.xmm(x), theirs.xmm(x), format!("xmm{x}")),
-                            };
+                }
+                for (i, (arg, (ty, v))) in plan
+                    .args
+                    .iter()
+                    .zip(sig.params().iter().zip(&vals.args))
+                    .enumerate()
+                {
+                    let mask = data_mask(ty, v);
+                    match &arg.location {
+                        ArgLocation::Nowhere => {}
+                        ArgLocation::Stack { offset } => {
+                            let len = arg.size;
                             if let Some(f) = compare(
-                                &format!("{what}: argument {i} in {name}"),
-                                o,
-                                t,
-                                &piece_mask,
+                                &format!("{what}: argument {i} on the stack at {offset}"),
+                                ours.stack(*offset, len),
+                                theirs.stack(*offset, len),
+                                &mask,
                             ) {
                                 failures.push(f);
+                            }
+                        }
+                        ArgLocation::Registers(loads) => {
+                            for l in loads {
+                                let at = l.offset as usize;
+                                let width = l.load.width() as usize;
+                                // Extended narrow integers: both compilers extend to 32 bits.
+                                let piece_mask: Vec<bool> = match l.load {
+                                    Load::SignExtend(_) | Load::ZeroExtend(_) => vec![true; 4],
+                                    _ => mask[at..at + width].to_vec(),
+                                };
+                                let (o, t, name) = match l.reg {
+                                    Reg::Gpr(g) => {
+                                        (ours.gpr(g), theirs.gpr(g), g.name(8).to_string())
+                                    }
+                                    Reg::Xmm(x) => (ours.xmm(x), theirs.xmm(x), format!("xmm{x}")),
+                                };
+                                if let Some(f) = compare(
+                                    &format!("{what}: argument {i} in {name}"),
+                                    o,
+                                    t,
+                                    &piece_mask,
+                                ) {
+                                    failures.push(f);
+                                }
                             }
                         }
                     }
