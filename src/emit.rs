@@ -12,7 +12,9 @@
 //!   so every load may read whole eightbytes; the result is stored back into the frame.
 //! * **bound** forms of it with the target baked in (`mov r11, imm64`): call-then-store,
 //!   a **tail jump** for plans with everything in registers (load the registers, jump
-//!   to the target, which returns straight to our caller), and a **batch loop**.
+//!   to the target, which returns straight to our caller), a **call-return** for plans
+//!   with stack arguments whose result our caller stores (call, then return the result
+//!   registers as they are), and a **batch loop**.
 //! * **pointer entry** `extern "C" fn(ret: *mut c_void, args: *const *const c_void)`,
 //!   libffi's `ffi_call` shape with the target baked in: every load and store is
 //!   exact-length, because user memory is not padded.

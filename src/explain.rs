@@ -33,7 +33,8 @@ pub enum ExplainedEntry {
     Frame,
     /// What `Function::call_frame` runs: the bound entry, with the target baked in —
     /// a tail jump when every argument travels in registers and at most one result
-    /// register comes back, else call-then-store.
+    /// register comes back, a call that hands that register back when there are stack
+    /// arguments, else call-then-store.
     Bound,
     /// What `Function::call_raw` runs: libffi's shape, `fn(ret, args)`, with the
     /// target baked in.
