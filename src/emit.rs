@@ -19,8 +19,8 @@
 //!   libffi's `ffi_call` shape with the target baked in: every load and store is
 //!   exact-length, because user memory is not padded.
 //!
-//! Memory operands use a fixed base register (`rbx`, `r10` or `rsp`), so they need no
-//! SIB byte, and an 8-bit displacement whenever it fits.
+//! Memory operands use a fixed base register (`rbx`, `r10`, `rsp` or `r12`; the last two
+//! take a SIB byte), with an 8-bit displacement whenever it fits.
 //!
 //! The trampoline's stack frame at the `call` (frame entry; the pointer entry also
 //! saves `r12` in the slot marked *pad*):
@@ -148,6 +148,8 @@ pub(crate) enum Base {
     R10,
     /// The outgoing stack-argument area.
     Rsp,
+    /// The argument-pointer array in the pointer entry.
+    R12,
 }
 
 /// Emits one instruction whose memory operand is `[base + disp]`, written between the
@@ -163,6 +165,8 @@ macro_rules! at {
             (Base::R10, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [r10 + disp] $($post)*),
             (Base::Rsp, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE rsp + d] $($post)*),
             (Base::Rsp, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [rsp + disp] $($post)*),
+            (Base::R12, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE r12 + d] $($post)*),
+            (Base::R12, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [r12 + disp] $($post)*),
         }
     }};
 }
@@ -568,14 +572,14 @@ impl Emitter {
             if len > UNROLL_LIMIT {
                 match src {
                     Source::Frame(base) => at!(self.ops, base, base_disp, [lea rsi,], []),
-                    Source::Pointers => dynasm!(self.ops ; .arch x64 ; mov rsi, QWORD [r12 + slot]),
+                    Source::Pointers => at!(self.ops, Base::R12, slot, [mov rsi, QWORD], []),
                 }
                 let len = disp(len)?;
                 at!(self.ops, Base::Rsp, dst, [lea rdi,], []);
                 dynasm!(self.ops ; .arch x64 ; mov ecx, len ; rep movsb);
             } else {
                 if src == Source::Pointers {
-                    dynasm!(self.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
+                    at!(self.ops, Base::R12, slot, [mov r10, QWORD], []);
                 }
                 self.copy_to_stack(dst, base, base_disp, len);
             }
@@ -610,7 +614,7 @@ impl Emitter {
                     Source::Frame(base) => (base, disp(arg.frame_offset)?),
                     Source::Pointers => {
                         let slot = disp(8 * i as u32)?;
-                        dynasm!(self.ops ; .arch x64 ; mov r10, QWORD [r12 + slot]);
+                        at!(self.ops, Base::R12, slot, [mov r10, QWORD], []);
                         (Base::R10, 0)
                     }
                 };
