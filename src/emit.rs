@@ -374,12 +374,7 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             debug_assert!(tail_jump_ok(plan));
             e.note(|| "r10 = frame".into());
             dynasm!(e.ops ; .arch x64 ; mov r10, rdi);
-            e.register_loads(plan, Source::Frame(Base::R10))?;
-            if plan.ret.location == RetLocation::Memory {
-                e.note(|| "hidden result pointer (sret) in rdi: the frame's result area".into());
-                dynasm!(e.ops ; .arch x64 ; mov rdi, r10);
-            }
-            e.set_al(plan);
+            e.load_arguments(plan, Source::Frame(Base::R10))?;
             e.note(|| "jump to the target: it returns straight to our caller".into());
             let t = target as i64;
             dynasm!(e.ops ; .arch x64 ; mov r11, QWORD t ; jmp r11);
@@ -513,19 +508,9 @@ impl Emitter {
         Ok(())
     }
 
-    /// Stack arguments, registers, `%al`, and the call itself.
+    /// [`Emitter::load_arguments`], then the call itself.
     fn call_body(&mut self, plan: &CallPlan, src: Source, entry: Entry) -> Result<(), Error> {
-        self.stack_copies(plan, src)?;
-        self.register_loads(plan, src)?;
-        if plan.ret.location == RetLocation::Memory {
-            self.note(|| "hidden result pointer (sret) in rdi".into());
-            // The result area is at offset 0 of the frame, or is the caller's pointer.
-            match src {
-                Source::Frame(Base::R10) => dynasm!(self.ops ; .arch x64 ; mov rdi, r10),
-                _ => dynasm!(self.ops ; .arch x64 ; mov rdi, rbx),
-            }
-        }
-        self.set_al(plan);
+        self.load_arguments(plan, src)?;
         self.note(|| "call the target".into());
         match entry {
             Entry::BoundFrame { target }
@@ -537,6 +522,23 @@ impl Emitter {
             }
             _ => dynasm!(self.ops ; .arch x64 ; call r11),
         }
+        Ok(())
+    }
+
+    /// Everything before the call or jump: stack arguments, registers, the sret
+    /// pointer, `%al`.
+    fn load_arguments(&mut self, plan: &CallPlan, src: Source) -> Result<(), Error> {
+        self.stack_copies(plan, src)?;
+        self.register_loads(plan, src)?;
+        if plan.ret.location == RetLocation::Memory {
+            self.note(|| "hidden result pointer (sret) in rdi".into());
+            // The result area is at offset 0 of the frame, or is the caller's pointer.
+            match src {
+                Source::Frame(Base::R10) => dynasm!(self.ops ; .arch x64 ; mov rdi, r10),
+                _ => dynasm!(self.ops ; .arch x64 ; mov rdi, rbx),
+            }
+        }
+        self.set_al(plan);
         Ok(())
     }
 
