@@ -287,7 +287,7 @@ where
             frame.set_args(args.opaque());
             // SAFETY: as checked above.
             unsafe { f.call_frame(&mut frame) };
-            black_box(frame.ret::<R>())
+            frame.ret::<R>()
         })
     });
     g.bench_function("call_frame_set_arg", |b| {
@@ -297,7 +297,7 @@ where
             args.opaque().set_each(&mut frame);
             // SAFETY: as checked above.
             unsafe { f.call_frame(&mut frame) };
-            black_box(frame.ret::<R>())
+            frame.ret::<R>()
         })
     });
     g.bench_function("frame_floor", |b| {
@@ -317,7 +317,7 @@ where
         b.iter(|| unsafe {
             f.call_raw((&mut r as *mut R).cast(), black_box(ptrs.as_ptr()))
                 .unwrap();
-            black_box(r)
+            r
         })
     });
     g.bench_function("ffi_call", |b| {
