@@ -415,14 +415,7 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             e.reserve_stack(plan, 0)?;
             e.call_body(plan, Source::Pointers, entry)?;
             e.store_result(plan, true)?;
-            e.note(|| "epilogue: restore r12, rbx and rbp, return".into());
-            dynasm!(e.ops
-                ; .arch x64
-                ; mov rbx, QWORD [rbp - 8]
-                ; mov r12, QWORD [rbp - 16]
-                ; leave
-                ; ret
-            );
+            e.epilogue_r12();
         }
         Entry::Batch { stride, .. } => {
             let stride = disp(stride)?;
@@ -452,14 +445,7 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
                 ; jnz =>again
                 ; =>done
             );
-            e.note(|| "epilogue: restore r12, rbx and rbp, return".into());
-            dynasm!(e.ops
-                ; .arch x64
-                ; mov rbx, QWORD [rbp - 8]
-                ; mov r12, QWORD [rbp - 16]
-                ; leave
-                ; ret
-            );
+            e.epilogue_r12();
         }
     }
     let code = e
@@ -523,6 +509,19 @@ impl Emitter {
             _ => dynasm!(self.ops ; .arch x64 ; call r11),
         }
         Ok(())
+    }
+
+    /// The epilogue of an entry whose prologue pushed rbp (as a frame pointer), rbx and
+    /// r12: restore them and return.
+    fn epilogue_r12(&mut self) {
+        self.note(|| "epilogue: restore r12, rbx and rbp, return".into());
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rbx, QWORD [rbp - 8]
+            ; mov r12, QWORD [rbp - 16]
+            ; leave
+            ; ret
+        );
     }
 
     /// Everything before the call or jump: stack arguments, registers, the sret

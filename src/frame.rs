@@ -130,6 +130,21 @@ impl Rows {
         let Some(buf) = NonNull::new(ptr) else {
             handle_alloc_error(layout)
         };
+        Rows::over(buf, layout, rows, stride, plan, sig, true)
+    }
+
+    /// Rows over `buf`, with the plan's slots, layout code and result size copied in.
+    /// `owned`: whether dropping frees `buf` and releases `plan` and `sig`.
+    #[inline(always)]
+    fn over(
+        buf: NonNull<u8>,
+        layout: AllocLayout,
+        rows: usize,
+        stride: usize,
+        plan: Arc<CallPlan>,
+        sig: Arc<Signature>,
+        owned: bool,
+    ) -> Rows {
         Rows {
             buf,
             layout,
@@ -143,7 +158,7 @@ impl Rows {
             ret_size: plan.ret.size as usize,
             plan: ManuallyDrop::new(plan),
             sig: ManuallyDrop::new(sig),
-            owned: true,
+            owned,
         }
     }
 
@@ -486,21 +501,7 @@ impl Frame {
         // as long as the originals are (the caller's contract).
         let (plan, sig) = unsafe { (std::ptr::read(plan), std::ptr::read(sig)) };
         Frame {
-            rows: Rows {
-                buf,
-                layout,
-                rows: 1,
-                stride: layout.size(),
-                slots: slots_of(&plan),
-                nargs: nargs_of(&plan),
-                first: plan.first_slots,
-                args_base: plan.args_base,
-                code: plan.layout_code(),
-                ret_size: plan.ret.size as usize,
-                plan: ManuallyDrop::new(plan),
-                sig: ManuallyDrop::new(sig),
-                owned: false,
-            },
+            rows: Rows::over(buf, layout, 1, layout.size(), plan, sig, false),
         }
     }
 
