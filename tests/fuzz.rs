@@ -380,6 +380,28 @@ fn command_line_contract() {
         replay.stdout
     );
 
+    // A known gcc bug, judged by gcc itself: f2[1].f0 lies in an eightbyte that f2[0]
+    // only pads, which gcc classifies NO_CLASS and passes nothing for, in its own caller
+    // and callee alike. Counted by name, not as a failure; if gcc ever passes that
+    // eightbyte, jitcall (which follows gcc's classification) fails here instead.
+    let decls = "struct t1 { _Bool f0 __attribute__((aligned(4))); }; \
+                 struct t2 { int f0; unsigned short f1; struct t1 f2[2]; } __attribute__((packed)); \
+                 void callee(struct t2 a0)";
+    let replay = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
+    assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
+    assert!(
+        replay
+            .stdout
+            .contains("explained by the known divergence `gcc-array-padding-eightbyte`"),
+        "{}",
+        replay.stdout
+    );
+    assert!(
+        replay.stdout.contains("via the compiler's own call"),
+        "{}",
+        replay.stdout
+    );
+
     // User errors: exit 2, a message, no panic.
     let run = jitcall_fuzz(&["--replay", "int f(int)", "--cases", "3"]);
     assert_eq!(run.code, 2, "{}", run.stderr);

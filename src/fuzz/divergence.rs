@@ -150,6 +150,21 @@ pub const KNOWN: &[Divergence] = &[
                 })
         },
     },
+    Divergence {
+        name: "gcc-array-padding-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "gcc (12 at least) classifies an array by its first element, so an \
+                  eightbyte that element only pads gets NO_CLASS even when a later \
+                  element's data lies in it: its caller and callee alike pass nothing for \
+                  that eightbyte, and the data is lost",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, _| {
+            sig.params()
+                .iter()
+                .chain([sig.ret()])
+                .any(data_in_no_class_eightbyte)
+        },
+    },
 ];
 
 /// The known issue of `kind` that explains a failure of `sig` compiled by `compiler`,
@@ -300,6 +315,28 @@ fn float_offsets(ty: &Type, at: u64) -> Vec<u64> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether `ty` travels in registers with an eightbyte classified NO_CLASS (in gcc's
+/// classification, which jitcall's is) that nonetheless holds data: nothing is passed
+/// for that eightbyte. An array classified by its first element does this when the
+/// element's padding covers an eightbyte that a later element has data in:
+/// `struct { int i; short s; struct { _Bool b __attribute__((aligned(4))); } a[2]; }
+/// __attribute__((packed))` puts `a[1].b` at byte 10, in an eightbyte that `a[0]` only
+/// pads.
+fn data_in_no_class_eightbyte(ty: &Type) -> bool {
+    let Ok(classes) = sysv::classify_type(ty) else {
+        return false;
+    };
+    if classes.contains(&Class::Memory) {
+        return false;
+    }
+    let size = ty.layout().map_or(0, |l| l.size) as usize;
+    let data = all_data(ty, size);
+    classes
+        .iter()
+        .enumerate()
+        .any(|(i, c)| *c == Class::NoClass && data.iter().skip(8 * i).take(8).any(|&b| b))
 }
 
 /// Which of `len` bytes any scalar of `ty` (every union member's) occupies.
@@ -491,6 +528,43 @@ mod tests {
         // Every member covers bytes 4..8: no.
         let u = Type::union([Type::array(Float, 2), Double]);
         assert!(!union_float_tail(&u, 0));
+    }
+
+    /// Every known issue is described where reports send the reader.
+    #[test]
+    fn every_known_issue_is_documented() {
+        let doc = include_str!("../../docs/DIVERGENCES.md");
+        for d in KNOWN {
+            assert!(doc.contains(&format!("`{}`", d.name)), "{}", d.name);
+        }
+    }
+
+    #[test]
+    fn gcc_array_padding_eightbyte() {
+        use Type::*;
+        // struct t1 { _Bool f0 __attribute__((aligned(4))); };
+        // struct t2 { int f0; unsigned short f1; struct t1 f2[2]; } __attribute__((packed));
+        // f2[1].f0 is byte 10, in the eightbyte f2[0] only pads: INTEGER NO_CLASS, and
+        // gcc passes rdi alone (seed 1084638545, case 83729, shrunk).
+        let t1 = Type::build_struct().aligned_field("f0", Bool, 4).finish();
+        let packed = |elems: u64| {
+            Type::build_struct()
+                .field("f0", Int)
+                .field("f1", UShort)
+                .field("f2", Type::array(t1.clone(), elems))
+                .packed()
+                .finish()
+        };
+        let t2 = packed(2);
+        assert_eq!(
+            sysv::classify_type(&t2).unwrap(),
+            [Class::Integer, Class::NoClass]
+        );
+        assert!(data_in_no_class_eightbyte(&t2));
+        // One element: the eightbyte is padding only, nothing is lost.
+        assert!(!data_in_no_class_eightbyte(&packed(1)));
+        // Every eightbyte of an ordinary struct has a class.
+        assert!(!data_in_no_class_eightbyte(&Type::structure([Long, Char])));
     }
 
     #[test]
