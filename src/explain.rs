@@ -647,6 +647,21 @@ impl Builder<'_> {
                     hi - 1
                 )
                 .ok();
+                if *class == Class::NoClass && !inside.is_empty() {
+                    // gcc's array rule (the first element's classes repeat over the
+                    // array) leaves a later element's data in an eightbyte the first
+                    // element only pads.
+                    writeln!(
+                        text,
+                        "    nothing is passed for a NO_CLASS eightbyte, so {} never reach{} \
+                         the callee\n    (gcc gives an array its first element's classes, and \
+                         that element only pads this eightbyte);\n    jitcall does as gcc \
+                         does: docs/DIVERGENCES.md, gcc-array-padding-eightbyte",
+                        held.join(", "),
+                        if held.len() == 1 { "es" } else { "" }
+                    )
+                    .ok();
+                }
                 eightbytes.push(Json::object([
                     ("offset", Json::num(lo)),
                     ("size", Json::num(hi - lo)),

@@ -1075,6 +1075,40 @@ fn loader_errors_say_where_jitcall_looked() {
     );
 }
 
+/// An eightbyte gcc passes nothing for though it holds data (a later array element in
+/// an eightbyte the first element only pads): explain says which member is lost, and
+/// only there. That gcc really drops it is tested in `tests/fuzz.rs` (gcc's own call).
+#[test]
+fn explain_names_data_in_a_no_class_eightbyte() {
+    let lost = "struct t1 { _Bool f0 __attribute__((aligned(4))); }; \
+                struct t2 { int f0; unsigned short f1; struct t1 f2[2]; } __attribute__((packed)); \
+                void callee(struct t2 a0)";
+    let run = jitcall(&["explain", lost]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "eightbyte 1, bytes 8-13: f2[1].f0 (_Bool) → NO_CLASS\n    nothing is passed"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("so f2[1].f0 never reaches the callee"),
+        "{}",
+        run.stdout
+    );
+    // One element: the NO_CLASS eightbyte is padding only, and nothing is said.
+    let padding = lost.replace("f2[2]", "f2[1]");
+    let run = jitcall(&["explain", &padding]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("padding only → NO_CLASS"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("nothing is passed"), "{}", run.stdout);
+}
+
 // ---------------------------------------------------------------------------------------
 // Golden files for `explain`
 // ---------------------------------------------------------------------------------------
