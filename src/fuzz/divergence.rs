@@ -86,10 +86,9 @@ pub const KNOWN: &[Divergence] = &[
                   zero-length array inside an eightbyte counts as its element",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| {
-            sig.params()
-                .iter()
-                .chain([sig.ret()])
-                .any(|t| clang_classes(t) != sysv::classify_type(t).unwrap_or_default())
+            any_value(sig, |t| {
+                clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
+            })
         },
     },
     Divergence {
@@ -109,12 +108,7 @@ pub const KNOWN: &[Divergence] = &[
                   result holds an array of zero-size elements: it divides by the element \
                   size (llvm/llvm-project#224203)",
         applies: |c| c.family == Family::Clang,
-        matches: |sig, _| {
-            sig.params()
-                .iter()
-                .chain([sig.ret()])
-                .any(has_zero_size_elements)
-        },
+        matches: |sig, _| any_value(sig, has_zero_size_elements),
     },
     Divergence {
         name: "clang-union-float-eightbyte",
@@ -124,10 +118,9 @@ pub const KNOWN: &[Divergence] = &[
                   member's bytes 4..8 (llvm/llvm-project#83388, #76017)",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| {
-            sig.params()
-                .iter()
-                .chain([sig.ret()])
-                .any(|t| t.layout().is_ok_and(|l| l.size <= 16) && union_float_tail(t, 0))
+            any_value(sig, |t| {
+                t.layout().is_ok_and(|l| l.size <= 16) && union_float_tail(t, 0)
+            })
         },
     },
     Divergence {
@@ -158,12 +151,7 @@ pub const KNOWN: &[Divergence] = &[
                   element's data lies in it: its caller and callee alike pass nothing for \
                   that eightbyte, and the data is lost",
         applies: |c| c.family == Family::Gcc,
-        matches: |sig, _| {
-            sig.params()
-                .iter()
-                .chain([sig.ret()])
-                .any(data_in_no_class_eightbyte)
-        },
+        matches: |sig, _| any_value(sig, data_in_no_class_eightbyte),
     },
 ];
 
@@ -178,6 +166,11 @@ pub fn explain(
     KNOWN
         .iter()
         .find(|d| d.kind == kind && d.applies_to(compiler) && d.matches(sig, plan))
+}
+
+/// Whether any parameter or the result of `sig` is a type for which `f` holds.
+fn any_value(sig: &Signature, f: impl Fn(&Type) -> bool) -> bool {
+    sig.params().iter().chain([sig.ret()]).any(f)
 }
 
 /// The index of the first `__int128` argument sent to the stack because only one
