@@ -95,9 +95,10 @@ pub const KNOWN: &[Divergence] = &[
         name: "clang-va-arg-int128-r9",
         kind: Kind::CompilerBug,
         summary: "clang 18+ disagrees with itself after an __int128 that went to the stack \
-                  with only r9 left: its callers leave r9 unused (and split a later SSE+INTEGER \
-                  struct between xmm and the stack), its va_arg reads from r9, or the struct \
-                  whole from the stack",
+                  with only r9 left: its callers leave r9 unused (split a later SSE+INTEGER \
+                  struct between xmm and the stack, store only the INTEGER eightbyte of one \
+                  with a NO_CLASS eightbyte), its va_arg reads from r9, or the whole type from \
+                  the stack",
         applies: |c| c.family == Family::Clang && c.major >= 18,
         matches: |sig, _| clang_va_arg_reads_r9_after_int128(sig),
     },
@@ -192,7 +193,9 @@ fn int128_with_one_gpr_left(sig: &Signature, plan: &CallPlan) -> Option<usize> {
 /// and splits an SSE+INTEGER struct between an xmm register and the stack. `va_arg`
 /// disagrees: after a variadic `__int128` it reads the argument from `r9`; after a fixed
 /// one (which `va_start` counts as using `r9`), it reads a split struct whole from the
-/// stack.
+/// stack, and an argument with a NO_CLASS eightbyte (a union of a 16-aligned `int`, whose
+/// caller stores only its INTEGER eightbyte, 8-aligned) from a slot aligned and sized
+/// for the whole type, so it or the arguments after it are read from the wrong place.
 fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
     let classes_of = |t: &Type| match t {
         t if t.is_aggregate() => clang_classes(t),
@@ -221,10 +224,13 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
             continue;
         }
         if ints <= gprs && sses <= xmms {
+            // Narrower in registers than in memory: an eightbyte of NO_CLASS (a
+            // 16-aligned `int`, say) is not passed, but `va_arg` steps over it.
+            let narrowed = classes.contains(&Class::NoClass);
             if let Some(int128_variadic) = int128
                 && variadic
                 && ints > 0
-                && (int128_variadic || sses > 0)
+                && (int128_variadic || sses > 0 || narrowed)
             {
                 return true;
             }
@@ -490,6 +496,18 @@ mod tests {
         let t2 = Type::structure([Type::structure([Int, Long]), Int]);
         let sig = Signature::variadic(t2, [UInt128, Int, Int, Int128], [t3]);
         assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        // ... nor for a union of a 16-aligned int (INTEGER, NO_CLASS): its caller stores
+        // the INTEGER eightbyte alone, 8-aligned, where va_arg reads 16 bytes 16-aligned
+        // (seed 8333319126, case 114783, shrunk by hand).
+        let u = Type::build_union().aligned_field("f0", Int, 16).finish();
+        assert_eq!(clang_classes(&u), [Class::Integer, Class::NoClass]);
+        let fixed = [Long, Long, Long, Long, Long, Int128];
+        let sig = Signature::variadic(Void, fixed.clone(), [u.clone(), Long]);
+        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        // An 8-byte union of an int is read where it was stored.
+        let narrow = Type::union([Int]);
+        let sig = Signature::variadic(Void, fixed, [narrow, Long]);
+        assert!(!clang_va_arg_reads_r9_after_int128(&sig));
         // gcc classifies t3 INTEGER INTEGER (the zero-length arrays count), clang
         // INTEGER SSE: only in clang's view is one GPR left for the second __int128
         // (seed 100000, case 5509).
