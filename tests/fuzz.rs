@@ -299,20 +299,21 @@ fn known_divergences_are_counted_apart() {
     assert!(gcc.stdout.contains("passed: every call"), "{}", gcc.stdout);
     if compilers().contains(&"clang-19") {
         let clang = jitcall_fuzz(&[&["--cc", "clang-19"][..], &args].concat());
-        assert_eq!(clang.code, 0, "{}{}", clang.stdout, clang.stderr);
-        assert!(
-            clang
-                .stdout
-                .contains("explained by the known divergence `clang-va-arg-int128-r9`"),
-            "{}",
-            clang.stdout
-        );
-        assert!(
-            clang.stdout.contains("via the compiler's own call"),
-            "{}",
-            clang.stdout
-        );
+        assert_compiler_bug(&clang, "clang-va-arg-int128-r9");
     }
+}
+
+/// Asserts that a `--replay` run was a known compiler bug named `name`: the compiler's
+/// own call failed, and the run exited 0.
+fn assert_compiler_bug(replay: &Run, name: &str) {
+    assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
+    let explained = format!("explained by the known divergence `{name}`");
+    assert!(replay.stdout.contains(&explained), "{}", replay.stdout);
+    assert!(
+        replay.stdout.contains("via the compiler's own call"),
+        "{}",
+        replay.stdout
+    );
 }
 
 fn jitcall_fuzz(args: &[&str]) -> Run {
@@ -418,19 +419,7 @@ fn command_line_contract() {
                  struct t2 { int f0; unsigned short f1; struct t1 f2[2]; } __attribute__((packed)); \
                  void callee(struct t2 a0)";
     let replay = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
-    assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
-    assert!(
-        replay
-            .stdout
-            .contains("explained by the known divergence `gcc-array-padding-eightbyte`"),
-        "{}",
-        replay.stdout
-    );
-    assert!(
-        replay.stdout.contains("via the compiler's own call"),
-        "{}",
-        replay.stdout
-    );
+    assert_compiler_bug(&replay, "gcc-array-padding-eightbyte");
 
     // User errors: exit 2, a message, no panic.
     let run = jitcall_fuzz(&["--replay", "int f(int)", "--cases", "3"]);
