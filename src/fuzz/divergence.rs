@@ -224,13 +224,12 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
             continue;
         }
         if ints <= gprs && sses <= xmms {
-            // Narrower in registers than in memory: an eightbyte of NO_CLASS (a
-            // 16-aligned `int`, say) is not passed, but `va_arg` steps over it.
-            let narrowed = classes.contains(&Class::NoClass);
+            // A NO_CLASS eightbyte (the padding of a union of a 16-aligned `int`, say)
+            // is not stored by clang's caller, but `va_arg` steps over it.
             if let Some(int128_variadic) = int128
                 && variadic
                 && ints > 0
-                && (int128_variadic || sses > 0 || narrowed)
+                && (int128_variadic || sses > 0 || classes.contains(&Class::NoClass))
             {
                 return true;
             }
@@ -502,7 +501,7 @@ mod tests {
         let u = Type::build_union().aligned_field("f0", Int, 16).finish();
         assert_eq!(clang_classes(&u), [Class::Integer, Class::NoClass]);
         let fixed = [Long, Long, Long, Long, Long, Int128];
-        let sig = Signature::variadic(Void, fixed.clone(), [u.clone(), Long]);
+        let sig = Signature::variadic(Void, fixed.clone(), [u, Long]);
         assert!(clang_va_arg_reads_r9_after_int128(&sig));
         // An 8-byte union of an int is read where it was stored.
         let narrow = Type::union([Int]);
