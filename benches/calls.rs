@@ -22,14 +22,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
 struct Vec2 {
     x: f64,
     y: f64,
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
 struct Big3 {
     a: i64,
     b: i64,
@@ -66,7 +66,7 @@ fn config(g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
 }
 
 /// A Rust value standing for one C argument or result.
-trait Arg: Copy + PartialEq + Debug {
+trait Arg: jitcall::Plain + PartialEq + Debug {
     fn value(&self) -> Value;
     fn ffi_type() -> ffi::Type;
 }
@@ -268,7 +268,7 @@ where
         let mut floor_frame = f.frame();
         let p = floor_frame.as_mut_ptr();
         assert_eq!(floor(ptr, p, p.add(args_base(&f)), s.args), s.want);
-        f.call_batch(&mut batch);
+        f.call_batch(&mut batch).unwrap();
         for (r, (_, want)) in rows.iter().enumerate() {
             assert_eq!(batch.ret::<R>(r), *want, "row {r}");
         }

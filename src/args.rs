@@ -100,12 +100,14 @@ const fn code_of<const N: usize>(layouts: [(usize, usize); N]) -> (u128, [usize;
     (coder.finish(ARGS_UNCODED), offsets)
 }
 
+use crate::plain::FrameValue;
+
 mod sealed {
     pub trait Sealed {}
 }
 
 /// A whole argument list of Rust values for [`crate::Frame::set_args`]: a tuple of up
-/// to twelve `Copy` values, or an array. Each value must have the size of its C
+/// to twelve plain-data values ([`FrameValue`]: see [`crate::plain`]), or an array. Each value must have the size of its C
 /// parameter (as for [`crate::Frame::set_arg`]).
 ///
 /// Implemented for `()`, tuples of one to twelve elements and arrays `[T; N]`; sealed.
@@ -159,9 +161,9 @@ impl FrameArgs for () {
 
 macro_rules! tuple_args {
     ($($t:ident $i:tt),+) => {
-        impl<$($t: Copy),+> sealed::Sealed for ($($t,)+) {}
+        impl<$($t: FrameValue),+> sealed::Sealed for ($($t,)+) {}
 
-        impl<$($t: Copy),+> FrameArgs for ($($t,)+) {
+        impl<$($t: FrameValue),+> FrameArgs for ($($t,)+) {
             const CODE: u128 = code_of([$((size_of::<$t>(), align_of::<$t>())),+]).0;
             const SIZES: &'static [usize] = &[$(size_of::<$t>()),+];
             const OFFSETS: &'static [usize] =
@@ -170,10 +172,10 @@ macro_rules! tuple_args {
             #[inline(always)]
             unsafe fn write_each(self, row: *mut u8, offset: impl Fn(usize) -> usize) {
                 // SAFETY: the caller's contract: offset(i) starts a slot of
-                // size_of::<T_i>() bytes inside the buffer; the writes tolerate any
+                // size_of::<T_i>() bytes inside the buffer; write_to tolerates any
                 // alignment.
                 unsafe {
-                    $(row.add(offset($i)).cast::<$t>().write_unaligned(self.$i);)+
+                    $(self.$i.write_to(row.add(offset($i)));)+
                 }
             }
         }
@@ -193,9 +195,9 @@ tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
 tuple_args!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
-impl<T: Copy, const N: usize> sealed::Sealed for [T; N] {}
+impl<T: FrameValue, const N: usize> sealed::Sealed for [T; N] {}
 
-impl<T: Copy, const N: usize> FrameArgs for [T; N] {
+impl<T: FrameValue, const N: usize> FrameArgs for [T; N] {
     const CODE: u128 = code_of([(size_of::<T>(), align_of::<T>()); N]).0;
     const SIZES: &'static [usize] = &[size_of::<T>(); N];
     const OFFSETS: &'static [usize] = &code_of([(size_of::<T>(), align_of::<T>()); N]).1;
@@ -204,7 +206,7 @@ impl<T: Copy, const N: usize> FrameArgs for [T; N] {
     unsafe fn write_each(self, row: *mut u8, offset: impl Fn(usize) -> usize) {
         for (i, value) in self.into_iter().enumerate() {
             // SAFETY: as for tuples.
-            unsafe { row.add(offset(i)).cast::<T>().write_unaligned(value) };
+            unsafe { value.write_to(row.add(offset(i))) };
         }
     }
 }
@@ -287,6 +289,10 @@ mod tests {
     #[repr(C, align(16))]
     #[derive(Clone, Copy)]
     struct Ld([u8; 16]);
+    // SAFETY: sixteen bytes, no padding; every bit pattern is valid.
+    unsafe impl crate::AnyBits for Ld {}
+    // SAFETY: as above.
+    unsafe impl crate::Plain for Ld {}
 
     #[test]
     fn layouts_past_the_code_are_uncoded() {

@@ -12,6 +12,7 @@
 
 use crate::FrameArgs;
 use crate::abi::{CallPlan, FrameSlot, INLINE_SLOTS};
+use crate::plain::{AnyBits, FrameValue};
 use crate::value::Path;
 use crate::{Error, Signature, Type, Value};
 use std::alloc::{Layout as AllocLayout, alloc_zeroed, dealloc, handle_alloc_error};
@@ -193,18 +194,12 @@ impl Rows {
     }
 
     #[inline]
-    fn set_arg<T: Copy>(&mut self, row: usize, index: usize, value: T) -> Result<(), Error> {
+    fn set_arg<T: FrameValue>(&mut self, row: usize, index: usize, value: T) -> Result<(), Error> {
         let off = self.arg_slot(index, size_of::<T>())?;
         let bytes = self.row_mut(row)?;
         // SAFETY: arg_slot checked that [off, off + size_of T) is this argument's slot,
-        // inside the row; the write tolerates any alignment.
-        unsafe {
-            bytes
-                .as_mut_ptr()
-                .add(off)
-                .cast::<T>()
-                .write_unaligned(value)
-        };
+        // inside the row; write_to tolerates any alignment.
+        unsafe { value.write_to(bytes.as_mut_ptr().add(off)) };
         Ok(())
     }
 
@@ -267,21 +262,22 @@ impl Rows {
         Ok(())
     }
 
-    fn arg<T: Copy>(&self, row: usize, index: usize) -> Result<T, Error> {
+    fn arg<T: AnyBits>(&self, row: usize, index: usize) -> Result<T, Error> {
         let off = self.arg_slot(index, size_of::<T>())?;
         let bytes = self.row(row)?;
-        // SAFETY: the slot holds size_of::<T>() initialised bytes; T: Copy is plain data
-        // the caller chose to match the C type.
+        // SAFETY: the slot holds size_of::<T>() initialised bytes (a frame never holds
+        // uninitialised ones: see `crate::plain`), and every bit pattern is a valid T.
         Ok(unsafe { bytes.as_ptr().add(off).cast::<T>().read_unaligned() })
     }
 
     #[inline]
-    fn ret<T: Copy>(&self, row: usize) -> Result<T, Error> {
+    fn ret<T: AnyBits>(&self, row: usize) -> Result<T, Error> {
         if size_of::<T>() != self.ret_size {
             return Err(ret_error(&self.plan, &self.sig, size_of::<T>()));
         }
         let bytes = self.row(row)?;
-        // SAFETY: the result area at offset 0 of the row spans at least ret.size bytes.
+        // SAFETY: the result area at offset 0 of the row spans at least ret.size
+        // initialised bytes, and every bit pattern is a valid T.
         Ok(unsafe { bytes.as_ptr().cast::<T>().read_unaligned() })
     }
 
@@ -315,14 +311,14 @@ impl Rows {
     }
 
     #[inline]
-    fn set_ret<T: Copy>(&mut self, row: usize, value: T) -> Result<(), Error> {
+    fn set_ret<T: FrameValue>(&mut self, row: usize, value: T) -> Result<(), Error> {
         if size_of::<T>() != self.ret_size {
             return Err(ret_error(&self.plan, &self.sig, size_of::<T>()));
         }
         let bytes = self.row_mut(row)?;
         // SAFETY: the result area at offset 0 of the row spans at least ret.size bytes;
-        // the write tolerates any alignment.
-        unsafe { bytes.as_mut_ptr().cast::<T>().write_unaligned(value) };
+        // write_to tolerates any alignment.
+        unsafe { value.write_to(bytes.as_mut_ptr()) };
         Ok(())
     }
 
@@ -519,22 +515,22 @@ impl Frame {
         self.rows.buf.as_ptr()
     }
 
-    /// Writes argument `index` from any `Copy` value of the parameter's exact size (a
-    /// scalar, or a `#[repr(C)]` struct laid out like the C one).
+    /// Writes argument `index` from a plain-data value of the parameter's exact size: a
+    /// scalar, a raw pointer, or a `#[repr(C)]` struct laid out like the C one — any
+    /// [`Plain`](crate::Plain) type, or a padded struct wrapped in
+    /// [`Padded`](crate::Padded) (see [`crate::plain`]). The size is checked, not the
+    /// kind: for a check of the C kinds, once, see [`crate::Function::typed`].
     ///
     /// # Panics
     ///
     /// If `index` is out of range or the size differs; [`Frame::try_set_arg`] returns
     /// an error instead.
     #[inline]
-    pub fn set_arg<T: Copy>(&mut self, index: usize, value: T) {
+    pub fn set_arg<T: FrameValue>(&mut self, index: usize, value: T) {
         match self.rows.slot(index, size_of::<T>()) {
             // SAFETY: the slot at `off` holds size_of::<T>() bytes inside the buffer
             // (checked by `slot` against the plan the buffer was sized by).
-            Some(off) => unsafe {
-                let p = self.rows.buf.as_ptr().add(off);
-                p.cast::<T>().write_unaligned(value);
-            },
+            Some(off) => unsafe { value.write_to(self.rows.buf.as_ptr().add(off)) },
             None => fail(
                 "Frame::set_arg",
                 slot_error(&self.rows.plan, &self.rows.sig, index, size_of::<T>()),
@@ -542,8 +538,8 @@ impl Frame {
         }
     }
 
-    /// Writes every argument at once from a tuple (or array) of `Copy` values, each of
-    /// its parameter's exact size: the fastest way to fill a frame when the argument
+    /// Writes every argument at once from a tuple (or array) of plain-data values (as
+    /// for [`Frame::set_arg`]), each of its parameter's exact size: the fastest way to fill a frame when the argument
     /// types are known at compile time.
     ///
     /// The tuple's slot offsets are compile-time constants, and one comparison per
@@ -588,23 +584,25 @@ impl Frame {
     /// Writes argument `index`; an error if `index` is out of range or the size of `T`
     /// differs from the parameter's.
     #[inline]
-    pub fn try_set_arg<T: Copy>(&mut self, index: usize, value: T) -> Result<(), Error> {
+    pub fn try_set_arg<T: FrameValue>(&mut self, index: usize, value: T) -> Result<(), Error> {
         self.rows.set_arg(0, index, value)
     }
 
-    /// Reads argument `index` as a `T` of the parameter's exact size.
+    /// Reads argument `index` as a `T` of the parameter's exact size. `T` is any type
+    /// for which every bit pattern is valid ([`AnyBits`](crate::AnyBits)): C may have put any
+    /// bits there, so `bool`, `char`, enums and references cannot be read this way.
     ///
     /// # Panics
     ///
     /// If `index` is out of range or the size differs; [`Frame::try_arg`] returns an
     /// error instead.
     #[inline]
-    pub fn arg<T: Copy>(&self, index: usize) -> T {
+    pub fn arg<T: AnyBits>(&self, index: usize) -> T {
         match self.rows.slot(index, size_of::<T>()) {
             // SAFETY: the slot at `off` holds size_of::<T>() initialised bytes inside
             // the buffer (checked by `slot` against the plan the buffer was laid out
-            // by); T: Copy is plain data the caller chose to match the C type; the read
-            // tolerates any alignment.
+            // by; a frame never holds uninitialised bytes, see `crate::plain`); every
+            // bit pattern is a valid T; the read tolerates any alignment.
             Some(off) => unsafe {
                 let p = self.rows.buf.as_ptr().add(off);
                 p.cast::<T>().read_unaligned()
@@ -619,11 +617,13 @@ impl Frame {
     /// Reads argument `index`; an error if `index` is out of range or the size of `T`
     /// differs from the parameter's.
     #[inline]
-    pub fn try_arg<T: Copy>(&self, index: usize) -> Result<T, Error> {
+    pub fn try_arg<T: AnyBits>(&self, index: usize) -> Result<T, Error> {
         self.rows.arg(0, index)
     }
 
-    /// Reads the result as a `T` of the return type's exact size (`()` for `void`).
+    /// Reads the result as a `T` of the return type's exact size (`()` for `void`), for
+    /// any `T` for which every bit pattern is valid ([`AnyBits`](crate::AnyBits)). A `_Bool`
+    /// result reads as a `u8`.
     ///
     /// Narrow integer results (`char`, `short`, `_Bool`) are read from their own bytes
     /// only: gcc-compiled callees do not extend them.
@@ -632,9 +632,10 @@ impl Frame {
     ///
     /// If the size of `T` differs from the return type's; see [`Frame::try_ret`].
     #[inline]
-    pub fn ret<T: Copy>(&self) -> T {
+    pub fn ret<T: AnyBits>(&self) -> T {
         if self.rows.ret_size == size_of::<T>() {
-            // SAFETY: the result area at offset 0 spans at least ret.size bytes.
+            // SAFETY: the result area at offset 0 spans at least ret.size initialised
+            // bytes, and every bit pattern is a valid T.
             unsafe { self.rows.buf.as_ptr().cast::<T>().read_unaligned() }
         } else {
             fail(
@@ -646,7 +647,7 @@ impl Frame {
 
     /// Reads the result; an error if the size of `T` differs from the return type's.
     #[inline]
-    pub fn try_ret<T: Copy>(&self) -> Result<T, Error> {
+    pub fn try_ret<T: AnyBits>(&self) -> Result<T, Error> {
         self.rows.ret(0)
     }
 
@@ -666,18 +667,19 @@ impl Frame {
         self.rows.ret_value(0)
     }
 
-    /// Writes the result from any `Copy` value of the return type's exact size (`()`
-    /// for `void`): what a [`crate::Callback`] hands back to its C caller.
+    /// Writes the result from a plain-data value (as for [`Frame::set_arg`]) of the
+    /// return type's exact size (`()` for `void`): what a [`crate::Callback`] hands back
+    /// to its C caller.
     ///
     /// # Panics
     ///
     /// If the size differs; [`Frame::try_set_ret`] returns an error instead.
     #[inline]
-    pub fn set_ret<T: Copy>(&mut self, value: T) {
+    pub fn set_ret<T: FrameValue>(&mut self, value: T) {
         if self.rows.ret_size == size_of::<T>() {
             // SAFETY: the result area at offset 0 spans at least ret.size bytes (checked
-            // just above); the write tolerates any alignment.
-            unsafe { self.rows.buf.as_ptr().cast::<T>().write_unaligned(value) }
+            // just above); write_to tolerates any alignment.
+            unsafe { value.write_to(self.rows.buf.as_ptr()) }
         } else {
             fail(
                 "Frame::set_ret",
@@ -688,7 +690,7 @@ impl Frame {
 
     /// Writes the result; an error if the size of `T` differs from the return type's.
     #[inline]
-    pub fn try_set_ret<T: Copy>(&mut self, value: T) -> Result<(), Error> {
+    pub fn try_set_ret<T: FrameValue>(&mut self, value: T) -> Result<(), Error> {
         self.rows.set_ret(0, value)
     }
 
@@ -729,7 +731,7 @@ impl std::fmt::Debug for Frame {
 ///     batch.set_arg(row, 0, -(row as i32));
 /// }
 /// // SAFETY: abs has this signature.
-/// unsafe { abs.call_batch(&mut batch) };
+/// unsafe { abs.call_batch(&mut batch)? };
 /// assert_eq!(batch.ret::<i32>(999), 999);
 /// # Ok::<(), jitcall::Error>(())
 /// ```
@@ -756,6 +758,11 @@ impl FrameBatch {
         self.rows.buf.as_ptr()
     }
 
+    /// The signature this batch is laid out for.
+    pub fn signature(&self) -> &Signature {
+        &self.rows.sig
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows.rows
@@ -773,7 +780,7 @@ impl FrameBatch {
     /// If `row` or `index` is out of range or the size differs; see
     /// [`FrameBatch::try_set_arg`].
     #[inline]
-    pub fn set_arg<T: Copy>(&mut self, row: usize, index: usize, value: T) {
+    pub fn set_arg<T: FrameValue>(&mut self, row: usize, index: usize, value: T) {
         if let Err(e) = self.rows.set_arg(row, index, value) {
             panic!("FrameBatch::set_arg: {e}");
         }
@@ -801,7 +808,7 @@ impl FrameBatch {
 
     /// Writes argument `index` of row `row`, or says why it cannot.
     #[inline]
-    pub fn try_set_arg<T: Copy>(
+    pub fn try_set_arg<T: FrameValue>(
         &mut self,
         row: usize,
         index: usize,
@@ -816,7 +823,7 @@ impl FrameBatch {
     ///
     /// If `row` is out of range or the size differs; see [`FrameBatch::try_ret`].
     #[inline]
-    pub fn ret<T: Copy>(&self, row: usize) -> T {
+    pub fn ret<T: AnyBits>(&self, row: usize) -> T {
         match self.rows.ret(row) {
             Ok(v) => v,
             Err(e) => panic!("FrameBatch::ret: {e}"),
@@ -825,7 +832,7 @@ impl FrameBatch {
 
     /// Reads the result of row `row`, or says why it cannot.
     #[inline]
-    pub fn try_ret<T: Copy>(&self, row: usize) -> Result<T, Error> {
+    pub fn try_ret<T: AnyBits>(&self, row: usize) -> Result<T, Error> {
         self.rows.ret(row)
     }
 

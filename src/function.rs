@@ -208,27 +208,28 @@ impl Function {
     /// Calls the target once per row of `batch`, in one trampoline loop, leaving each
     /// row's result in the row.
     ///
+    /// An error, and no call, if `batch` was made for a signature with a different
+    /// call plan, or if the batch loop cannot be compiled (no executable memory: it is
+    /// compiled on the first batch call of a signature).
+    ///
     /// # Safety
     ///
     /// As for [`Function::call_frame`], for every row.
-    ///
-    /// # Panics
-    ///
-    /// If `batch` was made for a signature with a different call plan, or the batch
-    /// loop cannot be compiled (no executable memory).
-    pub unsafe fn call_batch(&self, batch: &mut FrameBatch) {
+    pub unsafe fn call_batch(&self, batch: &mut FrameBatch) -> Result<(), Error> {
         let plan = &self.core.plan;
-        if !Arc::ptr_eq(batch.plan(), plan) {
-            same_plan_or_panic(batch.plan(), plan, "Function::call_batch: batch");
+        if !Arc::ptr_eq(batch.plan(), plan) && **batch.plan() != **plan {
+            return Err(Error::ValueMismatch {
+                path: "batch".into(),
+                expected: format!("rows for `{}`", self.core.sig),
+                found: format!("rows for `{}`", batch.signature()),
+            });
         }
-        let entry = match self.core.batch_entry() {
-            Ok(entry) => entry,
-            Err(e) => panic!("Function::call_batch: {e}"),
-        };
+        let entry = self.core.batch_entry()?;
         let rows = batch.len();
         // SAFETY: the loop was compiled for this plan and target with this batch's row
         // stride; the batch holds `rows` rows; the caller vouches for the target.
-        unsafe { entry(batch.as_mut_ptr(), rows) }
+        unsafe { entry(batch.as_mut_ptr(), rows) };
+        Ok(())
     }
 
     /// The raw frame entry of this function's trampoline:

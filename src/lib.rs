@@ -58,6 +58,7 @@ mod function;
 pub mod fuzz;
 mod library;
 pub mod literal;
+pub mod plain;
 mod types;
 mod value;
 
@@ -70,6 +71,11 @@ pub use emit::{Emitted, listing};
 pub use error::Error;
 pub use frame::{Frame, FrameBatch};
 pub use function::Function;
+/// `#[derive(AnyBits)]` and `#[derive(Plain)]` for `#[repr(C)]` structs (feature
+/// `derive`): see [`crate::plain`].
+#[cfg(feature = "derive")]
+pub use jitcall_derive::{AnyBits, Plain};
 pub use library::Library;
+pub use plain::{AnyBits, FrameValue, Padded, Plain};
 pub use types::{Aggregate, AggregateBuilder, Field, Layout, MAX_TYPE_SIZE, Signature, Type};
 pub use value::{LongDouble, Value};

@@ -60,14 +60,14 @@ long drive_al(void) { al16 s = { 11 }; return al(2, s, 13); }
 "#;
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
 struct Vec2 {
     x: f64,
     y: f64,
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
 struct Big3 {
     a: i64,
     b: i64,
@@ -76,11 +76,11 @@ struct Big3 {
 
 /// A `long double` as its 16 in-memory bytes, aligned like the C type.
 #[repr(C, align(16))]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, jitcall::Plain)]
 struct Ld([u8; 16]);
 
 #[repr(C, align(16))]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, jitcall::AnyBits)]
 struct Al16 {
     a: i64,
 }
@@ -104,7 +104,7 @@ fn huge_bytes() -> [u8; 300] {
 }
 
 /// The compiler's own result for case `name`.
-fn driver<R: Copy>(lib: &Library, name: &str, ret: Type) -> R {
+fn driver<R: jitcall::AnyBits>(lib: &Library, name: &str, ret: Type) -> R {
     let f = lib
         .function(&format!("drive_{name}"), &Signature::new(ret, []))
         .unwrap();
@@ -116,7 +116,7 @@ fn driver<R: Copy>(lib: &Library, name: &str, ret: Type) -> R {
 
 /// Calls `name` with `args` written by `Frame::set_args`, and again through a batch
 /// of three rows written by `FrameBatch::set_args`.
-fn call_both<A: FrameArgs, R: Copy + PartialEq + std::fmt::Debug>(
+fn call_both<A: FrameArgs, R: jitcall::AnyBits + PartialEq + std::fmt::Debug>(
     lib: &Library,
     name: &str,
     sig: &Signature,
@@ -134,7 +134,7 @@ fn call_both<A: FrameArgs, R: Copy + PartialEq + std::fmt::Debug>(
         batch.set_args(row, args);
     }
     // SAFETY: as above, for every row.
-    unsafe { f.call_batch(&mut batch) };
+    unsafe { f.call_batch(&mut batch) }.unwrap();
     for row in 0..3 {
         assert_eq!(batch.ret::<R>(row), r, "{name}: batch row {row}");
     }
@@ -240,7 +240,12 @@ fn set_args_matches_the_compilers() {
             .aligned(16)
             .finish();
         let al = sig(&long, &[int.clone(), al16, long.clone()]);
-        let r: i64 = call_both(&lib, "al", &al, (2i32, Al16 { a: 11 }, 13i64));
+        let r: i64 = call_both(
+            &lib,
+            "al",
+            &al,
+            (2i32, jitcall::Padded(Al16 { a: 11 }), 13i64),
+        );
         assert_eq!(r, driver::<i64>(&lib, "al", long.clone()), "{cc}: al");
     }
 }

@@ -104,7 +104,7 @@ fn every_shape_matches_the_compilers() {
                 }
             }
             // SAFETY: as above.
-            unsafe { f.call_batch(&mut batch) };
+            unsafe { f.call_batch(&mut batch) }.unwrap();
             let seen = take_mismatch(&lib, n);
             if seen != (0, 0) {
                 failures.push(format!(
