@@ -60,6 +60,15 @@ pub enum Error {
     CodeMemory(std::io::Error),
     /// The encoder rejected the generated code (a bug in jitcall: please report it).
     Encoding(String),
+    /// C declarations could not be parsed (from `"...".parse::<Signature>()?` or
+    /// [`crate::Declarations::parse`] in a function returning this error).
+    Parse(crate::ParseError),
+}
+
+impl From<crate::ParseError> for Error {
+    fn from(e: crate::ParseError) -> Self {
+        Error::Parse(e)
+    }
 }
 
 impl Error {
@@ -103,6 +112,7 @@ impl fmt::Display for Error {
             Error::NullTarget => write!(f, "null function pointer"),
             Error::CodeMemory(_) => write!(f, "cannot allocate executable memory"),
             Error::Encoding(msg) => write!(f, "internal encoder error: {msg}"),
+            Error::Parse(e) => write!(f, "cannot parse the declarations: {e}"),
         }
     }
 }
@@ -111,6 +121,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::CodeMemory(e) => Some(e),
+            Error::Parse(e) => Some(e),
             _ => None,
         }
     }

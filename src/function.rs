@@ -148,6 +148,19 @@ impl Function {
         unsafe { self.call_fast(frame.as_mut_ptr()) }
     }
 
+    /// [`Function::call_frame`] without checking that `frame` was made for this
+    /// function's plan.
+    ///
+    /// # Safety
+    ///
+    /// As for `call_frame`, and `frame` must have this function's plan.
+    #[inline]
+    pub(crate) unsafe fn call_frame_unchecked(&self, frame: &mut Frame) {
+        // SAFETY: a frame of this plan is a buffer laid out by it, 16-aligned; the
+        // caller vouches for the target.
+        unsafe { self.call_fast(frame.as_mut_ptr()) }
+    }
+
     /// Runs the bound fast entry on a frame-shaped buffer.
     ///
     /// The entry is called from inline assembly rather than through a Rust function

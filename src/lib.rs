@@ -37,6 +37,15 @@
 //! [`Function::call`] checks every [`Value`] against it, so a mismatched value is an
 //! error rather than undefined behaviour.
 //!
+//! Frames ([`Frame`], [`FrameBatch`], a [`Callback`]'s frame) are bytes that C reads
+//! and writes. Safe code reads them only as [`AnyBits`] types, for which every bit
+//! pattern is a valid value, and writes only [`FrameValue`]s, which leave no
+//! uninitialised byte behind; so no safe code can make an invalid `bool`, `char`, enum
+//! or reference out of frame bytes (the compile-fail tests show it). See
+//! [`plain`] for the traits, the `derive` feature for user structs, and how padding is
+//! handled. [`Function::typed`] and [`Function::as_fn`] check Rust types against the
+//! C signature's *kinds* (its call plan), once.
+//!
 //! Generated code lives in a code arena whose pages are never writable and executable
 //! at the same time (a memfd mapped twice, read-write and read-execute); code never
 //! moves once published, and the space of dropped trampolines is reused.
@@ -59,6 +68,7 @@ pub mod fuzz;
 mod library;
 pub mod literal;
 pub mod plain;
+mod typed;
 mod types;
 mod value;
 
@@ -77,5 +87,11 @@ pub use function::Function;
 pub use jitcall_derive::{AnyBits, Plain};
 pub use library::Library;
 pub use plain::{AnyBits, FrameValue, Padded, Plain};
+pub use typed::{CArgs, CReturn, CType, ExternFn, TypedFunction};
 pub use types::{Aggregate, AggregateBuilder, Field, Layout, MAX_TYPE_SIZE, Signature, Type};
 pub use value::{LongDouble, Value};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -5,7 +5,8 @@
 //! it loaded. This module resolves addresses; it does not call anything.
 
 use crate::{Error, Function, Signature};
-use std::ffi::{CStr, CString, c_void};
+use std::ffi::{CStr, CString, OsStr, OsString, c_void};
+use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 
 /// An open shared library, or the running process's own symbols.
@@ -17,7 +18,9 @@ pub struct Library {
 #[derive(Debug)]
 struct Handle {
     raw: *mut c_void,
-    name: String,
+    /// The name as given, and as text for messages.
+    name: OsString,
+    display: String,
 }
 
 // SAFETY: a dlopen handle may be used from any thread (dlsym and dlclose are
@@ -44,11 +47,14 @@ fn dlerror_text() -> Option<String> {
 }
 
 impl Library {
-    /// Opens a library by path (`./libfoo.so`) or soname (`libm.so.6`), resolving all
-    /// its symbols now (`RTLD_NOW`) and keeping them local to it.
-    pub fn open(name: &str) -> Result<Library, Error> {
-        let cname = CString::new(name).map_err(|_| Error::LibraryOpen {
-            library: name.into(),
+    /// Opens a library by path (`./libfoo.so`, a [`Path`](std::path::Path) that need
+    /// not be UTF-8) or soname (`libm.so.6`), as `dlopen` finds it, resolving all its
+    /// symbols now (`RTLD_NOW`) and keeping them local to it (`RTLD_LOCAL`).
+    pub fn open(name: impl AsRef<OsStr>) -> Result<Library, Error> {
+        let name = name.as_ref();
+        let display = name.to_string_lossy().into_owned();
+        let cname = CString::new(name.as_bytes()).map_err(|_| Error::LibraryOpen {
+            library: display.clone(),
             reason: "the name contains a NUL byte".into(),
         })?;
         // SAFETY: cname is NUL-terminated; dlopen runs the library's initialisers, which
@@ -56,40 +62,44 @@ impl Library {
         let raw = unsafe { libc::dlopen(cname.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
         if raw.is_null() {
             return Err(Error::LibraryOpen {
-                library: name.into(),
+                library: display,
                 reason: dlerror_text().unwrap_or_else(|| "unknown error".into()),
             });
         }
         Ok(Library {
             inner: Arc::new(Handle {
                 raw,
-                name: name.into(),
+                name: name.to_owned(),
+                display,
             }),
         })
     }
 
-    /// The running process: the executable and every library it has loaded (libc, and
-    /// libm for Rust programs).
+    /// The running process: the executable and every library loaded into it with
+    /// global symbols — its `DT_NEEDED` libraries (libc for every Rust program), not
+    /// those opened here with [`Library::open`]. A Rust program links libm only if it
+    /// uses a libm function itself; for `pow` and friends, open `libm.so.6`.
     pub fn this() -> Library {
         // SAFETY: dlopen(NULL) returns the main program's handle and loads nothing.
         let raw = unsafe { libc::dlopen(std::ptr::null(), libc::RTLD_NOW) };
         Library {
             inner: Arc::new(Handle {
                 raw,
-                name: "the running process".into(),
+                name: OsString::new(),
+                display: "the running process".into(),
             }),
         }
     }
 
-    /// The name this library was opened with.
-    pub fn name(&self) -> &str {
+    /// The name this library was opened with (empty for [`Library::this`]).
+    pub fn name(&self) -> &OsStr {
         &self.inner.name
     }
 
     /// The address of `symbol`.
     pub fn symbol(&self, symbol: &str) -> Result<*const c_void, Error> {
         let not_found = |reason: String| Error::SymbolNotFound {
-            library: self.inner.name.clone(),
+            library: self.inner.display.clone(),
             symbol: symbol.into(),
             reason,
         };

@@ -50,6 +50,10 @@ use std::mem::MaybeUninit;
 /// valid value, and (3) has a fixed layout (`#[repr(C)]`, `#[repr(transparent)]`, or a
 /// primitive): a `#[repr(C)]` struct or union whose fields are all `AnyBits` qualifies.
 /// `#[derive(jitcall::AnyBits)]` checks all of this.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from a frame: C may leave bits there that are no valid `{Self}`",
+    note = "read an integer, a float, a raw pointer or a #[derive(jitcall::AnyBits)] struct, and convert"
+)]
 pub unsafe trait AnyBits: Copy + 'static {}
 
 /// [`AnyBits`] types with no padding: writing one into a frame leaves every byte
@@ -107,6 +111,10 @@ unsafe impl<T: AnyBits> AnyBits for MaybeUninit<T> {}
 
 /// A value that can be written into a frame slot: a [`Plain`] value, a `bool`, or a
 /// padded [`AnyBits`] struct wrapped in [`Padded`]. Implemented by jitcall only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be written into a frame as plain bytes",
+    note = "write an integer, a float, a bool, a raw pointer, a #[derive(jitcall::Plain)] struct, or a padded #[derive(jitcall::AnyBits)] struct as jitcall::Padded(value)"
+)]
 pub trait FrameValue: Copy + sealed::Sealed {
     /// Writes `self` at `at`, leaving every byte of its `size_of::<Self>()`
     /// initialised.

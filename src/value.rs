@@ -131,9 +131,19 @@ impl LongDouble {
     }
 }
 
+/// The shortest decimal that reads back (as a `long double`) to the same 80 bits, as
+/// the command line prints it: `1.4142135623730950488`, `-inf`, `nan`.
+impl fmt::Display for LongDouble {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::literal::format_long_double(*self))
+    }
+}
+
+/// `LongDouble(` the [`Display`](fmt::Display) form `)`: exact, unlike the nearest
+/// `f64`.
 impl fmt::Debug for LongDouble {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "LongDouble({:?})", self.to_f64())
+        write!(f, "LongDouble({self})")
     }
 }
 
@@ -144,6 +154,17 @@ impl From<f64> for LongDouble {
 }
 
 /// A value of a C [`Type`].
+///
+/// A parameter takes the variant named after its type, and also the variant of any type
+/// with the same representation on x86-64: `Char` and `SChar` (plain `char` is signed),
+/// `Long` and `LongLong`, `ULong` and `ULongLong`. Nothing else converts implicitly: an
+/// `Int` for a `long`, or a `Double` for a `float`, is an error. Loaded values (results,
+/// [`crate::Frame::arg_value`]) always take the type's own variant.
+///
+/// `From` builds the variant of a Rust value's C counterpart: `Value::from(2.0)` is a
+/// `Double`, `Value::from(7i32)` an `Int`, `i64` and `isize` a `Long`, `u64` and
+/// `usize` a `ULong`, `i8` a `Char`, any raw pointer or `&CStr` a `Pointer` (the
+/// pointer only: the string must outlive the call), `()` `Void`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Value {
@@ -198,6 +219,53 @@ pub enum Value {
     Array(Vec<Value>),
     /// A complex number: real and imaginary parts, each of the element type.
     Complex(Box<Value>, Box<Value>),
+}
+
+macro_rules! value_from {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$t> for Value {
+            fn from(x: $t) -> Value {
+                Value::$variant(x as _)
+            }
+        }
+    )*};
+}
+
+value_from!(
+    bool => Bool, i8 => Char, u8 => UChar, i16 => Short, u16 => UShort, i32 => Int,
+    u32 => UInt, i64 => Long, isize => Long, u64 => ULong, usize => ULong,
+    i128 => Int128, u128 => UInt128, f32 => Float, f64 => Double,
+);
+
+impl From<LongDouble> for Value {
+    fn from(x: LongDouble) -> Value {
+        Value::LongDouble(x)
+    }
+}
+
+impl<T> From<*const T> for Value {
+    fn from(p: *const T) -> Value {
+        Value::Pointer(p.cast_mut().cast())
+    }
+}
+
+impl<T> From<*mut T> for Value {
+    fn from(p: *mut T) -> Value {
+        Value::Pointer(p.cast())
+    }
+}
+
+/// The string's address: it must outlive every call that passes the value.
+impl From<&std::ffi::CStr> for Value {
+    fn from(s: &std::ffi::CStr) -> Value {
+        Value::Pointer(s.as_ptr().cast_mut().cast())
+    }
+}
+
+impl From<()> for Value {
+    fn from((): ()) -> Value {
+        Value::Void
+    }
 }
 
 /// Where a value sits, for error messages; formatted only when an error is reported,
@@ -300,14 +368,16 @@ impl Value {
         }
         match (ty, self) {
             (Type::Bool, Value::Bool(v)) => out[0] = *v as u8,
-            (Type::Char, Value::Char(v)) | (Type::SChar, Value::SChar(v)) => put!(v),
+            // Variants of one representation are interchangeable (see `Value`): `char`
+            // is signed on x86-64, and `long` and `long long` are both 64 bits.
+            (Type::Char | Type::SChar, Value::Char(v) | Value::SChar(v)) => put!(v),
             (Type::UChar, Value::UChar(v)) => out[0] = *v,
             (Type::Short, Value::Short(v)) => put!(v),
             (Type::UShort, Value::UShort(v)) => put!(v),
             (Type::Int, Value::Int(v)) => put!(v),
             (Type::UInt, Value::UInt(v)) => put!(v),
-            (Type::Long, Value::Long(v)) | (Type::LongLong, Value::LongLong(v)) => put!(v),
-            (Type::ULong, Value::ULong(v)) | (Type::ULongLong, Value::ULongLong(v)) => put!(v),
+            (Type::Long | Type::LongLong, Value::Long(v) | Value::LongLong(v)) => put!(v),
+            (Type::ULong | Type::ULongLong, Value::ULong(v) | Value::ULongLong(v)) => put!(v),
             (Type::Int128, Value::Int128(v)) => put!(v),
             (Type::UInt128, Value::UInt128(v)) => put!(v),
             (Type::Float, Value::Float(v)) => put!(v),

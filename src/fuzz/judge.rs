@@ -88,7 +88,7 @@ fn child_run(so: &Path, cases: &[Prepared], run: &[usize], report: &Path) -> i32
     let mut say = |line: String| {
         let _ = out.write_all(line.as_bytes());
     };
-    let lib = match Library::open(&so.to_string_lossy()) {
+    let lib = match Library::open(so) {
         Ok(lib) => lib,
         Err(e) => {
             say(format!("E {}\n", super::hex(e.to_string().as_bytes())));

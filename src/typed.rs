@@ -1,0 +1,408 @@
+//! Typed calls: Rust argument and result types checked once against a function's C
+//! signature, by the psABI, then calls with no check at all.
+//!
+//! [`Frame::set_args`](crate::Frame::set_args) checks only sizes, so `(2i64, 10i64)`
+//! given to `pow(double, double)` goes out in `rdi` and `rsi` and `pow` reads garbage
+//! from `xmm0`/`xmm1`. Here each Rust type names its C counterpart ([`CType`]); the
+//! Rust side is classified like any signature, and its [`CallPlan`] must equal the
+//! function's: the same registers, the same stack slots, the same extensions, the same
+//! result location. That is a check of the C *kind* (an `i64` is INTEGER, a `double`
+//! SSE), made once:
+//!
+//! - [`Function::typed`] gives a [`TypedFunction`], whose `call` writes the tuple at
+//!   constant offsets and calls the trampoline, with no per-call comparison;
+//! - [`Function::as_fn`] gives the target itself as an `unsafe extern "C" fn` pointer,
+//!   for hosts whose signature shapes are known at compile time but whose libraries
+//!   and symbols are not: a direct call, nothing of jitcall's in between.
+//!
+//! This module does not classify anything itself: [`crate::abi::sysv`] does, for both
+//! sides.
+
+use crate::abi::{CallPlan, sysv};
+use crate::args::FrameArgs;
+use crate::{Error, Frame, Function, Padded, Plain, Signature, Type};
+use std::ffi::c_void;
+use std::marker::PhantomData;
+
+/// A Rust type with a C counterpart that the x86-64 psABI passes the same way.
+///
+/// # Safety
+///
+/// `Self` must have the size and alignment of [`CType::c_type`], be passed and returned
+/// by `extern "C"` functions exactly as that C type is, and every value of the C type
+/// must be a valid `Self` (a C `_Bool` is 0 or 1, so `bool` qualifies). For a
+/// `#[repr(C)]` struct, `c_type` is the `Type::structure` of its fields' C types, in
+/// order.
+pub unsafe trait CType: Copy + 'static {
+    /// The C type.
+    fn c_type() -> Type;
+}
+
+macro_rules! c_types {
+    ($($t:ty => $c:ident),* $(,)?) => {$(
+        // SAFETY: the primitive C type of the same size, alignment and signedness,
+        // which the psABI passes as `extern "C"` passes the Rust type.
+        unsafe impl CType for $t {
+            fn c_type() -> Type {
+                Type::$c
+            }
+        }
+    )*};
+}
+
+c_types!(
+    bool => Bool, i8 => SChar, u8 => UChar, i16 => Short, u16 => UShort, i32 => Int,
+    u32 => UInt, i64 => Long, u64 => ULong, isize => Long, usize => ULong,
+    i128 => Int128, u128 => UInt128, f32 => Float, f64 => Double,
+);
+
+// SAFETY: a thin pointer is a C pointer.
+unsafe impl<T: 'static> CType for *const T {
+    fn c_type() -> Type {
+        Type::Pointer
+    }
+}
+
+// SAFETY: as for `*const T`.
+unsafe impl<T: 'static> CType for *mut T {
+    fn c_type() -> Type {
+        Type::Pointer
+    }
+}
+
+// SAFETY: a transparent wrapper: the wrapped type's C type.
+unsafe impl<T: CType> CType for Padded<T> {
+    fn c_type() -> Type {
+        T::c_type()
+    }
+}
+
+/// A result type: `()` for `void`, or a [`CType`].
+pub trait CReturn: Copy + 'static {
+    /// The C type (`Type::Void` for `()`).
+    fn c_type() -> Type;
+}
+
+impl CReturn for () {
+    fn c_type() -> Type {
+        Type::Void
+    }
+}
+
+impl<T: CType> CReturn for T {
+    fn c_type() -> Type {
+        <T as CType>::c_type()
+    }
+}
+
+/// An argument list for [`TypedFunction`]: a tuple (or array) of [`CType`] values that
+/// can be written into a frame.
+pub trait CArgs: FrameArgs {
+    /// The C type of each argument.
+    fn c_types() -> Vec<Type>;
+    /// The Rust type name of each argument, for errors.
+    #[doc(hidden)]
+    fn rust_names() -> Vec<&'static str>;
+}
+
+impl CArgs for () {
+    fn c_types() -> Vec<Type> {
+        Vec::new()
+    }
+
+    fn rust_names() -> Vec<&'static str> {
+        Vec::new()
+    }
+}
+
+macro_rules! c_args {
+    ($($t:ident),+) => {
+        impl<$($t: CType + crate::FrameValue),+> CArgs for ($($t,)+) {
+            fn c_types() -> Vec<Type> {
+                vec![$(<$t as CType>::c_type()),+]
+            }
+
+            fn rust_names() -> Vec<&'static str> {
+                vec![$(std::any::type_name::<$t>()),+]
+            }
+        }
+    };
+}
+
+c_args!(A);
+c_args!(A, B);
+c_args!(A, B, C);
+c_args!(A, B, C, D);
+c_args!(A, B, C, D, E);
+c_args!(A, B, C, D, E, F);
+c_args!(A, B, C, D, E, F, G);
+c_args!(A, B, C, D, E, F, G, H);
+c_args!(A, B, C, D, E, F, G, H, I);
+c_args!(A, B, C, D, E, F, G, H, I, J);
+c_args!(A, B, C, D, E, F, G, H, I, J, K);
+c_args!(A, B, C, D, E, F, G, H, I, J, K, L);
+
+impl<T: CType + Plain, const N: usize> CArgs for [T; N] {
+    fn c_types() -> Vec<Type> {
+        vec![T::c_type(); N]
+    }
+
+    fn rust_names() -> Vec<&'static str> {
+        vec![std::any::type_name::<T>(); N]
+    }
+}
+
+/// Checks that Rust types with C types `ret` and `params` are passed exactly as `f`'s
+/// signature passes its own, comparing the two call plans.
+fn check_plan(
+    f: &Function,
+    rust_types: &[&str],
+    ret: Type,
+    params: Vec<Type>,
+) -> Result<(), Error> {
+    let sig = f.signature();
+    if params.len() != sig.params().len() {
+        return Err(Error::ArgumentCount {
+            expected: sig.params().len(),
+            found: params.len(),
+        });
+    }
+    let rust = if sig.is_variadic() {
+        let variadic = params[sig.fixed_count()..].to_vec();
+        Signature::variadic(ret, params[..sig.fixed_count()].to_vec(), variadic)
+    } else {
+        Signature::new(ret, params)
+    };
+    let theirs = f.plan();
+    let ours: CallPlan = sysv::classify(&rust)?;
+    if ours == *theirs {
+        return Ok(());
+    }
+    let mismatch = |path: String, c: &Type, rust: &str, r: &Type| Error::ValueMismatch {
+        path,
+        expected: c.to_string(),
+        found: format!("Rust `{rust}`, passed as C `{r}`"),
+    };
+    let pairs = ours.args.iter().zip(&theirs.args).enumerate();
+    for (i, (a, b)) in pairs {
+        if a != b {
+            return Err(mismatch(
+                format!("argument {i}"),
+                &sig.params()[i],
+                rust_types[i + 1],
+                &rust.params()[i],
+            ));
+        }
+    }
+    Err(mismatch(
+        "result".into(),
+        sig.ret(),
+        rust_types[0],
+        rust.ret(),
+    ))
+}
+
+/// A [`Function`] with its Rust argument and result types checked against its C
+/// signature once (see [`Function::typed`]); calls then check nothing.
+///
+/// It owns one frame, so a call takes `&mut self`; clone it for another thread.
+pub struct TypedFunction<A, R> {
+    function: Function,
+    frame: Frame,
+    /// Whether `A`'s constant offsets are the frame's (see `crate::args`); if not, the
+    /// arguments are written slot by slot, still unchecked.
+    coded: bool,
+    types: PhantomData<fn(A) -> R>,
+}
+
+impl<A: CArgs, R: CReturn> TypedFunction<A, R> {
+    /// Calls the function with `args` and returns its result.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Function::call`]: the target must really have the function's C
+    /// signature, and any pointer passed must be valid for what the callee does with it.
+    #[inline]
+    pub unsafe fn call(&mut self, args: A) -> R {
+        let base = self.frame.as_mut_ptr();
+        let plan = self.frame.plan();
+        if self.coded {
+            // SAFETY: the frame's layout code is A's (checked at creation), so every
+            // argument's slot is at A's constant offset from the argument area.
+            unsafe { args.write_at(base.add(plan.args_base as usize)) };
+        } else {
+            let slots = &plan.slots;
+            // SAFETY: A's sizes are the plan's slot sizes (the plans are equal), and
+            // each offset is its slot's, inside the frame.
+            unsafe { args.write_each(base, |i| slots[i].offset as usize) };
+        }
+        // SAFETY: the frame was made for this function's plan; the caller vouches for
+        // the target.
+        unsafe { self.function.call_frame_unchecked(&mut self.frame) };
+        // SAFETY: the result area at offset 0 holds the callee's result of R's C type
+        // (the plans are equal), which is a valid R by CType's contract (or R is `()`,
+        // which reads nothing); the read tolerates any alignment.
+        unsafe { self.frame.as_mut_ptr().cast::<R>().read_unaligned() }
+    }
+
+    /// The function.
+    pub fn function(&self) -> &Function {
+        &self.function
+    }
+}
+
+impl<A, R> Clone for TypedFunction<A, R> {
+    fn clone(&self) -> Self {
+        TypedFunction {
+            function: self.function.clone(),
+            frame: self.function.frame(),
+            coded: self.coded,
+            types: PhantomData,
+        }
+    }
+}
+
+impl<A, R> std::fmt::Debug for TypedFunction<A, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedFunction")
+            .field("function", &self.function)
+            .field("args", &std::any::type_name::<A>())
+            .field("ret", &std::any::type_name::<R>())
+            .finish()
+    }
+}
+
+/// An `unsafe extern "C" fn` pointer type whose parameters and result are [`CType`]s
+/// (or a `()` result): what [`Function::as_fn`] hands back. Implemented for up to
+/// twelve parameters; sealed.
+pub trait ExternFn: Copy + sealed::Sealed {
+    /// The C result and parameter types, and the Rust type names (result first).
+    #[doc(hidden)]
+    fn c_signature() -> (Type, Vec<Type>, Vec<&'static str>);
+    /// The pointer as this type.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be a function with this signature.
+    #[doc(hidden)]
+    unsafe fn from_ptr(p: *const c_void) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! extern_fns {
+    ($($t:ident),*) => {
+        impl<R: CReturn, $($t: CType),*> sealed::Sealed for unsafe extern "C" fn($($t),*) -> R {}
+
+        impl<R: CReturn, $($t: CType),*> ExternFn for unsafe extern "C" fn($($t),*) -> R {
+            fn c_signature() -> (Type, Vec<Type>, Vec<&'static str>) {
+                (
+                    R::c_type(),
+                    vec![$(<$t as CType>::c_type()),*],
+                    vec![std::any::type_name::<R>() $(, std::any::type_name::<$t>())*],
+                )
+            }
+
+            unsafe fn from_ptr(p: *const c_void) -> Self {
+                // SAFETY: a code address as a function pointer of this signature (the
+                // caller's contract).
+                unsafe { std::mem::transmute::<*const c_void, Self>(p) }
+            }
+        }
+    };
+}
+
+extern_fns!();
+extern_fns!(A);
+extern_fns!(A, B);
+extern_fns!(A, B, C);
+extern_fns!(A, B, C, D);
+extern_fns!(A, B, C, D, E);
+extern_fns!(A, B, C, D, E, F);
+extern_fns!(A, B, C, D, E, F, G);
+extern_fns!(A, B, C, D, E, F, G, H);
+extern_fns!(A, B, C, D, E, F, G, H, I);
+extern_fns!(A, B, C, D, E, F, G, H, I, J);
+extern_fns!(A, B, C, D, E, F, G, H, I, J, K);
+extern_fns!(A, B, C, D, E, F, G, H, I, J, K, L);
+
+impl Function {
+    /// This function with Rust argument types `A` (a tuple) and result type `R` (`()`
+    /// for `void`), after checking once that they travel exactly as the C signature's
+    /// types do: the same call plan, so the same registers, stack slots and extensions
+    /// (`(i64, i64)` for `pow(double, double)` is an error: INTEGER against SSE). Calls
+    /// through the result then check nothing.
+    ///
+    /// ```
+    /// use jitcall::Library;
+    ///
+    /// let libm = Library::open("libm.so.6")?;
+    /// let pow = libm.function("pow", &"double pow(double, double)".parse()?)?;
+    /// assert!(pow.typed::<(i64, i64), f64>().is_err());
+    /// let mut pow = pow.typed::<(f64, f64), f64>()?;
+    /// // SAFETY: pow has this signature.
+    /// assert_eq!(unsafe { pow.call((2.0, 10.0)) }, 1024.0);
+    /// # Ok::<(), jitcall::Error>(())
+    /// ```
+    pub fn typed<A: CArgs, R: CReturn>(&self) -> Result<TypedFunction<A, R>, Error> {
+        let mut names = vec![std::any::type_name::<R>()];
+        names.extend(A::rust_names());
+        check_plan(self, &names, R::c_type(), A::c_types())?;
+        let frame = self.frame();
+        let coded = frame.plan().layout_code() == A::CODE;
+        Ok(TypedFunction {
+            function: self.clone(),
+            frame,
+            coded,
+            types: PhantomData,
+        })
+    }
+
+    /// The target itself as a Rust function pointer of type `F`, after checking once
+    /// that `F`'s parameters and result travel exactly as the C signature's do (the same
+    /// call plan): a direct call, nothing of jitcall's in between.
+    ///
+    /// Refused, with an error: variadic functions (a Rust fn pointer type cannot say
+    /// which arguments are variadic), and results of `bool`, `i8`, `u8`, `i16`, `u16`,
+    /// since Rust (like clang) assumes a callee extends those to 32 bits and gcc's do
+    /// not; use [`Function::typed`] for them.
+    ///
+    /// ```
+    /// use jitcall::Library;
+    ///
+    /// let libm = Library::open("libm.so.6")?;
+    /// let pow = libm.function("pow", &"double pow(double, double)".parse()?)?;
+    /// let f: unsafe extern "C" fn(f64, f64) -> f64 = pow.as_fn()?;
+    /// // SAFETY: pow has this signature, and `libm` stays loaded while `f` is used.
+    /// assert_eq!(unsafe { f(2.0, 10.0) }, 1024.0);
+    /// # Ok::<(), jitcall::Error>(())
+    /// ```
+    ///
+    /// The pointer does not keep the library loaded: keep this `Function` (or its
+    /// [`crate::Library`]) alive while you use it.
+    pub fn as_fn<F: ExternFn>(&self) -> Result<F, Error> {
+        let sig = self.signature();
+        if sig.is_variadic() {
+            return Err(Error::unsupported(format!(
+                "`{sig}` is variadic: a Rust function pointer cannot call it; use Function::typed"
+            )));
+        }
+        let (ret, params, names) = F::c_signature();
+        if matches!(
+            sig.ret(),
+            Type::Bool | Type::Char | Type::SChar | Type::UChar | Type::Short | Type::UShort
+        ) {
+            return Err(Error::unsupported(format!(
+                "a `{}` result through a Rust function pointer: Rust assumes the callee \
+                 extended it to 32 bits, which gcc-compiled callees do not; use Function::typed",
+                sig.ret()
+            )));
+        }
+        check_plan(self, &names, ret, params)?;
+        // SAFETY: the target has the C signature (the caller's word when it calls), and
+        // F travels as that signature does (the plans are equal).
+        Ok(unsafe { F::from_ptr(self.target()) })
+    }
+}
