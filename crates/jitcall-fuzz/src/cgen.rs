@@ -15,8 +15,8 @@
 //! This module writes text; it does not run the compiler (that is the harness).
 
 use super::generate;
-use crate::literal;
-use crate::{Signature, Type, Value};
+use jitcall::literal;
+use jitcall::{Signature, Type, Value};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 ///
 /// ```
 /// use jitcall::Type;
-/// use jitcall::fuzz::cgen::CTypes;
+/// use jitcall_fuzz::cgen::CTypes;
 /// let mut c = CTypes::default();
 /// let s = Type::build_struct().field("x", Type::Char).field("y", Type::Double).packed().finish();
 /// assert_eq!(c.name(&s), "struct t1");
@@ -303,7 +303,7 @@ fn render_case(types: &mut CTypes, body: &mut String, n: usize, sig: &Signature)
 /// One C file for a batch of signatures: [`BATCH_PRELUDE`], the type definitions, and
 /// per case `N` (its index in `sigs`) `jf_callee_N`, `jf_caller_N` and, unless the
 /// signature is variadic, `jf_cb_drive_N(target)` (which calls `target`, a jitcall
-/// [`Callback`](crate::Callback), through `jf_caller_N` and returns how many data bytes
+/// [`Callback`](jitcall::Callback), through `jf_caller_N` and returns how many data bytes
 /// of the result came back wrong).
 pub fn render_batch(sigs: &[Signature]) -> String {
     let mut types = CTypes::default();
@@ -414,7 +414,7 @@ pub fn call_command(sig: &Signature, library: &str) -> (String, String) {
 }
 
 /// The `jitcall fuzz` command line that judges `sig` alone with the compiler `cc` (its
-/// words, as [`crate::fuzz::Compiler::command_line`] prints them), through every call
+/// words, as [`crate::Compiler::command_line`] prints them), through every call
 /// the fuzzer makes: the declarations, and a `--vararg` per variadic argument.
 pub fn replay_command(sig: &Signature, cc: &str) -> String {
     let mut types = CTypes::default();
@@ -448,7 +448,7 @@ pub struct ReproducerNotes {
     /// How the case was found (`seed 42, case 17, shrunk from 23 parameters`).
     pub origin: String,
     /// Why `jitcall call` may not show the failure, when it was found through another
-    /// call (see [`crate::fuzz::replay_caveat`]).
+    /// call (see [`crate::replay_caveat`]).
     pub caveat: Option<String>,
 }
 
@@ -598,7 +598,7 @@ static int check(const char *what, const void *p, size_t size,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Declarations;
+    use jitcall::Declarations;
 
     #[test]
     fn a_reproducer_says_when_jitcall_call_may_not_show_its_failure() {
@@ -610,7 +610,7 @@ mod tests {
             replay,
             "jitcall fuzz --cc 'gcc -O1' --replay 'int callee(double a0)'"
         );
-        let caveat = crate::fuzz::replay_caveat(crate::fuzz::Via::Callback, &replay).unwrap();
+        let caveat = crate::replay_caveat(crate::Via::Callback, &replay).unwrap();
         assert!(
             caveat.contains("callback") && caveat.ends_with(&replay),
             "{caveat}"
@@ -624,13 +624,8 @@ mod tests {
         for line in caveat.lines() {
             assert!(header.contains(&format!(" * {line}\n")), "{header}");
         }
-        for via in [crate::fuzz::Via::Value, crate::fuzz::Via::Compiler] {
-            assert_eq!(
-                crate::fuzz::replay_caveat(via, &replay),
-                None,
-                "{}",
-                via.name()
-            );
+        for via in [crate::Via::Value, crate::Via::Compiler] {
+            assert_eq!(crate::replay_caveat(via, &replay), None, "{}", via.name());
         }
     }
 
@@ -658,8 +653,8 @@ mod tests {
             } else {
                 parsed.clone()
             };
-            let ours = crate::abi::sysv::classify(&sig).unwrap();
-            let theirs = crate::abi::sysv::classify(&parsed).unwrap();
+            let ours = jitcall::abi::sysv::classify(&sig).unwrap();
+            let theirs = jitcall::abi::sysv::classify(&parsed).unwrap();
             assert_eq!(ours, theirs, "{text}");
         }
     }

@@ -16,8 +16,8 @@
 use super::compiler::{BUILD_FLAGS, Compiler, truncate};
 use super::divergence::{self, Kind};
 use super::{Finding, FuzzError, Outcome, Via, cgen, judge};
-use crate::abi::{CallPlan, sysv};
-use crate::{Signature, Type, Value};
+use jitcall::abi::{CallPlan, sysv};
+use jitcall::{Signature, Type, Value};
 use std::fs::{self, File};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The register-capture probe and callee-saved harness, linked into every batch.
-const PROBE_SOURCE: &str = include_str!("../../asm/probe.S");
+const PROBE_SOURCE: &str = include_str!("../../../asm/probe.S");
 
 /// A child that reports nothing new for this long is killed, and its current call
 /// counted as a hang.
@@ -279,7 +279,7 @@ pub(super) struct Prepared {
 
 impl Prepared {
     fn new(sig: Signature) -> Prepared {
-        let image = |ty: &Type, tag: usize| -> Result<(Value, Vec<u8>, Vec<u8>), crate::Error> {
+        let image = |ty: &Type, tag: usize| -> Result<(Value, Vec<u8>, Vec<u8>), jitcall::Error> {
             let v = super::generate::graffiti(ty, tag)?;
             let bytes = match ty {
                 Type::Void => Vec::new(),

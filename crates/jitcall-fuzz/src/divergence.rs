@@ -10,8 +10,8 @@
 //! decide anything else about a case.
 
 use super::{Compiler, Family};
-use crate::abi::{ArgLocation, CallPlan, Class, Gpr, Reg, StackReason, sysv};
-use crate::{Field, Signature, Type};
+use jitcall::abi::{ArgLocation, CallPlan, Class, Gpr, Reg, StackReason, sysv};
+use jitcall::{Field, Signature, Type};
 
 /// What a known issue explains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -438,7 +438,7 @@ fn clang_misaligned(ty: &Type, offset: u64) -> bool {
 /// `ty` with every zero-size array replaced by an empty struct of the same alignment:
 /// the same layout, and nothing to classify.
 fn without_zero_length_arrays(ty: &Type) -> Type {
-    let rebuild = |agg: &crate::Aggregate, union: bool| {
+    let rebuild = |agg: &jitcall::Aggregate, union: bool| {
         let mut b = if union {
             Type::build_union()
         } else {
@@ -463,7 +463,7 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
         Type::Struct(agg) => rebuild(agg, false),
         Type::Union(agg) => rebuild(agg, true),
         Type::Array(elem, n) => {
-            let l = ty.layout().unwrap_or(crate::Layout { size: 0, align: 1 });
+            let l = ty.layout().unwrap_or(jitcall::Layout { size: 0, align: 1 });
             if l.size == 0 {
                 Type::build_struct().aligned(l.align).finish()
             } else {
@@ -543,7 +543,7 @@ mod tests {
     /// Every known issue is described where reports send the reader.
     #[test]
     fn every_known_issue_is_documented() {
-        let doc = include_str!("../../docs/DIVERGENCES.md");
+        let doc = include_str!("../../../docs/DIVERGENCES.md");
         for d in KNOWN {
             assert!(doc.contains(&format!("`{}`", d.name)), "{}", d.name);
         }

@@ -7,8 +7,8 @@
 
 use super::harness::{Prepared, encode_outcome};
 use super::{Finding, Outcome, Via, generate};
-use crate::abi::{ARG_GPRS, ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation};
-use crate::{Callback, Frame, Function, Library, Signature, Type, Value};
+use jitcall::abi::{ARG_GPRS, ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation};
+use jitcall::{Callback, Frame, Function, Library, Signature, Type, Value};
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::fs::OpenOptions;
@@ -448,7 +448,7 @@ fn probe(
     unsafe { caller(target) };
     let theirs = env.capture();
 
-    let error = |via, e: crate::Error| Finding::Error {
+    let error = |via, e: jitcall::Error| Finding::Error {
         via,
         message: e.to_string(),
     };

@@ -21,7 +21,7 @@
 //! This module generates; it does not render C (that is [`super::cgen`]) or call
 //! anything.
 
-use crate::{Error, Field, Signature, Type, Value};
+use jitcall::{Error, Field, Signature, Type, Value};
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -323,7 +323,7 @@ fn make_valid(ty: &Type, bytes: &mut [u8]) {
 /// signatures, in the same order.
 ///
 /// ```
-/// use jitcall::fuzz::generate::Sampler;
+/// use jitcall_fuzz::generate::Sampler;
 /// let mut a = Sampler::new(42, 24);
 /// let mut b = Sampler::new(42, 24);
 /// assert_eq!(a.next_signature(), b.next_signature());
@@ -367,7 +367,7 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::LongDouble;
+    use jitcall::LongDouble;
 
     #[test]
     fn graffiti_values_are_valid_and_tagged() {

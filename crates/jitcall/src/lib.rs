@@ -55,7 +55,6 @@ mod error;
 pub mod explain;
 mod frame;
 mod function;
-pub mod fuzz;
 mod library;
 pub mod literal;
 mod types;

@@ -9,9 +9,9 @@
 //!    into one shared library;
 //! 3. **run**: in a forked child (a crash or hang costs one case, not the run), each
 //!    case is called by the compiler's caller (which must agree with itself), through
-//!    [`Function::call`](crate::Function::call) and through
-//!    [`Function::call_frame`](crate::Function::call_frame); unless it is variadic, the
-//!    compiler also calls a [`Callback`](crate::Callback) of it, whose closure checks
+//!    [`Function::call`](jitcall::Function::call) and through
+//!    [`Function::call_frame`](jitcall::Function::call_frame); unless it is variadic, the
+//!    compiler also calls a [`Callback`](jitcall::Callback) of it, whose closure checks
 //!    every argument it receives and returns the expected result; then the probe compares,
 //!    byte for byte, what jitcall and the compiler put in every argument register and
 //!    stack slot, `%al` for variadic calls and the stack alignment, and a harness checks
@@ -21,16 +21,22 @@
 //!    printed as a self-contained C reproducer.
 //!
 //! ```no_run
-//! use jitcall::fuzz::{Config, run};
+//! use jitcall_fuzz::{Config, run};
 //! let config = Config { cases: 200, seed: 42, cc: "gcc".into(), ..Config::default() };
 //! let summary = run(&config, &mut |_event| {})?;
 //! assert_eq!(summary.failed, 0);
-//! # Ok::<(), jitcall::fuzz::FuzzError>(())
+//! # Ok::<(), jitcall_fuzz::FuzzError>(())
 //! ```
 //!
 //! The run forks: call it from a process whose other threads are not inside jitcall or
 //! the dynamic loader meanwhile (the `jitcall` binary is single-threaded). This module
 //! does not decide what is correct; the compiler does.
+//!
+//! This crate is a client of `jitcall`'s public API and is not published: the `jitcall
+//! fuzz` command (the workspace's root package) and the tests use it.
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod cgen;
 mod compiler;
@@ -42,7 +48,7 @@ mod shrink;
 
 pub use compiler::{Compiler, Family};
 
-use crate::{Signature, Type};
+use jitcall::{Signature, Type};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -86,17 +92,17 @@ impl Default for Config {
 pub enum Via {
     /// The compiler's own call of the callee (it must agree with itself).
     Compiler,
-    /// [`Function::call`](crate::Function::call), with [`Value`](crate::Value)s.
+    /// [`Function::call`](jitcall::Function::call), with [`Value`](jitcall::Value)s.
     Value,
-    /// [`Function::call_frame`](crate::Function::call_frame), with a
-    /// [`Frame`](crate::Frame).
+    /// [`Function::call_frame`](jitcall::Function::call_frame), with a
+    /// [`Frame`](jitcall::Frame).
     Frame,
     /// The trampoline's frame entry calling the register-capture probe, under the
     /// callee-saved harness.
     Probe,
     /// `Function::call_frame` calling the register-capture probe.
     ProbeFrame,
-    /// The compiler's call of a [`Callback`](crate::Callback) of the signature, whose
+    /// The compiler's call of a [`Callback`](jitcall::Callback) of the signature, whose
     /// closure checks the arguments it receives and returns the expected result.
     Callback,
 }
@@ -582,7 +588,7 @@ pub struct Reproducer {
     pub steps: usize,
 }
 
-/// Why `jitcall call`, which goes through [`Function::call`](crate::Function::call),
+/// Why `jitcall call`, which goes through [`Function::call`](jitcall::Function::call),
 /// may not show a failure found through `via`, and the command that shows it again
 /// (`replay`, see [`cgen::replay_command`]), in two lines; `None` when `jitcall call`
 /// replays that very call.
@@ -614,7 +620,7 @@ pub struct Summary {
     /// Cases that failed.
     pub failed: usize,
     /// Cases that passed with a callback check too: the non-variadic ones (a
-    /// [`Callback`](crate::Callback) cannot be variadic).
+    /// [`Callback`](jitcall::Callback) cannot be variadic).
     pub callbacks: usize,
     /// Cases a known divergence explains, by divergence name.
     pub divergences: Vec<(&'static str, usize)>,

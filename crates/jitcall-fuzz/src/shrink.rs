@@ -11,7 +11,7 @@
 
 use super::harness::Env;
 use super::{CaseFailure, Event, FuzzError, Outcome};
-use crate::{Field, Signature, Type};
+use jitcall::{Field, Signature, Type};
 
 /// Candidates judged per compiled library.
 const CHUNK: usize = 12;
@@ -235,7 +235,7 @@ fn simpler(ty: &Type) -> Vec<Type> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::generate::Sampler;
+    use crate::generate::Sampler;
 
     #[test]
     fn candidates_are_valid_and_lighter() {
@@ -246,7 +246,7 @@ mod tests {
             for c in candidates(&sig) {
                 assert!(signature_weight(&c) < w, "{c} from {sig}");
                 c.validate().unwrap();
-                crate::abi::sysv::classify(&c).unwrap();
+                jitcall::abi::sysv::classify(&c).unwrap();
             }
         }
     }
