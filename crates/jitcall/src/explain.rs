@@ -6,9 +6,10 @@
 //! padding, and each eightbyte with its psABI class); each argument's classes and its
 //! exact location (a register at its width, like `edi` or the low 4 bytes of `xmm0`, or
 //! a stack offset) with the reason when it is the stack; the result's location; `%al`;
-//! the outgoing stack size; and the disassembled trampoline (Intel syntax, by
-//! `iced-x86`), each block under the emitter's note for it. It renders as text for
-//! people ([`Explanation::text`]) and JSON for programs ([`Explanation::json`]).
+//! the outgoing stack size; and the trampoline, each block under the emitter's note for
+//! it: disassembled (Intel syntax, by `iced-x86`) with the crate's `disasm` feature, its
+//! bytes in hex without. It renders as text for people ([`Explanation::text`]) and JSON
+//! for programs ([`Explanation::json`]).
 //!
 //! This module only reads plans: the decisions are the classifier's
 //! ([`crate::abi::sysv`]) and the code the emitter's ([`crate::listing`]); nothing here
@@ -968,6 +969,8 @@ impl Builder<'_> {
         }
     }
 
+    /// The code, one instruction a line under the emitter's notes.
+    #[cfg(feature = "disasm")]
     fn disassembly(&self, text: &mut String) -> Result<Json, Error> {
         use iced_x86::{Decoder, DecoderOptions, Formatter, Instruction, IntelFormatter};
         self.entry_header(text);
@@ -1005,6 +1008,47 @@ impl Builder<'_> {
                 ("bytes", Json::String(hex.join(""))),
                 ("instruction", Json::String(asm)),
                 ("note", Json::String(note.clone())),
+            ]));
+        }
+        Ok(Json::Array(out))
+    }
+
+    /// Without the `disasm` feature: each block's bytes in hex under its note (a block
+    /// runs from one note to the next), at most 16 bytes a line.
+    #[cfg(not(feature = "disasm"))]
+    fn disassembly(&self, text: &mut String) -> Result<Json, Error> {
+        self.entry_header(text);
+        writeln!(
+            text,
+            "(jitcall was built without its `disasm` feature: each block's bytes in hex, \
+             the target as 11 11 ...)"
+        )
+        .ok();
+        let mut starts: Vec<(usize, &str)> = Vec::new();
+        if self.notes.first().is_none_or(|(offset, _)| *offset > 0) {
+            starts.push((0, ""));
+        }
+        starts.extend(self.notes.iter().map(|(offset, n)| (*offset, n.as_str())));
+        let mut out = Vec::new();
+        for (i, &(start, note)) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).map_or(self.code.len(), |&(next, _)| next);
+            let bytes = self.code.get(start..end.max(start)).unwrap_or_default();
+            if !note.is_empty() {
+                writeln!(text, "                                  ; {note}").ok();
+            }
+            for (row, chunk) in bytes.chunks(16).enumerate() {
+                let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+                writeln!(text, "  {:04x}  {}", start + 16 * row, hex.join(" ")).ok();
+            }
+            if bytes.is_empty() {
+                continue;
+            }
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            out.push(Json::object([
+                ("offset", Json::num(start as u64)),
+                ("bytes", Json::String(hex)),
+                ("instruction", Json::Null),
+                ("note", Json::str(note)),
             ]));
         }
         Ok(Json::Array(out))
@@ -1187,6 +1231,10 @@ mod tests {
         assert!(text.contains("long double (X87) arguments always go on the stack"));
         assert!(text.contains("→ dil (sign-extended to edi)"));
         assert!(text.contains("st(0) (real part) and st(1) (imaginary part)"));
+        #[cfg(feature = "disasm")]
         assert!(text.contains("  call r11") || text.contains("call r11"));
+        // Without the decoder, the same code as bytes: `call r11` is 41 ff d3.
+        #[cfg(not(feature = "disasm"))]
+        assert!(text.contains("41 ff d3") && text.contains("; call the target"));
     }
 }

@@ -40,6 +40,18 @@
 //! Generated code lives in a code arena whose pages are never writable and executable
 //! at the same time (a memfd mapped twice, read-write and read-execute); code never
 //! moves once published, and the space of dropped trampolines is reused.
+//!
+//! # Features
+//!
+//! - **`disasm`** (off by default): [`explain`] shows each trampoline as Intel-syntax
+//!   instructions, decoded with `iced-x86`. Without it, `explain` lists the same code as
+//!   bytes in hex, block by block under the emitter's notes (its JSON `instruction`
+//!   fields are then `null`); nothing else changes. The `jitcall` command line turns it
+//!   on.
+//!
+//! The engine's only dependencies are `dynasm`/`dynasmrt` (the encoder) and `libc`. The
+//! command line and the differential ABI fuzzer are separate crates of the same
+//! [repository](https://github.com/jitcall/jitcall) built on this crate's public API.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
