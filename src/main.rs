@@ -1,11 +1,11 @@
 //! `jitcall`: call any function of any shared library from the shell, and see how the
 //! call is made.
 //!
-//! This file only handles arguments and printing; the work is the library's:
+//! This file only handles arguments and printing; the work is the libraries':
 //! [`jitcall::cdecl`] reads the declarations, [`jitcall::literal`] the values and the
-//! results, [`jitcall::explain`] the teaching view. Exit status: 0 on success, 2 on any
-//! user error (bad declaration, value, argument count, library or symbol), 1 if jitcall
-//! itself fails.
+//! results, [`jitcall::explain`] the teaching view, and [`jitcall_fuzz`] (a crate of this
+//! workspace) runs `jitcall fuzz`. Exit status: 0 on success, 2 on any user error (bad
+//! declaration, value, argument count, library or symbol), 1 if jitcall itself fails.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jitcall::explain::{ExplainedEntry, Explanation, Json};

@@ -29,11 +29,12 @@
 //! ```
 //!
 //! The run forks: call it from a process whose other threads are not inside jitcall or
-//! the dynamic loader meanwhile (the `jitcall` binary is single-threaded). This module
+//! the dynamic loader meanwhile (the `jitcall` binary is single-threaded). This crate
 //! does not decide what is correct; the compiler does.
 //!
-//! This crate is a client of `jitcall`'s public API and is not published: the `jitcall
-//! fuzz` command (the workspace's root package) and the tests use it.
+//! It uses only `jitcall`'s public API, and is not published: the `jitcall fuzz` command
+//! (the workspace's root package, `jitcall-cli`) and the tests in `tests/` use it. The
+//! probe, `asm/probe.S`, is the repository's, shared with those tests.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
