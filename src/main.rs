@@ -1,11 +1,11 @@
 //! `jitcall`: call any function of any shared library from the shell, and see how the
 //! call is made.
 //!
-//! This file only handles arguments and printing; the work is the library's:
+//! This file only handles arguments and printing; the work is the libraries':
 //! [`jitcall::cdecl`] reads the declarations, [`jitcall::literal`] the values and the
-//! results, [`jitcall::explain`] the teaching view. Exit status: 0 on success, 2 on any
-//! user error (bad declaration, value, argument count, library or symbol), 1 if jitcall
-//! itself fails.
+//! results, [`jitcall::explain`] the teaching view, and [`jitcall_fuzz`] (a crate of this
+//! workspace) runs `jitcall fuzz`. Exit status: 0 on success, 2 on any user error (bad
+//! declaration, value, argument count, library or symbol), 1 if jitcall itself fails.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jitcall::explain::{ExplainedEntry, Explanation, Json};
@@ -450,8 +450,8 @@ impl Progress {
 
 /// The exit status of a fuzz run that stopped on `e`: 2 when it is the user's
 /// (configuration, compiler), 1 otherwise.
-fn fuzz_error(e: &jitcall::fuzz::FuzzError) -> ExitCode {
-    use jitcall::fuzz::FuzzError;
+fn fuzz_error(e: &jitcall_fuzz::FuzzError) -> ExitCode {
+    use jitcall_fuzz::FuzzError;
     eprintln!("jitcall: fuzz: {e}");
     let user = matches!(e, FuzzError::Config(_) | FuzzError::Compiler { .. });
     ExitCode::from(if user { 2 } else { 1 })
@@ -460,7 +460,7 @@ fn fuzz_error(e: &jitcall::fuzz::FuzzError) -> ExitCode {
 /// `jitcall fuzz --replay`: one signature, judged through every call; exit 1 if it
 /// fails.
 fn replay(args: &FuzzArgs, text: &str) -> ExitCode {
-    use jitcall::fuzz::{Outcome, cgen};
+    use jitcall_fuzz::{Outcome, cgen};
     let parsed = declarations(text, None).and_then(|(decls, function)| {
         let sig = function.signature;
         if !sig.is_variadic() {
@@ -497,7 +497,7 @@ fn replay(args: &FuzzArgs, text: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let outcome = match jitcall::fuzz::check(&args.cc, std::slice::from_ref(&sig)) {
+    let outcome = match jitcall_fuzz::check(&args.cc, std::slice::from_ref(&sig)) {
         Ok(mut outcomes) => outcomes.pop().unwrap_or(Outcome::Pass),
         Err(e) => return fuzz_error(&e),
     };
@@ -543,7 +543,7 @@ fn replay(args: &FuzzArgs, text: &str) -> ExitCode {
 }
 
 fn fuzz(args: FuzzArgs) -> ExitCode {
-    use jitcall::fuzz::{Config, Event, Outcome};
+    use jitcall_fuzz::{Config, Event, Outcome};
     use std::io::IsTerminal;
     if let Some(text) = &args.replay {
         return replay(&args, text);
@@ -566,7 +566,7 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
     };
     let mut shown_failures = 0;
     const SHOWN_FAILURES: usize = 10;
-    let result = jitcall::fuzz::run(&config, &mut |event| match event {
+    let result = jitcall_fuzz::run(&config, &mut |event| match event {
         Event::Start(compiler) => print_out(&format!(
             "jitcall fuzz: seed {seed}{}, {} cases, `{}` ({}), up to {} parameters, {} job(s)\n",
             if args.seed.is_none() {
@@ -597,7 +597,7 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
                 let mut text = format!(
                     "{label} case {}: {}\n",
                     f.case,
-                    jitcall::fuzz::cgen::describe(&f.signature)
+                    jitcall_fuzz::cgen::describe(&f.signature)
                 );
                 for line in finding.map_or_else(Vec::new, |x| x.describe(&f.signature)) {
                     text.push_str(&format!("    {line}\n"));
@@ -613,7 +613,7 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
             eprintln!(
                 "shrinking: still fails with {} parameter(s): {}",
                 sig.params().len(),
-                jitcall::fuzz::cgen::describe(sig)
+                jitcall_fuzz::cgen::describe(sig)
             );
         }
         _ => {}
@@ -628,7 +628,7 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
         out.push_str(&format!(
             "\nminimal failing case ({} step(s) of shrinking): {}\n",
             r.steps,
-            jitcall::fuzz::cgen::describe(&r.signature)
+            jitcall_fuzz::cgen::describe(&r.signature)
         ));
         for line in &r.description {
             out.push_str(&format!("    {line}\n"));

@@ -10,8 +10,8 @@
 mod common;
 
 use common::{Run, ScratchDir, build_executable, compilers, run_jitcall};
-use jitcall::fuzz::{self, Config, Outcome, Summary};
 use jitcall::{Signature, Type};
+use jitcall_fuzz::{self as fuzz, Config, Outcome, Summary};
 use std::process::Command;
 use std::sync::Mutex;
 

@@ -2,40 +2,7 @@
 //! answer (a value or an error), never panic; what it reads must print.
 #![no_main]
 
-use jitcall::Declarations;
-use jitcall::literal::{Strings, format_value, parse_value, parse_variadic};
-use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
+#[allow(dead_code)] // the other target's check
+mod parsers;
 
-const DECLS: &str = "struct in { char c; short s; };
-    struct s { int i; double d; long double x; struct in n; float f[3]; };
-    union u { float f; int i; unsigned __int128 w; };
-    enum e { A = -1, B = 7 };
-    typedef double _Complex cd;
-    void f(char, unsigned char, short, int, unsigned, long, unsigned long,
-           __int128, unsigned __int128, float, double, long double, _Bool,
-           const char *, void *, struct s, union u, enum e, cd);";
-
-fuzz_target!(|data: &[u8]| {
-    static PARSED: OnceLock<Declarations> = OnceLock::new();
-    let decls = PARSED.get_or_init(|| Declarations::parse(DECLS).expect("fixed declarations"));
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let f = decls.function("f").expect("declared above");
-    for ty in f.signature.params() {
-        let mut strings = Strings::default();
-        match parse_value(text, ty, decls, &mut strings) {
-            Ok(v) => {
-                let _ = format_value(&v, ty);
-            }
-            Err(e) => {
-                let _ = e.render(text);
-            }
-        }
-    }
-    let mut strings = Strings::default();
-    if let Ok((ty, v)) = parse_variadic(text, decls, &mut strings) {
-        let _ = format_value(&v, &ty);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| parsers::literal(data));

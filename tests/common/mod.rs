@@ -185,12 +185,12 @@ pub fn open_c(cc: &str, tag: &str, source: &str) -> Library {
 }
 
 /// Renders jitcall types as C declarations with the fuzzer's renderer
-/// ([`jitcall::fuzz::cgen::CTypes`]: tags `t1`, `t2`, ..., members `f0`, `f1`, ...,
+/// ([`jitcall_fuzz::cgen::CTypes`]: tags `t1`, `t2`, ..., members `f0`, `f1`, ...,
 /// each distinct type defined once), keeping the definitions made so far in `defs`.
 #[derive(Default)]
 pub struct CTypes {
     pub defs: String,
-    inner: jitcall::fuzz::cgen::CTypes,
+    inner: jitcall_fuzz::cgen::CTypes,
 }
 
 impl CTypes {

@@ -1,0 +1,467 @@
+//! Generators: C types, signatures and values as [proptest](mod@proptest) strategies, and the
+//! "graffiti" values the fuzzer passes.
+//!
+//! The strategies cover every type jitcall passes: all scalars (`_Bool` to
+//! `unsigned __int128`, `float`, `double`, `long double`, pointers), `_Complex`, and
+//! structs and unions nested up to three deep, with arrays inside them, packed and
+//! over-aligned aggregates, over-aligned members and GNU C's empty structs. Aggregate
+//! members are named `f0`, `f1`, ... so that every value can be written as a C literal
+//! with designators. Signatures take 0 to `max_params` parameters (both register files
+//! run out, in every order) and sometimes a variadic tail of promoted types. Shrinking
+//! is proptest's: towards fewer parameters and simpler types.
+//!
+//! Values are *graffiti*: byte `i` of argument `a` is `((a % 15 + 1) << 4) | (i % 16)`,
+//! so a byte seen in the wrong place says where it came from (`0x37` is byte 7 of
+//! argument 2, or 17). A few bits are then fixed so that every value is valid for its
+//! type ([`graffiti`]): `_Bool` is 0 or 1, narrow integers have their top bit set (a
+//! missing sign- or zero-extension shows), floating values are finite, and a
+//! `long double` is a normal x87 number. Only *data* bytes are compared: never padding,
+//! never the 6 bytes after a `long double`'s 10 ([`data_mask`]).
+//!
+//! This module generates; it does not render C (that is [`super::cgen`]) or call
+//! anything.
+
+use jitcall::{Error, Field, Signature, Type, Value};
+use proptest::prelude::*;
+use proptest::strategy::{BoxedStrategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+/// Any scalar type jitcall passes, integers and floating types weighted so that both
+/// register files get used.
+pub fn scalar() -> BoxedStrategy<Type> {
+    use Type::*;
+    prop_oneof![
+        2 => Just(Bool),
+        2 => Just(Char),
+        1 => Just(SChar),
+        2 => Just(UChar),
+        2 => Just(Short),
+        2 => Just(UShort),
+        4 => Just(Int),
+        2 => Just(UInt),
+        4 => Just(Long),
+        2 => Just(ULong),
+        1 => Just(LongLong),
+        1 => Just(ULongLong),
+        2 => Just(Int128),
+        2 => Just(UInt128),
+        6 => Just(Float),
+        7 => Just(Double),
+        3 => Just(LongDouble),
+        3 => Just(Pointer),
+    ]
+    .boxed()
+}
+
+/// `float _Complex`, `double _Complex` or `long double _Complex`.
+pub fn complex() -> BoxedStrategy<Type> {
+    prop_oneof![
+        Just(Type::Float),
+        Just(Type::Double),
+        Just(Type::LongDouble)
+    ]
+    .prop_map(Type::complex)
+    .boxed()
+}
+
+/// Alignments for `aligned(N)` attributes: 1 to 64.
+fn alignment() -> impl Strategy<Value = u64> {
+    (0..=6u32).prop_map(|k| 1u64 << k)
+}
+
+/// One member: its type (possibly an array of it, possibly two-dimensional) and an
+/// optional `aligned` attribute.
+fn member(inner: BoxedStrategy<Type>) -> impl Strategy<Value = (Type, Option<u64>)> {
+    let ty = prop_oneof![
+        12 => inner.clone(),
+        3 => (inner.clone(), 1..5u64).prop_map(|(t, n)| Type::array(t, n)),
+        1 => (inner.clone(), 1..3u64, 1..3u64)
+            .prop_map(|(t, n, m)| Type::array(Type::array(t, m), n)),
+        // GNU C's zero-length array.
+        1 => inner.prop_map(|t| Type::array(t, 0)),
+    ];
+    (ty, prop::option::weighted(0.06, alignment()))
+}
+
+/// Builds a struct or union with members `f0`, `f1`, ... and the given attributes.
+fn aggregate(
+    union: bool,
+    members: Vec<(Type, Option<u64>)>,
+    packed: bool,
+    aligned: Option<u64>,
+) -> Type {
+    let mut b = if union {
+        Type::build_union()
+    } else {
+        Type::build_struct()
+    };
+    for (i, (ty, align)) in members.into_iter().enumerate() {
+        b = b.member(Field {
+            name: Some(format!("f{i}")),
+            ty,
+            align,
+        });
+    }
+    if packed {
+        b = b.packed();
+    }
+    if let Some(a) = aligned {
+        b = b.aligned(a);
+    }
+    b.finish()
+}
+
+/// Any type a parameter can have: scalars, complex numbers, and structs and unions
+/// nested up to three deep (with array, packed and aligned variants).
+pub fn c_type() -> BoxedStrategy<Type> {
+    let leaf = prop_oneof![10 => scalar(), 1 => complex()];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        let attrs = || {
+            (
+                prop::bool::weighted(0.12),
+                prop::option::weighted(0.1, alignment()),
+            )
+        };
+        prop_oneof![
+            6 => (prop::collection::vec(member(inner.clone()), 1..5), attrs())
+                .prop_map(|(m, (p, a))| aggregate(false, m, p, a)),
+            2 => (prop::collection::vec(member(inner.clone()), 1..4), attrs())
+                .prop_map(|(m, (p, a))| aggregate(true, m, p, a)),
+            // GNU C's empty struct: size 0, passed nowhere.
+            1 => Just(aggregate(false, Vec::new(), false, None)),
+        ]
+    })
+    .boxed()
+}
+
+/// Any type a function can return: often `void` or a scalar, else any [`c_type`].
+pub fn return_type() -> BoxedStrategy<Type> {
+    prop_oneof![2 => Just(Type::Void), 5 => scalar(), 1 => complex(), 5 => c_type()].boxed()
+}
+
+/// The type a variadic argument of type `ty` has after C's default argument
+/// promotions: `double` for `float`, `int` for `_Bool`, `char` and `short`.
+pub fn promote(ty: Type) -> Type {
+    match ty {
+        Type::Float => Type::Double,
+        Type::Bool | Type::Char | Type::SChar | Type::UChar | Type::Short | Type::UShort => {
+            Type::Int
+        }
+        other => other,
+    }
+}
+
+/// Signatures of 0 to `max_params` parameters; about one in six is a variadic call
+/// (at least one fixed parameter, the variadic arguments promoted).
+pub fn signature(max_params: usize) -> BoxedStrategy<Signature> {
+    let params = prop_oneof![5 => scalar(), 1 => complex(), 4 => c_type()];
+    (
+        return_type(),
+        prop::collection::vec(params, 0..=max_params),
+        prop::option::weighted(1.0 / 6.0, any::<prop::sample::Index>()),
+    )
+        .prop_map(|(ret, mut params, variadic)| match variadic {
+            None => Signature::new(ret, params),
+            Some(split) => {
+                if params.is_empty() {
+                    params.push(Type::Int);
+                }
+                let fixed = 1 + split.index(params.len());
+                let rest = params.split_off(fixed);
+                Signature::variadic(ret, params, rest.into_iter().map(promote))
+            }
+        })
+        .boxed()
+}
+
+/// Random values of `ty` (random bytes, made valid the way [`graffiti`] makes them),
+/// for users who want values rather than graffiti. An invalid type gives `Void`.
+pub fn value(ty: &Type) -> BoxedStrategy<Value> {
+    let ty = ty.clone();
+    let size = match &ty {
+        Type::Void => 0,
+        t => t.layout().map_or(0, |l| l.size as usize),
+    };
+    prop::collection::vec(any::<u8>(), size)
+        .prop_map(move |mut bytes| {
+            make_valid(&ty, &mut bytes);
+            Value::from_bytes(&ty, &bytes).unwrap_or(Value::Void)
+        })
+        .boxed()
+}
+
+/// The graffiti byte for byte `offset` of the value tagged `tag` (an argument's index;
+/// the fuzzer tags the result with the number of parameters). Never zero.
+pub fn graffiti_byte(tag: usize, offset: usize) -> u8 {
+    ((((tag % 15) + 1) << 4) | (offset % 16)) as u8
+}
+
+/// What a graffiti byte says, e.g. `argument 2 (or 17), byte 7 (or 23, 39, ...)`.
+pub fn describe_graffiti_byte(byte: u8) -> Option<String> {
+    let tag = (byte >> 4) as usize;
+    if tag == 0 {
+        return None;
+    }
+    let tag = tag - 1;
+    let offset = (byte & 0xf) as usize;
+    Some(format!(
+        "argument {tag} (or {}), byte {offset} (or {}, ...)",
+        tag + 15,
+        offset + 16
+    ))
+}
+
+/// The graffiti value of `ty` for tag `tag`: [`graffiti_byte`]s, with the few bits
+/// changed that make the value valid (see the module documentation). A union holds the
+/// member jitcall reads a union's bytes as: its first member that spans the whole union.
+pub fn graffiti(ty: &Type, tag: usize) -> Result<Value, Error> {
+    if matches!(ty, Type::Void) {
+        return Ok(Value::Void);
+    }
+    let size = ty.layout()?.size as usize;
+    let mut bytes: Vec<u8> = (0..size).map(|i| graffiti_byte(tag, i)).collect();
+    make_valid(ty, &mut bytes);
+    Value::from_bytes(ty, &bytes)
+}
+
+/// For each byte of a value of `ty`: whether it carries data. Padding, the 6 bytes
+/// after a `long double`'s 10, and union bytes outside the member [`graffiti`] writes
+/// are not data. Empty for `void`.
+pub fn data_mask(ty: &Type) -> Vec<bool> {
+    let size = match ty {
+        Type::Void => 0,
+        t => t.layout().map_or(0, |l| l.size as usize),
+    };
+    let mut mask = vec![false; size];
+    for_each_leaf(ty, 0, &mut |leaf, at| {
+        let len = match leaf {
+            Type::LongDouble => 10,
+            t => t.layout().map_or(0, |l| l.size as usize),
+        };
+        if let Some(span) = mask.get_mut(at..at + len) {
+            span.fill(true);
+        }
+    });
+    mask
+}
+
+/// Calls `visit(scalar, offset)` for every scalar of a value of `ty` at `offset`,
+/// following in a union only the member jitcall reads (the first spanning the whole
+/// union, else the first), as `Value::from_bytes` does.
+fn for_each_leaf(ty: &Type, at: usize, visit: &mut dyn FnMut(&Type, usize)) {
+    match ty {
+        Type::Void => {}
+        Type::Struct(agg) => {
+            if let Ok(Some(offsets)) = ty.field_offsets() {
+                for (f, off) in agg.fields.iter().zip(offsets) {
+                    for_each_leaf(&f.ty, at + off as usize, visit);
+                }
+            }
+        }
+        Type::Union(agg) => {
+            let Ok(size) = ty.layout().map(|l| l.size) else {
+                return;
+            };
+            let member = agg
+                .fields
+                .iter()
+                .position(|f| f.ty.layout().is_ok_and(|l| l.size == size))
+                .unwrap_or(0);
+            if let Some(f) = agg.fields.get(member) {
+                for_each_leaf(&f.ty, at, visit);
+            }
+        }
+        Type::Array(elem, n) => {
+            let Ok(size) = elem.layout().map(|l| l.size as usize) else {
+                return;
+            };
+            for i in 0..*n as usize {
+                for_each_leaf(elem, at + i * size, visit);
+            }
+        }
+        Type::Complex(elem) => {
+            let Ok(size) = elem.layout().map(|l| l.size as usize) else {
+                return;
+            };
+            for_each_leaf(elem, at, visit);
+            for_each_leaf(elem, at + size, visit);
+        }
+        scalar => visit(scalar, at),
+    }
+}
+
+/// Changes the fewest bits that make `bytes` a valid value of `ty`.
+fn make_valid(ty: &Type, bytes: &mut [u8]) {
+    for_each_leaf(ty, 0, &mut |leaf, at| {
+        let Some(b) = bytes.get_mut(at..) else {
+            return;
+        };
+        match leaf {
+            Type::Bool => b[0] &= 1,
+            Type::Char | Type::SChar | Type::UChar => b[0] |= 0x80,
+            Type::Short | Type::UShort => b[1] |= 0x80,
+            // An exponent of all ones (inf, nan) loses its top bit.
+            Type::Float if b[3] & 0x7f == 0x7f && b[2] & 0x80 != 0 => b[3] &= !0x40,
+            Type::Double if b[7] & 0x7f == 0x7f && b[6] & 0xf0 == 0xf0 => b[7] &= !0x40,
+            Type::LongDouble => {
+                // The explicit integer bit makes a normal number; the exponent must be
+                // neither 0 (denormal) nor all ones (inf, nan).
+                b[7] |= 0x80;
+                let exp = u16::from_le_bytes([b[8], b[9]]) & 0x7fff;
+                if exp == 0x7fff {
+                    b[9] &= !0x40;
+                } else if exp == 0 {
+                    b[8] |= 1;
+                }
+            }
+            _ => {}
+        }
+    });
+}
+
+/// A deterministic source of generated signatures: the same seed gives the same
+/// signatures, in the same order.
+///
+/// ```
+/// use jitcall_fuzz::generate::Sampler;
+/// let mut a = Sampler::new(42, 24);
+/// let mut b = Sampler::new(42, 24);
+/// assert_eq!(a.next_signature(), b.next_signature());
+/// ```
+pub struct Sampler {
+    runner: TestRunner,
+    strategy: BoxedStrategy<Signature>,
+}
+
+impl std::fmt::Debug for Sampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sampler")
+    }
+}
+
+impl Sampler {
+    /// Signatures of up to `max_params` parameters from `seed`.
+    pub fn new(seed: u64, max_params: usize) -> Sampler {
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&seed.to_le_bytes());
+        key[8..16].copy_from_slice(b"jitcall!");
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
+        Sampler {
+            runner: TestRunner::new_with_rng(Config::default(), rng),
+            strategy: signature(max_params),
+        }
+    }
+
+    /// The next signature.
+    pub fn next_signature(&mut self) -> Signature {
+        loop {
+            // The strategy has no filters, so a tree is always produced; loop anyway
+            // rather than panic if that ever changes.
+            if let Ok(tree) = self.strategy.new_tree(&mut self.runner) {
+                return tree.current();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jitcall::LongDouble;
+
+    #[test]
+    fn graffiti_values_are_valid_and_tagged() {
+        let mut sampler = Sampler::new(7, 24);
+        for _ in 0..200 {
+            let sig = sampler.next_signature();
+            sig.validate().unwrap();
+            for (i, ty) in sig.params().iter().enumerate() {
+                let v = graffiti(ty, i).unwrap();
+                let bytes = v.to_bytes(ty).unwrap();
+                let mask = data_mask(ty);
+                assert_eq!(bytes.len(), mask.len());
+                // Round trip through Value keeps every data byte.
+                let again = Value::from_bytes(ty, &bytes).unwrap().to_bytes(ty).unwrap();
+                for k in 0..bytes.len() {
+                    if mask[k] {
+                        assert_eq!(bytes[k], again[k], "{ty} byte {k}");
+                    }
+                }
+                check_leaves(&v);
+            }
+        }
+    }
+
+    fn check_leaves(v: &Value) {
+        match v {
+            Value::Float(x) => assert!(x.is_finite()),
+            Value::Double(x) => assert!(x.is_finite()),
+            Value::LongDouble(x) => {
+                let b = x.to_bytes();
+                let exp = u16::from_le_bytes([b[8], b[9]]) & 0x7fff;
+                assert!(b[7] & 0x80 != 0 && exp != 0 && exp != 0x7fff, "{b:x?}");
+                let _: LongDouble = *x;
+            }
+            Value::Char(x) | Value::SChar(x) => assert!(*x < 0),
+            Value::UChar(x) => assert!(*x >= 0x80),
+            Value::Short(x) => assert!(*x < 0),
+            Value::UShort(x) => assert!(*x >= 0x8000),
+            Value::Struct(vs) | Value::Array(vs) => vs.iter().for_each(check_leaves),
+            Value::Union { value, .. } => check_leaves(value),
+            Value::Complex(re, im) => {
+                check_leaves(re);
+                check_leaves(im);
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn graffiti_bytes_decode() {
+        assert_eq!(graffiti_byte(2, 7), 0x37);
+        assert_eq!(graffiti_byte(17, 23), 0x37);
+        assert!(
+            describe_graffiti_byte(0x37)
+                .unwrap()
+                .starts_with("argument 2 (or 17)")
+        );
+        assert_eq!(describe_graffiti_byte(0x05), None);
+        assert!((0..64).all(|t| (0..64).all(|o| graffiti_byte(t, o) != 0)));
+    }
+
+    #[test]
+    fn masks_skip_padding_and_long_double_tails() {
+        let t = Type::structure([Type::Char, Type::Double]);
+        let m = data_mask(&t);
+        assert_eq!(m.iter().filter(|b| **b).count(), 9);
+        assert_eq!(
+            data_mask(&Type::LongDouble).iter().filter(|b| **b).count(),
+            10
+        );
+        // A union is read as its first member spanning the whole union.
+        let u = Type::union([Type::Char, Type::structure([Type::Char, Type::Int])]);
+        assert_eq!(
+            data_mask(&u),
+            [true, false, false, false, true, true, true, true]
+        );
+        let Value::Union { member, .. } = graffiti(&u, 0).unwrap() else {
+            panic!()
+        };
+        assert_eq!(member, 1);
+    }
+
+    #[test]
+    fn variadic_arguments_are_promoted() {
+        let mut sampler = Sampler::new(3, 24);
+        let mut variadic = 0;
+        for _ in 0..300 {
+            let sig = sampler.next_signature();
+            if sig.is_variadic() {
+                variadic += 1;
+                assert!(sig.fixed_count() >= 1);
+            }
+            sig.validate().unwrap();
+        }
+        assert!(variadic > 20, "{variadic}");
+    }
+}

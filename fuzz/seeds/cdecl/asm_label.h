@@ -1,0 +1,1 @@
+__extension__ long long h(long x) __asm__("h_v2");

@@ -1,0 +1,2 @@
+struct s;
+void f(int a, struct s x);

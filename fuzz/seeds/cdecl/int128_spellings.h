@@ -1,0 +1,1 @@
+unsigned __int128 f(__int128, __uint128_t, signed __int128, __int128 unsigned);

@@ -1,0 +1,1 @@
+long double f(long double x, int n);

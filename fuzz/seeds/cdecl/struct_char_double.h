@@ -1,0 +1,1 @@
+struct s { char c; double d; }; double f(struct s x, int n);

@@ -1,0 +1,1 @@
+union u { float f; int i; }; union u f(union u v);

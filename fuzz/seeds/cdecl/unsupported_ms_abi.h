@@ -1,0 +1,1 @@
+int f(int) __attribute__((ms_abi));
