@@ -42,7 +42,7 @@ double drive_vadd(vec2 (*f)(vec2, vec2), long n) {
 "#;
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
 struct Vec2 {
     x: f64,
     y: f64,

@@ -22,14 +22,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
 struct Vec2 {
     x: f64,
     y: f64,
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
 struct Big3 {
     a: i64,
     b: i64,

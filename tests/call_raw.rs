@@ -27,7 +27,7 @@ long drive_mk2(void) { big3 s = { 1, 2, 3 }; return digest(mk2(10, s)); }
 "#;
 
 #[repr(C)]
-#[derive(Clone, Copy, Default, jitcall::Plain)]
+#[derive(Clone, Copy, Default, jitcall_derive::Plain)]
 struct Big3 {
     a: i64,
     b: i64,

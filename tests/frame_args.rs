@@ -60,14 +60,14 @@ long drive_al(void) { al16 s = { 11 }; return al(2, s, 13); }
 "#;
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
 struct Vec2 {
     x: f64,
     y: f64,
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
 struct Big3 {
     a: i64,
     b: i64,
@@ -76,11 +76,11 @@ struct Big3 {
 
 /// A `long double` as its 16 in-memory bytes, aligned like the C type.
 #[repr(C, align(16))]
-#[derive(Clone, Copy, jitcall::Plain)]
+#[derive(Clone, Copy, jitcall_derive::Plain)]
 struct Ld([u8; 16]);
 
 #[repr(C, align(16))]
-#[derive(Clone, Copy, jitcall::AnyBits)]
+#[derive(Clone, Copy, jitcall_derive::AnyBits)]
 struct Al16 {
     a: i64,
 }

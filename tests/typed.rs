@@ -42,7 +42,7 @@ _Bool is_odd(long x) { return x & 1; }
 "#;
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
 struct Vec2 {
     x: f64,
     y: f64,
@@ -56,7 +56,7 @@ unsafe impl CType for Vec2 {
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall::Plain)]
+#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
 struct Big3 {
     a: i64,
     b: i64,

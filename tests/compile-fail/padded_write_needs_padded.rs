@@ -5,7 +5,7 @@
 use jitcall::{Library, Signature};
 
 #[repr(C)]
-#[derive(Clone, Copy, jitcall::AnyBits)]
+#[derive(Clone, Copy, jitcall_derive::AnyBits)]
 struct CharDouble {
     c: i8,
     d: f64,

@@ -5,14 +5,14 @@ use jitcall::{Callback, Function, Library, Padded, Signature};
 use std::ffi::c_char;
 
 #[repr(C)]
-#[derive(Clone, Copy, jitcall::Plain)]
+#[derive(Clone, Copy, jitcall_derive::Plain)]
 struct Named {
     name: *const c_char,
     len: u64,
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, jitcall::AnyBits)]
+#[derive(Clone, Copy, jitcall_derive::AnyBits)]
 struct CharDouble {
     c: i8,
     d: f64,

@@ -1,7 +1,7 @@
 //! Derives for jitcall's plain-data traits: `#[derive(AnyBits)]` and
-//! `#[derive(Plain)]` on `#[repr(C)]` (or `#[repr(transparent)]`) structs, re-exported
-//! by `jitcall` under its `derive` feature. See `jitcall::plain` for what the traits
-//! promise.
+//! `#[derive(Plain)]` on `#[repr(C)]` (or `#[repr(transparent)]`) structs. The generated
+//! impls name `::jitcall`, so a crate using them depends on `jitcall` too. See
+//! `jitcall::plain` for what the traits promise.
 //!
 //! Each derive checks at compile time what the trait's safety contract asks: a fixed
 //! representation (checked here, on the attributes), every field's type implementing

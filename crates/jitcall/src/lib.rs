@@ -42,8 +42,8 @@
 //! pattern is a valid value, and writes only [`FrameValue`]s, which leave no
 //! uninitialised byte behind; so no safe code can make an invalid `bool`, `char`, enum
 //! or reference out of frame bytes (the compile-fail tests show it). See
-//! [`plain`] for the traits, the `derive` feature for user structs, and how padding is
-//! handled. [`Function::typed`] and [`Function::as_fn`] check Rust types against the
+//! [`plain`] for the traits, the `jitcall-derive` crate for user structs, and how
+//! padding is handled. [`Function::typed`] and [`Function::as_fn`] check Rust types against the
 //! C signature's *kinds* (its call plan), once.
 //!
 //! Generated code lives in a code arena whose pages are never writable and executable
@@ -92,10 +92,6 @@ pub use emit::{Emitted, listing};
 pub use error::Error;
 pub use frame::{Frame, FrameBatch};
 pub use function::Function;
-/// `#[derive(AnyBits)]` and `#[derive(Plain)]` for `#[repr(C)]` structs (feature
-/// `derive`): see [`crate::plain`].
-#[cfg(feature = "derive")]
-pub use jitcall_derive::{AnyBits, Plain};
 pub use library::Library;
 pub use plain::{AnyBits, FrameValue, Padded, Plain};
 pub use typed::{CArgs, CReturn, CType, ExternFn, TypedFunction};

@@ -19,10 +19,11 @@
 //!
 //! jitcall implements both for the C scalar types (every integer, `f32`, `f64`, raw
 //! pointers), arrays of them and `()`. A `#[repr(C)]` struct of your own opts in with
-//! one line, `#[derive(jitcall::Plain)]` (no padding) or `#[derive(jitcall::AnyBits)]`
-//! (padding allowed), with the crate's `derive` feature; the derive checks the
+//! one line, `#[derive(jitcall_derive::Plain)]` (no padding) or `#[derive(jitcall_derive::AnyBits)]`
+//! (padding allowed), from the `jitcall-derive` crate (a proc-macro crate of its own, so
+//! that jitcall itself builds no proc-macro for it); the derive checks the
 //! representation, every field's type and (for `Plain`) the absence of padding at
-//! compile time. Without the feature, `unsafe impl` the traits by hand.
+//! compile time. Without it, `unsafe impl` the traits by hand.
 //!
 //! Why not `bytemuck` or `zerocopy`: both deliberately leave raw pointers out of their
 //! "any bit pattern" traits (a pointer read from bytes has no provenance to
@@ -49,10 +50,10 @@ use std::mem::MaybeUninit;
 /// initialised bit pattern of `size_of::<Self>()` bytes in its non-padding bytes as a
 /// valid value, and (3) has a fixed layout (`#[repr(C)]`, `#[repr(transparent)]`, or a
 /// primitive): a `#[repr(C)]` struct or union whose fields are all `AnyBits` qualifies.
-/// `#[derive(jitcall::AnyBits)]` checks all of this.
+/// `#[derive(jitcall_derive::AnyBits)]` checks all of this.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read from a frame: C may leave bits there that are no valid `{Self}`",
-    note = "read an integer, a float, a raw pointer or a #[derive(jitcall::AnyBits)] struct, and convert"
+    note = "read an integer, a float, a raw pointer or a #[derive(jitcall_derive::AnyBits)] struct, and convert"
 )]
 pub unsafe trait AnyBits: Copy + 'static {}
 
@@ -62,7 +63,7 @@ pub unsafe trait AnyBits: Copy + 'static {}
 /// # Safety
 ///
 /// As for [`AnyBits`], and the type has no padding bytes: a `#[repr(C)]` struct of
-/// `Plain` fields whose sizes add up to its own. `#[derive(jitcall::Plain)]` checks
+/// `Plain` fields whose sizes add up to its own. `#[derive(jitcall_derive::Plain)]` checks
 /// this.
 pub unsafe trait Plain: AnyBits {}
 
@@ -113,7 +114,7 @@ unsafe impl<T: AnyBits> AnyBits for MaybeUninit<T> {}
 /// padded [`AnyBits`] struct wrapped in [`Padded`]. Implemented by jitcall only.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be written into a frame as plain bytes",
-    note = "write an integer, a float, a bool, a raw pointer, a #[derive(jitcall::Plain)] struct, or a padded #[derive(jitcall::AnyBits)] struct as jitcall::Padded(value)"
+    note = "write an integer, a float, a bool, a raw pointer, a #[derive(jitcall_derive::Plain)] struct, or a padded #[derive(jitcall_derive::AnyBits)] struct as jitcall::Padded(value)"
 )]
 pub trait FrameValue: Copy + sealed::Sealed {
     /// Writes `self` at `at`, leaving every byte of its `size_of::<Self>()`
@@ -168,7 +169,7 @@ impl FrameValue for bool {
 /// #[repr(C)]
 /// #[derive(Clone, Copy)]
 /// struct CharDouble { c: i8, d: f64 } // 7 bytes of padding after `c`
-/// // SAFETY: repr(C), every field AnyBits (or: #[derive(jitcall::AnyBits)]).
+/// // SAFETY: repr(C), every field AnyBits (or: #[derive(jitcall_derive::AnyBits)]).
 /// unsafe impl AnyBits for CharDouble {}
 ///
 /// let sig: Signature = "struct s { char c; double d; }; double f(struct s);".parse()?;
