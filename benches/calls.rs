@@ -66,7 +66,7 @@ fn config(g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
 }
 
 /// A Rust value standing for one C argument or result.
-trait Arg: jitcall::Plain + PartialEq + Debug {
+trait Arg: jitcall::Plain + jitcall::CType + PartialEq + Debug {
     fn value(&self) -> Value;
     fn ffi_type() -> ffi::Type;
 }
@@ -104,6 +104,20 @@ impl Arg for f64 {
     }
     fn ffi_type() -> ffi::Type {
         ffi::Type::f64()
+    }
+}
+
+// SAFETY: two doubles, as C's `vec2`.
+unsafe impl jitcall::CType for Vec2 {
+    fn c_type() -> Type {
+        Type::structure([Type::Double, Type::Double])
+    }
+}
+
+// SAFETY: three longs, as C's `big3`.
+unsafe impl jitcall::CType for Big3 {
+    fn c_type() -> Type {
+        Type::structure([Type::Long, Type::Long, Type::Long])
     }
 }
 
@@ -224,7 +238,7 @@ struct Shape<A, R, D> {
 /// clobber them.)
 fn bench_shape<A, R, D, Fl>(c: &mut Criterion, lib: &Library, s: Shape<A, R, D>, floor: Fl)
 where
-    A: Args,
+    A: Args + jitcall::CArgs,
     R: Arg,
     D: Fn(*const c_void, &A) -> R,
     Fl: Fn(*const c_void, *mut u8, *mut u8, A) -> R,
@@ -265,6 +279,7 @@ where
             cif.call::<R>(ffi::CodePtr(ptr as *mut _), &ffi_args),
             s.want
         );
+        assert_eq!(f.typed::<A, R>().unwrap().call(s.args), s.want);
         let mut floor_frame = f.frame();
         let p = floor_frame.as_mut_ptr();
         assert_eq!(floor(ptr, p, p.add(args_base(&f)), s.args), s.want);
@@ -299,6 +314,12 @@ where
             unsafe { f.call_frame(&mut frame) };
             frame.ret::<R>()
         })
+    });
+    g.bench_function("typed_call", |b| {
+        // Function::typed: the kinds checked once, then no check per call.
+        let mut typed = f.typed::<A, R>().unwrap();
+        // SAFETY: as checked above.
+        b.iter(move || unsafe { typed.call(args.opaque()) })
     });
     g.bench_function("frame_floor", |b| {
         let mut frame = f.frame();
