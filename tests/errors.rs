@@ -1,6 +1,6 @@
 //! Every kind of bad input the library takes gives its own clear error — never a panic,
 //! never a call. (The command line's table is `every_error_exits_2_with_a_message` in
-//! tests/cli.rs: the same inputs through the CLI, with exit status 2 and a caret.)
+//! tests/cli_errors.rs: the same inputs through the CLI, with exit status 2 and a caret.)
 
 use jitcall::literal::{Strings, parse_value};
 use jitcall::{Callback, Declarations, Frame, Function, Library, Signature, Type, Value};

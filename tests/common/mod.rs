@@ -8,6 +8,8 @@
 //! the same mismatch count (zero) and the same result.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use jitcall::{Library, LongDouble, Signature, Type, Value};
 use std::fmt::Write as _;
 use std::ops::Deref;

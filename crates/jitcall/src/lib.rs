@@ -96,6 +96,8 @@ pub use library::Library;
 pub use plain::{AnyBits, FrameValue, Padded, Plain};
 pub use typed::{CArgs, CReturn, CType, ExternFn, TypedFunction};
 pub use types::{Aggregate, AggregateBuilder, Field, Layout, MAX_TYPE_SIZE, Signature, Type};
+#[doc(hidden)]
+pub use value::CodecCheck;
 pub use value::{LongDouble, Value};
 
 /// The README's Rust examples, compiled and run as doctests.

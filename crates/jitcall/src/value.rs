@@ -497,8 +497,10 @@ impl Value {
 /// and loading a value walks only the value, never the type's layout again. Built per
 /// signature by [`crate::Function::call`] on first use.
 ///
-/// It only ever accepts what [`Value::store`] accepts; on any mismatch it gives up and
-/// the caller re-runs `Value::store`, which produces the precise error.
+/// It accepts exactly what [`Value::store`] accepts and writes the same bytes, and
+/// [`Codec::load`] reads what [`Value::load`] reads (`tests/value_codec.rs` holds them
+/// equal on every type the fuzzer generates, through [`CodecCheck`]); on a mismatch it
+/// gives up and the caller re-runs `Value::store`, which produces the precise error.
 #[derive(Debug)]
 pub(crate) enum Codec {
     /// A scalar of type `ty` at `offset` (32 bits, as in a plan: adding a scalar's size
@@ -861,6 +863,56 @@ impl Codec {
         // (capacity is exactly that; a panic before here only leaks what was written).
         unsafe { values.set_len(codecs.len()) };
         values
+    }
+}
+
+/// Both converters of one type side by side: `Value::store` and `Value::load`, and
+/// the `Codec` compiled for the type at `offset`. Not part of the API (hidden, no
+/// semver promise): it exists for the property test that holds the two equal
+/// (`tests/value_codec.rs`), which draws its types and values from `jitcall-fuzz`'s
+/// generators; that crate depends on this one, so this crate's own tests cannot use
+/// them.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CodecCheck {
+    ty: Type,
+    offset: usize,
+    size: usize,
+    codec: Codec,
+}
+
+#[doc(hidden)]
+impl CodecCheck {
+    /// The codec of `ty` at `offset`, as `Function::call` compiles it for a
+    /// parameter placed there.
+    pub fn new(ty: &Type, offset: usize) -> Result<CodecCheck, Error> {
+        Ok(CodecCheck {
+            ty: ty.clone(),
+            offset,
+            size: ty.layout()?.size as usize,
+            codec: Codec::new(ty, offset)?,
+        })
+    }
+
+    /// `Value::store` into `out[offset..offset + size]`.
+    pub fn store_checked(&self, value: &Value, out: &mut [u8]) -> Result<(), Error> {
+        let out = &mut out[self.offset..self.offset + self.size];
+        value.store(&self.ty, out, &Path::Root("value"))
+    }
+
+    /// The codec's store, as `Function::call` runs it on a parameter.
+    pub fn store_compiled(&self, value: &Value, out: &mut [u8]) -> bool {
+        self.codec.store_top(value, out)
+    }
+
+    /// `Value::load` from `bytes[offset..]`.
+    pub fn load_checked(&self, bytes: &[u8]) -> Result<Value, Error> {
+        Value::load(&self.ty, &bytes[self.offset..])
+    }
+
+    /// The codec's load, as `Function::call` runs it on a result.
+    pub fn load_compiled(&self, bytes: &[u8]) -> Value {
+        self.codec.load(bytes)
     }
 }
 
