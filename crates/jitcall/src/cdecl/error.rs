@@ -3,6 +3,7 @@
 //!
 //! It does not decide what is an error; the lexer and the parser do.
 
+use crate::clex::caret::caret_lines;
 use std::fmt;
 
 /// Why some C text could not be read, and where.
@@ -52,27 +53,12 @@ impl ParseError {
             return out;
         };
         let text = text.strip_suffix('\r').unwrap_or(text);
-        let gutter = format!("  {} | ", self.line);
-        let blank = format!("{:width$}| ", "", width = gutter.len().saturating_sub(2));
-        // Keep tabs so the caret lines up however the terminal expands them.
-        let pad: String = text
-            .chars()
-            .take(self.column.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let left = text
-            .chars()
-            .count()
-            .saturating_sub(self.column.saturating_sub(1));
-        let tildes = self.length.min(left).saturating_sub(1);
-        out.push('\n');
-        out.push_str(&gutter);
-        out.push_str(text);
-        out.push('\n');
-        out.push_str(&blank);
-        out.push_str(&pad);
-        out.push('^');
-        out.extend(std::iter::repeat_n('~', tildes));
+        out.push_str(&caret_lines(
+            text,
+            &self.line.to_string(),
+            self.column.saturating_sub(1),
+            self.length,
+        ));
         out
     }
 }

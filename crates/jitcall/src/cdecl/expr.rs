@@ -6,10 +6,11 @@
 //! error. `sizeof` and `_Alignof` take type names, never expressions.
 
 use super::error::{ParseError, Pos};
-use super::lexer::Kind;
+use super::lexer::{Kind, Token};
 use super::parser::Parser;
 use super::scope::{CType, Ordinary};
 use crate::Type;
+use crate::clex;
 
 /// An integer constant with its C type after promotion: `int`, `unsigned int`, `long`
 /// or `unsigned long` (`long long` is `long`: same width).
@@ -207,149 +208,49 @@ pub(super) fn binary(op: BinOp, a: Int, b: Int) -> Result<Int, &'static str> {
     )
 }
 
-/// An integer constant (`42`, `0x1fUL`, `0b101`, `017`), typed as C11 6.4.4.1 says.
-pub(super) fn int_literal(text: &str) -> Result<Int, String> {
-    let lower = text.to_ascii_lowercase();
-    let (radix, body) = if let Some(rest) = lower.strip_prefix("0x") {
-        (16, rest)
-    } else if let Some(rest) = lower.strip_prefix("0b") {
-        (2, rest)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower.get(1..).unwrap_or(""))
-    } else {
-        (10, lower.as_str())
+/// The value of a number token: an integer constant, with its C type (`long long` is
+/// `long`: same width). A floating constant, or one too large for every integer type,
+/// is an error.
+fn number(tok: Token<'_>) -> Result<Int, ParseError> {
+    let constant = match clex::read_number(tok.text).map_err(|e| tok.error(e))? {
+        clex::Number::Int(c) => c,
+        clex::Number::Float(_) => {
+            return Err(ParseError::at(
+                tok.pos,
+                format!(
+                    "floating constant '{}' in an integer constant expression",
+                    tok.text
+                ),
+            ));
+        }
     };
-    let end = body
-        .find(|c: char| !c.is_digit(radix))
-        .unwrap_or(body.len());
-    let (digits, suffix) = body.split_at_checked(end).unwrap_or((body, ""));
-    let float = suffix.contains('.')
-        || (radix == 16 && suffix.contains('p'))
-        || (radix != 16 && suffix.starts_with('e'));
-    if float {
-        return Err(format!(
-            "floating constant '{text}' in an integer constant expression"
-        ));
-    }
-    let (unsigned, long) = match suffix {
-        "" => (false, false),
-        "u" => (true, false),
-        "l" | "ll" => (false, true),
-        "ul" | "lu" | "ull" | "llu" => (true, true),
-        _ => return Err(format!("invalid integer constant '{text}'")),
+    let (unsigned, long) = match constant.c_type() {
+        Some(Type::Int) => (false, false),
+        Some(Type::UInt) => (true, false),
+        Some(Type::Long | Type::LongLong) => (false, true),
+        Some(_) => (true, true),
+        None => {
+            return Err(ParseError::at(
+                tok.pos,
+                format!("integer constant '{}' is too large", tok.text),
+            ));
+        }
     };
-    if digits.is_empty() && radix != 8 {
-        return Err(format!("invalid integer constant '{text}'"));
-    }
-    let too_large = || format!("integer constant '{text}' is too large");
-    let mut value: u128 = 0;
-    for c in digits.chars() {
-        let d = c.to_digit(radix).ok_or_else(too_large)?;
-        value = value
-            .checked_mul(u128::from(radix))
-            .and_then(|v| v.checked_add(u128::from(d)))
-            .filter(|&v| v <= u128::from(u64::MAX))
-            .ok_or_else(too_large)?;
-    }
-    let value = i128::try_from(value).map_err(|_| too_large())?;
-    // The first type of its list that holds the value; gcc makes too-large decimal
-    // constants `unsigned long` rather than refusing them.
-    let candidates: &[(bool, bool)] = match (unsigned, long, radix == 10) {
-        (false, false, true) => &[(false, false), (false, true), (true, true)],
-        (false, false, false) => &[(false, false), (true, false), (false, true), (true, true)],
-        (true, false, _) => &[(true, false), (true, true)],
-        (false, true, _) => &[(false, true), (true, true)],
-        (true, true, _) => &[(true, true)],
-    };
-    candidates
-        .iter()
-        .find(|&&(u, l)| fits(value, u, l))
-        .map(|&(unsigned, long)| Int {
-            value,
-            unsigned,
-            long,
-        })
-        .ok_or_else(too_large)
+    Ok(Int {
+        // Below 2^64: every C type's values fit an i128.
+        value: constant.value as i128,
+        unsigned,
+        long,
+    })
 }
 
-/// A character constant: `'a'`, `'\n'`, `'\x41'`, `L'é'`. Plain ones have type `int`
-/// with the value of a (signed) `char`.
-pub(super) fn char_literal(text: &str) -> Result<Int, String> {
-    let invalid = || format!("invalid character constant {text}");
-    let quote = text.find('\'').ok_or_else(invalid)?;
-    let wide = quote > 0 && !text.starts_with("u8");
-    let body = text
-        .get(quote + 1..text.len().saturating_sub(1))
-        .ok_or_else(invalid)?;
-    let mut chars = body.chars().peekable();
-    let mut values: Vec<u32> = Vec::new();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            if !wide && c.len_utf8() > 1 {
-                return Err(format!("multi-character character constant {text}"));
-            }
-            values.push(u32::from(c));
-            continue;
-        }
-        let e = chars.next().ok_or_else(invalid)?;
-        let value = match e {
-            'n' => 10,
-            't' => 9,
-            'r' => 13,
-            'a' => 7,
-            'b' => 8,
-            'f' => 12,
-            'v' => 11,
-            'e' | 'E' => 27,
-            '\\' | '\'' | '"' | '?' => u32::from(e),
-            '0'..='7' => {
-                let mut v = e.to_digit(8).unwrap_or(0);
-                for _ in 0..2 {
-                    match chars.peek().and_then(|d| d.to_digit(8)) {
-                        Some(d) => {
-                            v = v * 8 + d;
-                            chars.next();
-                        }
-                        None => break,
-                    }
-                }
-                v
-            }
-            'x' | 'u' | 'U' => {
-                let mut v: u32 = 0;
-                let mut any_digit = false;
-                while let Some(d) = chars.peek().and_then(|d| d.to_digit(16)) {
-                    v = v
-                        .checked_mul(16)
-                        .and_then(|v| v.checked_add(d))
-                        .ok_or_else(|| format!("escape sequence out of range in {text}"))?;
-                    chars.next();
-                    any_digit = true;
-                }
-                if !any_digit {
-                    return Err(invalid());
-                }
-                v
-            }
-            _ => return Err(format!("unknown escape sequence '\\{e}' in {text}")),
-        };
-        values.push(value);
-    }
-    let [value] = values[..] else {
-        return Err(if values.is_empty() {
-            format!("empty character constant {text}")
-        } else {
-            format!("multi-character character constant {text}")
-        });
-    };
-    if wide {
-        return Ok(Int::fitting(i128::from(value)));
-    }
-    let byte =
-        u8::try_from(value).map_err(|_| format!("escape sequence out of range in {text}"))?;
+/// The value of a character constant token, promoted: `char16_t` and `u8` constants
+/// are `int`s in arithmetic, `char32_t` ones `unsigned int`s.
+fn character(tok: Token<'_>) -> Result<Int, ParseError> {
+    let c = clex::char_constant(tok.text).map_err(|e| tok.error(e))?;
     Ok(Int {
-        value: i128::from(byte as i8),
-        unsigned: false,
+        value: c.value,
+        unsigned: c.ty == Type::UInt,
         long: false,
     })
 }
@@ -483,13 +384,13 @@ impl Parser<'_, '_> {
                     long: true,
                 })
             }
-            (Kind::Number, text) => {
+            (Kind::Number, _) => {
                 self.bump();
-                int_literal(text).map_err(|message| ParseError::at(tok.pos, message))
+                number(tok)
             }
-            (Kind::Char, text) => {
+            (Kind::Char, _) => {
                 self.bump();
-                char_literal(text).map_err(|message| ParseError::at(tok.pos, message))
+                character(tok)
             }
             (Kind::Ident, name) => match self.scope.ordinary.get(name) {
                 Some(Ordinary::Constant(value)) => {

@@ -2,11 +2,13 @@
 //! constants, strings and punctuators, each with its position; comments, whitespace and
 //! preprocessor lines are skipped.
 //!
-//! It only finds where tokens start and end: what a number or a character constant
-//! means is read when the parser needs its value. It knows no keywords (the parser
+//! It only finds where tokens start and end, with [`crate::clex`]'s rules for numbers
+//! and quotes; what a number, character constant or string means is for
+//! [`crate::clex`] to say when the parser needs it. It knows no keywords (the parser
 //! does).
 
 use super::error::{ParseError, Pos};
+use crate::clex::{self, LexError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -27,6 +29,23 @@ pub(super) struct Token<'a> {
     pub(super) kind: Kind,
     pub(super) text: &'a str,
     pub(super) pos: Pos,
+}
+
+impl Token<'_> {
+    /// The error for a part of this token (a bad escape, a misplaced digit separator).
+    pub(super) fn error(&self, e: LexError) -> ParseError {
+        // Numbers, characters and strings never span lines.
+        let before = self.text.get(..e.start).unwrap_or("");
+        let part = self.text.get(e.start..e.end).unwrap_or(self.text);
+        ParseError::at(
+            Pos {
+                line: self.pos.line,
+                column: self.pos.column + before.chars().count(),
+                length: part.chars().count(),
+            },
+            e.message,
+        )
+    }
 }
 
 pub(super) const EOF: Token<'static> = Token {
@@ -161,24 +180,19 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// The rest of a character constant or string literal whose opening quote was just
-    /// consumed.
-    pub(super) fn quoted(&mut self, quote: char, start: Pos) -> Result<(), ParseError> {
-        loop {
-            match self.bump() {
-                None | Some('\n') => {
-                    return Err(ParseError::at(
-                        start,
-                        format!("missing terminating {quote} character"),
-                    ));
-                }
-                Some('\\') => {
-                    self.bump();
-                }
-                Some(c) if c == quote => return Ok(()),
-                Some(_) => {}
-            }
-        }
+    /// Consumes a character constant or string literal whose opening quote is the next
+    /// character.
+    fn quoted(&mut self, start: Pos) -> Result<Kind, ParseError> {
+        let quote = self.peek().unwrap_or('"');
+        let end = clex::quoted_end(self.src, self.at)
+            .ok_or_else(|| ParseError::at(start, clex::unterminated(quote)))?;
+        self.bump_to(end);
+        Ok(if quote == '\'' { Kind::Char } else { Kind::Str })
+    }
+
+    /// Consumes characters up to byte `end` (never a newline: tokens are on one line).
+    fn bump_to(&mut self, end: usize) {
+        while self.at < end && self.bump().is_some() {}
     }
 
     pub(super) fn token(&mut self) -> Result<Token<'a>, ParseError> {
@@ -195,32 +209,18 @@ impl<'a> Lexer<'a> {
             }
             let prefix = self.src.get(start..self.at).unwrap_or("");
             match self.peek() {
-                Some(q @ ('\'' | '"')) if matches!(prefix, "L" | "u" | "U" | "u8") => {
-                    self.bump();
-                    self.quoted(q, pos)?;
-                    if q == '\'' { Kind::Char } else { Kind::Str }
+                Some('\'' | '"') if clex::Encoding::from_prefix(prefix).is_some() => {
+                    self.quoted(pos)?
                 }
                 _ => Kind::Ident,
             }
         } else if c.is_ascii_digit()
             || (c == '.' && self.peek_nth(1).is_some_and(|d| d.is_ascii_digit()))
         {
-            // A preprocessing number: digits, letters, dots, and signs after exponents.
-            self.bump();
-            while let Some(d) = self.peek() {
-                if !(ident_char(d) || d == '.') {
-                    break;
-                }
-                self.bump();
-                if matches!(d, 'e' | 'E' | 'p' | 'P') && matches!(self.peek(), Some('+' | '-')) {
-                    self.bump();
-                }
-            }
+            self.bump_to(clex::pp_number_end(self.src, start));
             Kind::Number
         } else if c == '\'' || c == '"' {
-            self.bump();
-            self.quoted(c, pos)?;
-            if c == '\'' { Kind::Char } else { Kind::Str }
+            self.quoted(pos)?
         } else {
             let rest = self.rest();
             let len = if rest.starts_with("...") {

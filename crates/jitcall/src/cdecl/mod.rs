@@ -36,8 +36,9 @@
 //! recursion goes through one depth guard, so hostile input gets an error, never a stack
 //! overflow, and no input makes it panic. Its parts, in the order text meets them:
 //!
-//! - `lexer`: tokens with their positions (numbers and character constants are read
-//!   only when the parser needs their values);
+//! - `lexer`: tokens with their positions; what a number, character constant or
+//!   string means is read, when the parser needs it, by the C lexical layer the
+//!   literal parser shares, so a lexeme means the same in declarations and literals;
 //! - `parser`: the token cursor, the nesting guard, external declarations;
 //! - `specifiers`, `records`, `declarator`: a declaration's base type, its struct,
 //!   union and enum definitions, and the pointers, arrays and functions around it;

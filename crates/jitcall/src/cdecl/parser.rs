@@ -12,6 +12,7 @@ use super::expr::Int;
 use super::lexer::{EOF, Kind, Token, describe};
 use super::scope::{CType, FnType, Ordinary, Scope};
 use super::specifiers::{Keyword, is_keyword, keyword};
+use crate::clex;
 use std::borrow::Cow;
 
 pub(super) struct PendingFunction {
@@ -202,12 +203,11 @@ impl<'a, 's> Parser<'a, 's> {
         let value = self.constant_expression()?;
         let mut message = String::new();
         if self.eat(",") {
+            // Adjacent strings concatenate; the message shows what they spell.
             while self.tok().kind == Kind::Str {
-                let text = self.bump().text;
-                let inner = text
-                    .find('"')
-                    .and_then(|q| text.get(q + 1..text.len().saturating_sub(1)));
-                message.push_str(inner.unwrap_or(""));
+                let tok = self.bump();
+                let string = clex::string_literal(tok.text).map_err(|e| tok.error(e))?;
+                message.push_str(&string.to_text());
             }
         }
         self.expect(")")?;

@@ -406,9 +406,9 @@ fn constant_expressions() {
             "1e3",
             "floating constant '1e3' in an integer constant expression",
         ),
-        ("0x", "invalid integer constant '0x'"),
-        ("08", "invalid integer constant '08'"),
-        ("12abc", "invalid integer constant '12abc'"),
+        ("0x", "hexadecimal constant '0x' has no digits"),
+        ("08", "invalid digit '8' in octal constant"),
+        ("12abc", "invalid suffix 'abc' on integer constant"),
         (
             "99999999999999999999",
             "integer constant '99999999999999999999' is too large",

@@ -1,6 +1,7 @@
 //! Where a literal went wrong: [`LiteralError`], a message with the byte span of the
 //! offending text, and its rendering with a caret under that text.
 
+use crate::clex::caret::caret_lines;
 use std::fmt;
 
 /// Why a literal could not be read, and which part of its text is at fault.
@@ -40,24 +41,15 @@ impl LiteralError {
             .find('\n')
             .map_or(source.len(), |i| start + i);
         let line = source[line_start..line_end].trim_end_matches('\r');
-        let multiline = source.contains('\n');
-        let gutter = if multiline {
-            format!("{} | ", source[..start].matches('\n').count() + 1)
+        let label = if source.contains('\n') {
+            (source[..start].matches('\n').count() + 1).to_string()
         } else {
-            "| ".to_string()
+            String::new()
         };
-        let pad: String = source[line_start..start]
-            .chars()
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let marked = source[start..end.min(line_end)].chars().count();
+        let column = source[line_start..start].chars().count();
+        let width = source[start..end].chars().count();
         let mut out = self.message.clone();
-        out.push_str(&format!("\n  {gutter}{line}\n  "));
-        out.push_str(&" ".repeat(gutter.len() - 2));
-        out.push_str("| ");
-        out.push_str(&pad);
-        out.push('^');
-        out.push_str(&"~".repeat(marked.saturating_sub(1)));
+        out.push_str(&caret_lines(line, &label, column, width));
         out
     }
 }

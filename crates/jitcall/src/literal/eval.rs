@@ -8,7 +8,8 @@
 use super::MAX_DEPTH;
 use super::error::LiteralError;
 use super::float::{self, Binary, Decimal, Format, Rounded};
-use super::syntax::{Designator, Init, IntSuffix, Kind, Node, RealSuffix};
+use super::syntax::{Designator, Init, Kind, Node};
+use crate::clex::FloatSuffix;
 use crate::{LongDouble, Type, Value};
 use std::ffi::c_void;
 
@@ -119,26 +120,6 @@ pub(super) fn signed_text(negative: bool, magnitude: u128) -> String {
     }
 }
 
-/// The C type of an integer constant (C11 6.4.4.1, with gcc's `unsigned long` for
-/// decimal constants too large for `long`).
-pub(super) fn constant_type(magnitude: u128, suffix: IntSuffix, decimal: bool) -> Option<Type> {
-    use Type::*;
-    let candidates: &[Type] = match (suffix, decimal) {
-        (IntSuffix::None, true) => &[Int, Long, ULong],
-        (IntSuffix::None, false) => &[Int, UInt, Long, ULong],
-        (IntSuffix::Unsigned, _) => &[UInt, ULong],
-        (IntSuffix::Long, true) => &[Long, ULong],
-        (IntSuffix::Long, false) => &[Long, ULong],
-        (IntSuffix::UnsignedLong, _) => &[ULong],
-        (IntSuffix::LongLong, _) => &[LongLong, ULongLong],
-        (IntSuffix::UnsignedLongLong, _) => &[ULongLong],
-    };
-    candidates
-        .iter()
-        .find(|t| fits(t, false, magnitude))
-        .cloned()
-}
-
 pub(super) fn int_value(ty: &Type, negative: bool, magnitude: u128) -> Option<Value> {
     if !fits(ty, negative, magnitude) {
         return None;
@@ -223,7 +204,7 @@ pub(super) fn binary_of(v: &Value) -> Option<Binary> {
 /// What a node is, for messages.
 pub(super) fn kind_name(node: &Node) -> &'static str {
     match node.kind {
-        Kind::Int { .. } | Kind::Char(_) | Kind::Constant(_) | Kind::Bool(_) => "an integer",
+        Kind::Int(_) | Kind::Char(_) | Kind::Constant(_) | Kind::Bool(_) => "an integer",
         Kind::Real { .. } | Kind::Special(_) => "a floating value",
         Kind::Str(_) => "a string",
         Kind::Null => "NULL",
@@ -543,19 +524,15 @@ impl Eval<'_> {
     /// Evaluates an arithmetic expression.
     pub(super) fn number(&mut self, node: &Node) -> Result<Num, LiteralError> {
         Ok(match &node.kind {
-            Kind::Int {
-                magnitude,
-                suffix,
-                decimal,
-            } => Num::Int {
+            Kind::Int(c) => Num::Int {
                 negative: false,
-                magnitude: *magnitude,
-                ty: constant_type(*magnitude, *suffix, *decimal),
+                magnitude: c.value,
+                ty: c.c_type(),
             },
             Kind::Char(c) => Num::Int {
-                negative: *c < 0,
-                magnitude: c.unsigned_abs() as u128,
-                ty: Some(Type::Int),
+                negative: c.value < 0,
+                magnitude: c.value.unsigned_abs(),
+                ty: Some(c.ty.clone()),
             },
             Kind::Bool(b) => Num::Int {
                 negative: false,
@@ -570,9 +547,9 @@ impl Eval<'_> {
                     .find(|t| fits(t, *v < 0, v.unsigned_abs())),
             },
             Kind::Real { value, suffix } => match suffix {
-                RealSuffix::None => Num::Decimal(value.clone()),
-                RealSuffix::F | RealSuffix::L => {
-                    let ty = if *suffix == RealSuffix::F {
+                FloatSuffix::None => Num::Decimal(value.clone()),
+                FloatSuffix::F | FloatSuffix::L => {
+                    let ty = if *suffix == FloatSuffix::F {
                         Type::Float
                     } else {
                         Type::LongDouble
@@ -683,7 +660,7 @@ impl Eval<'_> {
         match &node.kind {
             Kind::Null => Ok(Value::Pointer(std::ptr::null_mut())),
             Kind::Str(bytes) => Ok(Value::Pointer(self.strings.store(bytes.clone()))),
-            Kind::Int { .. } | Kind::Neg(_) | Kind::Constant(_) => match self.number(node)? {
+            Kind::Int(_) | Kind::Neg(_) | Kind::Constant(_) => match self.number(node)? {
                 Num::Int {
                     negative,
                     magnitude,

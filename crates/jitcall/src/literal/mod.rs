@@ -35,6 +35,10 @@
 //! anything. No input makes it panic: nesting is bounded by a depth limit, and every
 //! number is range-checked.
 //!
+//! Numbers, character constants and strings are read by the C lexical layer the
+//! declaration parser shares, so a lexeme means the same in a literal and in a
+//! declaration (an array size, an enumerator's value).
+//!
 //! Its parts: `syntax` reads the text into a tree with byte spans, `eval` gives the
 //! tree a value of the type asked for, `format` prints values back, `float` converts
 //! exactly between decimal text and binary floating point, and `error` holds

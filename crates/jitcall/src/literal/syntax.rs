@@ -2,12 +2,14 @@
 //! parentheses, casts, compound literals and brace initializers with designators, down
 //! to numbers, characters, strings and names, each [`Node`] with its byte span.
 //!
+//! Numbers, character constants and strings are cut out and read by [`crate::clex`].
 //! It gives no value a type and checks no range (that is `eval`); type names in casts
 //! are read by [`Declarations::parse_type`].
 
 use super::MAX_DEPTH;
 use super::error::LiteralError;
 use super::float::{Binary, Decimal};
+use crate::clex::{self, CharConst, Encoding, FloatSuffix, IntConst, LexError, Number};
 use crate::{Declarations, Type};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +34,13 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token>, LiteralError> {
     let mut tokens = Vec::new();
     let mut i = 0;
     let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
+    // A character constant or string whose opening quote is at `open`, to its end.
+    let quoted = |open: usize| {
+        clex::quoted_end(text, open).ok_or_else(|| {
+            let quote = if at(open) == b'"' { '"' } else { '\'' };
+            LiteralError::new(open, open + 1, clex::unterminated(quote))
+        })
+    };
     while i < bytes.len() {
         let c = at(i);
         let start = i;
@@ -39,62 +48,33 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token>, LiteralError> {
             i += 1;
             continue;
         } else if c.is_ascii_digit() || (c == b'.' && at(i + 1).is_ascii_digit()) {
-            // A preprocessing number: digits, letters, '.', and a sign after an
-            // exponent letter (e for decimal, p for hexadecimal).
-            let hex = c == b'0' && matches!(at(i + 1), b'x' | b'X');
-            i += 1;
-            loop {
-                let d = at(i);
-                let exp_sign = matches!(d, b'+' | b'-')
-                    && if hex {
-                        matches!(at(i - 1), b'p' | b'P')
-                    } else {
-                        matches!(at(i - 1), b'e' | b'E')
-                    };
-                if d.is_ascii_alphanumeric() || d == b'_' || d == b'.' || d == b'\'' || exp_sign {
-                    i += 1;
-                } else {
-                    break;
-                }
-            }
+            i = clex::pp_number_end(text, i);
             Tok::Number
         } else if c.is_ascii_alphabetic() || c == b'_' {
             while at(i).is_ascii_alphanumeric() || at(i) == b'_' {
                 i += 1;
             }
-            if matches!(at(i), b'"' | b'\'') {
-                return Err(LiteralError::new(
-                    start,
-                    i + 1,
-                    "unsupported: prefixed (wide or Unicode) character and string literals",
-                ));
-            }
-            Tok::Ident
-        } else if c == b'"' || c == b'\'' {
-            i += 1;
-            loop {
-                match at(i) {
-                    0 if i >= bytes.len() => {
-                        let what = if c == b'"' {
-                            "string"
-                        } else {
-                            "character constant"
-                        };
-                        return Err(LiteralError::new(
-                            start,
-                            start + 1,
-                            format!("unterminated {what}"),
-                        ));
-                    }
-                    b'\\' => i += 2,
-                    d if d == c => {
-                        i += 1;
-                        break;
-                    }
-                    _ => i += 1,
+            match (Encoding::from_prefix(&text[start..i]), at(i)) {
+                (Some(_), b'\'') => {
+                    i = quoted(i)?;
+                    Tok::Char
                 }
+                (Some(Encoding::Utf8), b'"') => {
+                    i = quoted(i)?;
+                    Tok::Str
+                }
+                (Some(_), b'"') => {
+                    return Err(LiteralError::new(
+                        start,
+                        i + 1,
+                        "unsupported: prefixed (wide or Unicode) string literals: \
+                         a `char *` takes plain or u8 strings",
+                    ));
+                }
+                _ => Tok::Ident,
             }
-            i = i.min(bytes.len());
+        } else if c == b'"' || c == b'\'' {
+            i = quoted(i)?;
             if c == b'"' { Tok::Str } else { Tok::Char }
         } else {
             let ch = text[i..].chars().next().unwrap_or('\0');
@@ -115,45 +95,29 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token>, LiteralError> {
     Ok(tokens)
 }
 
+/// A lexical error in the token starting at byte `start` of the literal.
+fn lex_error(start: usize, e: LexError) -> LiteralError {
+    LiteralError::new(start + e.start, start + e.end, e.message)
+}
+
 // ---------------------------------------------------------------------------------------
 // Syntax
 // ---------------------------------------------------------------------------------------
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum IntSuffix {
-    None,
-    Unsigned,
-    Long,
-    UnsignedLong,
-    LongLong,
-    UnsignedLongLong,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum RealSuffix {
-    None,
-    F,
-    L,
-}
-
 #[derive(Clone, Debug)]
 pub(super) enum Kind {
-    /// An integer constant: its magnitude, suffix, and whether it was decimal (which
-    /// decides its C type).
-    Int {
-        magnitude: u128,
-        suffix: IntSuffix,
-        decimal: bool,
-    },
+    /// An integer constant: its value, and how it was written (which decides its C
+    /// type).
+    Int(IntConst),
     /// A floating constant, not yet rounded.
     Real {
         value: Decimal,
-        suffix: RealSuffix,
+        suffix: FloatSuffix,
     },
     /// `inf`, `nan` and their spellings.
     Special(Binary),
-    /// A character constant: an `int`.
-    Char(i32),
+    /// A character constant, with its type.
+    Char(CharConst),
     /// A string literal's bytes, without the terminating NUL.
     Str(Vec<u8>),
     Null,
@@ -307,30 +271,9 @@ impl<'a> Parser<'a> {
             }
             Tok::Char => {
                 self.bump();
-                let bytes = unescape(self.text_of(t), t.start)?;
-                let value = match bytes.as_slice() {
-                    [] => {
-                        return Err(LiteralError::new(
-                            t.start,
-                            t.end,
-                            "empty character constant",
-                        ));
-                    }
-                    // gcc: a single char is a (signed) char value; several are an int.
-                    [b] => *b as i8 as i32,
-                    more if more.len() <= 4 => {
-                        more.iter().fold(0i32, |acc, b| (acc << 8) | *b as i32)
-                    }
-                    _ => {
-                        return Err(LiteralError::new(
-                            t.start,
-                            t.end,
-                            "character constant too long for its type",
-                        ));
-                    }
-                };
+                let c = clex::char_constant(self.text_of(t)).map_err(|e| lex_error(t.start, e))?;
                 Ok(Node {
-                    kind: Kind::Char(value),
+                    kind: Kind::Char(c),
                     start: t.start,
                     end: t.end,
                 })
@@ -341,7 +284,10 @@ impl<'a> Parser<'a> {
                 let mut end = t.end;
                 while self.tok().kind == Tok::Str {
                     let s = self.bump();
-                    bytes.extend(unescape(self.text_of(s), s.start)?);
+                    let string =
+                        clex::string_literal(self.text_of(s)).map_err(|e| lex_error(s.start, e))?;
+                    // The lexer lets only plain and u8 strings through.
+                    bytes.extend(string.bytes().unwrap_or_default());
                     end = s.end;
                 }
                 Ok(Node {
@@ -480,10 +426,9 @@ impl<'a> Parser<'a> {
                         (
                             Tok::Number,
                             Ok(Node {
-                                kind: Kind::Int { magnitude, .. },
-                                ..
+                                kind: Kind::Int(c), ..
                             }),
-                        ) => magnitude,
+                        ) => c.value,
                         _ => return Err(self.unexpected("an array index")),
                     };
                     self.bump();
@@ -545,244 +490,21 @@ pub(super) fn span_in(text: &str, line: usize, column: usize, length: usize) -> 
 
 /// Reads an integer or floating constant.
 pub(super) fn number(text: &str, start: usize) -> Result<Node, LiteralError> {
-    let end = start + text.len();
-    let err = |msg: String| LiteralError::new(start, end, msg);
-    let clean: String = text.chars().filter(|&c| c != '\'').collect();
-    let lower = clean.to_ascii_lowercase();
-    let (radix, body) = if let Some(rest) = lower.strip_prefix("0x") {
-        (16, rest)
-    } else if let Some(rest) = lower.strip_prefix("0b") {
-        (2, rest)
-    } else {
-        (10, lower.as_str())
-    };
-    let is_real = match radix {
-        16 => body.contains('.') || body.contains('p'),
-        2 => false,
-        _ => body.contains('.') || body.contains('e'),
-    };
-    if is_real {
-        return real(body, radix, start, end, text);
-    }
-    let digits_end = body
-        .find(|c: char| !c.is_digit(radix.max(10)))
-        .unwrap_or(body.len());
-    let (digits, suffix_text) = body.split_at(digits_end);
-    let suffix = match suffix_text {
-        "" => IntSuffix::None,
-        "u" => IntSuffix::Unsigned,
-        "l" => IntSuffix::Long,
-        "ul" | "lu" => IntSuffix::UnsignedLong,
-        "ll" => IntSuffix::LongLong,
-        "ull" | "llu" => IntSuffix::UnsignedLongLong,
-        _ => {
-            return Err(err(format!(
-                "invalid suffix '{}' on integer constant",
-                &clean[clean.len() - suffix_text.len()..]
-            )));
-        }
-    };
-    // A leading 0 means octal.
-    let (radix, digits) = match (radix, digits.strip_prefix('0')) {
-        (10, Some(rest)) if !rest.is_empty() => (8, rest),
-        _ => (radix, digits),
-    };
-    if digits.is_empty() {
-        return Err(err(format!("'{text}' has no digits")));
-    }
-    let mut magnitude = 0u128;
-    for c in digits.chars() {
-        let d = c.to_digit(radix).ok_or_else(|| {
-            err(format!(
-                "invalid digit '{c}' in {} constant",
-                radix_name(radix)
-            ))
-        })?;
-        magnitude = magnitude
-            .checked_mul(radix as u128)
-            .and_then(|m| m.checked_add(d as u128))
-            .ok_or_else(|| {
-                err(format!(
-                    "integer constant '{text}' needs more than 128 bits"
-                ))
-            })?;
-    }
-    Ok(Node {
-        kind: Kind::Int {
-            magnitude,
-            suffix,
-            decimal: radix == 10,
+    let kind = match clex::read_number(text).map_err(|e| lex_error(start, e))? {
+        Number::Int(c) => Kind::Int(c),
+        Number::Float(f) => Kind::Real {
+            value: Decimal {
+                negative: false,
+                digits: f.digits,
+                radix: f.radix,
+                exponent: f.exponent,
+            },
+            suffix: f.suffix,
         },
-        start,
-        end,
-    })
-}
-
-pub(super) fn radix_name(radix: u32) -> &'static str {
-    match radix {
-        2 => "binary",
-        8 => "octal",
-        16 => "hexadecimal",
-        _ => "decimal",
-    }
-}
-
-pub(super) fn real(
-    body: &str,
-    radix: u32,
-    start: usize,
-    end: usize,
-    text: &str,
-) -> Result<Node, LiteralError> {
-    let err = |msg: String| LiteralError::new(start, end, msg);
-    let (body, suffix) = match body.as_bytes().last() {
-        Some(b'f') if radix == 10 || body.contains('p') => (&body[..body.len() - 1], RealSuffix::F),
-        Some(b'l') => (&body[..body.len() - 1], RealSuffix::L),
-        _ => (body, RealSuffix::None),
-    };
-    let exp_char = if radix == 16 { 'p' } else { 'e' };
-    let (mantissa, exp_text) = match body.split_once(exp_char) {
-        Some((m, e)) => (m, Some(e)),
-        None if radix == 16 => {
-            return Err(err(format!(
-                "hexadecimal floating constant '{text}' needs an exponent (p)"
-            )));
-        }
-        None => (body, None),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mut digits = Vec::with_capacity(int.len() + frac.len());
-    for c in int.chars().chain(frac.chars()) {
-        match c.to_digit(radix) {
-            Some(d) => digits.push(d as u8),
-            None => {
-                return Err(err(format!(
-                    "invalid character '{c}' in floating constant '{text}'"
-                )));
-            }
-        }
-    }
-    if digits.is_empty() {
-        return Err(err(format!("floating constant '{text}' has no digits")));
-    }
-    let exponent = match exp_text {
-        None => 0i64,
-        Some(e) => {
-            let (neg, digits) = match e.as_bytes().first() {
-                Some(b'-') => (true, &e[1..]),
-                Some(b'+') => (false, &e[1..]),
-                _ => (false, e),
-            };
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(err(format!(
-                    "invalid exponent in floating constant '{text}'"
-                )));
-            }
-            // Saturate: anything this large is infinity or zero anyway.
-            let v = digits
-                .bytes()
-                .fold(0i64, |acc, b| {
-                    acc.saturating_mul(10).saturating_add((b - b'0') as i64)
-                })
-                .min(1 << 40);
-            if neg { -v } else { v }
-        }
-    };
-    let frac_scale = if radix == 16 { 4 } else { 1 };
-    let value = Decimal {
-        negative: false,
-        digits,
-        radix,
-        exponent: exponent - frac_scale * frac.len() as i64,
     };
     Ok(Node {
-        kind: Kind::Real { value, suffix },
+        kind,
         start,
-        end,
+        end: start + text.len(),
     })
-}
-
-/// The bytes of a quoted string or character constant, escapes resolved.
-pub(super) fn unescape(quoted: &str, start: usize) -> Result<Vec<u8>, LiteralError> {
-    let inner = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or("");
-    let bytes = inner.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b != b'\\' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let esc_start = start + 1 + i;
-        let bad = |len: usize, msg: String| LiteralError::new(esc_start, esc_start + len, msg);
-        let Some(&e) = bytes.get(i + 1) else {
-            return Err(bad(1, "backslash at the end of the literal".into()));
-        };
-        i += 2;
-        match e {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'a' => out.push(7),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b'v' => out.push(11),
-            b'e' | b'E' => out.push(27),
-            b'\\' | b'\'' | b'"' | b'?' => out.push(e),
-            b'0'..=b'7' => {
-                let mut v = (e - b'0') as u32;
-                let mut n = 1;
-                while n < 3
-                    && let Some(&d @ b'0'..=b'7') = bytes.get(i)
-                {
-                    v = v * 8 + (d - b'0') as u32;
-                    i += 1;
-                    n += 1;
-                }
-                if v > 0xff {
-                    return Err(bad(n + 1, "octal escape sequence out of range".into()));
-                }
-                out.push(v as u8);
-            }
-            b'x' => {
-                let from = i;
-                let mut v = 0u32;
-                while let Some(d) = bytes.get(i).and_then(|b| (*b as char).to_digit(16)) {
-                    v = v.saturating_mul(16).saturating_add(d);
-                    i += 1;
-                }
-                if i == from {
-                    return Err(bad(2, "\\x used with no following hex digits".into()));
-                }
-                if v > 0xff {
-                    return Err(bad(i - from + 2, "hex escape sequence out of range".into()));
-                }
-                out.push(v as u8);
-            }
-            b'u' | b'U' => {
-                let n = if e == b'u' { 4 } else { 8 };
-                let hex = inner.get(i..i + n).unwrap_or("");
-                let c = u32::from_str_radix(hex, 16)
-                    .ok()
-                    .filter(|_| hex.len() == n && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-                    .and_then(char::from_u32)
-                    .ok_or_else(|| {
-                        bad(
-                            2 + hex.len(),
-                            format!("\\{} needs {n} hex digits naming a character", e as char),
-                        )
-                    })?;
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                i += n;
-            }
-            _ => {
-                let len = inner[i - 1..].chars().next().map_or(1, char::len_utf8);
-                let shown = inner.get(i - 1..i - 1 + len).unwrap_or("?");
-                return Err(bad(1 + len, format!("unknown escape sequence '\\{shown}'")));
-            }
-        }
-    }
-    Ok(out)
 }
