@@ -262,6 +262,26 @@ impl Declarations {
     }
 }
 
+/// The value and type (after promotion) of an integer constant expression, read as
+/// an enumerator's value is: for the test that the two front ends agree on every lexeme
+/// (`clex`'s `agreement`).
+#[cfg(test)]
+pub(crate) fn constant_expression(text: &str) -> Result<(i128, Type), ParseError> {
+    let tokens = lex(text)?;
+    let mut parser = Parser::new(&tokens, Cow::Owned(Scope::new()));
+    let value = parser.constant_expression()?;
+    if parser.tok().kind != Kind::Eof {
+        return Err(parser.unexpected("the end of the expression"));
+    }
+    let ty = match (value.unsigned, value.long) {
+        (false, false) => Type::Int,
+        (true, false) => Type::UInt,
+        (false, true) => Type::Long,
+        (true, true) => Type::ULong,
+    };
+    Ok((value.value, ty))
+}
+
 impl FromStr for Signature {
     type Err = ParseError;
 

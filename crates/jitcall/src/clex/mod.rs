@@ -26,6 +26,9 @@ pub(crate) mod caret;
 pub(crate) mod chars;
 pub(crate) mod number;
 
+#[cfg(test)]
+mod agreement;
+
 pub(crate) use chars::{
     CharConst, Encoding, char_constant, quoted_end, string_literal, unterminated,
 };
