@@ -71,6 +71,7 @@ mod args;
 mod cache;
 pub mod callback;
 pub mod cdecl;
+mod clex;
 mod emit;
 mod error;
 pub mod explain;

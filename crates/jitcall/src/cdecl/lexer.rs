@@ -1,0 +1,268 @@
+//! The declaration parser's tokenizer: C text into identifiers, numbers, character
+//! constants, strings and punctuators, each with its position; comments, whitespace and
+//! preprocessor lines are skipped.
+//!
+//! It only finds where tokens start and end, with [`crate::clex`]'s rules for numbers
+//! and quotes; what a number, character constant or string means is for
+//! [`crate::clex`] to say when the parser needs it. It knows no keywords (the parser
+//! does).
+
+use super::error::{ParseError, Pos};
+use crate::clex::{self, LexError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// Identifiers and keywords alike: keywords are recognised by the parser.
+    Ident,
+    /// A preprocessing number (`42`, `0x1fUL`, `1.5e3`), interpreted only when needed.
+    Number,
+    /// A character constant, quotes and prefix included.
+    Char,
+    /// A string literal, quotes and prefix included.
+    Str,
+    Punct,
+    Eof,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Token<'a> {
+    pub(super) kind: Kind,
+    pub(super) text: &'a str,
+    pub(super) pos: Pos,
+}
+
+impl Token<'_> {
+    /// The error for a part of this token (a bad escape, a misplaced digit separator).
+    pub(super) fn error(&self, e: LexError) -> ParseError {
+        // Numbers, characters and strings never span lines.
+        let before = self.text.get(..e.start).unwrap_or("");
+        let part = self.text.get(e.start..e.end).unwrap_or(self.text);
+        ParseError::at(
+            Pos {
+                line: self.pos.line,
+                column: self.pos.column + before.chars().count(),
+                length: part.chars().count(),
+            },
+            e.message,
+        )
+    }
+}
+
+pub(super) const EOF: Token<'static> = Token {
+    kind: Kind::Eof,
+    text: "",
+    pos: Pos {
+        line: 1,
+        column: 1,
+        length: 1,
+    },
+};
+
+/// Two-character punctuators; anything else is one character (or `...`).
+pub(super) const PUNCT2: [&str; 20] = [
+    "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "->", "++", "--", "##", "+=", "-=", "*=", "/=",
+    "%=", "&=", "|=", "^=",
+];
+pub(super) const PUNCT1: &str = "()[]{},;*=:?+-/%<>!~&|^.#";
+
+pub(super) fn describe(tok: Token<'_>) -> String {
+    if tok.kind == Kind::Eof {
+        return "end of input".to_string();
+    }
+    let mut text: String = tok.text.chars().take(32).collect();
+    if text.len() < tok.text.len() {
+        text.push_str("...");
+    }
+    format!("'{text}'")
+}
+
+pub(super) struct Lexer<'a> {
+    pub(super) src: &'a str,
+    pub(super) at: usize,
+    pub(super) line: usize,
+    pub(super) column: usize,
+    /// Only whitespace (or comments) since the last newline: a `#` here starts a
+    /// preprocessor line.
+    pub(super) line_start: bool,
+}
+
+impl<'a> Lexer<'a> {
+    pub(super) fn rest(&self) -> &'a str {
+        self.src.get(self.at..).unwrap_or("")
+    }
+
+    pub(super) fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    pub(super) fn peek_nth(&self, n: usize) -> Option<char> {
+        self.rest().chars().nth(n)
+    }
+
+    pub(super) fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.at += c.len_utf8();
+        if c == '\n' {
+            self.line += 1;
+            self.column = 1;
+            self.line_start = true;
+        } else {
+            self.column += 1;
+        }
+        Some(c)
+    }
+
+    pub(super) fn here(&self) -> Pos {
+        Pos {
+            line: self.line,
+            column: self.column,
+            length: 1,
+        }
+    }
+
+    /// A backslash-newline splice (`\` then `\n` or `\r\n`), consumed if present.
+    pub(super) fn splice(&mut self) -> bool {
+        let len = match (self.peek(), self.peek_nth(1), self.peek_nth(2)) {
+            (Some('\\'), Some('\n'), _) => 2,
+            (Some('\\'), Some('\r'), Some('\n')) => 3,
+            _ => return false,
+        };
+        let line_start = self.line_start;
+        for _ in 0..len {
+            self.bump();
+        }
+        self.line_start = line_start;
+        true
+    }
+
+    pub(super) fn block_comment(&mut self) -> Result<(), ParseError> {
+        let start = self.here();
+        self.bump();
+        self.bump();
+        loop {
+            match self.bump() {
+                None => return Err(ParseError::at(start, "unterminated comment")),
+                Some('*') if self.peek() == Some('/') => {
+                    self.bump();
+                    return Ok(());
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Skips whitespace, comments and preprocessor lines.
+    pub(super) fn skip_trivia(&mut self) -> Result<(), ParseError> {
+        loop {
+            match (self.peek(), self.peek_nth(1)) {
+                (Some(c), _) if c.is_whitespace() => {
+                    self.bump();
+                }
+                (Some('\\'), _) if self.splice() => {}
+                (Some('/'), Some('*')) => self.block_comment()?,
+                (Some('/'), Some('/')) => {
+                    while self.peek().is_some_and(|c| c != '\n') {
+                        self.bump();
+                    }
+                }
+                (Some('#'), _) if self.line_start => loop {
+                    match (self.peek(), self.peek_nth(1)) {
+                        (None | Some('\n'), _) => break,
+                        (Some('\\'), _) if self.splice() => {}
+                        (Some('/'), Some('*')) => self.block_comment()?,
+                        _ => {
+                            self.bump();
+                        }
+                    }
+                },
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Consumes a character constant or string literal whose opening quote is the next
+    /// character.
+    fn quoted(&mut self, start: Pos) -> Result<Kind, ParseError> {
+        let quote = self.peek().unwrap_or('"');
+        let end = clex::quoted_end(self.src, self.at)
+            .ok_or_else(|| ParseError::at(start, clex::unterminated(quote)))?;
+        self.bump_to(end);
+        Ok(if quote == '\'' { Kind::Char } else { Kind::Str })
+    }
+
+    /// Consumes characters up to byte `end` (never a newline: tokens are on one line).
+    fn bump_to(&mut self, end: usize) {
+        while self.at < end && self.bump().is_some() {}
+    }
+
+    pub(super) fn token(&mut self) -> Result<Token<'a>, ParseError> {
+        self.skip_trivia()?;
+        let start = self.at;
+        let mut pos = self.here();
+        let Some(c) = self.peek() else {
+            return Ok(Token { pos, ..EOF });
+        };
+        let ident_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+        let kind = if c.is_ascii_alphabetic() || c == '_' || c == '$' {
+            while self.peek().is_some_and(ident_char) {
+                self.bump();
+            }
+            let prefix = self.src.get(start..self.at).unwrap_or("");
+            match self.peek() {
+                Some('\'' | '"') if clex::Encoding::from_prefix(prefix).is_some() => {
+                    self.quoted(pos)?
+                }
+                _ => Kind::Ident,
+            }
+        } else if c.is_ascii_digit()
+            || (c == '.' && self.peek_nth(1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            self.bump_to(clex::pp_number_end(self.src, start));
+            Kind::Number
+        } else if c == '\'' || c == '"' {
+            self.quoted(pos)?
+        } else {
+            let rest = self.rest();
+            let len = if rest.starts_with("...") {
+                3
+            } else if PUNCT2.iter().any(|p| rest.starts_with(p)) {
+                2
+            } else if PUNCT1.contains(c) {
+                1
+            } else {
+                return Err(ParseError::at(
+                    pos,
+                    format!("unexpected character '{}'", c.escape_debug()),
+                ));
+            };
+            for _ in 0..len {
+                self.bump();
+            }
+            Kind::Punct
+        };
+        let text = self.src.get(start..self.at).unwrap_or("");
+        pos.length = text.chars().count().max(1);
+        self.line_start = false;
+        Ok(Token { kind, text, pos })
+    }
+}
+
+/// Splits C text into tokens, skipping comments and preprocessor lines. The last token
+/// is always [`Kind::Eof`].
+pub(super) fn lex(src: &str) -> Result<Vec<Token<'_>>, ParseError> {
+    let mut lexer = Lexer {
+        src,
+        at: 0,
+        line: 1,
+        column: 1,
+        line_start: true,
+    };
+    let mut tokens = Vec::new();
+    loop {
+        let tok = lexer.token()?;
+        tokens.push(tok);
+        if tok.kind == Kind::Eof {
+            return Ok(tokens);
+        }
+    }
+}

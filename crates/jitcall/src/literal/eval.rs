@@ -1,0 +1,856 @@
+//! A syntax tree as a value of a given type: C's rules for initializers, casts and
+//! variadic promotions, with every integer range-checked (never wrapped), no floating
+//! value truncated to an integer, and unsuffixed floating constants rounded only to the
+//! type they initialize.
+//!
+//! It reads no text (that is `syntax`) and prints nothing (that is `format`).
+
+use super::MAX_DEPTH;
+use super::error::LiteralError;
+use super::float::{self, Binary, Decimal, Format, Rounded};
+use super::syntax::{Designator, Init, Kind, Node};
+use crate::clex::FloatSuffix;
+use crate::{LongDouble, Type, Value};
+use std::ffi::c_void;
+
+/// Aggregates with more scalar members than this are refused: nobody types such a
+/// literal, and its values (zeros included) would take gigabytes.
+pub(super) const MAX_SCALARS: u64 = 1 << 16;
+
+/// Values a literal of `ty` holds, counting an empty aggregate as one (its value still
+/// takes room).
+pub(super) fn scalar_count(ty: &Type) -> u64 {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => agg
+            .fields
+            .iter()
+            .fold(0u64, |n, f| n.saturating_add(scalar_count(&f.ty)))
+            .max(1),
+        Type::Array(elem, n) => scalar_count(elem).saturating_mul(*n),
+        Type::Complex(_) => 2,
+        _ => 1,
+    }
+}
+
+/// Storage for the strings that literals point to: keep it alive until the call that
+/// uses the values returns.
+///
+/// Each string is a NUL-terminated copy on the heap, which stays put however the
+/// `Strings` itself moves.
+#[derive(Default, Debug)]
+pub struct Strings {
+    buffers: Vec<Box<[u8]>>,
+}
+
+impl Strings {
+    pub(super) fn store(&mut self, mut bytes: Vec<u8>) -> *mut c_void {
+        bytes.push(0);
+        let mut buffer = bytes.into_boxed_slice();
+        let p = buffer.as_mut_ptr().cast::<c_void>();
+        self.buffers.push(buffer);
+        p
+    }
+
+    /// How many strings are held.
+    pub fn len(&self) -> usize {
+        self.buffers.len()
+    }
+
+    /// Whether no string is held.
+    pub fn is_empty(&self) -> bool {
+        self.buffers.is_empty()
+    }
+}
+
+/// A number, evaluated but not yet converted to the type it initializes.
+pub(super) enum Num {
+    /// An integer, with the C type of the expression when it has one.
+    Int {
+        negative: bool,
+        magnitude: u128,
+        ty: Option<Type>,
+    },
+    /// A floating value with a type of its own (a suffix, a cast, `inf`).
+    Binary(Binary, Type),
+    /// An unsuffixed floating constant: rounded only to the type it initializes.
+    Decimal(Decimal),
+}
+
+pub(super) struct Eval<'a> {
+    pub(super) strings: &'a mut Strings,
+    pub(super) depth: usize,
+}
+
+/// The range of an integer type, as (minimum, maximum) with the minimum's magnitude.
+pub(super) fn int_range(ty: &Type) -> Option<(u128, u128)> {
+    Some(match ty {
+        Type::Bool => (0, 1),
+        Type::Char | Type::SChar => (128, 127),
+        Type::UChar => (0, 255),
+        Type::Short => (1 << 15, (1 << 15) - 1),
+        Type::UShort => (0, u16::MAX as u128),
+        Type::Int => (1 << 31, (1 << 31) - 1),
+        Type::UInt => (0, u32::MAX as u128),
+        Type::Long | Type::LongLong => (1 << 63, (1 << 63) - 1),
+        Type::ULong | Type::ULongLong => (0, u64::MAX as u128),
+        Type::Int128 => (1 << 127, (1 << 127) - 1),
+        Type::UInt128 => (0, u128::MAX),
+        _ => return None,
+    })
+}
+
+pub(super) fn fits(ty: &Type, negative: bool, magnitude: u128) -> bool {
+    match int_range(ty) {
+        Some((min, max)) => {
+            if negative {
+                magnitude <= min
+            } else {
+                magnitude <= max
+            }
+        }
+        None => false,
+    }
+}
+
+pub(super) fn signed_text(negative: bool, magnitude: u128) -> String {
+    if negative && magnitude != 0 {
+        format!("-{magnitude}")
+    } else {
+        magnitude.to_string()
+    }
+}
+
+pub(super) fn int_value(ty: &Type, negative: bool, magnitude: u128) -> Option<Value> {
+    if !fits(ty, negative, magnitude) {
+        return None;
+    }
+    let v: i128 = if negative {
+        (magnitude as i128).wrapping_neg()
+    } else {
+        magnitude as i128
+    };
+    Some(match ty {
+        Type::Bool => Value::Bool(v != 0),
+        Type::Char => Value::Char(v as i8),
+        Type::SChar => Value::SChar(v as i8),
+        Type::UChar => Value::UChar(v as u8),
+        Type::Short => Value::Short(v as i16),
+        Type::UShort => Value::UShort(v as u16),
+        Type::Int => Value::Int(v as i32),
+        Type::UInt => Value::UInt(v as u32),
+        Type::Long => Value::Long(v as i64),
+        Type::ULong => Value::ULong(v as u64),
+        Type::LongLong => Value::LongLong(v as i64),
+        Type::ULongLong => Value::ULongLong(v as u64),
+        Type::Int128 => Value::Int128(v),
+        Type::UInt128 => Value::UInt128(magnitude),
+        _ => return None,
+    })
+}
+
+/// `(negative, magnitude)` of an integer value.
+pub(super) fn int_parts(v: &Value) -> Option<(bool, u128)> {
+    let signed = |x: i128| (x < 0, x.unsigned_abs());
+    Some(match *v {
+        Value::Bool(b) => (false, b as u128),
+        Value::Char(x) | Value::SChar(x) => signed(x as i128),
+        Value::UChar(x) => (false, x as u128),
+        Value::Short(x) => signed(x as i128),
+        Value::UShort(x) => (false, x as u128),
+        Value::Int(x) => signed(x as i128),
+        Value::UInt(x) => (false, x as u128),
+        Value::Long(x) | Value::LongLong(x) => signed(x as i128),
+        Value::ULong(x) | Value::ULongLong(x) => (false, x as u128),
+        Value::Int128(x) => signed(x),
+        Value::UInt128(x) => (false, x),
+        _ => return None,
+    })
+}
+
+pub(super) fn format_of(ty: &Type) -> Option<Format> {
+    match ty {
+        Type::Float => Some(float::F32),
+        Type::Double => Some(float::F64),
+        Type::LongDouble => Some(float::X87),
+        _ => None,
+    }
+}
+
+pub(super) fn encode(rounded: Rounded, ty: &Type) -> Value {
+    match ty {
+        Type::Float => Value::Float(float::rounded_f32(rounded)),
+        Type::LongDouble => Value::LongDouble(LongDouble::from_bytes(float::rounded_x87(rounded))),
+        _ => Value::Double(float::rounded_f64(rounded)),
+    }
+}
+
+pub(super) fn encode_binary(b: Binary, ty: &Type) -> Value {
+    match ty {
+        Type::Float => Value::Float(b.to_f32()),
+        Type::LongDouble => Value::LongDouble(LongDouble::from_bytes(b.to_x87())),
+        _ => Value::Double(b.to_f64()),
+    }
+}
+
+pub(super) fn binary_of(v: &Value) -> Option<Binary> {
+    match *v {
+        Value::Float(x) => Some(Binary::from_f32(x)),
+        Value::Double(x) => Some(Binary::from_f64(x)),
+        Value::LongDouble(x) => Some(Binary::from_x87(x.to_bytes())),
+        _ => None,
+    }
+}
+
+/// What a node is, for messages.
+pub(super) fn kind_name(node: &Node) -> &'static str {
+    match node.kind {
+        Kind::Int(_) | Kind::Char(_) | Kind::Constant(_) | Kind::Bool(_) => "an integer",
+        Kind::Real { .. } | Kind::Special(_) => "a floating value",
+        Kind::Str(_) => "a string",
+        Kind::Null => "NULL",
+        Kind::Braces(_) => "a brace initializer",
+        Kind::Neg(ref inner) => kind_name(inner),
+        Kind::Cast(..) => "a cast",
+    }
+}
+
+pub(super) fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::Pointer => "pointer".into(),
+        t => format!("`{t}`"),
+    }
+}
+
+impl Eval<'_> {
+    pub(super) fn err(node: &Node, msg: impl Into<String>) -> LiteralError {
+        LiteralError::new(node.start, node.end, msg)
+    }
+
+    pub(super) fn enter(&mut self, node: &Node) -> Result<(), LiteralError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH * 2 {
+            return Err(Self::err(node, "nested too deeply"));
+        }
+        Ok(())
+    }
+
+    /// The value of `node` as an initializer of type `ty`.
+    pub(super) fn value(&mut self, node: &Node, ty: &Type) -> Result<Value, LiteralError> {
+        if ty.is_aggregate() && scalar_count(ty) > MAX_SCALARS {
+            return Err(Self::err(
+                node,
+                format!(
+                    "`{ty}` has more than {MAX_SCALARS} scalar members: too large for a literal"
+                ),
+            ));
+        }
+        self.enter(node)?;
+        let v = self.value_inner(node, ty);
+        self.depth -= 1;
+        v
+    }
+
+    pub(super) fn value_inner(&mut self, node: &Node, ty: &Type) -> Result<Value, LiteralError> {
+        // A cast to the very type needed is just its operand; a cast to another type
+        // converts the cast's value.
+        if let Kind::Cast(cast_ty, operand) = &node.kind {
+            let v = self.value(operand, cast_ty)?;
+            if cast_ty == ty {
+                return Ok(v);
+            }
+            return self.convert(node, v, cast_ty, ty);
+        }
+        // `{x}` for a scalar, as C allows; `{}` is zero.
+        if let Kind::Braces(inits) = &node.kind
+            && !ty.is_aggregate()
+        {
+            return match inits.as_slice() {
+                [] => Ok(zero(ty)),
+                [
+                    Init {
+                        designator: None,
+                        value,
+                    },
+                ] => self.value(value, ty),
+                _ => Err(Self::err(
+                    node,
+                    format!("{} is not an aggregate: expected one value", type_name(ty)),
+                )),
+            };
+        }
+        match ty {
+            Type::Void => Err(Self::err(node, "a `void` parameter takes no value")),
+            t if t.is_integer() => {
+                let num = self.number(node)?;
+                self.integer(node, num, ty)
+            }
+            Type::Float | Type::Double | Type::LongDouble => {
+                let num = self.number(node)?;
+                self.real(node, num, ty)
+            }
+            Type::Pointer => self.pointer(node),
+            Type::Struct(agg) => {
+                let inits = self.braces_for(node, ty)?;
+                let mut values: Vec<Option<Value>> = vec![None; agg.fields.len()];
+                let mut next = 0usize;
+                for init in inits {
+                    if let Some((d, s, e)) = &init.designator {
+                        next = member_index(ty, agg, d, *s, *e)?;
+                    }
+                    let Some(field) = agg.fields.get(next) else {
+                        return Err(Self::err(
+                            &init.value,
+                            format!(
+                                "too many values for {ty}: it has {} member(s)",
+                                agg.fields.len()
+                            ),
+                        ));
+                    };
+                    let v = self.value(&init.value, &field.ty)?;
+                    if let Some(slot) = values.get_mut(next) {
+                        *slot = Some(v);
+                    }
+                    next += 1;
+                }
+                Ok(Value::Struct(
+                    values
+                        .into_iter()
+                        .zip(&agg.fields)
+                        .map(|(v, f)| v.unwrap_or_else(|| zero(&f.ty)))
+                        .collect(),
+                ))
+            }
+            Type::Union(agg) => {
+                let inits = self.braces_for(node, ty)?;
+                match inits {
+                    [] => Ok(zero(ty)),
+                    [init] => {
+                        let member = match &init.designator {
+                            None => 0,
+                            Some((d, s, e)) => member_index(ty, agg, d, *s, *e)?,
+                        };
+                        let Some(field) = agg.fields.get(member) else {
+                            return Err(Self::err(node, format!("{ty} has no members")));
+                        };
+                        let value = self.value(&init.value, &field.ty)?;
+                        Ok(Value::Union {
+                            member,
+                            value: Box::new(value),
+                        })
+                    }
+                    [_, second, ..] => Err(Self::err(
+                        &second.value,
+                        format!(
+                            "a union takes one value; pick the member with {{.name = value}}{}",
+                            members(agg)
+                        ),
+                    )),
+                }
+            }
+            Type::Array(elem, count) => {
+                if let Kind::Str(bytes) = &node.kind
+                    && matches!(**elem, Type::Char | Type::SChar | Type::UChar)
+                {
+                    // A string initializes a char array, its NUL included if it fits.
+                    if bytes.len() as u64 > *count {
+                        return Err(Self::err(
+                            node,
+                            format!("string of {} byte(s) is too long for {ty}", bytes.len()),
+                        ));
+                    }
+                    let mut values = Vec::with_capacity(*count as usize);
+                    for i in 0..*count {
+                        let b = bytes.get(i as usize).copied().unwrap_or(0);
+                        values.push(match **elem {
+                            Type::UChar => Value::UChar(b),
+                            Type::SChar => Value::SChar(b as i8),
+                            _ => Value::Char(b as i8),
+                        });
+                    }
+                    return Ok(Value::Array(values));
+                }
+                let inits = self.braces_for(node, ty)?;
+                let mut values: Vec<Option<Value>> = Vec::new();
+                let mut next = 0u128;
+                for init in inits {
+                    if let Some((d, s, e)) = &init.designator {
+                        next = match d {
+                            Designator::Index(i) => *i,
+                            Designator::Member(name) => {
+                                return Err(LiteralError::new(
+                                    *s,
+                                    *e,
+                                    format!("member '{name}' in an initializer of {ty}, an array"),
+                                ));
+                            }
+                        };
+                    }
+                    if next >= *count as u128 {
+                        return Err(Self::err(
+                            &init.value,
+                            format!("index {next} is past the end of {ty}"),
+                        ));
+                    }
+                    let v = self.value(&init.value, elem)?;
+                    let i = next as usize;
+                    if values.len() <= i {
+                        values.resize(i + 1, None);
+                    }
+                    if let Some(slot) = values.get_mut(i) {
+                        *slot = Some(v);
+                    }
+                    next += 1;
+                }
+                values.resize(*count as usize, None);
+                Ok(Value::Array(
+                    values
+                        .into_iter()
+                        .map(|v| v.unwrap_or_else(|| zero(elem)))
+                        .collect(),
+                ))
+            }
+            Type::Complex(elem) => {
+                if !matches!(node.kind, Kind::Braces(_)) {
+                    // A real value: the imaginary part is zero, as in C.
+                    let re = self.value(node, elem)?;
+                    return Ok(Value::Complex(Box::new(re), Box::new(zero(elem))));
+                }
+                let inits = self.braces_for(node, ty)?;
+                if let Some(init) = inits.iter().find(|i| i.designator.is_some()) {
+                    return Err(Self::err(
+                        &init.value,
+                        "a complex value is {real, imaginary}, without designators",
+                    ));
+                }
+                match inits {
+                    [] => Ok(zero(ty)),
+                    [re] => Ok(Value::Complex(
+                        Box::new(self.value(&re.value, elem)?),
+                        Box::new(zero(elem)),
+                    )),
+                    [re, im] => Ok(Value::Complex(
+                        Box::new(self.value(&re.value, elem)?),
+                        Box::new(self.value(&im.value, elem)?),
+                    )),
+                    [_, _, third, ..] => Err(Self::err(
+                        &third.value,
+                        "a complex value is {real, imaginary}: too many values",
+                    )),
+                }
+            }
+            _ => Err(Self::err(
+                node,
+                format!("cannot give a value of type `{ty}`"),
+            )),
+        }
+    }
+
+    /// The initializers of an aggregate, which must be in braces.
+    pub(super) fn braces_for<'n>(
+        &self,
+        node: &'n Node,
+        ty: &Type,
+    ) -> Result<&'n [Init], LiteralError> {
+        match &node.kind {
+            Kind::Braces(inits) => Ok(inits),
+            _ => Err(Self::err(
+                node,
+                format!(
+                    "expected a brace initializer {{...}} for {}, found {}",
+                    type_name(ty),
+                    kind_name(node)
+                ),
+            )),
+        }
+    }
+
+    /// Converts a cast's value of type `from` to `to`, range-checked.
+    pub(super) fn convert(
+        &mut self,
+        node: &Node,
+        v: Value,
+        from: &Type,
+        to: &Type,
+    ) -> Result<Value, LiteralError> {
+        let num = if let Some((negative, magnitude)) = int_parts(&v) {
+            Num::Int {
+                negative,
+                magnitude,
+                ty: Some(from.clone()),
+            }
+        } else if let Some(b) = binary_of(&v) {
+            Num::Binary(b, from.clone())
+        } else if let (Value::Pointer(p), Type::Pointer) = (&v, to) {
+            return Ok(Value::Pointer(*p));
+        } else {
+            return Err(Self::err(
+                node,
+                format!(
+                    "a value of type `{from}` cannot initialize {}",
+                    type_name(to)
+                ),
+            ));
+        };
+        match to {
+            t if t.is_integer() => self.integer(node, num, to),
+            Type::Float | Type::Double | Type::LongDouble => self.real(node, num, to),
+            Type::Complex(elem) => {
+                let re = self.convert(node, v, from, elem)?;
+                Ok(Value::Complex(Box::new(re), Box::new(zero(elem))))
+            }
+            Type::Pointer => match num {
+                Num::Int {
+                    negative: false,
+                    magnitude,
+                    ..
+                } if magnitude <= u64::MAX as u128 => {
+                    Ok(Value::Pointer(magnitude as usize as *mut c_void))
+                }
+                _ => Err(Self::err(
+                    node,
+                    format!("a value of type `{from}` is not an address"),
+                )),
+            },
+            _ => Err(Self::err(
+                node,
+                format!(
+                    "a value of type `{from}` cannot initialize {}",
+                    type_name(to)
+                ),
+            )),
+        }
+    }
+
+    /// Evaluates an arithmetic expression.
+    pub(super) fn number(&mut self, node: &Node) -> Result<Num, LiteralError> {
+        Ok(match &node.kind {
+            Kind::Int(c) => Num::Int {
+                negative: false,
+                magnitude: c.value,
+                ty: c.c_type(),
+            },
+            Kind::Char(c) => Num::Int {
+                negative: c.value < 0,
+                magnitude: c.value.unsigned_abs(),
+                ty: Some(c.ty.clone()),
+            },
+            Kind::Bool(b) => Num::Int {
+                negative: false,
+                magnitude: *b as u128,
+                ty: Some(Type::Int),
+            },
+            Kind::Constant(v) => Num::Int {
+                negative: *v < 0,
+                magnitude: v.unsigned_abs(),
+                ty: [Type::Int, Type::UInt, Type::Long, Type::ULong]
+                    .into_iter()
+                    .find(|t| fits(t, *v < 0, v.unsigned_abs())),
+            },
+            Kind::Real { value, suffix } => match suffix {
+                FloatSuffix::None => Num::Decimal(value.clone()),
+                FloatSuffix::F | FloatSuffix::L => {
+                    let ty = if *suffix == FloatSuffix::F {
+                        Type::Float
+                    } else {
+                        Type::LongDouble
+                    };
+                    let format = format_of(&ty).unwrap_or(float::F64);
+                    let rounded = value.round(format).ok_or_else(|| too_many_digits(node))?;
+                    let b =
+                        binary_of(&encode(rounded, &ty)).unwrap_or(Binary::Nan { negative: false });
+                    Num::Binary(b, ty)
+                }
+            },
+            Kind::Special(b) => Num::Binary(*b, Type::Double),
+            Kind::Neg(inner) => {
+                self.enter(node)?;
+                let n = self.number(inner);
+                self.depth -= 1;
+                match n? {
+                    Num::Int {
+                        negative,
+                        magnitude,
+                        ty,
+                    } => Num::Int {
+                        negative: !negative && magnitude != 0,
+                        magnitude,
+                        ty,
+                    },
+                    Num::Binary(b, ty) => Num::Binary(negate(b), ty),
+                    Num::Decimal(mut d) => {
+                        d.negative = !d.negative;
+                        Num::Decimal(d)
+                    }
+                }
+            }
+            Kind::Cast(ty, operand) => {
+                if !(ty.is_integer() || format_of(ty).is_some()) {
+                    return Err(Self::err(
+                        node,
+                        format!("expected a number, found a value of type `{ty}`"),
+                    ));
+                }
+                let v = self.value(operand, ty)?;
+                if let Some((negative, magnitude)) = int_parts(&v) {
+                    Num::Int {
+                        negative,
+                        magnitude,
+                        ty: Some(ty.clone()),
+                    }
+                } else {
+                    let b = binary_of(&v).unwrap_or(Binary::Nan { negative: false });
+                    Num::Binary(b, ty.clone())
+                }
+            }
+            _ => {
+                return Err(Self::err(
+                    node,
+                    format!("expected a number, found {}", kind_name(node)),
+                ));
+            }
+        })
+    }
+
+    pub(super) fn integer(
+        &mut self,
+        node: &Node,
+        num: Num,
+        ty: &Type,
+    ) -> Result<Value, LiteralError> {
+        match num {
+            Num::Int {
+                negative,
+                magnitude,
+                ..
+            } => int_value(ty, negative, magnitude).ok_or_else(|| {
+                let (min, max) = int_range(ty).unwrap_or((0, 0));
+                Self::err(
+                    node,
+                    format!(
+                        "{} does not fit in `{ty}` ({} to {max})",
+                        signed_text(negative, magnitude),
+                        signed_text(true, min)
+                    ),
+                )
+            }),
+            Num::Binary(..) | Num::Decimal(_) => Err(Self::err(
+                node,
+                format!(
+                    "expected an integer for `{ty}`, found a floating value \
+                     (jitcall does not truncate)"
+                ),
+            )),
+        }
+    }
+
+    pub(super) fn real(&mut self, node: &Node, num: Num, ty: &Type) -> Result<Value, LiteralError> {
+        let format = format_of(ty).unwrap_or(float::F64);
+        Ok(match num {
+            Num::Int {
+                negative,
+                magnitude,
+                ..
+            } => encode(float::round_integer(negative, magnitude, format), ty),
+            Num::Decimal(d) => encode(d.round(format).ok_or_else(|| too_many_digits(node))?, ty),
+            Num::Binary(b, _) => encode_binary(b, ty),
+        })
+    }
+
+    pub(super) fn pointer(&mut self, node: &Node) -> Result<Value, LiteralError> {
+        match &node.kind {
+            Kind::Null => Ok(Value::Pointer(std::ptr::null_mut())),
+            Kind::Str(bytes) => Ok(Value::Pointer(self.strings.store(bytes.clone()))),
+            Kind::Int(_) | Kind::Neg(_) | Kind::Constant(_) => match self.number(node)? {
+                Num::Int {
+                    negative,
+                    magnitude,
+                    ..
+                } if (!negative || magnitude == 0) && magnitude <= u64::MAX as u128 => {
+                    Ok(Value::Pointer(magnitude as usize as *mut c_void))
+                }
+                _ => Err(Self::err(
+                    node,
+                    "an address must be an integer from 0 to 0xffffffffffffffff",
+                )),
+            },
+            _ => Err(Self::err(
+                node,
+                format!(
+                    "expected a pointer (a \"string\", NULL, or an address), found {}",
+                    kind_name(node)
+                ),
+            )),
+        }
+    }
+
+    /// The type and value of a variadic argument: its own C type after the default
+    /// argument promotions.
+    pub(super) fn untyped(&mut self, node: &Node) -> Result<(Type, Value), LiteralError> {
+        match &node.kind {
+            Kind::Str(_) | Kind::Null => Ok((Type::Pointer, self.pointer(node)?)),
+            Kind::Braces(_) => Err(Self::err(
+                node,
+                "a variadic argument needs a type: write a compound literal like \
+                 (struct s){1, 2}",
+            )),
+            Kind::Cast(ty, operand) => {
+                let v = self.value(operand, ty)?;
+                Ok(promote(ty, v))
+            }
+            _ => match self.number(node)? {
+                Num::Int {
+                    negative,
+                    magnitude,
+                    ty: Some(ty),
+                } => {
+                    let v = self.integer(
+                        node,
+                        Num::Int {
+                            negative,
+                            magnitude,
+                            ty: None,
+                        },
+                        &ty,
+                    )?;
+                    Ok(promote(&ty, v))
+                }
+                Num::Int { .. } => Err(Self::err(
+                    node,
+                    "integer constant too large for `unsigned long`: \
+                     write a cast like (unsigned __int128)...",
+                )),
+                Num::Decimal(d) => Ok((
+                    Type::Double,
+                    encode(
+                        d.round(float::F64).ok_or_else(|| too_many_digits(node))?,
+                        &Type::Double,
+                    ),
+                )),
+                Num::Binary(b, ty) => {
+                    let v = encode_binary(b, &ty);
+                    Ok(promote(&ty, v))
+                }
+            },
+        }
+    }
+}
+
+pub(super) fn too_many_digits(node: &Node) -> LiteralError {
+    Eval::err(
+        node,
+        format!(
+            "floating constant with more than {} digits",
+            float::MAX_DIGITS
+        ),
+    )
+}
+
+pub(super) fn negate(b: Binary) -> Binary {
+    match b {
+        Binary::Finite {
+            negative,
+            mantissa,
+            exponent,
+        } => Binary::Finite {
+            negative: !negative,
+            mantissa,
+            exponent,
+        },
+        Binary::Infinite { negative } => Binary::Infinite {
+            negative: !negative,
+        },
+        Binary::Nan { negative } => Binary::Nan {
+            negative: !negative,
+        },
+    }
+}
+
+/// The member a designator of a struct or union initializer names (`.name`; an array
+/// index `[n]` is an error here), with the designator's text span for errors.
+pub(super) fn member_index(
+    ty: &Type,
+    agg: &crate::Aggregate,
+    designator: &Designator,
+    start: usize,
+    end: usize,
+) -> Result<usize, LiteralError> {
+    match designator {
+        Designator::Member(name) => agg
+            .fields
+            .iter()
+            .position(|f| f.name.as_deref() == Some(name.as_str()))
+            .ok_or_else(|| {
+                LiteralError::new(
+                    start,
+                    end,
+                    format!("{ty} has no member named '{name}'{}", members(agg)),
+                )
+            }),
+        Designator::Index(_) => Err(LiteralError::new(
+            start,
+            end,
+            format!("array index in an initializer of {ty}, not an array"),
+        )),
+    }
+}
+
+pub(super) fn members(agg: &crate::Aggregate) -> String {
+    let names: Vec<&str> = agg
+        .fields
+        .iter()
+        .filter_map(|f| f.name.as_deref())
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (members: {})", names.join(", "))
+    }
+}
+
+/// C's default argument promotions, for variadic arguments.
+pub(super) fn promote(ty: &Type, v: Value) -> (Type, Value) {
+    match v {
+        Value::Float(x) => (Type::Double, Value::Double(x as f64)),
+        Value::Bool(b) => (Type::Int, Value::Int(b as i32)),
+        Value::Char(x) | Value::SChar(x) => (Type::Int, Value::Int(x as i32)),
+        Value::UChar(x) => (Type::Int, Value::Int(x as i32)),
+        Value::Short(x) => (Type::Int, Value::Int(x as i32)),
+        Value::UShort(x) => (Type::Int, Value::Int(x as i32)),
+        v => (ty.clone(), v),
+    }
+}
+
+/// The zero value of a type: what C gives members an initializer leaves out.
+pub fn zero(ty: &Type) -> Value {
+    match ty {
+        Type::Void => Value::Void,
+        Type::Bool => Value::Bool(false),
+        Type::Char => Value::Char(0),
+        Type::SChar => Value::SChar(0),
+        Type::UChar => Value::UChar(0),
+        Type::Short => Value::Short(0),
+        Type::UShort => Value::UShort(0),
+        Type::Int => Value::Int(0),
+        Type::UInt => Value::UInt(0),
+        Type::Long => Value::Long(0),
+        Type::ULong => Value::ULong(0),
+        Type::LongLong => Value::LongLong(0),
+        Type::ULongLong => Value::ULongLong(0),
+        Type::Int128 => Value::Int128(0),
+        Type::UInt128 => Value::UInt128(0),
+        Type::Float => Value::Float(0.0),
+        Type::Double => Value::Double(0.0),
+        Type::LongDouble => Value::LongDouble(LongDouble::from_f64(0.0)),
+        Type::Struct(agg) => Value::Struct(agg.fields.iter().map(|f| zero(&f.ty)).collect()),
+        Type::Union(agg) => match agg.fields.first() {
+            Some(f) => Value::Union {
+                member: 0,
+                value: Box::new(zero(&f.ty)),
+            },
+            None => Value::Struct(Vec::new()),
+        },
+        Type::Array(elem, n) => Value::Array((0..*n).map(|_| zero(elem)).collect()),
+        Type::Complex(elem) => Value::Complex(Box::new(zero(elem)), Box::new(zero(elem))),
+        _ => Value::Pointer(std::ptr::null_mut()),
+    }
+}

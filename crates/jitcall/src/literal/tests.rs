@@ -1,0 +1,321 @@
+//! The literal parser's unit tests: integers, floats, strings, aggregates, variadic
+//! types, printing, and values that read back to themselves.
+
+use super::*;
+use crate::Declarations;
+use std::ffi::c_void;
+
+fn decls(text: &str) -> Declarations {
+    Declarations::parse(text).unwrap()
+}
+
+fn val(text: &str, ty: &Type) -> Value {
+    let d = decls("");
+    parse_value(text, ty, &d, &mut Strings::default())
+        .unwrap_or_else(|e| panic!("{}", e.render(text)))
+}
+
+fn err(text: &str, ty: &Type) -> LiteralError {
+    let d = decls("");
+    match parse_value(text, ty, &d, &mut Strings::default()) {
+        Ok(v) => panic!("{text} gave {v:?}"),
+        Err(e) => e,
+    }
+}
+
+fn var(text: &str) -> (Type, Value) {
+    let d = decls("struct s { int a; double b; };");
+    parse_variadic(text, &d, &mut Strings::default())
+        .unwrap_or_else(|e| panic!("{}", e.render(text)))
+}
+
+#[test]
+fn integers() {
+    assert_eq!(val("-5", &Type::Int), Value::Int(-5));
+    assert_eq!(val("0x7f", &Type::Char), Value::Char(127));
+    assert_eq!(val("017", &Type::Int), Value::Int(15));
+    assert_eq!(val("0b101", &Type::Int), Value::Int(5));
+    assert_eq!(val("1'000'000", &Type::Int), Value::Int(1_000_000));
+    assert_eq!(val("-2147483648", &Type::Int), Value::Int(i32::MIN));
+    assert_eq!(val("4294967295u", &Type::UInt), Value::UInt(u32::MAX));
+    assert_eq!(val("'A'", &Type::Char), Value::Char(65));
+    assert_eq!(val("'\\n'", &Type::Int), Value::Int(10));
+    assert_eq!(
+        val("-170141183460469231731687303715884105728", &Type::Int128),
+        Value::Int128(i128::MIN)
+    );
+    assert_eq!(
+        val("0xffffffffffffffffffffffffffffffff", &Type::UInt128),
+        Value::UInt128(u128::MAX)
+    );
+    assert_eq!(val("(long)9", &Type::Int), Value::Int(9));
+    assert_eq!(val("{7}", &Type::Int), Value::Int(7));
+    assert_eq!(val("- -3", &Type::Int), Value::Int(3));
+    assert_eq!(val("(4)", &Type::Short), Value::Short(4));
+    assert_eq!(val("true", &Type::Bool), Value::Bool(true));
+}
+
+#[test]
+fn integer_errors_point_at_the_text() {
+    let e = err("{1, 300}", &Type::structure([Type::Int, Type::Char]));
+    assert_eq!((e.start, e.end), (4, 7));
+    assert_eq!(e.message, "300 does not fit in `char` (-128 to 127)");
+    assert_eq!(
+        e.render("{1, 300}"),
+        "300 does not fit in `char` (-128 to 127)\n  | {1, 300}\n  |     ^~~"
+    );
+    assert!(err("-1", &Type::UInt).message.contains("does not fit"));
+    assert!(err("2.5", &Type::Int).message.contains("floating"));
+    assert!(err("0x1_", &Type::Int).message.contains("suffix"));
+    assert!(err("09", &Type::Int).message.contains("octal"));
+    assert!(
+        err("340282366920938463463374607431768211456", &Type::UInt128)
+            .message
+            .contains("128 bits")
+    );
+    assert!(err("2", &Type::Bool).message.contains("does not fit"));
+    assert!(err("", &Type::Int).message.contains("empty"));
+    assert!(err("1 2", &Type::Int).message.contains("end of the value"));
+    assert!(err("(foo)1", &Type::Int).message.contains("foo"));
+    assert!(err("\"x\"", &Type::Int).message.contains("string"));
+}
+
+#[test]
+fn floats() {
+    assert_eq!(val("1.5", &Type::Double), Value::Double(1.5));
+    assert_eq!(val("2", &Type::Double), Value::Double(2.0));
+    assert_eq!(val("1e10", &Type::Float), Value::Float(1e10));
+    assert_eq!(val("0x1.8p3", &Type::Double), Value::Double(12.0));
+    assert_eq!(val("-inf", &Type::Double), Value::Double(f64::NEG_INFINITY));
+    assert!(matches!(val("nan", &Type::Float), Value::Float(x) if x.is_nan()));
+    let Value::Double(z) = val("-0.0", &Type::Double) else {
+        panic!()
+    };
+    assert!(z == 0.0 && z.is_sign_negative());
+    // 0.1f widened is not 0.1.
+    assert_eq!(val("0.1f", &Type::Double), Value::Double(0.1f32 as f64));
+    assert_eq!(val(".5", &Type::Double), Value::Double(0.5));
+    assert_eq!(val("1.", &Type::Double), Value::Double(1.0));
+    assert!(err("0x1.8", &Type::Double).message.contains("exponent"));
+    assert!(err("1e", &Type::Double).message.contains("exponent"));
+    assert!(err("1.5q", &Type::Double).message.contains("invalid"));
+}
+
+#[test]
+fn long_double_literals_are_exact() {
+    let Value::LongDouble(x) = val("0.1", &Type::LongDouble) else {
+        panic!()
+    };
+    let b = x.to_bytes();
+    assert_eq!(
+        u64::from_le_bytes(b[..8].try_into().unwrap()),
+        0xCCCC_CCCC_CCCC_CCCD
+    );
+    assert_eq!(u16::from_le_bytes([b[8], b[9]]), 16383 - 4);
+    assert_eq!(format_long_double(x), "0.1");
+    // 0.1L rounded to a double is the double 0.1.
+    assert_eq!(val("0.1L", &Type::Double), Value::Double(0.1));
+}
+
+#[test]
+fn strings_and_pointers() {
+    let d = decls("");
+    let mut s = Strings::default();
+    let v = parse_value("\"a\\tb\\x41\\101\\0z\" \"!\"", &Type::Pointer, &d, &mut s).unwrap();
+    let Value::Pointer(p) = v else { panic!() };
+    // SAFETY: p points into `s`, which holds 8 bytes for it.
+    let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, 8) };
+    assert_eq!(bytes, b"a\tbAA\0z!");
+    assert_eq!(s.len(), 1);
+    assert_eq!(
+        val("NULL", &Type::Pointer),
+        Value::Pointer(std::ptr::null_mut())
+    );
+    assert_eq!(
+        val("0x1000", &Type::Pointer),
+        Value::Pointer(0x1000 as *mut c_void)
+    );
+    assert!(err("-1", &Type::Pointer).message.contains("address"));
+    assert!(
+        err("\"abc", &Type::Pointer)
+            .message
+            .contains("unterminated")
+    );
+    assert!(err("\"\\q\"", &Type::Pointer).message.contains("escape"));
+    assert!(err("\"\\x\"", &Type::Pointer).message.contains("hex"));
+}
+
+#[test]
+fn aggregates() {
+    let d = decls(
+        "struct pt { int x; double y; };
+             union u { float f; int i; };
+             struct arr { int v[3]; char name[4]; };",
+    );
+    let pt = d.tagged("struct pt").unwrap().clone();
+    let u = d.tagged("union u").unwrap().clone();
+    let arr = d.tagged("struct arr").unwrap().clone();
+    let mut s = Strings::default();
+    let mut p = |t: &str, ty: &Type| {
+        parse_value(t, ty, &d, &mut s).unwrap_or_else(|e| panic!("{}", e.render(t)))
+    };
+    assert_eq!(
+        p("{1, 2.5}", &pt),
+        Value::Struct(vec![Value::Int(1), Value::Double(2.5)])
+    );
+    assert_eq!(
+        p("{.y = 3}", &pt),
+        Value::Struct(vec![Value::Int(0), Value::Double(3.0)])
+    );
+    assert_eq!(
+        p("(struct pt){4}", &pt),
+        Value::Struct(vec![Value::Int(4), Value::Double(0.0)])
+    );
+    assert_eq!(
+        p("{.i = 7}", &u),
+        Value::Union {
+            member: 1,
+            value: Box::new(Value::Int(7))
+        }
+    );
+    assert_eq!(
+        p("{{1, [2] = 3}, \"ab\"}", &arr),
+        Value::Struct(vec![
+            Value::Array(vec![Value::Int(1), Value::Int(0), Value::Int(3)]),
+            Value::Array(vec![
+                Value::Char(97),
+                Value::Char(98),
+                Value::Char(0),
+                Value::Char(0)
+            ]),
+        ])
+    );
+    let c = Type::complex(Type::Double);
+    assert_eq!(
+        p("{1, -2}", &c),
+        Value::Complex(Box::new(Value::Double(1.0)), Box::new(Value::Double(-2.0)))
+    );
+    assert_eq!(
+        p("3", &c),
+        Value::Complex(Box::new(Value::Double(3.0)), Box::new(Value::Double(0.0)))
+    );
+    let e = |t: &str, ty: &Type| parse_value(t, ty, &d, &mut Strings::default()).unwrap_err();
+    assert!(e("{1, 2, 3}", &pt).message.contains("too many"));
+    assert!(e("{.z = 1}", &pt).message.contains("members: x, y"));
+    assert!(e("{1, 2}", &u).message.contains("one value"));
+    assert!(e("5", &pt).message.contains("brace"));
+    assert!(e("{{1, 2, 3, 4}}", &arr).message.contains("past the end"));
+    assert!(e("{{0}, \"abcde\"}", &arr).message.contains("too long"));
+    assert!(e("(union u){1}", &pt).message.contains("cannot initialize"));
+    let deep = "{".repeat(10_000);
+    assert!(e(&deep, &pt).message.contains("nested"));
+    let deep = "-".repeat(10_000) + "1";
+    assert!(e(&deep, &Type::Int).message.contains("nested"));
+    let deep = "(".repeat(10_000);
+    assert!(e(&deep, &Type::Int).message.contains("nested"));
+}
+
+#[test]
+fn variadic_types_follow_c() {
+    assert_eq!(var("5"), (Type::Int, Value::Int(5)));
+    assert_eq!(var("-2147483648"), (Type::Long, Value::Long(-2147483648)));
+    assert_eq!(var("6000000000"), (Type::Long, Value::Long(6_000_000_000)));
+    assert_eq!(var("0xffffffff"), (Type::UInt, Value::UInt(u32::MAX)));
+    assert_eq!(var("5ull"), (Type::ULongLong, Value::ULongLong(5)));
+    assert_eq!(var("2.5"), (Type::Double, Value::Double(2.5)));
+    assert_eq!(var("1.5f"), (Type::Double, Value::Double(1.5)));
+    assert_eq!(var("'a'"), (Type::Int, Value::Int(97)));
+    assert_eq!(var("(char)-1"), (Type::Int, Value::Int(-1)));
+    assert_eq!(
+        var("(float)0.1"),
+        (Type::Double, Value::Double(0.1f32 as f64))
+    );
+    assert_eq!(var("(long)9"), (Type::Long, Value::Long(9)));
+    assert!(matches!(
+        var("1.5L"),
+        (Type::LongDouble, Value::LongDouble(_))
+    ));
+    assert_eq!(var("NULL").0, Type::Pointer);
+    assert_eq!(var("\"x\"").0, Type::Pointer);
+    assert_eq!(
+        var("(struct s){1, 2}").1,
+        Value::Struct(vec![Value::Int(1), Value::Double(2.0)])
+    );
+    let d = decls("");
+    assert!(
+        parse_variadic("{1}", &d, &mut Strings::default())
+            .unwrap_err()
+            .message
+            .contains("compound literal")
+    );
+    assert!(
+        parse_variadic("-1u", &d, &mut Strings::default())
+            .unwrap_err()
+            .message
+            .contains("unsigned int")
+    );
+}
+
+#[test]
+fn printing() {
+    assert_eq!(format_f64(1024.0), "1024");
+    assert_eq!(format_f64(0.1), "0.1");
+    assert_eq!(format_f64(-0.0), "-0.0");
+    assert_eq!(format_f64(1e17), "1e+17");
+    assert_eq!(format_f64(1e16), "10000000000000000");
+    assert_eq!(format_f64(1.5e-7), "1.5e-07");
+    assert_eq!(format_f64(0.00001), "1e-05");
+    assert_eq!(format_f64(0.0001), "0.0001");
+    assert_eq!(format_f64(f64::NEG_INFINITY), "-inf");
+    assert_eq!(format_f32(0.1), "0.1");
+    assert_eq!(format_f32(16777216.0), "16777216");
+    assert_eq!(
+        quote_bytes(b"a\"b\\\n\x01\xff9"),
+        "\"a\\\"b\\\\\\n\\001\\3779\""
+    );
+    assert_eq!(quote_bytes("é".as_bytes()), "\"é\"");
+    let u = Type::build_union()
+        .field("f", Type::Float)
+        .field("i", Type::Int)
+        .finish();
+    let v = Value::Union {
+        member: 1,
+        value: Box::new(Value::Int(3)),
+    };
+    assert_eq!(format_value(&v, &u), "{.i = 3}");
+    assert_eq!(
+        format_value(&Value::Pointer(0x10 as *mut c_void), &Type::Pointer),
+        "0x10"
+    );
+    assert_eq!(format_value(&Value::Char(-3), &Type::Char), "-3");
+    assert_eq!(format_value(&Value::Void, &Type::Void), "");
+    assert_eq!(
+        format_value(&Value::UInt128(u128::MAX), &Type::UInt128),
+        "340282366920938463463374607431768211455"
+    );
+}
+
+#[test]
+fn printed_values_read_back() {
+    for x in [0.1, 1.0 / 3.0, 1e300, 5e-324, -2.5e-10, 123456789.125] {
+        let text = format_f64(x);
+        assert_eq!(val(&text, &Type::Double), Value::Double(x), "{text}");
+    }
+    for text in [
+        "0.1",
+        "1e4000",
+        "3.6451995318824746025e-4951",
+        "-1.5",
+        "1e-4940",
+    ] {
+        let Value::LongDouble(x) = val(text, &Type::LongDouble) else {
+            panic!()
+        };
+        let back = format_long_double(x);
+        assert_eq!(
+            val(&back, &Type::LongDouble),
+            Value::LongDouble(x),
+            "{text} -> {back}"
+        );
+    }
+}
