@@ -16,8 +16,8 @@
 //! could disagree with what a call really does. It calls nothing.
 
 use crate::abi::{
-    ArgLocation, ArgPlan, CallPlan, Class, Load, Reg, RegLoad, RetLocation, RetReg, StackReason,
-    sysv,
+    ArgLocation, ArgPlan, CallPlan, Class, Load, MemberPath, MemoryReason, Reg, RegLoad,
+    RetLocation, RetReg, StackReason, sysv,
 };
 use crate::cache::fast_entry;
 use crate::emit::{Entry, listing_of};
@@ -78,7 +78,6 @@ struct Leaf {
     path: String,
     offset: u64,
     size: u64,
-    align: u64,
     ty: Type,
 }
 
@@ -136,7 +135,6 @@ fn leaves(ty: &Type, prefix: &str, offset: u64, out: &mut Vec<Leaf>) -> Result<(
                 path: prefix.to_string(),
                 offset,
                 size: l.size,
-                align: l.align,
                 ty: t.clone(),
             });
         }
@@ -144,24 +142,127 @@ fn leaves(ty: &Type, prefix: &str, offset: u64, out: &mut Vec<Leaf>) -> Result<(
     Ok(())
 }
 
-/// Why an aggregate of at most 16 bytes is MEMORY (psABI §3.2.3 and gcc).
-fn memory_reason(ty: &Type) -> Result<String, Error> {
-    let l = ty.layout()?;
-    if l.size > 16 {
-        return Ok(format!("larger than 16 bytes ({} bytes)", l.size));
+/// The name of the member at `path` in a value of type `ty`, as C would write it
+/// (`v.a`, `z[0]`, `c.real`, `#1` for an unnamed member), and the name of the first
+/// zero-length array on the way, if any.
+fn member_name(ty: &Type, path: &MemberPath) -> (String, Option<String>) {
+    let mut name = String::new();
+    let mut zero_length = None;
+    let mut ty = ty;
+    for &i in path.indices() {
+        let i = i as usize;
+        match ty {
+            Type::Struct(agg) | Type::Union(agg) => {
+                let Some(field) = agg.fields.get(i) else {
+                    break;
+                };
+                if !name.is_empty() {
+                    name.push('.');
+                }
+                match &field.name {
+                    Some(n) => name.push_str(n),
+                    None => write!(name, "#{i}").unwrap_or(()),
+                }
+                ty = &field.ty;
+            }
+            Type::Array(elem, n) => {
+                if *n == 0 && zero_length.is_none() {
+                    zero_length = Some(name.clone());
+                }
+                write!(name, "[{i}]").ok();
+                ty = elem;
+            }
+            Type::Complex(elem) => {
+                name.push_str(if i == 0 { ".real" } else { ".imag" });
+                ty = elem;
+            }
+            _ => break,
+        }
     }
-    let mut ls = Vec::new();
-    leaves(ty, "", 0, &mut ls)?;
-    if let Some(leaf) = ls.iter().find(|l| l.offset % l.align != 0) {
-        return Ok(format!(
-            "member `{}` at offset {} is not aligned to its type's {} bytes",
-            leaf.path, leaf.offset, leaf.align
-        ));
+    if let Type::Array(_, 0) = ty {
+        zero_length.get_or_insert_with(|| name.clone());
     }
-    if ls.iter().any(|l| l.ty == Type::LongDouble) {
-        return Ok("its long double (X87) shares eightbytes with other data".into());
+    (name, zero_length)
+}
+
+/// What data of an X87 class is, for reasons.
+fn x87_data(class: Class) -> &'static str {
+    match class {
+        Class::X87Up => "the upper half of a long double (X87UP)",
+        Class::ComplexX87 => "a long double _Complex (COMPLEX_X87)",
+        _ => "a long double (X87)",
     }
-    Ok("a member is MEMORY on its own".into())
+}
+
+/// The classifier's reason for MEMORY, in words, naming members as `ty` does. It
+/// renders what the plan records; it decides nothing.
+fn memory_reason_text(reason: &MemoryReason, ty: &Type) -> String {
+    let zero_note = |zero: Option<String>| match zero {
+        Some(array) => format!(
+            " (`{array}` is a zero-length array, but gcc classifies its first element all \
+             the same)"
+        ),
+        None => String::new(),
+    };
+    let on_its_own = |aggregate: &MemberPath, why: String| {
+        if aggregate.is_empty() {
+            why
+        } else {
+            let (name, _) = member_name(ty, aggregate);
+            format!("member `{name}` is MEMORY on its own: {why}")
+        }
+    };
+    match reason {
+        MemoryReason::TooLarge { size } => format!("larger than 16 bytes ({size} bytes)"),
+        MemoryReason::Misaligned {
+            member,
+            offset,
+            align,
+        } => {
+            let (name, zero) = member_name(ty, member);
+            format!(
+                "member `{name}` at offset {offset} is not aligned to its type's {align} bytes{}",
+                zero_note(zero)
+            )
+        }
+        MemoryReason::ArrayElementTooWide {
+            array,
+            offset,
+            size,
+        } => {
+            let (name, zero) = member_name(ty, array);
+            format!(
+                "gcc classifies array `{name}` by its first element, and that element, \
+                 {size} bytes at offset {offset}, would reach past the next eightbyte{}",
+                zero_note(zero)
+            )
+        }
+        MemoryReason::X87Merged {
+            aggregate,
+            eightbyte,
+            x87,
+            other,
+        } => on_its_own(
+            aggregate,
+            format!(
+                "{} shares eightbyte {eightbyte} with {other} data, and an X87 class merged \
+                 with anything but INTEGER is MEMORY",
+                x87_data(*x87)
+            ),
+        ),
+        MemoryReason::X87UpAlone {
+            aggregate,
+            eightbyte,
+            previous,
+        } => on_its_own(
+            aggregate,
+            format!(
+                "the upper half of a long double (X87UP, eightbyte {eightbyte}) does not \
+                 follow its X87 half: eightbyte {} is {previous}",
+                eightbyte.saturating_sub(1)
+            ),
+        ),
+    }
 }
 
 fn class_names(classes: &[Class]) -> Vec<&'static str> {
@@ -228,11 +329,11 @@ fn plural(n: u8, one: &str, many: &str) -> String {
 }
 
 /// Why an argument is on the stack, in words.
-fn stack_reason_text(reason: StackReason, ty: &Type) -> Result<String, Error> {
-    Ok(match reason {
-        StackReason::Memory => format!("class MEMORY: {}", memory_reason(ty)?),
+fn stack_reason_text(reason: &StackReason, ty: &Type) -> String {
+    match reason {
+        StackReason::Memory(why) => format!("class MEMORY: {}", memory_reason_text(why, ty)),
         StackReason::X87 => "long double (X87) arguments always go on the stack".into(),
-        StackReason::OutOfRegisters {
+        &StackReason::OutOfRegisters {
             gprs_needed,
             gprs_left,
             xmms_needed,
@@ -258,12 +359,12 @@ fn stack_reason_text(reason: StackReason, ty: &Type) -> Result<String, Error> {
                 parts.join(" and ")
             )
         }
-    })
+    }
 }
 
-fn stack_reason_code(reason: StackReason) -> &'static str {
+fn stack_reason_code(reason: &StackReason) -> &'static str {
     match reason {
-        StackReason::Memory => "memory",
+        StackReason::Memory(_) => "memory",
         StackReason::X87 => "x87",
         StackReason::OutOfRegisters { .. } => "out_of_registers",
     }
@@ -615,11 +716,12 @@ impl Builder<'_> {
             writeln!(text, "  {off:>6}  {size:>4}  {what}").ok();
         }
 
-        let classes = sysv::classify_type(ty)?;
+        let classification = sysv::classification(ty)?;
+        let classes = classification.classes();
         let mut eightbytes = Vec::new();
         let mut reason = Json::Null;
-        if classes == [Class::Memory] {
-            let why = memory_reason(ty)?;
+        if let Some(memory) = classification.memory_reason() {
+            let why = memory_reason_text(memory, ty);
             writeln!(text, "  class MEMORY: {why}").ok();
             reason = Json::String(why);
         } else if !classes.is_empty() {
@@ -758,8 +860,8 @@ impl Builder<'_> {
             }
         };
         let mut reason_json = Json::Null;
-        if let Some(reason) = arg.stack_reason {
-            let why = stack_reason_text(reason, ty)?;
+        if let Some(reason) = &arg.stack_reason {
+            let why = stack_reason_text(reason, ty);
             writeln!(text, "      why: {why}").ok();
             reason_json = Json::object([
                 ("kind", Json::str(stack_reason_code(reason))),
@@ -864,11 +966,21 @@ impl Builder<'_> {
             "Result: {label}{size_text}{class_text}\n      → {where_text}"
         )
         .ok();
+        let mut reason = Json::Null;
+        if let Some(memory) = &ret.memory_reason {
+            let why = format!(
+                "class MEMORY: {}",
+                memory_reason_text(memory, self.sig.ret())
+            );
+            writeln!(text, "      why: {why}").ok();
+            reason = Json::object([("kind", Json::str("memory")), ("text", Json::String(why))]);
+        }
         Json::object([
             ("type", Json::String(label)),
             ("size", Json::num(ret.size)),
             ("classes", Json::strings(&classes)),
             ("location", location),
+            ("reason", reason),
         ])
     }
 

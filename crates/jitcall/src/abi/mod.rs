@@ -3,7 +3,9 @@
 //! A [`CallPlan`] is the classifier's output ([`sysv::classify`]) and the single input
 //! of everything downstream: the emitter, `explain`, and callbacks. It is plain data,
 //! `Hash + Eq`, so the trampoline cache can key on it and ABI-equivalent signatures
-//! share one trampoline. It never refers to a C [`crate::Type`].
+//! share one trampoline. It never refers to a C [`crate::Type`]. Every decision that
+//! puts a value in memory carries its reason ([`MemoryReason`], [`StackReason`]), so
+//! what `explain` says is what the classifier decided.
 //!
 //! Besides the psABI placement, a plan fixes the *frame*: the packed buffer that holds
 //! one call's arguments and result ([`crate::Frame`]). The result area sits at offset
@@ -291,12 +293,136 @@ pub enum ArgLocation {
     Nowhere,
 }
 
+/// A member inside an argument or result, as the indices that lead to it from the
+/// outside in: a member's index in its struct or union, 0 for an array's first element
+/// (the only one gcc classifies), 0 or 1 for a complex number's real or imaginary part.
+/// Empty for the value itself. The names are the type's to give (`explain` renders
+/// them); a plan holds none, so it is the same for types that differ only in names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MemberPath(Box<[u32]>);
+
+impl MemberPath {
+    /// The indices, outermost first.
+    pub fn indices(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// Whether this is the value itself, not one of its members.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<u32> for MemberPath {
+    fn from_iter<I: IntoIterator<Item = u32>>(iter: I) -> Self {
+        MemberPath(iter.into_iter().collect())
+    }
+}
+
+/// Why the classifier gave a value the class MEMORY (psABI §3.2.3, as gcc reads it):
+/// recorded where it decides, so that nothing downstream has to guess.
+///
+/// The first reason met wins: the size, then the members in order of their offsets
+/// (a member aggregate is classified whole before the next member).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryReason {
+    /// Larger than two eightbytes. (The psABI allows up to eight for vector types,
+    /// which jitcall does not model; without them gcc passes any aggregate over 16
+    /// bytes in memory, rule 5(c).)
+    TooLarge {
+        /// `sizeof` the value.
+        size: u32,
+    },
+    /// A scalar member at an offset that is not a multiple of its alignment (rule 1:
+    /// "if it contains unaligned fields, it has class MEMORY"; a packed struct).
+    Misaligned {
+        /// The scalar: a member, or an array's first element.
+        member: MemberPath,
+        /// Its offset in the value.
+        offset: u32,
+        /// Its type's alignment.
+        align: u32,
+    },
+    /// gcc's array rule: an array is classified by its first element, and this one,
+    /// starting inside an eightbyte, would reach past the next one (a zero-length
+    /// array of 16-byte elements at offset 4, say).
+    ArrayElementTooWide {
+        /// The array.
+        array: MemberPath,
+        /// The offset of its first element in the value.
+        offset: u32,
+        /// The element's size.
+        size: u32,
+    },
+    /// X87-class data and data of another class share an eightbyte of `aggregate`,
+    /// and merging them gives MEMORY (rule 4(e): INTEGER would have won, rule 4(d)).
+    X87Merged {
+        /// The struct, union or array whose members meet: the value itself, or a
+        /// member aggregate that is then MEMORY on its own.
+        aggregate: MemberPath,
+        /// The eightbyte, counted in the value.
+        eightbyte: u8,
+        /// The X87-class class (X87, X87UP or COMPLEX_X87).
+        x87: Class,
+        /// The class it met.
+        other: Class,
+    },
+    /// An X87UP eightbyte of `aggregate` (the upper half of a `long double`) that does
+    /// not follow an X87 one (rule 5(b)): the `long double`'s lower eightbyte merged
+    /// into another class.
+    X87UpAlone {
+        /// As for [`MemoryReason::X87Merged`].
+        aggregate: MemberPath,
+        /// The X87UP eightbyte, counted in the value.
+        eightbyte: u8,
+        /// The class of the eightbyte before it.
+        previous: Class,
+    },
+}
+
+/// How the classifier classifies one value (psABI §3.2.3): by eightbyte, or whole in
+/// memory, and then why.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Classification {
+    /// The classes of its eightbytes after the post-merger cleanup (none for `void` or
+    /// an empty aggregate).
+    Eightbytes(Eightbytes<Class>),
+    /// Class MEMORY, for this reason.
+    Memory(MemoryReason),
+}
+
+impl Classification {
+    /// The classes as a plan records them: `[MEMORY]` for a value in memory.
+    pub fn classes(&self) -> Eightbytes<Class> {
+        match self {
+            Classification::Eightbytes(classes) => *classes,
+            Classification::Memory(_) => [Class::Memory].into_iter().collect(),
+        }
+    }
+
+    /// Why the value is MEMORY, if it is.
+    pub fn memory_reason(&self) -> Option<&MemoryReason> {
+        match self {
+            Classification::Eightbytes(_) => None,
+            Classification::Memory(reason) => Some(reason),
+        }
+    }
+
+    /// [`Classification::classes`] and the reason, taken apart.
+    pub(crate) fn into_parts(self) -> (Eightbytes<Class>, Option<MemoryReason>) {
+        let classes = self.classes();
+        match self {
+            Classification::Eightbytes(_) => (classes, None),
+            Classification::Memory(reason) => (classes, Some(reason)),
+        }
+    }
+}
+
 /// Why an argument ended up where it did (for `explain`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum StackReason {
-    /// Classified MEMORY (too big, unaligned members, or a union mixing x87 and other
-    /// data).
-    Memory,
+    /// Classified MEMORY, for this reason.
+    Memory(MemoryReason),
     /// x87 classes always travel in memory as arguments.
     X87,
     /// It needed more integer or vector registers than were left.
@@ -394,6 +520,8 @@ pub struct RetPlan {
     pub classes: Eightbytes<Class>,
     /// Where it comes back.
     pub location: RetLocation,
+    /// Set when `location` is [`RetLocation::Memory`]: why.
+    pub memory_reason: Option<MemoryReason>,
 }
 
 /// Everything the emitter needs to make one call.
