@@ -19,7 +19,7 @@
 //! sides.
 
 use crate::abi::{CallPlan, sysv};
-use crate::args::FrameArgs;
+use crate::frame::FrameArgs;
 use crate::{Error, Frame, Function, Padded, Plain, Signature, Type};
 use std::ffi::c_void;
 use std::marker::PhantomData;

@@ -23,7 +23,7 @@
 //! `explain`'s).
 
 use super::*;
-use crate::args::{Coder, FRAME_UNCODED};
+use crate::frame::args::{Coder, FRAME_UNCODED};
 use crate::{Error, Layout, Type};
 
 /// Merges the class of a scalar into the class accumulated so far for an eightbyte

@@ -10,11 +10,13 @@
 //! Writing raw values ([`Frame::set_arg`]) checks only the size; writing [`Value`]s
 //! ([`Frame::set_value`]) checks the whole shape against the signature.
 
-use crate::FrameArgs;
+pub(crate) mod args;
+
 use crate::abi::{CallPlan, FrameSlot, INLINE_SLOTS};
 use crate::plain::{AnyBits, FrameValue};
 use crate::value::Path;
 use crate::{Error, Signature, Type, Value};
+pub use args::FrameArgs;
 use std::alloc::{Layout as AllocLayout, alloc_zeroed, dealloc, handle_alloc_error};
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
