@@ -60,6 +60,7 @@
 use crate::abi::{ArgLocation, CallPlan, Load, Reg, RegLoad, RetLocation, RetReg, sysv};
 use crate::arena::{ExecutableCode, arena};
 use crate::emit::{Base, Emitted, Emitter, UNROLL_LIMIT, at, disp};
+use crate::frame::layout::FramedPlan;
 use crate::frame::row_layout;
 use crate::{Error, Frame, Signature};
 use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
@@ -164,9 +165,9 @@ struct CallbacksGuide;
 /// What the dispatcher needs: the closure and the shape of the frame it lends.
 struct Context<F> {
     closure: F,
-    plan: Arc<CallPlan>,
+    plan: Arc<FramedPlan>,
     sig: Arc<Signature>,
-    /// `row_stride` bytes aligned to `max(16, frame_align)`: the stub's frame.
+    /// `frame_size` bytes aligned to `frame_align`: the stub's frame.
     layout: AllocLayout,
 }
 
@@ -190,9 +191,12 @@ impl<F: Fn(&mut Frame)> Callback<F> {
         let template = template_get(sig, dispatcher);
         let (plan, shared_sig) = match &template {
             Some(t) => (t.plan.clone(), t.sig.clone()),
-            None => (Arc::new(sysv::classify(sig)?), Arc::new(sig.clone())),
+            None => (
+                Arc::new(FramedPlan::new(sysv::classify(sig)?)),
+                Arc::new(sig.clone()),
+            ),
         };
-        let layout = frame_layout(&plan)?;
+        let layout = frame_layout(&plan.plan)?;
         let context = NonNull::from(Box::leak(Box::new(Context {
             closure,
             plan,
@@ -214,7 +218,7 @@ impl<F: Fn(&mut Frame)> Callback<F> {
                 // SAFETY: the context was just leaked from a Box and is not freed
                 // before `guard`.
                 let context_ref = unsafe { context.as_ref() };
-                let (stub, context_at) = generate(&context_ref.plan, 0, dispatcher, false)?;
+                let (stub, context_at) = generate(&context_ref.plan.plan, 0, dispatcher, false)?;
                 let t = Rc::new(Template {
                     sig: context_ref.sig.clone(),
                     dispatcher,
@@ -256,7 +260,7 @@ impl<F> Callback<F> {
 
     /// The call plan the stub implements in reverse.
     pub fn plan(&self) -> &CallPlan {
-        &self.context().plan
+        &self.context().plan.plan
     }
 
     /// Bytes of executable code of the entry stub.
@@ -300,7 +304,7 @@ const TEMPLATES: usize = 8;
 struct Template {
     sig: Arc<Signature>,
     dispatcher: u64,
-    plan: Arc<CallPlan>,
+    plan: Arc<FramedPlan>,
     code: Box<[u8]>,
     /// Where the context's address sits in `code`.
     context_at: usize,
@@ -340,7 +344,8 @@ fn template_put(t: Rc<Template>) {
     });
 }
 
-/// The frame a stub lays out for `plan`: `row_stride` bytes, aligned to at least 16.
+/// The frame a stub lays out for `plan`: `frame_size` bytes, aligned to `frame_align`
+/// (at least 16).
 fn frame_layout(plan: &CallPlan) -> Result<AllocLayout, Error> {
     row_layout(plan).map_err(|_| Error::unsupported("callback frame too large"))
 }

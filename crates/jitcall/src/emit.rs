@@ -86,14 +86,57 @@ pub(crate) enum Entry {
         /// The callee's address.
         target: u64,
     },
-    /// `fn(rows, count)`: call the target once per row of `stride` bytes, each row a
-    /// frame.
+    /// `fn(rows, count)`: call the target once per row, each row a frame, rows
+    /// `frame_size` bytes apart.
     Batch {
         /// The callee's address.
         target: u64,
-        /// Bytes from one row to the next.
-        stride: u32,
     },
+}
+
+/// How the bound entry `Function::call_frame` runs ([`bound_entry`]) hands back the
+/// result. The two forms that leave a result register come first, so `call_frame`
+/// tells them from the rest with one compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum FastKind {
+    /// Tail jump or call-return, one eightbyte back in `rax`.
+    I,
+    /// Tail jump or call-return, one eightbyte back in `xmm0`.
+    F,
+    /// Call-then-store: `fn(frame)` stores the result into the frame itself.
+    Store,
+    /// Tail jump or call-return, nothing to store (`void`, or the callee wrote through
+    /// sret).
+    Nothing,
+}
+
+/// The bound entry `Function::call_frame` runs for `plan` at `target`, and how it hands
+/// back the result: a tail jump where the plan allows, a call that hands back the
+/// result register where it has stack arguments, else call-then-store.
+pub(crate) fn bound_entry(plan: &CallPlan, target: u64) -> (Entry, FastKind) {
+    let kind = fast_kind(plan);
+    let entry = match kind {
+        FastKind::Store => Entry::BoundFrame { target },
+        _ if tail_jump_ok(plan) => Entry::TailJump { target },
+        _ => Entry::CallReturn { target },
+    };
+    (entry, kind)
+}
+
+fn fast_kind(plan: &CallPlan) -> FastKind {
+    if !tail_jump_ok(plan) && !call_return_ok(plan) {
+        return FastKind::Store;
+    }
+    match &plan.ret.location {
+        RetLocation::Registers(pieces) => match pieces.as_slice() {
+            [a] if (a.reg, a.offset) == (RetReg::Rax, 0) => FastKind::I,
+            [a] if (a.reg, a.offset) == (RetReg::Xmm0, 0) => FastKind::F,
+            _ => FastKind::Store,
+        },
+        RetLocation::Nothing | RetLocation::Memory => FastKind::Nothing,
+        RetLocation::X87 { .. } => FastKind::Store,
+    }
 }
 
 /// Whether a plan can use the tail-jump form: everything in registers, and a result
@@ -417,8 +460,10 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             e.store_result(plan, true)?;
             e.epilogue_r12();
         }
-        Entry::Batch { stride, .. } => {
-            let stride = disp(stride)?;
+        Entry::Batch { .. } => {
+            // A batch's rows are frames laid end to end (`frame_size` is a multiple of
+            // the frame's alignment).
+            let stride = disp(plan.frame_size)?;
             e.note(|| "prologue: save rbp, rbx, r12; rbx = first row, r12 = rows left".into());
             dynasm!(e.ops
                 ; .arch x64

@@ -19,9 +19,7 @@ use crate::abi::{
     ArgLocation, ArgPlan, CallPlan, Class, Load, MemberPath, MemoryReason, Reg, RegLoad,
     RetLocation, RetReg, StackReason, sysv,
 };
-use crate::cache::fast_entry;
-use crate::emit::{Entry, listing_of};
-use crate::frame::row_stride;
+use crate::emit::{Entry, bound_entry, listing_of};
 use crate::{Declarations, Error, FunctionDecl, Signature, Type};
 use std::fmt::Write as _;
 
@@ -395,14 +393,12 @@ impl Explanation {
         let plan = sysv::classify(sig)?;
         let code_entry = match entry {
             ExplainedEntry::Frame => Entry::Frame,
-            ExplainedEntry::Bound => fast_entry(&plan, SHOWN_TARGET),
+            ExplainedEntry::Bound => bound_entry(&plan, SHOWN_TARGET).0,
             ExplainedEntry::Pointers => Entry::Pointers {
                 target: SHOWN_TARGET,
             },
             ExplainedEntry::Batch => Entry::Batch {
                 target: SHOWN_TARGET,
-                stride: u32::try_from(row_stride(&plan))
-                    .map_err(|_| Error::unsupported("a frame too large for a batch row"))?,
             },
         };
         let emitted = listing_of(&plan, code_entry)?;
@@ -1038,7 +1034,7 @@ impl Builder<'_> {
                      rdi, count in\nrsi), with the target baked in (shown as <target>). rbx walks \
                      the rows, {} bytes apart, each a\nframe; r12 counts down. A row's result \
                      goes to [rbx + 0]",
-                    row_stride(self.plan)
+                    self.plan.frame_size
                 )
                 .ok();
                 "rbx"

@@ -6,7 +6,9 @@
 //! with a prepared [`Frame`].
 
 use crate::abi::CallPlan;
-use crate::cache::{Core, FastKind, core};
+use crate::cache::{Core, core};
+use crate::emit::FastKind;
+use crate::frame::layout::FramedPlan;
 use crate::value::Path;
 use crate::{Error, Frame, FrameBatch, Library, Signature, Value};
 
@@ -29,7 +31,7 @@ pub struct Function {
     /// bound fast entry, its form, and the plan frames must be made for.
     fast: *const u8,
     fast_kind: FastKind,
-    plan: *const CallPlan,
+    plan: *const FramedPlan,
     /// Keeps the library the target lives in loaded; released in `Drop` as `core` is.
     pub(crate) library: ManuallyDrop<Option<Library>>,
 }
@@ -102,7 +104,7 @@ impl Function {
 
     /// The call plan the trampolines implement.
     pub fn plan(&self) -> &CallPlan {
-        &self.core.plan
+        &self.core.plan.plan
     }
 
     /// The target address.
@@ -141,7 +143,11 @@ impl Function {
     #[inline]
     pub unsafe fn call_frame(&self, frame: &mut Frame) {
         if !std::ptr::eq(Arc::as_ptr(frame.plan()), self.plan) {
-            same_plan_or_panic(frame.plan(), &self.core.plan, "Function::call_frame: frame");
+            same_plan_or_panic(
+                &frame.plan().plan,
+                &self.core.plan.plan,
+                "Function::call_frame: frame",
+            );
         }
         // SAFETY: the frame has this plan's layout (checked above); the caller vouches
         // for the target.
@@ -230,7 +236,7 @@ impl Function {
     /// As for [`Function::call_frame`], for every row.
     pub unsafe fn call_batch(&self, batch: &mut FrameBatch) -> Result<(), Error> {
         let plan = &self.core.plan;
-        if !Arc::ptr_eq(batch.plan(), plan) && **batch.plan() != **plan {
+        if !Arc::ptr_eq(batch.plan(), plan) && batch.plan().plan != plan.plan {
             return Err(Error::ValueMismatch {
                 path: "batch".into(),
                 expected: format!("rows for `{}`", self.core.sig),
@@ -283,7 +289,7 @@ impl Function {
                 found: args.len(),
             });
         }
-        let plan = &self.core.plan;
+        let plan = &self.core.plan.plan;
         if plan.frame_size as usize > SMALL_FRAME || plan.frame_align > 16 {
             let mut frame = self.frame();
             for (i, v) in args.iter().enumerate() {
@@ -350,7 +356,7 @@ impl Function {
 #[cold]
 #[inline(never)]
 fn store_checked(core: &Core, i: usize, v: &Value, bytes: &mut [u8]) -> Result<(), Error> {
-    let (ty, arg) = (&core.sig.params()[i], &core.plan.args[i]);
+    let (ty, arg) = (&core.sig.params()[i], &core.plan.plan.args[i]);
     let (off, size) = (arg.frame_offset as usize, arg.size as usize);
     v.store(ty, &mut bytes[off..off + size], &Path::Arg(i))
 }

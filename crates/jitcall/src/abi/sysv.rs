@@ -23,7 +23,6 @@
 //! `explain`'s).
 
 use super::*;
-use crate::frame::args::{Coder, FRAME_UNCODED};
 use crate::{Error, Layout, Type};
 
 /// Merges the class of a scalar into the class accumulated so far for an eightbyte
@@ -339,14 +338,6 @@ fn post_merge(classes: &mut [Class], first: usize, at: &Within) -> Result<(), Ex
     Ok(())
 }
 
-/// `n` rounded up to a multiple of `align`, a power of two (a mask, not a division:
-/// this runs for every member of every value converted).
-#[inline]
-fn round_up(n: u32, align: u32) -> u32 {
-    debug_assert!(align.is_power_of_two());
-    (n + align - 1) & !(align - 1)
-}
-
 /// How an integer eightbyte of a scalar is loaded: narrow integers are extended to 32
 /// bits; aggregate pieces load their bytes as they are.
 fn integer_load(ty: &Type, width: u8) -> Load {
@@ -361,8 +352,8 @@ fn integer_load(ty: &Type, width: u8) -> Load {
 
 /// Classifies a whole signature: the plan for one call.
 pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
-    // The result, and the frame's result area at offset 0. (Each layout is computed
-    // once, with the checks `Signature::validate` makes, in the same order.)
+    // The result. (Each layout is computed once, with the checks `Signature::validate`
+    // makes, in the same order.)
     let ret_ty = sig.ret();
     let ret_layout = sig.ret_layout()?;
     let (ret_size, ret_align) = match ret_layout {
@@ -381,18 +372,6 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         gprs_used = 1; // the hidden pointer takes rdi
     }
 
-    // The frame: the result area at offset 0, then the argument slots, laid out by
-    // `args::Coder` from the start of the argument area (so that a tuple of Rust values
-    // with the same sizes and alignments has the same offsets; see `crate::args`), the
-    // area itself aligned for its most aligned slot.
-    let mut ret_area = round_up(ret_size.max(8), 8);
-    // Complex long double comes back as two 16-byte x87 values.
-    if let RetLocation::X87 { count } = ret_location {
-        ret_area = ret_area.max(16 * count as u32);
-    }
-    let mut frame_align = ret_align.max(16);
-    let mut args_align = 8u32;
-    let mut coder = Coder::new();
     let mut stack_size = 0u32;
     let mut stack_align = 16u32;
     let mut args = Vec::with_capacity(sig.params().len());
@@ -409,10 +388,6 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         };
         let (size, align) = (l.size as u32, l.align as u32);
         let slot_align = align.max(8);
-        // Relative to the argument area until the loop is done.
-        let frame_offset = coder.push(size as usize, align as usize) as u32;
-        args_align = args_align.max(align);
-        frame_align = frame_align.max(align);
 
         let gprs_needed = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
         let xmms_needed = classes.iter().filter(|c| **c == Class::Sse).count() as u8;
@@ -441,7 +416,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         args.push(ArgPlan {
             size,
             align,
-            frame_offset,
+            frame_offset: 0, // by `lay_out_frame`, below
             classes,
             location: ArgLocation::Nowhere,
             stack_reason: if size == 0 { None } else { stack_reason },
@@ -493,45 +468,25 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         }
     }
 
-    let args_base = round_up(ret_area, args_align);
-    for a in &mut args {
-        a.frame_offset += args_base;
-    }
-    let frame_size = args_base + coder.end() as u32;
-    let slots: Box<[FrameSlot]> = args
-        .iter()
-        .map(|a| FrameSlot {
-            offset: a.frame_offset,
-            size: a.size,
-        })
-        .collect();
-    let mut first_slots = [FrameSlot::NONE; INLINE_SLOTS];
-    for (inline, slot) in first_slots.iter_mut().zip(slots.iter()) {
-        *inline = *slot;
-    }
+    let ret = RetPlan {
+        size: ret_size,
+        align: ret_align,
+        classes: ret_classes,
+        location: ret_location,
+        memory_reason: ret_memory_reason,
+    };
+    // Not the psABI's: where jitcall's frame holds each value (see `lay_out_frame`).
+    let (frame_size, frame_align) = lay_out_frame(&ret, &mut args);
     let plan = CallPlan {
         args,
-        slots,
-        first_slots,
-        ret: RetPlan {
-            size: ret_size,
-            align: ret_align,
-            classes: ret_classes,
-            location: ret_location,
-            memory_reason: ret_memory_reason,
-        },
+        ret,
         stack_size: round_up(stack_size, stack_align),
         stack_align,
         gprs_used,
         vector_count: xmms_used,
         variadic: sig.is_variadic(),
-        frame_size: round_up(frame_size, frame_align),
+        frame_size,
         frame_align,
-        args_code: {
-            let code = coder.finish(FRAME_UNCODED);
-            [code as u64, (code >> 64) as u64]
-        },
-        args_base,
     };
     debug_assert!(plan.gprs_used <= 6 && plan.vector_count <= ARG_XMMS);
     Ok(plan)
