@@ -1,0 +1,6 @@
+//! The emitter.
+
+mod call;
+
+pub(crate) use call::*;
+pub use call::{Emitted, listing};
