@@ -26,7 +26,7 @@
 
 use crate::abi::{CallPlan, sysv};
 use crate::arena::{ExecutableCode, arena};
-use crate::emit::{Entry, FastKind, bound_entry, emit};
+use crate::emit::call::{Entry, FastKind, bound_entry, emit};
 use crate::frame::layout::FramedPlan;
 use crate::value::Codec;
 use crate::{Error, Signature, Type};
@@ -518,7 +518,7 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::listing_of;
+    use crate::emit::call::listing_of;
 
     /// What `explain --entry bound` lists is byte for byte the code `call_frame` runs.
     #[test]

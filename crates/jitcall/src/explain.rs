@@ -19,7 +19,7 @@ use crate::abi::{
     ArgLocation, ArgPlan, CallPlan, Class, Load, MemberPath, MemoryReason, Reg, RegLoad,
     RetLocation, RetReg, StackReason, sysv,
 };
-use crate::emit::{Entry, bound_entry, listing_of};
+use crate::emit::call::{Entry, bound_entry, listing_of};
 use crate::{Declarations, Error, FunctionDecl, Signature, Type};
 use std::fmt::Write as _;
 

@@ -7,7 +7,7 @@
 
 use crate::abi::CallPlan;
 use crate::cache::{Core, core};
-use crate::emit::FastKind;
+use crate::emit::call::FastKind;
 use crate::frame::layout::FramedPlan;
 use crate::value::Path;
 use crate::{Error, Frame, FrameBatch, Library, Signature, Value};
