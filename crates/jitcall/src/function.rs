@@ -4,13 +4,18 @@
 //! [`Function::call`] with [`Value`]s (checked against the signature),
 //! [`Function::call_raw`] with libffi-style pointers, and [`Function::call_frame`]
 //! with a prepared [`Frame`].
+//!
+//! This module calls; it does not load libraries. A function taken from a
+//! [`crate::Library`] holds the library's handle as an opaque [`KeepAlive`], released
+//! with the function and never looked into, so `library` depends on `function` and not
+//! the other way round.
 
 use crate::abi::CallPlan;
 use crate::cache::{Core, core};
 use crate::emit::call::FastKind;
 use crate::frame::layout::FramedPlan;
 use crate::value::Path;
-use crate::{Error, Frame, FrameBatch, Library, Signature, Value};
+use crate::{Error, Frame, FrameBatch, Signature, Value};
 
 /// Frames up to this size are built on the stack by [`Function::call`].
 const SMALL_FRAME: usize = 256;
@@ -32,9 +37,13 @@ pub struct Function {
     fast: *const u8,
     fast_kind: FastKind,
     plan: *const FramedPlan,
-    /// Keeps the library the target lives in loaded; released in `Drop` as `core` is.
-    pub(crate) library: ManuallyDrop<Option<Library>>,
+    /// Keeps the object the target lives in loaded; released in `Drop` as `core` is.
+    keep_alive: ManuallyDrop<Option<KeepAlive>>,
 }
+
+/// Whatever keeps a function's target loaded (a library's handle): held by the
+/// function and its clones, released with the last of them, never looked into.
+pub(crate) type KeepAlive = Arc<dyn Send + Sync>;
 
 impl Drop for Function {
     /// Releases the references from copies taken out of the fields, not in place:
@@ -45,13 +54,13 @@ impl Drop for Function {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: each field is taken exactly once, here, and never used again.
-        let (core, library) = unsafe {
+        let (core, keep_alive) = unsafe {
             (
                 ManuallyDrop::take(&mut self.core),
-                ManuallyDrop::take(&mut self.library),
+                ManuallyDrop::take(&mut self.keep_alive),
             )
         };
-        drop((core, library));
+        drop((core, keep_alive));
     }
 }
 
@@ -93,8 +102,15 @@ impl Function {
             fast_kind: core.fast_kind,
             plan: Arc::as_ptr(&core.plan),
             core: ManuallyDrop::new(core),
-            library: ManuallyDrop::new(None),
+            keep_alive: ManuallyDrop::new(None),
         })
+    }
+
+    /// This function, keeping `owner` (the handle of the library its target lives in)
+    /// alive as long as it or a clone is.
+    pub(crate) fn keeping_alive(mut self, owner: KeepAlive) -> Function {
+        *self.keep_alive = Some(owner);
+        self
     }
 
     /// The signature.
