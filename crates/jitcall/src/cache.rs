@@ -3,7 +3,8 @@
 //! Two levels:
 //!
 //! * **cores**, keyed by (signature, target): everything one [`crate::Function`] needs —
-//!   the plan and the *bound* fast entry with the target baked in. A hit allocates
+//!   the plan with its frames' layout (`FramedPlan`), and the *bound* fast entry with
+//!   the target baked in (the form the emitter picks, [`crate::emit::call::bound_entry`]). A hit allocates
 //!   nothing. Each thread also keeps a small memo of the cores it asked for lately
 //!   (weak references by signature hash and target), so a repeated request takes no
 //!   lock: one memo slot, one weak-reference upgrade, one signature comparison.

@@ -1,6 +1,9 @@
 //! The arguments and result section of an explanation: each value's size, classes and
 //! exact location (a register at its width, a stack offset, nowhere) with the reason
 //! for a stack slot or a MEMORY result, from the plan.
+//!
+//! It reads locations as the classifier placed them and decides none; the reasons'
+//! words are `super::reasons`'.
 
 use super::reasons::{memory_reason_text, stack_reason_code, stack_reason_text};
 use super::{Builder, Json, bytes, class_names};

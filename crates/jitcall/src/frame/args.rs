@@ -17,6 +17,9 @@
 //! C parameter (a `[u8; 16]` for a `long double`, say) are not refused: they take the
 //! checked path, every size checked against the slot table first, then each argument
 //! stored at its slot.
+//!
+//! This module codes layouts; the rule that places slots is the plan's
+//! (`crate::abi::frame_slot`), and the frame's own code is built in `super::layout`.
 
 /// Arguments a layout code can describe.
 pub(crate) const MAX_CODED: usize = 12;
