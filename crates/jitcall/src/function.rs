@@ -21,6 +21,7 @@ use crate::{Error, Frame, FrameBatch, Signature, Value};
 const SMALL_FRAME: usize = 256;
 use std::ffi::c_void;
 use std::mem::ManuallyDrop;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
 
 /// A C function with a known signature, ready to call.
@@ -42,8 +43,9 @@ pub struct Function {
 }
 
 /// Whatever keeps a function's target loaded (a library's handle): held by the
-/// function and its clones, released with the last of them, never looked into.
-pub(crate) type KeepAlive = Arc<dyn Send + Sync>;
+/// function and its clones, released with the last of them, never looked into. (The
+/// unwind-safety traits keep `Function` as unwind-safe as the handle it holds.)
+pub(crate) type KeepAlive = Arc<dyn Send + Sync + RefUnwindSafe + UnwindSafe>;
 
 impl Drop for Function {
     /// Releases the references from copies taken out of the fields, not in place:
@@ -375,4 +377,18 @@ fn store_checked(core: &Core, i: usize, v: &Value, bytes: &mut [u8]) -> Result<(
     let (ty, arg) = (&core.sig.params()[i], &core.plan.plan.args[i]);
     let (off, size) = (arg.frame_offset as usize, arg.size as usize);
     v.store(ty, &mut bytes[off..off + size], &Path::Arg(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+
+    /// What holding a library's handle must not take away from a function.
+    #[test]
+    fn functions_are_thread_and_unwind_safe() {
+        fn auto<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
+        auto::<Function>();
+        auto::<crate::Library>();
+    }
 }

@@ -359,7 +359,8 @@ pub enum MemoryReason {
         size: u32,
     },
     /// X87-class data and data of another class share an eightbyte of `aggregate`,
-    /// and merging them gives MEMORY (rule 4(e): INTEGER would have won, rule 4(d)).
+    /// and merging them gives MEMORY (rule 4(e); with INTEGER data, INTEGER would have
+    /// won instead, rule 4(d)).
     X87Merged {
         /// The struct, union or array whose members meet: the value itself, or a
         /// member aggregate that is then MEMORY on its own.
