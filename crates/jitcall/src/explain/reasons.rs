@@ -98,10 +98,13 @@ pub(super) fn memory_reason_text(reason: &MemoryReason, ty: &Type) -> String {
             size,
         } => {
             let (name, zero) = member_name(ty, array);
+            let zero = match zero {
+                Some(_) => " (a zero-length array counts all the same)",
+                None => "",
+            };
             format!(
                 "gcc classifies array `{name}` by its first element, and that element, \
-                 {size} bytes at offset {offset}, would reach past the next eightbyte{}",
-                zero_note(zero)
+                 {size} bytes at offset {offset}, would reach past the next eightbyte{zero}"
             )
         }
         MemoryReason::X87Merged {
@@ -187,5 +190,60 @@ pub(super) fn stack_reason_code(reason: &StackReason) -> &'static str {
         StackReason::Memory(_) => "memory",
         StackReason::X87 => "x87",
         StackReason::OutOfRegisters { .. } => "out_of_registers",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::{Classification, sysv};
+
+    /// The words for the classifier's reason behind a type's MEMORY.
+    fn why(decl: &str) -> String {
+        let decls = crate::Declarations::parse(decl).unwrap();
+        let f = decls.last_function().unwrap();
+        let ty = &f.signature.params()[0];
+        match sysv::classification(ty).unwrap() {
+            Classification::Memory(reason) => memory_reason_text(&reason, ty),
+            other => panic!("{decl}: not MEMORY but {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reasons_name_members_as_c_does() {
+        assert_eq!(
+            why("struct s { long a, b, c; }; void f(struct s);"),
+            "larger than 16 bytes (24 bytes)"
+        );
+        assert_eq!(
+            why(
+                "struct __attribute__((packed)) s { char c; float _Complex z; }; void f(struct s);"
+            ),
+            "member `z.real` at offset 1 is not aligned to its type's 4 bytes"
+        );
+        assert_eq!(
+            why(
+                "struct __attribute__((packed)) s { float f; unsigned long long z[0]; }; \
+                 void f(struct s);"
+            ),
+            "member `z[0]` at offset 4 is not aligned to its type's 8 bytes (`z` is a \
+             zero-length array, but gcc classifies its first element all the same)"
+        );
+        assert_eq!(
+            why("struct e { int a[4]; }; struct s { float f; struct e z[0]; }; void f(struct s);"),
+            "gcc classifies array `z` by its first element, and that element, 16 bytes at \
+             offset 4, would reach past the next eightbyte (a zero-length array counts all \
+             the same)"
+        );
+        assert_eq!(
+            why("union u { double d; long double x; }; void f(union u);"),
+            "a long double (X87) shares eightbyte 0 with SSE data, and an X87 class merged \
+             with anything but INTEGER is MEMORY"
+        );
+        assert_eq!(
+            why("union u { long double x; int i; }; struct s { union u m; }; void f(struct s);"),
+            "member `m` is MEMORY on its own: the upper half of a long double (X87UP, \
+             eightbyte 1) does not follow its X87 half: eightbyte 0 is INTEGER"
+        );
     }
 }

@@ -99,8 +99,8 @@ impl Rows {
             return (slot.size as usize == size).then_some(slot.offset as usize);
         }
         if index < self.nargs as usize {
-            // SAFETY: `slots` points at the plan's `nargs` slots; the plan is alive as
-            // long as self.
+            // SAFETY: `slots` points at the layout's `nargs` slots; the plan and its
+            // layout are alive as long as self.
             let slot = unsafe { *self.slots.as_ptr().add(index) };
             if slot.size as usize == size {
                 return Some(slot.offset as usize);
@@ -220,8 +220,9 @@ impl Rows {
         debug_assert!(row < self.rows);
         if self.code == A::CODE {
             // SAFETY: equal layout codes mean the same count, sizes and alignment
-            // classes, hence (both laid out by `args::Coder`) the same offsets from the
-            // argument area at `args_base`, inside the row (in range: the caller's
+            // classes, hence the same offsets from the argument area at `args_base` (a
+            // frame's layout has a code only if its offsets are `args::Coder`'s, the
+            // tuple's: see `FrameLayout::of`), inside the row (in range: the caller's
             // word, checked again by set_args_checked on the other path).
             unsafe {
                 let base = self
