@@ -103,6 +103,18 @@ const GOLDEN: &[(&str, &str, &[&str])] = &[
         "int f(char c, unsigned char uc, short s, _Bool b, unsigned short us)",
         &[],
     ),
+    // MEMORY because of the misaligned zero-length array, as the classifier decided it
+    // (explain used to guess "a member is MEMORY on its own").
+    (
+        "zero_length_array_misaligned",
+        "struct __attribute__((packed)) s { float f; unsigned long long z[0]; }; void f(struct s);",
+        &[],
+    ),
+    (
+        "long_double_union",
+        "union ld { long double x; int i; }; union ld f(union ld u, struct w { union ld u; } w)",
+        &[],
+    ),
 ];
 
 #[test]

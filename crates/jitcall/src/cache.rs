@@ -3,7 +3,8 @@
 //! Two levels:
 //!
 //! * **cores**, keyed by (signature, target): everything one [`crate::Function`] needs —
-//!   the plan and the *bound* fast entry with the target baked in. A hit allocates
+//!   the plan with its frames' layout (`FramedPlan`), and the *bound* fast entry with
+//!   the target baked in (the form the emitter picks, [`crate::emit::call::bound_entry`]). A hit allocates
 //!   nothing. Each thread also keeps a small memo of the cores it asked for lately
 //!   (weak references by signature hash and target), so a repeated request takes no
 //!   lock: one memo slot, one weak-reference upgrade, one signature comparison.
@@ -24,10 +25,10 @@
 //! This module decides nothing about the ABI (that is [`crate::abi`]) and encodes no
 //! instruction (that is the emitter).
 
-use crate::abi::{CallPlan, RetLocation, RetReg, sysv};
+use crate::abi::{CallPlan, sysv};
 use crate::arena::{ExecutableCode, arena};
-use crate::emit::{Entry, call_return_ok, emit, tail_jump_ok};
-use crate::frame::row_stride;
+use crate::emit::call::{Entry, FastKind, bound_entry, emit};
+use crate::frame::layout::FramedPlan;
 use crate::value::Codec;
 use crate::{Error, Signature, Type};
 use std::collections::HashMap;
@@ -287,10 +288,10 @@ fn cores() -> &'static Mutex<CoreMap> {
 }
 
 /// The shared trampoline for `plan`, compiled now if no live one exists.
-fn trampoline(plan: &Arc<CallPlan>) -> Result<Arc<Trampoline>, Error> {
+fn trampoline(plan: &CallPlan) -> Result<Arc<Trampoline>, Error> {
     let plans = plans();
     let mut guard = lock(plans);
-    if let Some(t) = guard.0.get(&**plan).and_then(Weak::upgrade) {
+    if let Some(t) = guard.0.get(plan).and_then(Weak::upgrade) {
         HITS.fetch_add(1, Ordering::Relaxed);
         return Ok(t);
     }
@@ -298,52 +299,9 @@ fn trampoline(plan: &Arc<CallPlan>) -> Result<Arc<Trampoline>, Error> {
         frame_entry: publish(&emit(plan, Entry::Frame)?)?,
     });
     let (map, swept_at) = &mut *guard;
-    map.insert((**plan).clone(), Arc::downgrade(&t));
+    map.insert(plan.clone(), Arc::downgrade(&t));
     sweep(map, swept_at, |_, w| w.strong_count() > 0);
     Ok(t)
-}
-
-/// How the bound fast entry hands back the result (see [`Core::fast`]). The two forms
-/// that leave a result register come first, so `call_frame` tells them from the rest
-/// with one compare.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum FastKind {
-    /// Tail jump or call-return, one eightbyte back in `rax`.
-    I,
-    /// Tail jump or call-return, one eightbyte back in `xmm0`.
-    F,
-    /// Call-then-store: `fn(frame)` stores the result into the frame itself.
-    Store,
-    /// Tail jump or call-return, nothing to store (`void`, or the callee wrote through
-    /// sret).
-    Nothing,
-}
-
-/// The bound entry `Function::call_frame` runs for `plan` at `target`: a tail jump
-/// where the plan allows, a call that hands back the result registers where it has
-/// stack arguments, else call-then-store.
-pub(crate) fn fast_entry(plan: &CallPlan, target: u64) -> Entry {
-    match fast_kind(plan) {
-        FastKind::Store => Entry::BoundFrame { target },
-        _ if tail_jump_ok(plan) => Entry::TailJump { target },
-        _ => Entry::CallReturn { target },
-    }
-}
-
-fn fast_kind(plan: &CallPlan) -> FastKind {
-    if !tail_jump_ok(plan) && !call_return_ok(plan) {
-        return FastKind::Store;
-    }
-    match &plan.ret.location {
-        RetLocation::Registers(pieces) => match pieces.as_slice() {
-            [a] if (a.reg, a.offset) == (RetReg::Rax, 0) => FastKind::I,
-            [a] if (a.reg, a.offset) == (RetReg::Xmm0, 0) => FastKind::F,
-            _ => FastKind::Store,
-        },
-        RetLocation::Nothing | RetLocation::Memory => FastKind::Nothing,
-        RetLocation::X87 { .. } => FastKind::Store,
-    }
 }
 
 /// Everything one [`crate::Function`] needs, shared by every function with the same
@@ -352,7 +310,8 @@ fn fast_kind(plan: &CallPlan) -> FastKind {
 pub(crate) struct Core {
     pub(crate) target: *const c_void,
     pub(crate) sig: Arc<Signature>,
-    pub(crate) plan: Arc<CallPlan>,
+    /// The plan, with its frames' layout (shared with every frame made for it).
+    pub(crate) plan: Arc<FramedPlan>,
     /// The bound entry `call_frame` runs: a tail jump where the plan allows, else
     /// call-then-store; the target is baked in.
     pub(crate) fast: ExecutableCode,
@@ -407,15 +366,14 @@ impl Core {
         let entry = Entry::Pointers {
             target: self.target as u64,
         };
-        lazy(&self.pointers, &self.plan, entry)
+        lazy(&self.pointers, &self.plan.plan, entry)
     }
 
     pub(crate) fn batch_entry(&self) -> Result<BatchEntry, Error> {
         let entry = Entry::Batch {
             target: self.target as u64,
-            stride: row_stride(&self.plan) as u32,
         };
-        let code = lazy(&self.batch, &self.plan, entry)?;
+        let code = lazy(&self.batch, &self.plan.plan, entry)?;
         // SAFETY: generated by `emit(.., Entry::Batch)`, which implements this
         // signature; alive as long as `self`.
         Ok(unsafe { std::mem::transmute::<*const u8, BatchEntry>(code.address()) })
@@ -435,7 +393,7 @@ impl Core {
             .sig
             .params()
             .iter()
-            .zip(&self.plan.args)
+            .zip(&self.plan.plan.args)
             .map(|(ty, arg)| Codec::new(ty, arg.frame_offset as usize))
             .collect::<Result<Vec<_>, Error>>()?;
         let ret = match self.sig.ret() {
@@ -453,7 +411,7 @@ impl Core {
         if let Some(t) = self.shared.get() {
             return Ok(t);
         }
-        let _ = self.shared.set(trampoline(&self.plan)?);
+        let _ = self.shared.set(trampoline(&self.plan.plan)?);
         Ok(self.shared.get().expect("set just above"))
     }
 }
@@ -532,14 +490,14 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
         Some((sig, _)) => sig.clone(),
         None => Arc::new(sig.clone()),
     };
-    let plan = Arc::new(sysv::classify(&sig)?);
-    let fast_kind = fast_kind(&plan);
-    let fast_entry = fast_entry(&plan, target as u64);
+    let plan = sysv::classify(&sig)?;
+    let (fast_entry, fast_kind) = bound_entry(&plan, target as u64);
+    let fast = publish(&emit(&plan, fast_entry)?)?;
     let core = Arc::new(Core {
         target,
         sig: sig.clone(),
-        fast: publish(&emit(&plan, fast_entry)?)?,
-        plan,
+        fast,
+        plan: Arc::new(FramedPlan::new(plan)),
         fast_kind,
         batch: OnceLock::new(),
         pointers: OnceLock::new(),
@@ -561,7 +519,7 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::listing_of;
+    use crate::emit::call::listing_of;
 
     /// What `explain --entry bound` lists is byte for byte the code `call_frame` runs.
     #[test]
@@ -577,7 +535,8 @@ mod tests {
         ] {
             let sig: Signature = sig.parse().unwrap();
             let core = core(target, &sig).unwrap();
-            let listed = listing_of(&core.plan, fast_entry(&core.plan, target as u64)).unwrap();
+            let plan = &core.plan.plan;
+            let listed = listing_of(plan, bound_entry(plan, target as u64).0).unwrap();
             // SAFETY: the fast entry's bytes are readable for its length while `core`
             // lives; the listing is at most that long.
             let running =

@@ -4,16 +4,24 @@
 //! [`Function::call`] with [`Value`]s (checked against the signature),
 //! [`Function::call_raw`] with libffi-style pointers, and [`Function::call_frame`]
 //! with a prepared [`Frame`].
+//!
+//! This module calls; it does not load libraries. A function taken from a
+//! [`crate::Library`] holds the library's handle as an opaque [`KeepAlive`], released
+//! with the function and never looked into, so `library` depends on `function` and not
+//! the other way round.
 
 use crate::abi::CallPlan;
-use crate::cache::{Core, FastKind, core};
+use crate::cache::{Core, core};
+use crate::emit::call::FastKind;
+use crate::frame::layout::FramedPlan;
 use crate::value::Path;
-use crate::{Error, Frame, FrameBatch, Library, Signature, Value};
+use crate::{Error, Frame, FrameBatch, Signature, Value};
 
 /// Frames up to this size are built on the stack by [`Function::call`].
 const SMALL_FRAME: usize = 256;
 use std::ffi::c_void;
 use std::mem::ManuallyDrop;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
 
 /// A C function with a known signature, ready to call.
@@ -29,10 +37,15 @@ pub struct Function {
     /// bound fast entry, its form, and the plan frames must be made for.
     fast: *const u8,
     fast_kind: FastKind,
-    plan: *const CallPlan,
-    /// Keeps the library the target lives in loaded; released in `Drop` as `core` is.
-    pub(crate) library: ManuallyDrop<Option<Library>>,
+    plan: *const FramedPlan,
+    /// Keeps the object the target lives in loaded; released in `Drop` as `core` is.
+    keep_alive: ManuallyDrop<Option<KeepAlive>>,
 }
+
+/// Whatever keeps a function's target loaded (a library's handle): held by the
+/// function and its clones, released with the last of them, never looked into. (The
+/// unwind-safety traits keep `Function` as unwind-safe as the handle it holds.)
+pub(crate) type KeepAlive = Arc<dyn Send + Sync + RefUnwindSafe + UnwindSafe>;
 
 impl Drop for Function {
     /// Releases the references from copies taken out of the fields, not in place:
@@ -43,13 +56,13 @@ impl Drop for Function {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: each field is taken exactly once, here, and never used again.
-        let (core, library) = unsafe {
+        let (core, keep_alive) = unsafe {
             (
                 ManuallyDrop::take(&mut self.core),
-                ManuallyDrop::take(&mut self.library),
+                ManuallyDrop::take(&mut self.keep_alive),
             )
         };
-        drop((core, library));
+        drop((core, keep_alive));
     }
 }
 
@@ -91,8 +104,15 @@ impl Function {
             fast_kind: core.fast_kind,
             plan: Arc::as_ptr(&core.plan),
             core: ManuallyDrop::new(core),
-            library: ManuallyDrop::new(None),
+            keep_alive: ManuallyDrop::new(None),
         })
+    }
+
+    /// This function, keeping `owner` (the handle of the library its target lives in)
+    /// alive as long as it or a clone is.
+    pub(crate) fn keeping_alive(mut self, owner: KeepAlive) -> Function {
+        *self.keep_alive = Some(owner);
+        self
     }
 
     /// The signature.
@@ -102,7 +122,7 @@ impl Function {
 
     /// The call plan the trampolines implement.
     pub fn plan(&self) -> &CallPlan {
-        &self.core.plan
+        &self.core.plan.plan
     }
 
     /// The target address.
@@ -141,7 +161,11 @@ impl Function {
     #[inline]
     pub unsafe fn call_frame(&self, frame: &mut Frame) {
         if !std::ptr::eq(Arc::as_ptr(frame.plan()), self.plan) {
-            same_plan_or_panic(frame.plan(), &self.core.plan, "Function::call_frame: frame");
+            same_plan_or_panic(
+                &frame.plan().plan,
+                &self.core.plan.plan,
+                "Function::call_frame: frame",
+            );
         }
         // SAFETY: the frame has this plan's layout (checked above); the caller vouches
         // for the target.
@@ -230,7 +254,7 @@ impl Function {
     /// As for [`Function::call_frame`], for every row.
     pub unsafe fn call_batch(&self, batch: &mut FrameBatch) -> Result<(), Error> {
         let plan = &self.core.plan;
-        if !Arc::ptr_eq(batch.plan(), plan) && **batch.plan() != **plan {
+        if !Arc::ptr_eq(batch.plan(), plan) && batch.plan().plan != plan.plan {
             return Err(Error::ValueMismatch {
                 path: "batch".into(),
                 expected: format!("rows for `{}`", self.core.sig),
@@ -283,7 +307,7 @@ impl Function {
                 found: args.len(),
             });
         }
-        let plan = &self.core.plan;
+        let plan = &self.core.plan.plan;
         if plan.frame_size as usize > SMALL_FRAME || plan.frame_align > 16 {
             let mut frame = self.frame();
             for (i, v) in args.iter().enumerate() {
@@ -350,7 +374,21 @@ impl Function {
 #[cold]
 #[inline(never)]
 fn store_checked(core: &Core, i: usize, v: &Value, bytes: &mut [u8]) -> Result<(), Error> {
-    let (ty, arg) = (&core.sig.params()[i], &core.plan.args[i]);
+    let (ty, arg) = (&core.sig.params()[i], &core.plan.plan.args[i]);
     let (off, size) = (arg.frame_offset as usize, arg.size as usize);
     v.store(ty, &mut bytes[off..off + size], &Path::Arg(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+
+    /// What holding a library's handle must not take away from a function.
+    #[test]
+    fn functions_are_thread_and_unwind_safe() {
+        fn auto<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
+        auto::<Function>();
+        auto::<crate::Library>();
+    }
 }

@@ -67,7 +67,6 @@
 
 pub mod abi;
 mod arena;
-mod args;
 mod cache;
 pub mod callback;
 pub mod cdecl;
@@ -85,13 +84,12 @@ mod types;
 mod value;
 
 pub use arena::{ArenaStats, arena_stats};
-pub use args::FrameArgs;
 pub use cache::{CacheStats, cache_stats};
 pub use callback::Callback;
 pub use cdecl::{Declarations, FunctionDecl, ParseError};
 pub use emit::{Emitted, listing};
 pub use error::Error;
-pub use frame::{Frame, FrameBatch};
+pub use frame::{Frame, FrameArgs, FrameBatch};
 pub use function::Function;
 pub use library::Library;
 pub use plain::{AnyBits, FrameValue, Padded, Plain};

@@ -2,7 +2,8 @@
 //! symbol.
 //!
 //! A [`Library`] is a cheap, clonable handle; every [`Function`] taken from it keeps
-//! it loaded. This module resolves addresses; it does not call anything.
+//! it loaded (holding its handle as an opaque keep-alive: `function` knows nothing of
+//! libraries). This module resolves addresses; it does not call anything.
 
 use crate::{Error, Function, Signature};
 use std::ffi::{CStr, CString, OsStr, OsString, c_void};
@@ -122,16 +123,14 @@ impl Library {
     /// loaded.
     pub fn function(&self, symbol: &str, sig: &Signature) -> Result<Function, Error> {
         let target = self.symbol(symbol)?;
-        let mut f = Function::new(target, sig)?;
-        *f.library = Some(self.clone());
-        Ok(f)
+        Ok(Function::new(target, sig)?.keeping_alive(self.inner.clone()))
     }
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
         // SAFETY: raw came from a successful dlopen and is closed once; every Function
-        // from this library holds a Library clone, so none can outlive the handle.
+        // from this library holds this handle (its keep-alive), so none outlives it.
         unsafe { libc::dlclose(self.raw) };
     }
 }

@@ -19,7 +19,7 @@
 //! sides.
 
 use crate::abi::{CallPlan, sysv};
-use crate::args::FrameArgs;
+use crate::frame::FrameArgs;
 use crate::{Error, Frame, Function, Padded, Plain, Signature, Type};
 use std::ffi::c_void;
 use std::marker::PhantomData;
@@ -209,7 +209,7 @@ fn check_plan(
 pub struct TypedFunction<A, R> {
     function: Function,
     frame: Frame,
-    /// Whether `A`'s constant offsets are the frame's (see `crate::args`); if not, the
+    /// Whether `A`'s constant offsets are the frame's (see `crate::frame::args`); if not, the
     /// arguments are written slot by slot, still unchecked.
     coded: bool,
     types: PhantomData<fn(A) -> R>,
@@ -225,13 +225,13 @@ impl<A: CArgs, R: CReturn> TypedFunction<A, R> {
     #[inline]
     pub unsafe fn call(&mut self, args: A) -> R {
         let base = self.frame.as_mut_ptr();
-        let plan = self.frame.plan();
+        let layout = &self.frame.plan().layout;
         if self.coded {
             // SAFETY: the frame's layout code is A's (checked at creation), so every
             // argument's slot is at A's constant offset from the argument area.
-            unsafe { args.write_at(base.add(plan.args_base as usize)) };
+            unsafe { args.write_at(base.add(layout.args_base as usize)) };
         } else {
-            let slots = &plan.slots;
+            let slots = &layout.slots;
             // SAFETY: A's sizes are the plan's slot sizes (the plans are equal), and
             // each offset is its slot's, inside the frame.
             unsafe { args.write_each(base, |i| slots[i].offset as usize) };
@@ -351,7 +351,7 @@ impl Function {
         names.extend(A::rust_names());
         check_plan(self, &names, R::c_type(), A::c_types())?;
         let frame = self.frame();
-        let coded = frame.plan().layout_code() == A::CODE;
+        let coded = frame.plan().layout.code() == A::CODE;
         Ok(TypedFunction {
             function: self.clone(),
             frame,

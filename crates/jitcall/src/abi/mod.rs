@@ -3,12 +3,18 @@
 //! A [`CallPlan`] is the classifier's output ([`sysv::classify`]) and the single input
 //! of everything downstream: the emitter, `explain`, and callbacks. It is plain data,
 //! `Hash + Eq`, so the trampoline cache can key on it and ABI-equivalent signatures
-//! share one trampoline. It never refers to a C [`crate::Type`].
+//! share one trampoline. It never refers to a C [`crate::Type`]. Every decision that
+//! puts a value in memory carries its reason ([`MemoryReason`], [`StackReason`]), so
+//! what `explain` says is what the classifier decided.
 //!
 //! Besides the psABI placement, a plan fixes the *frame*: the packed buffer that holds
 //! one call's arguments and result ([`crate::Frame`]). The result area sits at offset
 //! 0; each argument follows at an offset aligned to `max(8, its alignment)`, in a slot
-//! padded to a multiple of 8 bytes, so the trampoline may always load whole eightbytes.
+//! padded to a multiple of 8 bytes, so the trampoline may always load whole eightbytes
+//! (`lay_out_frame`, after the classifier has decided). Those offsets are the
+//! emitter's displacements, so they are the plan's; what the frame's own accessors
+//! read (slot tables, the layout code) the frame builds from them
+//! (`crate::frame::layout`), not the plan.
 
 pub mod sysv;
 
@@ -291,12 +297,137 @@ pub enum ArgLocation {
     Nowhere,
 }
 
+/// A member inside an argument or result, as the indices that lead to it from the
+/// outside in: a member's index in its struct or union, 0 for an array's first element
+/// (the only one gcc classifies), 0 or 1 for a complex number's real or imaginary part.
+/// Empty for the value itself. The names are the type's to give (`explain` renders
+/// them); a plan holds none, so it is the same for types that differ only in names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MemberPath(Box<[u32]>);
+
+impl MemberPath {
+    /// The indices, outermost first.
+    pub fn indices(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// Whether this is the value itself, not one of its members.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<u32> for MemberPath {
+    fn from_iter<I: IntoIterator<Item = u32>>(iter: I) -> Self {
+        MemberPath(iter.into_iter().collect())
+    }
+}
+
+/// Why the classifier gave a value the class MEMORY (psABI §3.2.3, as gcc reads it):
+/// recorded where it decides, so that nothing downstream has to guess.
+///
+/// The first reason met wins: the size, then the members in order of their offsets
+/// (a member aggregate is classified whole before the next member).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryReason {
+    /// Larger than two eightbytes. (The psABI allows up to eight for vector types,
+    /// which jitcall does not model; without them gcc passes any aggregate over 16
+    /// bytes in memory, rule 5(c).)
+    TooLarge {
+        /// `sizeof` the value.
+        size: u32,
+    },
+    /// A scalar member at an offset that is not a multiple of its alignment (rule 1:
+    /// "if it contains unaligned fields, it has class MEMORY"; a packed struct).
+    Misaligned {
+        /// The scalar: a member, or an array's first element.
+        member: MemberPath,
+        /// Its offset in the value.
+        offset: u32,
+        /// Its type's alignment.
+        align: u32,
+    },
+    /// gcc's array rule: an array is classified by its first element, and this one,
+    /// starting inside an eightbyte, would reach past the next one (a zero-length
+    /// array of 16-byte elements at offset 4, say).
+    ArrayElementTooWide {
+        /// The array.
+        array: MemberPath,
+        /// The offset of its first element in the value.
+        offset: u32,
+        /// The element's size.
+        size: u32,
+    },
+    /// X87-class data and data of another class share an eightbyte of `aggregate`,
+    /// and merging them gives MEMORY (rule 4(e); with INTEGER data, INTEGER would have
+    /// won instead, rule 4(d)).
+    X87Merged {
+        /// The struct, union or array whose members meet: the value itself, or a
+        /// member aggregate that is then MEMORY on its own.
+        aggregate: MemberPath,
+        /// The eightbyte, counted in the value.
+        eightbyte: u8,
+        /// The X87-class class (X87, X87UP or COMPLEX_X87).
+        x87: Class,
+        /// The class it met.
+        other: Class,
+    },
+    /// An X87UP eightbyte of `aggregate` (the upper half of a `long double`) that does
+    /// not follow an X87 one (rule 5(b)): the `long double`'s lower eightbyte merged
+    /// into another class.
+    X87UpAlone {
+        /// As for [`MemoryReason::X87Merged`].
+        aggregate: MemberPath,
+        /// The X87UP eightbyte, counted in the value.
+        eightbyte: u8,
+        /// The class of the eightbyte before it.
+        previous: Class,
+    },
+}
+
+/// How the classifier classifies one value (psABI §3.2.3): by eightbyte, or whole in
+/// memory, and then why.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Classification {
+    /// The classes of its eightbytes after the post-merger cleanup (none for `void` or
+    /// an empty aggregate).
+    Eightbytes(Eightbytes<Class>),
+    /// Class MEMORY, for this reason.
+    Memory(MemoryReason),
+}
+
+impl Classification {
+    /// The classes as a plan records them: `[MEMORY]` for a value in memory.
+    pub fn classes(&self) -> Eightbytes<Class> {
+        match self {
+            Classification::Eightbytes(classes) => *classes,
+            Classification::Memory(_) => [Class::Memory].into_iter().collect(),
+        }
+    }
+
+    /// Why the value is MEMORY, if it is.
+    pub fn memory_reason(&self) -> Option<&MemoryReason> {
+        match self {
+            Classification::Eightbytes(_) => None,
+            Classification::Memory(reason) => Some(reason),
+        }
+    }
+
+    /// [`Classification::classes`] and the reason, taken apart.
+    pub(crate) fn into_parts(self) -> (Eightbytes<Class>, Option<MemoryReason>) {
+        let classes = self.classes();
+        match self {
+            Classification::Eightbytes(_) => (classes, None),
+            Classification::Memory(reason) => (classes, Some(reason)),
+        }
+    }
+}
+
 /// Why an argument ended up where it did (for `explain`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum StackReason {
-    /// Classified MEMORY (too big, unaligned members, or a union mixing x87 and other
-    /// data).
-    Memory,
+    /// Classified MEMORY, for this reason.
+    Memory(MemoryReason),
     /// x87 classes always travel in memory as arguments.
     X87,
     /// It needed more integer or vector registers than were left.
@@ -394,6 +525,8 @@ pub struct RetPlan {
     pub classes: Eightbytes<Class>,
     /// Where it comes back.
     pub location: RetLocation,
+    /// Set when `location` is [`RetLocation::Memory`]: why.
+    pub memory_reason: Option<MemoryReason>,
 }
 
 /// Everything the emitter needs to make one call.
@@ -402,7 +535,8 @@ pub struct RetPlan {
 /// at most 6 GPRs and 8 xmm registers are assigned, each at most once; stack slots are
 /// aligned to `max(8, align)` and disjoint; `stack_size` is a multiple of
 /// `stack_align`, itself a power of two of at least 16; frame slots are disjoint,
-/// 8-byte padded, and inside `frame_size`.
+/// 8-byte padded, and inside `frame_size`, a multiple of `frame_align`, itself a power
+/// of two of at least 16 (so frames laid end to end stay aligned: a batch's rows).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CallPlan {
     /// One plan per argument, fixed then variadic.
@@ -419,56 +553,66 @@ pub struct CallPlan {
     pub vector_count: u8,
     /// Whether the callee is variadic (`%al` is only required then, but always set).
     pub variadic: bool,
-    /// Size of the frame: result area plus argument slots.
+    /// Size of the frame: result area plus argument slots, rounded up to
+    /// `frame_align`. Also the distance between two rows of a batch.
     pub frame_size: u32,
-    /// Alignment the frame needs.
+    /// Alignment the frame needs: 16, or more for an over-aligned argument or result.
     pub frame_align: u32,
-    /// `(frame_offset, size)` of every argument, packed for `Frame::set_arg`'s fast
-    /// path: one load answers both its size check and where to store.
-    pub(crate) slots: Box<[FrameSlot]>,
-    /// The first [`INLINE_SLOTS`] entries of `slots`, padded with [`FrameSlot::NONE`].
-    /// Every frame holds a copy, so `Frame::set_arg` with a constant index finds its
-    /// slot in the frame, which a caller's loop keeps in registers, and not in the
-    /// plan, which it reloads after each call (a call may write any heap memory).
-    pub(crate) first_slots: [FrameSlot; INLINE_SLOTS],
-    /// The arguments' layout code (`crate::args`), for `Frame::set_args`: low word
-    /// first.
-    pub(crate) args_code: [u64; 2],
-    /// The offset of the argument area (the first slot's, when there is one): where
-    /// `Frame::set_args` writes.
-    pub(crate) args_base: u32,
 }
 
-impl CallPlan {
-    /// The arguments' layout code as one number. Compared with a tuple's as one 128-bit
-    /// integer it compiles to two scalar xors and one branch (two word compares become
-    /// two branches, each as dear as the stores; a 16-byte vector load and
-    /// compare-and-mask take longer to resolve).
-    #[inline(always)]
-    pub(crate) fn layout_code(&self) -> u128 {
-        self.args_code[0] as u128 | (self.args_code[1] as u128) << 64
+/// The frame's rule for argument slots: the slot of an argument of `size` bytes
+/// aligned to `align`, after slots that end at `end` (both from the start of the
+/// argument area), starts at `end` rounded up to `max(8, align)` and takes `size`
+/// rounded up to eightbytes. Returns the slot's offset and its end.
+///
+/// `const`, because `crate::frame` lays tuples of Rust values out by the same rule at
+/// compile time: a tuple whose sizes and alignments are the parameters' then has the
+/// frame's offsets. Alignments are powers of two: a mask rounds up, where a division
+/// would cost a first call tens of cycles per argument.
+#[inline]
+pub(crate) const fn frame_slot(end: usize, size: usize, align: usize) -> (usize, usize) {
+    debug_assert!(align.is_power_of_two());
+    let slot_align = if align > 8 { align } else { 8 };
+    let offset = (end + slot_align - 1) & !(slot_align - 1);
+    (offset, offset + ((size + 7) & !7))
+}
+
+/// Places the result and every argument in the frame (fills in
+/// [`ArgPlan::frame_offset`]) and returns the frame's size and alignment: the result
+/// area at offset 0, at least one eightbyte (two x87 values of 16 bytes each for a
+/// `long double _Complex`); then the argument area, aligned for its most aligned slot,
+/// with the slots by [`frame_slot`].
+pub(crate) fn lay_out_frame(ret: &RetPlan, args: &mut [ArgPlan]) -> (u32, u32) {
+    let mut ret_area = round_up(ret.size.max(8), 8);
+    if let RetLocation::X87 { count } = ret.location {
+        ret_area = ret_area.max(16 * count as u32);
     }
+    let mut end = 0;
+    let mut args_align = 8;
+    for arg in args.iter_mut() {
+        let (offset, slot_end) = frame_slot(end, arg.size as usize, arg.align as usize);
+        // Relative to the argument area until its start is known.
+        arg.frame_offset = offset as u32;
+        end = slot_end;
+        args_align = args_align.max(arg.align);
+    }
+    let args_base = round_up(ret_area, args_align);
+    for arg in args.iter_mut() {
+        arg.frame_offset += args_base;
+    }
+    let frame_align = ret.align.max(args_align).max(16);
+    let frame_size = round_up(args_base + end as u32, frame_align);
+    debug_assert!(frame_align.is_power_of_two() && frame_size.is_multiple_of(frame_align));
+    (frame_size, frame_align)
 }
 
-/// Where one argument lives in the frame: [`ArgPlan::frame_offset`] and
-/// [`ArgPlan::size`], side by side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct FrameSlot {
-    pub(crate) offset: u32,
-    pub(crate) size: u32,
+/// `n` rounded up to a multiple of `align`, a power of two (a mask, not a division:
+/// this runs for every argument of every signature classified).
+#[inline]
+pub(crate) fn round_up(n: u32, align: u32) -> u32 {
+    debug_assert!(align.is_power_of_two());
+    (n + align - 1) & !(align - 1)
 }
-
-impl FrameSlot {
-    /// No argument: its size matches no Rust value a frame accepts (see
-    /// `Rows::slot`).
-    pub(crate) const NONE: FrameSlot = FrameSlot {
-        offset: 0,
-        size: u32::MAX,
-    };
-}
-
-/// How many argument slots every frame holds inline ([`CallPlan::first_slots`]).
-pub(crate) const INLINE_SLOTS: usize = 12;
 
 #[cfg(test)]
 mod tests {

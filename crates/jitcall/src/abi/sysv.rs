@@ -9,15 +9,20 @@
 //! 2. **Post-merger cleanup**: MEMORY anywhere makes all of it MEMORY; an X87UP not
 //!    preceded by X87 makes it MEMORY; an SSEUP not preceded by SSE or SSEUP becomes
 //!    SSE.
+//!
+//!    MEMORY is an early exit (`Exit::Memory`, as in rustc's classifier): the first
+//!    rule that decides it stops the walk and names itself, a [`MemoryReason`] that the
+//!    plan carries (`StackReason::Memory`, `RetPlan::memory_reason`) for `explain` to
+//!    render.
 //! 3. **Assign** registers left to right, all or nothing: an argument whose eightbytes
 //!    need more GPRs or xmm registers than remain goes whole to the stack, and later
 //!    arguments may still take registers (gcc's behaviour; clang differs after an
 //!    `__int128`, see `docs/DIVERGENCES.md`).
 //!
-//! This module decides; it emits nothing.
+//! This module decides; it emits nothing, and it renders no reason in words (that is
+//! `explain`'s).
 
 use super::*;
-use crate::args::{Coder, FRAME_UNCODED};
 use crate::{Error, Layout, Type};
 
 /// Merges the class of a scalar into the class accumulated so far for an eightbyte
@@ -35,45 +40,133 @@ pub fn merge(acc: Class, new: Class) -> Class {
 }
 
 /// The classes of a type's eightbytes, after the post-merger cleanup. MEMORY is
-/// returned as the single class `[Memory]`; an empty aggregate has no eightbytes.
+/// returned as the single class `[Memory]`; an empty aggregate has no eightbytes. See
+/// [`classification`] for the reason behind a MEMORY.
 pub fn classify_type(ty: &Type) -> Result<Vec<Class>, Error> {
+    Ok(classification(ty)?.classes().to_vec())
+}
+
+/// How a value of type `ty` is classified: its eightbytes' classes, or MEMORY and why.
+pub fn classification(ty: &Type) -> Result<Classification, Error> {
     let layout = match ty {
         Type::Void => Layout { size: 0, align: 1 },
         _ => ty.layout()?,
     };
-    classes_of(ty, layout).map(|c| c.to_vec())
+    classify_value(ty, layout)
 }
 
-/// [`classify_type`] for a type whose layout the caller has already computed (it is
-/// not looked at for `void`), without allocating.
-fn classes_of(ty: &Type, layout: Layout) -> Result<Eightbytes<Class>, Error> {
+/// Why classifying stopped early: the value is MEMORY, or a type is invalid. MEMORY is
+/// an early exit, as in rustc's classifier: once any part of a value is MEMORY, all
+/// of it is (rule 5(a)), so there is nothing left to look at.
+enum Exit {
+    Memory(MemoryReason),
+    Invalid(Error),
+}
+
+impl From<Error> for Exit {
+    fn from(e: Error) -> Exit {
+        Exit::Invalid(e)
+    }
+}
+
+/// Where the classifier is inside the outermost value: member indices, innermost
+/// last, kept on the machine stack and turned into a [`MemberPath`] only for a reason.
+#[derive(Clone, Copy)]
+enum Within<'a> {
+    /// The value itself.
+    Value,
+    /// Member `index` of the part at `parent`.
+    Member(&'a Within<'a>, u32),
+}
+
+impl Within<'_> {
+    fn member(&self, index: usize) -> Within<'_> {
+        Within::Member(self, index as u32)
+    }
+
+    /// The aggregate this part is a member of (the value itself for the value).
+    fn parent(&self) -> &Within<'_> {
+        match self {
+            Within::Member(parent, _) => parent,
+            Within::Value => self,
+        }
+    }
+
+    fn path(&self) -> MemberPath {
+        let mut indices = Vec::new();
+        let mut at = self;
+        while let Within::Member(parent, index) = at {
+            indices.push(*index);
+            at = parent;
+        }
+        indices.into_iter().rev().collect()
+    }
+}
+
+/// MEMORY, for `reason`.
+fn memory<T>(reason: MemoryReason) -> Result<T, Exit> {
+    Err(Exit::Memory(reason))
+}
+
+/// Merges `class` into eightbyte `i` of `classes`, the eightbytes of the aggregate at
+/// `aggregate`; MEMORY when an X87 class meets another (rule 4(e)).
+fn merge_into(
+    classes: &mut [Class],
+    i: usize,
+    class: Class,
+    aggregate: &Within,
+) -> Result<(), Exit> {
+    let merged = merge(classes[i], class);
+    if merged == Class::Memory {
+        let (x87, other) = match classes[i] {
+            Class::X87 | Class::X87Up | Class::ComplexX87 => (classes[i], class),
+            _ => (class, classes[i]),
+        };
+        return memory(MemoryReason::X87Merged {
+            aggregate: aggregate.path(),
+            eightbyte: i as u8,
+            x87,
+            other,
+        });
+    }
+    classes[i] = merged;
+    Ok(())
+}
+
+/// [`classification`] for a type whose layout the caller has already computed (it is
+/// not looked at for `void`), without allocating unless the value is MEMORY.
+fn classify_value(ty: &Type, layout: Layout) -> Result<Classification, Error> {
     use Class::*;
     if let Some((_, classes)) = scalar_classes(ty) {
-        return Ok(classes);
+        return Ok(Classification::Eightbytes(classes));
     }
-    let of = |classes: &[Class]| classes.iter().copied().collect();
-    Ok(match ty {
-        Type::Void => Eightbytes::new(),
-        Type::Complex(elem) if **elem == Type::LongDouble => of(&[ComplexX87]),
+    let of = |classes: &[Class]| Classification::Eightbytes(classes.iter().copied().collect());
+    match ty {
+        Type::Void => Ok(of(&[])),
+        Type::Complex(elem) if **elem == Type::LongDouble => Ok(of(&[ComplexX87])),
+        _ if layout.size > 16 => Ok(Classification::Memory(MemoryReason::TooLarge {
+            size: layout.size as u32,
+        })),
         _ => {
-            if layout.size > 16 {
-                return Ok(of(&[Memory]));
-            }
             let mut buf = [NoClass; 2];
             let classes = &mut buf[..layout.size.div_ceil(8) as usize];
-            if layout.size > 0 && !classify_aggregate(ty, 0, layout.size, classes)?
-                || !post_merge(classes)
-            {
-                return Ok(of(&[Memory]));
+            let classified = if layout.size > 0 {
+                classify_aggregate(ty, 0, layout.size, classes, &Within::Value)
+            } else {
+                Ok(())
+            };
+            match classified {
+                Ok(()) => Ok(of(classes)),
+                Err(Exit::Memory(reason)) => Ok(Classification::Memory(reason)),
+                Err(Exit::Invalid(e)) => Err(e),
             }
-            of(classes)
         }
-    })
+    }
 }
 
 /// The layout and classes of a scalar type, inline and without a `Result` (the fast
-/// path of [`classify`], and [`classes_of`]' answer for scalars); `None` for the other
-/// types.
+/// path of [`classify`], and [`classify_value`]'s answer for scalars); `None` for the
+/// other types.
 #[inline]
 fn scalar_classes(ty: &Type) -> Option<(Layout, Eightbytes<Class>)> {
     use Class::*;
@@ -99,43 +192,44 @@ fn scalar_classes(ty: &Type) -> Option<(Layout, Eightbytes<Class>)> {
 /// classifiers below use fixed buffers of this size, not allocations.
 const MAX_WORDS: usize = 4;
 
-/// Merges the classes of `ty`, placed at `offset` in the outermost aggregate, into
-/// `classes` (indexed by absolute eightbyte; at most [`MAX_WORDS`], since the outermost
-/// aggregate is at most 16 bytes). Returns `false` when gcc would pass the whole
-/// argument in memory: a misaligned scalar, or a member aggregate that is MEMORY on its
+/// Merges the classes of `ty`, the member at `at`, placed at `offset` in the outermost
+/// aggregate, into `classes` (the eightbytes of its parent, indexed by absolute
+/// eightbyte; at most [`MAX_WORDS`], since the outermost aggregate is at most 16
+/// bytes). MEMORY for a misaligned scalar, or a member aggregate that is MEMORY on its
 /// own. Like gcc, each member aggregate is classified and cleaned up by itself first,
 /// then merged into its parent; flattening all scalars would merge
 /// `union { double; long double; }` inside a larger union differently.
-fn classify_into(ty: &Type, offset: u64, classes: &mut [Class]) -> Result<bool, Error> {
+fn classify_into(ty: &Type, offset: u64, classes: &mut [Class], at: &Within) -> Result<(), Exit> {
     use Class::*;
-    let mut put = |offset: u64, class: Class| {
-        let i = (offset / 8) as usize;
-        classes[i] = merge(classes[i], class);
-    };
     let layout = match ty.scalar_layout() {
         Some(l) => l,
         None => ty.layout()?,
     };
     if ty.is_aggregate() {
-        return classify_aggregate(ty, offset, layout.size, classes);
+        return classify_aggregate(ty, offset, layout.size, classes, at);
     }
     // gcc: "misaligned fields are always returned in memory".
     if !offset.is_multiple_of(layout.align) {
-        return Ok(false);
+        return memory(MemoryReason::Misaligned {
+            member: at.path(),
+            offset: offset as u32,
+            align: layout.align as u32,
+        });
     }
+    let mut put =
+        |offset: u64, class: Class| merge_into(classes, (offset / 8) as usize, class, at.parent());
     match ty {
         Type::LongDouble => {
-            put(offset, X87);
-            put(offset + 8, X87Up);
+            put(offset, X87)?;
+            put(offset + 8, X87Up)
         }
         Type::Int128 | Type::UInt128 => {
-            put(offset, Integer);
-            put(offset + 8, Integer);
+            put(offset, Integer)?;
+            put(offset + 8, Integer)
         }
         Type::Float | Type::Double => put(offset, Sse),
         _ => put(offset, Integer),
     }
-    Ok(true)
 }
 
 /// [`classify_into`] for an aggregate of `size` bytes: its members are classified
@@ -145,47 +239,48 @@ fn classify_aggregate(
     offset: u64,
     size: u64,
     classes: &mut [Class],
-) -> Result<bool, Error> {
+    at: &Within,
+) -> Result<(), Exit> {
     use Class::*;
     // gcc counts the eightbytes an aggregate touches from its offset within the first
     // one, so a zero-size member is nothing at an eightbyte boundary but one eightbyte
     // inside an eightbyte (`words` in `classify_argument`).
     if size == 0 && offset.is_multiple_of(8) {
-        return Ok(true);
+        return Ok(());
     }
     let first = (offset / 8) as usize;
     let last = ((offset + size.max(1) - 1) / 8) as usize;
     let mut buf = [NoClass; MAX_WORDS];
     let local = &mut buf[..classes.len()];
-    let ok = match ty {
+    match ty {
         Type::Struct(agg) | Type::Union(agg) => {
-            let mut ok = true;
-            agg.walk(matches!(ty, Type::Union(_)), |_, field, off, _| {
-                ok = ok && classify_into(&field.ty, offset + off, local)?;
+            let mut members = Ok(());
+            agg.walk(matches!(ty, Type::Union(_)), |i, field, off, _| {
+                if members.is_ok() {
+                    members = classify_into(&field.ty, offset + off, local, &at.member(i));
+                }
                 Ok(())
             })?;
-            ok
+            members?;
         }
-        Type::Array(elem, _) => classify_array(elem, offset, first..=last, local)?,
+        Type::Array(elem, _) => classify_array(elem, offset, first..=last, local, at)?,
         Type::Complex(elem) => {
             let size = elem.layout()?.size;
-            classify_into(elem, offset, local)? && classify_into(elem, offset + size, local)?
+            classify_into(elem, offset, local, &at.member(0))?;
+            classify_into(elem, offset + size, local, &at.member(1))?;
         }
         _ => unreachable!("only aggregates come here"),
-    };
-    let cleaned = &mut local[first..=last];
-    if !ok || !post_merge(cleaned) {
-        return Ok(false);
     }
-    for (i, class) in cleaned.iter().enumerate() {
-        classes[first + i] = merge(classes[first + i], *class);
+    post_merge(&mut local[first..=last], first, at)?;
+    for (i, class) in local[first..=last].iter().enumerate() {
+        merge_into(classes, first + i, *class, at.parent())?;
     }
-    Ok(true)
+    Ok(())
 }
 
-/// An array at `offset` covering the eightbytes `words`, as gcc classifies it ("arrays
-/// are handled as small records"): its first element is classified once, and that
-/// element's classes repeat over the array's eightbytes. Later elements are never
+/// An array at `at`, at `offset`, covering the eightbytes `words`, as gcc classifies it
+/// ("arrays are handled as small records"): its first element is classified once, and
+/// that element's classes repeat over the array's eightbytes. Later elements are never
 /// looked at: a zero-length array still counts as its element (so in
 /// `struct { float f; int z[0]; }` the `int` makes the eightbyte INTEGER), and only the
 /// first element's alignment is checked. clang differs for both (`docs/DIVERGENCES.md`).
@@ -194,52 +289,53 @@ fn classify_array(
     offset: u64,
     words: std::ops::RangeInclusive<usize>,
     classes: &mut [Class],
-) -> Result<bool, Error> {
+    at: &Within,
+) -> Result<(), Exit> {
     let elem_size = elem.layout()?.size;
     // The element alone would take more than two eightbytes: MEMORY.
     if offset % 8 + elem_size > 16 {
-        return Ok(false);
+        return memory(MemoryReason::ArrayElementTooWide {
+            array: at.path(),
+            offset: offset as u32,
+            size: elem_size as u32,
+        });
     }
     let first = *words.start();
     // The element's own eightbytes (`first` is 0 or 1 inside a 16-byte argument).
     let mut buf = [Class::NoClass; MAX_WORDS];
     let sub = &mut buf[..classes.len().max(first + 2)];
-    if !classify_into(elem, offset, sub)? {
-        return Ok(false);
-    }
+    classify_into(elem, offset, sub, &at.member(0))?;
     let num = (offset % 8 + elem_size).div_ceil(8).max(1) as usize;
     for (i, word) in words.enumerate() {
-        if let Some(c) = classes.get_mut(word) {
-            *c = merge(*c, sub[first + i % num]);
+        if word < classes.len() {
+            // Fresh eightbytes, each written once: nothing to merge with.
+            merge_into(classes, word, sub[first + i % num], at)?;
         }
     }
-    Ok(true)
+    Ok(())
 }
 
-/// The post-merger cleanup (psABI §3.2.3, rule 5), in place. `false` when the whole
-/// becomes MEMORY: a MEMORY eightbyte, or X87UP not preceded by X87.
-fn post_merge(classes: &mut [Class]) -> bool {
+/// The post-merger cleanup (psABI §3.2.3, rule 5) of the aggregate at `at`, whose
+/// eightbytes from `first` on are `classes`, in place: MEMORY for X87UP not preceded
+/// by X87; SSEUP not preceded by SSE or SSEUP becomes SSE. (A MEMORY eightbyte, rule
+/// 5(a), never gets here: [`merge_into`] exits first.)
+fn post_merge(classes: &mut [Class], first: usize, at: &Within) -> Result<(), Exit> {
     use Class::*;
-    if classes.contains(&Memory) {
-        return false;
-    }
     for i in 0..classes.len() {
         let prev = if i == 0 { NoClass } else { classes[i - 1] };
         match classes[i] {
-            X87Up if prev != X87 => return false,
+            X87Up if prev != X87 => {
+                return memory(MemoryReason::X87UpAlone {
+                    aggregate: at.path(),
+                    eightbyte: (first + i) as u8,
+                    previous: prev,
+                });
+            }
             SseUp if prev != Sse && prev != SseUp => classes[i] = Sse,
             _ => {}
         }
     }
-    true
-}
-
-/// `n` rounded up to a multiple of `align`, a power of two (a mask, not a division:
-/// this runs for every member of every value converted).
-#[inline]
-fn round_up(n: u32, align: u32) -> u32 {
-    debug_assert!(align.is_power_of_two());
-    (n + align - 1) & !(align - 1)
+    Ok(())
 }
 
 /// How an integer eightbyte of a scalar is loaded: narrow integers are extended to 32
@@ -256,17 +352,17 @@ fn integer_load(ty: &Type, width: u8) -> Load {
 
 /// Classifies a whole signature: the plan for one call.
 pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
-    // The result, and the frame's result area at offset 0. (Each layout is computed
-    // once, with the checks `Signature::validate` makes, in the same order.)
+    // The result. (Each layout is computed once, with the checks `Signature::validate`
+    // makes, in the same order.)
     let ret_ty = sig.ret();
     let ret_layout = sig.ret_layout()?;
     let (ret_size, ret_align) = match ret_layout {
         None => (0, 1),
         Some(l) => (l.size as u32, l.align as u32),
     };
-    let ret_classes = match ret_layout {
-        None => Eightbytes::new(),
-        Some(l) => classes_of(ret_ty, l)?,
+    let (ret_classes, ret_memory_reason) = match ret_layout {
+        None => (Eightbytes::new(), None),
+        Some(l) => classify_value(ret_ty, l)?.into_parts(),
     };
     let ret_location = return_location(&ret_classes, ret_size);
 
@@ -276,43 +372,28 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         gprs_used = 1; // the hidden pointer takes rdi
     }
 
-    // The frame: the result area at offset 0, then the argument slots, laid out by
-    // `args::Coder` from the start of the argument area (so that a tuple of Rust values
-    // with the same sizes and alignments has the same offsets; see `crate::args`), the
-    // area itself aligned for its most aligned slot.
-    let mut ret_area = round_up(ret_size.max(8), 8);
-    // Complex long double comes back as two 16-byte x87 values.
-    if let RetLocation::X87 { count } = ret_location {
-        ret_area = ret_area.max(16 * count as u32);
-    }
-    let mut frame_align = ret_align.max(16);
-    let mut args_align = 8u32;
-    let mut coder = Coder::new();
     let mut stack_size = 0u32;
     let mut stack_align = 16u32;
     let mut args = Vec::with_capacity(sig.params().len());
 
     for (i, ty) in sig.params().iter().enumerate() {
         // A fixed scalar parameter needs no checks and no walk: most parameters are.
-        let (l, classes) = match scalar_classes(ty) {
-            Some(known) if i < sig.fixed_count() => known,
+        let (l, classes, memory_reason) = match scalar_classes(ty) {
+            Some((l, classes)) if i < sig.fixed_count() => (l, classes, None),
             _ => {
                 let l = sig.param_layout(i)?;
-                (l, classes_of(ty, l)?)
+                let (classes, reason) = classify_value(ty, l)?.into_parts();
+                (l, classes, reason)
             }
         };
         let (size, align) = (l.size as u32, l.align as u32);
         let slot_align = align.max(8);
-        // Relative to the argument area until the loop is done.
-        let frame_offset = coder.push(size as usize, align as usize) as u32;
-        args_align = args_align.max(align);
-        frame_align = frame_align.max(align);
 
         let gprs_needed = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
         let xmms_needed = classes.iter().filter(|c| **c == Class::Sse).count() as u8;
 
-        let stack_reason = if classes == [Class::Memory] {
-            Some(StackReason::Memory)
+        let stack_reason = if let Some(reason) = memory_reason {
+            Some(StackReason::Memory(reason))
         } else if classes
             .iter()
             .any(|c| matches!(c, Class::X87 | Class::X87Up | Class::ComplexX87))
@@ -335,7 +416,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         args.push(ArgPlan {
             size,
             align,
-            frame_offset,
+            frame_offset: 0, // by `lay_out_frame`, below
             classes,
             location: ArgLocation::Nowhere,
             stack_reason: if size == 0 { None } else { stack_reason },
@@ -346,7 +427,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         if size == 0 {
             continue;
         }
-        if stack_reason.is_some() {
+        if arg.stack_reason.is_some() {
             let offset = round_up(stack_size, slot_align);
             stack_size = offset + round_up(size, 8);
             stack_align = stack_align.max(align);
@@ -387,44 +468,25 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         }
     }
 
-    let args_base = round_up(ret_area, args_align);
-    for a in &mut args {
-        a.frame_offset += args_base;
-    }
-    let frame_size = args_base + coder.end() as u32;
-    let slots: Box<[FrameSlot]> = args
-        .iter()
-        .map(|a| FrameSlot {
-            offset: a.frame_offset,
-            size: a.size,
-        })
-        .collect();
-    let mut first_slots = [FrameSlot::NONE; INLINE_SLOTS];
-    for (inline, slot) in first_slots.iter_mut().zip(slots.iter()) {
-        *inline = *slot;
-    }
+    let ret = RetPlan {
+        size: ret_size,
+        align: ret_align,
+        classes: ret_classes,
+        location: ret_location,
+        memory_reason: ret_memory_reason,
+    };
+    // Not the psABI's: where jitcall's frame holds each value (see `lay_out_frame`).
+    let (frame_size, frame_align) = lay_out_frame(&ret, &mut args);
     let plan = CallPlan {
         args,
-        slots,
-        first_slots,
-        ret: RetPlan {
-            size: ret_size,
-            align: ret_align,
-            classes: ret_classes,
-            location: ret_location,
-        },
+        ret,
         stack_size: round_up(stack_size, stack_align),
         stack_align,
         gprs_used,
         vector_count: xmms_used,
         variadic: sig.is_variadic(),
-        frame_size: round_up(frame_size, frame_align),
+        frame_size,
         frame_align,
-        args_code: {
-            let code = coder.finish(FRAME_UNCODED);
-            [code as u64, (code >> 64) as u64]
-        },
-        args_base,
     };
     debug_assert!(plan.gprs_used <= 6 && plan.vector_count <= ARG_XMMS);
     Ok(plan)
@@ -631,6 +693,115 @@ mod tests {
         for (ty, want) in cases {
             assert_eq!(classify_type(&ty).unwrap(), want, "{ty}");
         }
+    }
+
+    /// Each MEMORY comes with the reason the classifier met first, naming the member
+    /// by its path of indices.
+    #[test]
+    fn memory_comes_with_its_reason() {
+        let path = |indices: &[u32]| indices.iter().copied().collect::<MemberPath>();
+        let packed = |fields: Vec<Type>| {
+            let mut b = Type::build_struct().packed();
+            for (i, t) in fields.into_iter().enumerate() {
+                b = b.field(format!("f{i}"), t);
+            }
+            b.finish()
+        };
+        let cases: Vec<(Type, MemoryReason)> = vec![
+            (
+                s([Type::Long, Type::Long, Type::Long]),
+                MemoryReason::TooLarge { size: 24 },
+            ),
+            (
+                packed(vec![Type::Char, Type::Int]),
+                MemoryReason::Misaligned {
+                    member: path(&[1]),
+                    offset: 1,
+                    align: 4,
+                },
+            ),
+            // The first element of a zero-length array, misaligned (the explain case of
+            // issue 19): not "a member MEMORY on its own".
+            (
+                packed(vec![Type::Float, Type::array(Type::ULongLong, 0)]),
+                MemoryReason::Misaligned {
+                    member: path(&[1, 0]),
+                    offset: 4,
+                    align: 8,
+                },
+            ),
+            (
+                packed(vec![Type::Char, Type::complex(Type::Float)]),
+                MemoryReason::Misaligned {
+                    member: path(&[1, 0]),
+                    offset: 1,
+                    align: 4,
+                },
+            ),
+            (
+                s([Type::Float, Type::array(s(vec![Type::Int; 4]), 0)]),
+                MemoryReason::ArrayElementTooWide {
+                    array: path(&[1]),
+                    offset: 4,
+                    size: 16,
+                },
+            ),
+            (
+                Type::union([Type::LongDouble, Type::Double]),
+                MemoryReason::X87Merged {
+                    aggregate: path(&[]),
+                    eightbyte: 0,
+                    x87: X87,
+                    other: Sse,
+                },
+            ),
+            (
+                Type::union([Type::LongDouble, Type::Int]),
+                MemoryReason::X87UpAlone {
+                    aggregate: path(&[]),
+                    eightbyte: 1,
+                    previous: Integer,
+                },
+            ),
+            // A member union MEMORY on its own, though flat merging would give INTEGER.
+            (
+                Type::union([
+                    Type::union([Type::Int128]),
+                    Type::union([Type::Double, Type::LongDouble]),
+                ]),
+                MemoryReason::X87Merged {
+                    aggregate: path(&[1]),
+                    eightbyte: 0,
+                    x87: X87,
+                    other: Sse,
+                },
+            ),
+            (
+                s([Type::union([Type::Int, Type::LongDouble])]),
+                MemoryReason::X87UpAlone {
+                    aggregate: path(&[0]),
+                    eightbyte: 1,
+                    previous: Integer,
+                },
+            ),
+        ];
+        for (ty, want) in cases {
+            assert_eq!(
+                classification(&ty).unwrap(),
+                Classification::Memory(want.clone()),
+                "{ty}"
+            );
+            let plan = classify(&Signature::new(ty.clone(), [ty.clone()])).unwrap();
+            assert_eq!(plan.ret.memory_reason, Some(want.clone()), "{ty}");
+            assert_eq!(
+                plan.args[0].stack_reason,
+                Some(StackReason::Memory(want)),
+                "{ty}"
+            );
+        }
+        let plan = classify(&Signature::new(Type::Double, [Type::LongDouble])).unwrap();
+        assert_eq!(plan.ret.memory_reason, None);
+        assert_eq!(plan.args[0].stack_reason, Some(StackReason::X87));
     }
 
     #[test]

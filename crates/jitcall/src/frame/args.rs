@@ -3,19 +3,23 @@
 //! `Frame::set_arg` finds each argument's slot at run time: one lookup and one size
 //! check per argument, and a store whose address depends on a load. When the argument
 //! types are known at compile time (a tuple or an array), their slots are too: the
-//! frame lays arguments out by a fixed rule (each slot at the running size rounded up to
-//! `max(8, align)`, then padded to eightbytes), so a tuple's offsets are constants.
-//! What is left to check is that the frame's arguments have the tuple's sizes and
-//! alignment classes. Both sides reduce that to one 128-bit *layout code* — the frame
-//! when its plan is made, the tuple at compile time — and `Frame::set_args` compares
-//! the two once per call, then stores every argument at a constant offset, as compiled
-//! code would.
+//! frame lays arguments out by a fixed rule (`crate::abi::frame_slot`: each slot at
+//! the running size rounded up to `max(8, align)`, then padded to eightbytes), so a
+//! tuple's offsets are constants. What is left to check is that the frame's arguments
+//! have the tuple's sizes and alignment classes. Both sides reduce that to one 128-bit
+//! *layout code* — the frame when its layout is built from its plan
+//! (`super::layout::FrameLayout`), the tuple at compile time — and `Frame::set_args`
+//! compares the two once per call, then stores every argument at a constant offset, as
+//! compiled code would.
 //!
 //! Layouts the code cannot hold (more than [`MAX_CODED`] arguments, an argument over
 //! 255 bytes or aligned to more than 64) and Rust types aligned differently from their
 //! C parameter (a `[u8; 16]` for a `long double`, say) are not refused: they take the
 //! checked path, every size checked against the slot table first, then each argument
 //! stored at its slot.
+//!
+//! This module codes layouts; the rule that places slots is the plan's
+//! (`crate::abi::frame_slot`), and the frame's own code is built in `super::layout`.
 
 /// Arguments a layout code can describe.
 pub(crate) const MAX_CODED: usize = 12;
@@ -55,13 +59,10 @@ impl Coder {
     /// Adds an argument of `size` bytes aligned to `align`; returns its offset from the
     /// start of the argument area.
     pub(crate) const fn push(&mut self, size: usize, align: usize) -> usize {
-        // Alignments are powers of two: a mask rounds up, where a division would cost
-        // a first call tens of cycles per argument.
-        debug_assert!(align.is_power_of_two());
-        let slot_align = if align > 8 { align } else { 8 };
-        let offset = (self.end + slot_align - 1) & !(slot_align - 1);
-        self.end = offset + ((size + 7) & !7);
+        let (offset, end) = frame_slot(self.end, size, align);
+        self.end = end;
         // Alignment class: 8, 16, 32 or 64 as 0..=3.
+        let slot_align = if align > 8 { align } else { 8 };
         let class = slot_align.trailing_zeros() as usize - 3;
         if self.count < MAX_CODED && size <= 0xff && class <= 3 {
             self.code |= ((size | class << 8) as u128) << (10 * self.count);
@@ -70,11 +71,6 @@ impl Coder {
         }
         self.count += 1;
         offset
-    }
-
-    /// The end of the last slot, from the start of the argument area.
-    pub(crate) const fn end(&self) -> usize {
-        self.end
     }
 
     /// The code, or `uncoded` when the arguments did not fit.
@@ -100,6 +96,7 @@ const fn code_of<const N: usize>(layouts: [(usize, usize); N]) -> (u128, [usize;
     (coder.finish(ARGS_UNCODED), offsets)
 }
 
+use crate::abi::frame_slot;
 use crate::plain::FrameValue;
 
 mod sealed {
@@ -241,10 +238,10 @@ mod tests {
         );
     }
 
-    /// The code the classifier gives a signature's frame, as one number.
+    /// The code of a signature's frame, as one number.
     fn plan_code(ret: Type, params: &[Type]) -> u128 {
         let plan = crate::abi::sysv::classify(&Signature::new(ret, params.to_vec())).unwrap();
-        plan.layout_code()
+        crate::frame::layout::FrameLayout::of(&plan).code()
     }
 
     #[test]

@@ -9,12 +9,22 @@
 //!
 //! Writing raw values ([`Frame::set_arg`]) checks only the size; writing [`Value`]s
 //! ([`Frame::set_value`]) checks the whole shape against the signature.
+//!
+//! The frame side of the layout lives here: [`layout`] builds, once per plan, the slot
+//! table, the inline slots and the layout code its accessors read, and [`args`] gives
+//! tuples the same layout at compile time. What it does not do: decide where a value
+//! sits (the plan's `frame_offset`s are the trampoline's displacements, fixed with the
+//! plan) or move a value into a register (the trampoline's job).
 
-use crate::FrameArgs;
-use crate::abi::{CallPlan, FrameSlot, INLINE_SLOTS};
+pub(crate) mod args;
+pub(crate) mod layout;
+
+use crate::abi::CallPlan;
 use crate::plain::{AnyBits, FrameValue};
 use crate::value::Path;
 use crate::{Error, Signature, Type, Value};
+pub use args::FrameArgs;
+use layout::{FrameSlot, FramedPlan, INLINE_SLOTS};
 use std::alloc::{Layout as AllocLayout, alloc_zeroed, dealloc, handle_alloc_error};
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
@@ -27,21 +37,21 @@ struct Rows {
     layout: AllocLayout,
     rows: usize,
     stride: usize,
-    /// The plan's argument slots and the result's size, copied out of the plan so that
-    /// a checked store or load costs one lookup (they live as long as `plan`).
+    /// The layout's argument slots and the result's size, copied out of the plan so
+    /// that a checked store or load costs one lookup (they live as long as `plan`).
     slots: NonNull<FrameSlot>,
     nargs: u32,
-    /// The plan's first slots ([`CallPlan::first_slots`]).
+    /// The layout's first slots ([`layout::FrameLayout::first_slots`]).
     first: [FrameSlot; INLINE_SLOTS],
-    /// The plan's `args_base`: where `set_args` writes.
+    /// The layout's `args_base`: where `set_args` writes.
     args_base: u32,
-    /// The plan's layout code ([`CallPlan::layout_code`]), held here so that a frame
+    /// The layout code ([`layout::FrameLayout::code`]), held here so that a frame
     /// kept in registers keeps its code there too (the plan is on the heap, which a
     /// call may write).
     code: u128,
     ret_size: usize,
     /// Released in `Drop` only when `owned`: a lent row holds uncounted copies.
-    plan: ManuallyDrop<Arc<CallPlan>>,
+    plan: ManuallyDrop<Arc<FramedPlan>>,
     sig: ManuallyDrop<Arc<Signature>>,
     /// False for a row lent by a callback stub ([`Frame::lent`]): the buffer is on the
     /// stub's stack and the plan and signature belong to the callback, so dropping
@@ -56,33 +66,23 @@ unsafe impl Send for Rows {}
 // SAFETY: shared references only read the buffer.
 unsafe impl Sync for Rows {}
 
-/// The alignment of a row for this plan: the frame's, and at least 16.
-fn row_align(plan: &CallPlan) -> usize {
-    plan.frame_align.max(16) as usize
-}
-
-/// Bytes from one row of a batch to the next for this plan.
-pub(crate) fn row_stride(plan: &CallPlan) -> usize {
-    let align = row_align(plan);
-    (plan.frame_size.max(8) as usize).div_ceil(align) * align
-}
-
-/// The allocation layout of one row for this plan: `row_stride` bytes, aligned to
-/// `row_align`.
+/// The allocation layout of one frame of `plan`, a row of a batch: `frame_size`
+/// bytes aligned to `frame_align` (frames laid end to end stay aligned: a plan's
+/// frame size is a multiple of its alignment, itself at least 16).
 pub(crate) fn row_layout(plan: &CallPlan) -> Result<AllocLayout, std::alloc::LayoutError> {
-    AllocLayout::from_size_align(row_stride(plan), row_align(plan))
+    AllocLayout::from_size_align(plan.frame_size as usize, plan.frame_align as usize)
 }
 
 /// How many slots `plan` has, saturated to `u32` (a count past it is never reached:
 /// [`Rows::slot`] then refuses the indices above, it never reads past the table).
 #[inline]
-fn nargs_of(plan: &CallPlan) -> u32 {
-    u32::try_from(plan.slots.len()).unwrap_or(u32::MAX)
+fn nargs_of(plan: &FramedPlan) -> u32 {
+    u32::try_from(plan.layout.slots.len()).unwrap_or(u32::MAX)
 }
 
 /// The start of `plan`'s slot table.
-fn slots_of(plan: &CallPlan) -> NonNull<FrameSlot> {
-    NonNull::from(&*plan.slots).cast()
+fn slots_of(plan: &FramedPlan) -> NonNull<FrameSlot> {
+    NonNull::from(&*plan.layout.slots).cast()
 }
 
 impl Rows {
@@ -99,8 +99,8 @@ impl Rows {
             return (slot.size as usize == size).then_some(slot.offset as usize);
         }
         if index < self.nargs as usize {
-            // SAFETY: `slots` points at the plan's `nargs` slots; the plan is alive as
-            // long as self.
+            // SAFETY: `slots` points at the layout's `nargs` slots; the plan and its
+            // layout are alive as long as self.
             let slot = unsafe { *self.slots.as_ptr().add(index) };
             if slot.size as usize == size {
                 return Some(slot.offset as usize);
@@ -109,18 +109,19 @@ impl Rows {
         None
     }
 
-    fn new(plan: Arc<CallPlan>, sig: Arc<Signature>, rows: usize) -> Result<Rows, Error> {
-        let stride = row_stride(&plan);
+    fn new(plan: Arc<FramedPlan>, sig: Arc<Signature>, rows: usize) -> Result<Rows, Error> {
+        let stride = plan.plan.frame_size as usize;
         let too_big = || Error::unsupported(format!("a batch of {rows} frames is too large"));
         let size = stride.checked_mul(rows.max(1)).ok_or_else(too_big)?;
-        let layout = AllocLayout::from_size_align(size, row_align(&plan)).map_err(|_| too_big())?;
+        let align = plan.plan.frame_align as usize;
+        let layout = AllocLayout::from_size_align(size, align).map_err(|_| too_big())?;
         Ok(Rows::allocated(plan, sig, rows, stride, layout))
     }
 
     /// `rows` zeroed rows of `stride` bytes in one allocation of `layout`.
     #[inline]
     fn allocated(
-        plan: Arc<CallPlan>,
+        plan: Arc<FramedPlan>,
         sig: Arc<Signature>,
         rows: usize,
         stride: usize,
@@ -134,7 +135,7 @@ impl Rows {
         Rows::over(buf, layout, rows, stride, plan, sig, true)
     }
 
-    /// Rows over `buf`, with the plan's slots, layout code and result size copied in.
+    /// Rows over `buf`, with the layout's slots and code and the result size copied in.
     /// `owned`: whether dropping frees `buf` and releases `plan` and `sig`.
     #[inline(always)]
     fn over(
@@ -142,7 +143,7 @@ impl Rows {
         layout: AllocLayout,
         rows: usize,
         stride: usize,
-        plan: Arc<CallPlan>,
+        plan: Arc<FramedPlan>,
         sig: Arc<Signature>,
         owned: bool,
     ) -> Rows {
@@ -153,10 +154,10 @@ impl Rows {
             stride,
             slots: slots_of(&plan),
             nargs: nargs_of(&plan),
-            first: plan.first_slots,
-            args_base: plan.args_base,
-            code: plan.layout_code(),
-            ret_size: plan.ret.size as usize,
+            first: plan.layout.first_slots,
+            args_base: plan.layout.args_base,
+            code: plan.layout.code(),
+            ret_size: plan.plan.ret.size as usize,
             plan: ManuallyDrop::new(plan),
             sig: ManuallyDrop::new(sig),
             owned,
@@ -189,7 +190,7 @@ impl Rows {
     fn arg_slot(&self, index: usize, size: usize) -> Result<usize, Error> {
         match self.slot(index, size) {
             Some(off) => Ok(off),
-            None => Err(slot_error(&self.plan, &self.sig, index, size)),
+            None => Err(slot_error(&self.plan.plan, &self.sig, index, size)),
         }
     }
 
@@ -219,8 +220,9 @@ impl Rows {
         debug_assert!(row < self.rows);
         if self.code == A::CODE {
             // SAFETY: equal layout codes mean the same count, sizes and alignment
-            // classes, hence (both laid out by `args::Coder`) the same offsets from the
-            // argument area at `args_base`, inside the row (in range: the caller's
+            // classes, hence the same offsets from the argument area at `args_base` (a
+            // frame's layout has a code only if its offsets are `args::Coder`'s, the
+            // tuple's: see `FrameLayout::of`), inside the row (in range: the caller's
             // word, checked again by set_args_checked on the other path).
             unsafe {
                 let base = self
@@ -244,11 +246,23 @@ impl Rows {
     #[inline(always)]
     fn set_args_checked<A: FrameArgs>(&mut self, row: usize, args: A) -> Result<(), Error> {
         if A::SIZES.len() != self.nargs as usize || row >= self.rows {
-            return Err(args_error(&self.plan, &self.sig, self.rows, row, A::SIZES));
+            return Err(args_error(
+                &self.plan.plan,
+                &self.sig,
+                self.rows,
+                row,
+                A::SIZES,
+            ));
         }
         for (index, &size) in A::SIZES.iter().enumerate() {
             if self.slot(index, size).is_none() {
-                return Err(args_error(&self.plan, &self.sig, self.rows, row, A::SIZES));
+                return Err(args_error(
+                    &self.plan.plan,
+                    &self.sig,
+                    self.rows,
+                    row,
+                    A::SIZES,
+                ));
             }
         }
         // SAFETY: every argument's slot holds exactly its size (checked above), inside
@@ -273,7 +287,7 @@ impl Rows {
     #[inline]
     fn ret<T: AnyBits>(&self, row: usize) -> Result<T, Error> {
         if size_of::<T>() != self.ret_size {
-            return Err(ret_error(&self.plan, &self.sig, size_of::<T>()));
+            return Err(ret_error(&self.plan.plan, &self.sig, size_of::<T>()));
         }
         let bytes = self.row(row)?;
         // SAFETY: the result area at offset 0 of the row spans at least ret.size
@@ -289,7 +303,7 @@ impl Rows {
                 found: index + 1,
             });
         };
-        let arg = &self.plan.args[index];
+        let arg = &self.plan.plan.args[index];
         let (off, size) = (arg.frame_offset as usize, arg.size as usize);
         let bytes = self.row_mut(row)?;
         value.store(ty, &mut bytes[off..off + size], &Path::Arg(index))
@@ -302,7 +316,7 @@ impl Rows {
                 found: index + 1,
             });
         };
-        let off = self.plan.args[index].frame_offset as usize;
+        let off = self.plan.plan.args[index].frame_offset as usize;
         Value::load(ty, &self.row(row)?[off..])
     }
 
@@ -313,7 +327,7 @@ impl Rows {
     #[inline]
     fn set_ret<T: FrameValue>(&mut self, row: usize, value: T) -> Result<(), Error> {
         if size_of::<T>() != self.ret_size {
-            return Err(ret_error(&self.plan, &self.sig, size_of::<T>()));
+            return Err(ret_error(&self.plan.plan, &self.sig, size_of::<T>()));
         }
         let bytes = self.row_mut(row)?;
         // SAFETY: the result area at offset 0 of the row spans at least ret.size bytes;
@@ -334,7 +348,7 @@ impl Rows {
                 }),
             };
         }
-        let size = self.plan.ret.size as usize;
+        let size = self.plan.plan.ret.size as usize;
         let bytes = self.row_mut(row)?;
         value.store(sig.ret(), &mut bytes[..size], &Path::Root("result"))
     }
@@ -393,9 +407,9 @@ fn slot_error(plan: &CallPlan, sig: &Signature, index: usize, size: usize) -> Er
 #[cold]
 #[inline(never)]
 fn args_error(plan: &CallPlan, sig: &Signature, rows: usize, row: usize, sizes: &[usize]) -> Error {
-    if sizes.len() != plan.slots.len() {
+    if sizes.len() != plan.args.len() {
         return Error::ArgumentCount {
-            expected: plan.slots.len(),
+            expected: plan.args.len(),
             found: sizes.len(),
         };
     }
@@ -404,8 +418,8 @@ fn args_error(plan: &CallPlan, sig: &Signature, rows: usize, row: usize, sizes: 
     }
     match sizes
         .iter()
-        .zip(plan.slots.iter())
-        .position(|(&size, slot)| slot.size as usize != size)
+        .zip(plan.args.iter())
+        .position(|(&size, arg)| arg.size as usize != size)
     {
         Some(index) => slot_error(plan, sig, index, sizes[index]),
         None => unreachable!("args_error: every size matches"),
@@ -467,8 +481,8 @@ impl Frame {
     /// address never escapes can stay in registers in a caller's loop, where the
     /// compiler would otherwise reload every field after each call.
     #[inline]
-    pub(crate) fn new(plan: Arc<CallPlan>, sig: Arc<Signature>) -> Frame {
-        let Ok(layout) = row_layout(&plan) else {
+    pub(crate) fn new(plan: Arc<FramedPlan>, sig: Arc<Signature>) -> Frame {
+        let Ok(layout) = row_layout(&plan.plan) else {
             one_frame_too_large()
         };
         Frame {
@@ -482,7 +496,7 @@ impl Frame {
     /// # Safety
     ///
     /// `buf` must be aligned to `layout.align()` and hold `layout.size()` initialised
-    /// bytes laid out by `plan` (`layout.size()` at least `row_stride(plan)`), and `buf`,
+    /// bytes laid out by `plan` (`layout.size()` at least its `frame_size`), and `buf`,
     /// `plan` and `sig` must outlive every use of the frame — including a use after the
     /// frame was moved out of a `&mut Frame` with `std::mem::swap`: the caller must
     /// check that it was not (see `crate::callback`).
@@ -490,7 +504,7 @@ impl Frame {
     pub(crate) unsafe fn lent(
         buf: NonNull<u8>,
         layout: AllocLayout,
-        plan: &Arc<CallPlan>,
+        plan: &Arc<FramedPlan>,
         sig: &Arc<Signature>,
     ) -> Frame {
         // SAFETY: bitwise copies of the Arcs, never released (`owned` is false), valid
@@ -501,7 +515,8 @@ impl Frame {
         }
     }
 
-    pub(crate) fn plan(&self) -> &Arc<CallPlan> {
+    /// The plan this frame is laid out for, with its layout.
+    pub(crate) fn plan(&self) -> &Arc<FramedPlan> {
         &self.rows.plan
     }
 
@@ -533,7 +548,7 @@ impl Frame {
             Some(off) => unsafe { value.write_to(self.rows.buf.as_ptr().add(off)) },
             None => fail(
                 "Frame::set_arg",
-                slot_error(&self.rows.plan, &self.rows.sig, index, size_of::<T>()),
+                slot_error(&self.rows.plan.plan, &self.rows.sig, index, size_of::<T>()),
             ),
         }
     }
@@ -609,7 +624,7 @@ impl Frame {
             },
             None => fail(
                 "Frame::arg",
-                slot_error(&self.rows.plan, &self.rows.sig, index, size_of::<T>()),
+                slot_error(&self.rows.plan.plan, &self.rows.sig, index, size_of::<T>()),
             ),
         }
     }
@@ -640,7 +655,7 @@ impl Frame {
         } else {
             fail(
                 "Frame::ret",
-                ret_error(&self.rows.plan, &self.rows.sig, size_of::<T>()),
+                ret_error(&self.rows.plan.plan, &self.rows.sig, size_of::<T>()),
             )
         }
     }
@@ -683,7 +698,7 @@ impl Frame {
         } else {
             fail(
                 "Frame::set_ret",
-                ret_error(&self.rows.plan, &self.rows.sig, size_of::<T>()),
+                ret_error(&self.rows.plan.plan, &self.rows.sig, size_of::<T>()),
             )
         }
     }
@@ -741,7 +756,7 @@ pub struct FrameBatch {
 
 impl FrameBatch {
     pub(crate) fn new(
-        plan: Arc<CallPlan>,
+        plan: Arc<FramedPlan>,
         sig: Arc<Signature>,
         rows: usize,
     ) -> Result<FrameBatch, Error> {
@@ -750,7 +765,7 @@ impl FrameBatch {
         })
     }
 
-    pub(crate) fn plan(&self) -> &Arc<CallPlan> {
+    pub(crate) fn plan(&self) -> &Arc<FramedPlan> {
         &self.rows.plan
     }
 
@@ -865,7 +880,7 @@ mod tests {
     #[test]
     fn frames_count_their_references_and_lent_ones_hold_none() {
         let sig = Arc::new(Signature::new(Type::Int, [Type::Int, Type::Double]));
-        let plan = Arc::new(sysv::classify(&sig).unwrap());
+        let plan = Arc::new(FramedPlan::new(sysv::classify(&sig).unwrap()));
         let mut frame = Frame::new(plan.clone(), sig.clone());
         frame.set_value(0, &Value::Int(-4)).unwrap();
         frame.set_ret_value(&Value::Int(9)).unwrap();
@@ -874,7 +889,7 @@ mod tests {
         drop((frame, copy));
         assert_eq!((Arc::strong_count(&plan), Arc::strong_count(&sig)), (1, 1));
 
-        let layout = AllocLayout::from_size_align(row_stride(&plan), 16).unwrap();
+        let layout = row_layout(&plan.plan).unwrap();
         let mut buf = [0u128; 4];
         assert!(size_of_val(&buf) >= layout.size());
         let ptr = NonNull::new(buf.as_mut_ptr().cast::<u8>()).unwrap();

@@ -1,9 +1,4 @@
-//! The emitter: a [`CallPlan`] in, x86-64 machine code out.
-//!
-//! It sees only the plan, never a C type, and uses `dynasmrt`'s assembler purely as an
-//! encoder into a `Vec<u8>`: the code is position-independent and is copied into the
-//! code arena afterwards. Each block records a note (what it moves and why) at its code
-//! offset; `explain` prints them beside the disassembly.
+//! The call trampolines: a plan in, the code through which Rust calls a C function.
 //!
 //! Entries generated from one plan (see [`Entry`]):
 //!
@@ -14,13 +9,14 @@
 //!   a **tail jump** for plans with everything in registers (load the registers, jump
 //!   to the target, which returns straight to our caller), a **call-return** for plans
 //!   with stack arguments whose result our caller stores (call, then return the result
-//!   registers as they are), and a **batch loop**.
+//!   registers as they are), and a **batch loop**. [`bound_entry`] picks the form
+//!   `Function::call_frame` runs.
 //! * **pointer entry** `extern "C" fn(ret: *mut c_void, args: *const *const c_void)`,
 //!   libffi's `ffi_call` shape with the target baked in: every load and store is
 //!   exact-length, because user memory is not padded.
 //!
 //! Memory operands use a fixed base register (`rbx`, `r10`, `rsp` or `r12`; the last two
-//! take a SIB byte), with an 8-bit displacement whenever it fits.
+//! take a SIB byte).
 //!
 //! The trampoline's stack frame at the `call` (frame entry; the pointer entry also
 //! saves `r12` in the slot marked *pad*):
@@ -45,14 +41,14 @@
 //! argument-pointer array, `r11` the target, `r10` the current argument's address and
 //! `rax` is scratch until `%al` is set last. Stack arguments are copied first, since a
 //! large copy uses `rep movsb` (`rdi`, `rsi`, `rcx`), then xmm registers, then GPRs.
+//!
+//! Which entry a caller needs is this module's to say (the bound form, the batch
+//! loop's stride); compiling it once and keeping it is the cache's.
 
-// dynasm's register macros convert their `u8` operands with `.into()`.
-#![allow(clippy::useless_conversion)]
-
+use super::{Base, Emitted, Emitter, RAX, RDX, UNROLL_LIMIT, at, disp};
 use crate::Error;
 use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetPiece, RetReg};
-use dynasmrt::x64::X64Relocation;
-use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, dynasm};
+use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 
 /// Which entry to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -86,14 +82,57 @@ pub(crate) enum Entry {
         /// The callee's address.
         target: u64,
     },
-    /// `fn(rows, count)`: call the target once per row of `stride` bytes, each row a
-    /// frame.
+    /// `fn(rows, count)`: call the target once per row, each row a frame, rows
+    /// `frame_size` bytes apart.
     Batch {
         /// The callee's address.
         target: u64,
-        /// Bytes from one row to the next.
-        stride: u32,
     },
+}
+
+/// How the bound entry `Function::call_frame` runs ([`bound_entry`]) hands back the
+/// result. The two forms that leave a result register come first, so `call_frame`
+/// tells them from the rest with one compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum FastKind {
+    /// Tail jump or call-return, one eightbyte back in `rax`.
+    I,
+    /// Tail jump or call-return, one eightbyte back in `xmm0`.
+    F,
+    /// Call-then-store: `fn(frame)` stores the result into the frame itself.
+    Store,
+    /// Tail jump or call-return, nothing to store (`void`, or the callee wrote through
+    /// sret).
+    Nothing,
+}
+
+/// The bound entry `Function::call_frame` runs for `plan` at `target`, and how it hands
+/// back the result: a tail jump where the plan allows, a call that hands back the
+/// result register where it has stack arguments, else call-then-store.
+pub(crate) fn bound_entry(plan: &CallPlan, target: u64) -> (Entry, FastKind) {
+    let kind = fast_kind(plan);
+    let entry = match kind {
+        FastKind::Store => Entry::BoundFrame { target },
+        _ if tail_jump_ok(plan) => Entry::TailJump { target },
+        _ => Entry::CallReturn { target },
+    };
+    (entry, kind)
+}
+
+fn fast_kind(plan: &CallPlan) -> FastKind {
+    if !tail_jump_ok(plan) && !call_return_ok(plan) {
+        return FastKind::Store;
+    }
+    match &plan.ret.location {
+        RetLocation::Registers(pieces) => match pieces.as_slice() {
+            [a] if (a.reg, a.offset) == (RetReg::Rax, 0) => FastKind::I,
+            [a] if (a.reg, a.offset) == (RetReg::Xmm0, 0) => FastKind::F,
+            _ => FastKind::Store,
+        },
+        RetLocation::Nothing | RetLocation::Memory => FastKind::Nothing,
+        RetLocation::X87 { .. } => FastKind::Store,
+    }
 }
 
 /// Whether a plan can use the tail-jump form: everything in registers, and a result
@@ -129,85 +168,7 @@ fn returns_one_register(plan: &CallPlan) -> bool {
     }
 }
 
-/// Generated code and its teaching notes.
-#[derive(Clone, Debug)]
-pub struct Emitted {
-    /// The machine code.
-    pub code: Vec<u8>,
-    /// `(code offset, note)`: each note describes the instructions from its offset to
-    /// the next note's.
-    pub notes: Vec<(usize, String)>,
-}
-
-/// The base register of a memory operand.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Base {
-    /// The frame (or the result pointer).
-    Rbx,
-    /// The frame in the tail-jump form; the current argument in the pointer entry.
-    R10,
-    /// The outgoing stack-argument area.
-    Rsp,
-    /// The argument-pointer array in the pointer entry.
-    R12,
-}
-
-/// Emits one instruction whose memory operand is `[base + disp]`, written between the
-/// bracketed token lists: `at!(ops, base, disp, [mov Rq(r), QWORD], [])` is
-/// `mov Rq(r), QWORD [base + disp]`. Uses an 8-bit displacement when it fits.
-macro_rules! at {
-    ($ops:expr, $base:expr, $disp:expr, [$($pre:tt)*], [$($post:tt)*]) => {{
-        let disp: i32 = $disp;
-        match ($base, i8::try_from(disp)) {
-            (Base::Rbx, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE rbx + d] $($post)*),
-            (Base::Rbx, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [rbx + disp] $($post)*),
-            (Base::R10, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE r10 + d] $($post)*),
-            (Base::R10, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [r10 + disp] $($post)*),
-            (Base::Rsp, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE rsp + d] $($post)*),
-            (Base::Rsp, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [rsp + disp] $($post)*),
-            (Base::R12, Ok(d)) => dynasm!($ops ; .arch x64 ; $($pre)* [BYTE r12 + d] $($post)*),
-            (Base::R12, Err(_)) => dynasm!($ops ; .arch x64 ; $($pre)* [r12 + disp] $($post)*),
-        }
-    }};
-}
-pub(crate) use at;
-
-const RAX: u8 = 0;
-const RDX: u8 = 2;
-
-/// Copies of more than this many bytes use `rep movsb` instead of unrolled moves.
-pub(crate) const UNROLL_LIMIT: u32 = 64;
-
-pub(crate) struct Emitter {
-    pub(crate) ops: VecAssembler<X64Relocation>,
-    /// Teaching notes, collected only when asked for (`listing`): formatting them costs
-    /// more than encoding the instructions.
-    pub(crate) notes: Option<Vec<(usize, String)>>,
-}
-
 impl Emitter {
-    /// An empty emitter, with room for most trampolines and stubs up front: a
-    /// byte-by-byte assembler that grows its buffer reallocates several times. (Only
-    /// the batch loop has labels.) Notes are collected when `with_notes`.
-    pub(crate) fn new(with_notes: bool) -> Emitter {
-        Emitter {
-            ops: VecAssembler::new_with_capacity(0, 256, 0, 0, 0, 0, 0),
-            notes: with_notes.then(Vec::new),
-        }
-    }
-
-    pub(crate) fn note(&mut self, text: impl FnOnce() -> String) {
-        let Some(notes) = &mut self.notes else {
-            return;
-        };
-        let at = self.ops.offset().0;
-        match notes.last_mut() {
-            // An empty block: the newer note replaces it.
-            Some(last) if last.0 == at => *last = (at, text()),
-            _ => notes.push((at, text())),
-        }
-    }
-
     /// `dst = [base + disp]` for one eightbyte, per its load kind. `exact` forbids
     /// reading past the eightbyte's width (user memory is not padded).
     fn load_gpr(&mut self, dst: u8, base: Base, disp: i32, load: Load, exact: bool) {
@@ -251,53 +212,6 @@ impl Emitter {
         }
     }
 
-    /// Copies `len` bytes from `[src + src_disp]` to `[rsp + dst_disp]`: 16-byte chunks
-    /// through `xmm15` (caller-saved and never an argument register), then an
-    /// eightbyte, 4-, 2- and 1-byte tail through `rax`.
-    ///
-    /// The widths follow store forwarding, which fails (a stall of a dozen cycles) when
-    /// one load needs bytes from two earlier stores. The stores are 16 bytes wide: a
-    /// callee that loads a 16-byte pair of stack eightbytes at once (gcc does, with
-    /// `movdqu`) would stall on two 8-byte halves. The loads are 8 bytes wide (`movq`,
-    /// then `movhps` into the upper half): the source was just written by Rust or C
-    /// code with stores of any width, and an 8-byte load forwards from an 8-byte store
-    /// and from either half of a 16-byte one.
-    pub(crate) fn copy_to_stack(&mut self, dst_disp: i32, src: Base, src_disp: i32, len: u32) {
-        let mut done = 0i32;
-        let len = len as i32;
-        while done < len {
-            let (s, d) = (src_disp + done, dst_disp + done);
-            done += match len - done {
-                16.. => {
-                    at!(self.ops, src, s, [movq xmm15, QWORD], []);
-                    at!(self.ops, src, s + 8, [movhps xmm15, QWORD], []);
-                    at!(self.ops, Base::Rsp, d, [movups OWORD], [, xmm15]);
-                    16
-                }
-                8..=15 => {
-                    at!(self.ops, src, s, [mov rax, QWORD], []);
-                    at!(self.ops, Base::Rsp, d, [mov QWORD], [, rax]);
-                    8
-                }
-                4..=7 => {
-                    at!(self.ops, src, s, [mov eax, DWORD], []);
-                    at!(self.ops, Base::Rsp, d, [mov DWORD], [, eax]);
-                    4
-                }
-                2..=3 => {
-                    at!(self.ops, src, s, [movzx eax, WORD], []);
-                    at!(self.ops, Base::Rsp, d, [mov WORD], [, ax]);
-                    2
-                }
-                _ => {
-                    at!(self.ops, src, s, [movzx eax, BYTE], []);
-                    at!(self.ops, Base::Rsp, d, [mov BYTE], [, al]);
-                    1
-                }
-            };
-        }
-    }
-
     /// Stores the low `width` bytes of `reg` (rax or rdx) at `[rbx + disp]`, exactly.
     /// Clobbers `reg`.
     fn store_gpr_exact(&mut self, reg: u8, disp: i32, width: u8) {
@@ -336,10 +250,6 @@ impl Emitter {
 
 fn gpr(g: Gpr) -> u8 {
     g.encoding()
-}
-
-pub(crate) fn disp(n: u32) -> Result<i32, Error> {
-    i32::try_from(n).map_err(|_| Error::unsupported("argument frame larger than 2 GiB"))
 }
 
 /// The frame entry `plan` compiles to, with a note per block, as `explain` shows it.
@@ -417,8 +327,10 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             e.store_result(plan, true)?;
             e.epilogue_r12();
         }
-        Entry::Batch { stride, .. } => {
-            let stride = disp(stride)?;
+        Entry::Batch { .. } => {
+            // A batch's rows are frames laid end to end (`frame_size` is a multiple of
+            // the frame's alignment).
+            let stride = disp(plan.frame_size)?;
             e.note(|| "prologue: save rbp, rbx, r12; rbx = first row, r12 = rows left".into());
             dynasm!(e.ops
                 ; .arch x64
