@@ -67,6 +67,7 @@ fn the_replacement_answers_as_libffi_does() {
         "sizes cif=32 type=24 closure=56 arg=8",
         "neg=0xfffffffffffffffb",
         "uc=0xff",
+        "labs(int -5)=5",
         "pt prep=0 size=8 align=4",
         "avalue unchanged",
         "twice again={20,4,6}",

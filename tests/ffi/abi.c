@@ -64,6 +64,13 @@ int main(int argc, char **argv) {
   r = 0x5555555555555555ul; ffi_call(&cif, FFI_FN(u32), &r, a1);
   printf("u32=%#lx\n", (unsigned long)r);
 
+  /* Integer arguments fill the whole register, as libffi loads them: ctypes calls
+     labs(-5) with an int. */
+  int m5 = -5; long lr5 = 0; void *a5[1] = {&m5}; ffi_type *t5[1] = {&ffi_type_sint32};
+  ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_slong, t5);
+  ffi_call(&cif, FFI_FN(labs), &lr5, a5);
+  printf("labs(int -5)=%ld\n", lr5);
+
   /* Mixed classes; long double. */
   ffi_type *m4[4] = {&ffi_type_sint32, &ffi_type_double, &ffi_type_float, &ffi_type_slong};
   int mi = 1; double md = 2.5; float mf = 0.25f; long ml = 10; void *ma[4] = {&mi, &md, &mf, &ml};

@@ -42,38 +42,44 @@ pub enum Ret {
     X87Pair,
 }
 
+/// How `ffi_call` copies one argument into its frame slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// This many bytes as they are.
+    Bytes(u32),
+    /// A signed integer of this many bytes, sign-extended to the slot's 8 bytes.
+    Signed(u8),
+    /// An unsigned integer of this many bytes, zero-extended to 8 bytes.
+    Unsigned(u8),
+}
+
 /// A prepared call: everything `ffi_call` and a closure need for one signature.
+///
+/// Integer arguments narrower than 64 bits are passed as `long` / `unsigned long`,
+/// extended from their own width: libffi extends them to the whole register, and
+/// callers rely on it (ctypes calls `labs(-5)` with an `int` by default). The psABI
+/// passes both in one register or one eightbyte stack slot, so nothing else changes.
 #[derive(Debug)]
 pub struct Prepared {
     /// Keeps the plan's shared trampoline alive (its target is a placeholder).
-    function: Function,
+    _function: Function,
     /// The plan's frame entry, `fn(frame, target)`.
     entry: unsafe extern "C" fn(*mut u8, *const c_void),
     frame_size: usize,
     frame_align: usize,
-    /// `(frame offset, size)` of every argument.
-    args: Box<[(u32, u32)]>,
+    /// Frame offset and copy of every argument.
+    args: Box<[(u32, Arg)]>,
+    /// The call's signature in C's own types (closures use it).
+    natural: Signature,
     ret: Ret,
-    /// `sizeof` the result (0 for `void`).
-    ret_size: usize,
     /// Stack argument bytes, for `ffi_cif::bytes`.
     stack_bytes: u32,
 }
 
 impl Prepared {
-    /// The call's signature.
+    /// The call's signature, in C's own types.
     pub fn signature(&self) -> &Signature {
-        self.function.signature()
-    }
-
-    /// `(frame offset, size)` of every argument.
-    pub fn arg_slots(&self) -> &[(u32, u32)] {
-        &self.args
-    }
-
-    /// `sizeof` the result (0 for `void`).
-    pub fn ret_size(&self) -> usize {
-        self.ret_size
+        &self.natural
     }
 }
 
@@ -100,17 +106,43 @@ impl Prepared {
             // SAFETY: as above.
             .map(|&t| unsafe { to_jitcall(t, 0) })
             .collect::<Result<Vec<Type>, Status>>()?;
-        let sig = if variadic {
-            let rest = params[nfixed..].to_vec();
-            Signature::variadic(ret, params[..nfixed].iter().cloned(), rest)
-        } else {
-            Signature::new(ret, params)
+        let copies: Vec<Arg> = atypes
+            .iter()
+            // SAFETY: as above.
+            .map(|&t| match unsafe { ((*t).type_, (*t).size) } {
+                (FFI_TYPE_SINT8 | FFI_TYPE_SINT16 | FFI_TYPE_SINT32 | FFI_TYPE_INT, n) => {
+                    Arg::Signed(n as u8)
+                }
+                (FFI_TYPE_UINT8 | FFI_TYPE_UINT16 | FFI_TYPE_UINT32, n) => Arg::Unsigned(n as u8),
+                (_, n) => Arg::Bytes(n as u32),
+            })
+            .collect();
+        let widened = params.iter().zip(&copies).map(|(ty, copy)| match copy {
+            Arg::Signed(_) => Type::Long,
+            Arg::Unsigned(_) => Type::ULong,
+            Arg::Bytes(_) => ty.clone(),
+        });
+        let build = |params: Vec<Type>, ret: Type| {
+            if variadic {
+                let rest = params[nfixed..].to_vec();
+                Signature::variadic(ret, params[..nfixed].iter().cloned(), rest)
+            } else {
+                Signature::new(ret, params)
+            }
         };
+        let sig = build(widened.collect(), ret.clone());
+        let natural = build(params, ret);
+        natural.validate().map_err(|_| FFI_BAD_TYPEDEF)?;
         let function =
             Function::new(placeholder as *const c_void, &sig).map_err(|_| FFI_BAD_TYPEDEF)?;
         let entry = function.raw_frame_entry().map_err(|_| FFI_BAD_TYPEDEF)?;
         let plan = function.plan();
-        let args = plan.args.iter().map(|a| (a.frame_offset, a.size)).collect();
+        let args = plan
+            .args
+            .iter()
+            .zip(copies)
+            .map(|(a, copy)| (a.frame_offset, copy))
+            .collect();
         let stack_bytes = plan
             .args
             .iter()
@@ -147,10 +179,10 @@ impl Prepared {
             frame_size: plan.frame_size as usize,
             frame_align: plan.frame_align as usize,
             args,
+            natural,
             ret,
-            ret_size: plan.ret.size as usize,
             stack_bytes: stack_bytes.next_multiple_of(8),
-            function,
+            _function: function,
         })
     }
 }
@@ -411,12 +443,21 @@ unsafe fn call_on(
     // SAFETY: the caller passes one readable value per argument; the slots are inside
     // the frame.
     unsafe {
-        for (i, &(offset, size)) in p.args.iter().enumerate() {
-            copy(
-                (*avalue.add(i)).cast(),
-                frame.add(offset as usize),
-                size as usize,
-            );
+        for (i, &(offset, arg)) in p.args.iter().enumerate() {
+            let (src, dst) = ((*avalue.add(i)).cast::<u8>(), frame.add(offset as usize));
+            match arg {
+                Arg::Bytes(n) => copy(src, dst, n as usize),
+                Arg::Signed(n) => dst.cast::<i64>().write(match n {
+                    1 => src.cast::<i8>().read() as i64,
+                    2 => src.cast::<i16>().read_unaligned() as i64,
+                    _ => src.cast::<i32>().read_unaligned() as i64,
+                }),
+                Arg::Unsigned(n) => dst.cast::<u64>().write(match n {
+                    1 => src.read() as u64,
+                    2 => src.cast::<u16>().read_unaligned() as u64,
+                    _ => src.cast::<u32>().read_unaligned() as u64,
+                }),
+            }
         }
         (p.entry)(frame, target);
     }

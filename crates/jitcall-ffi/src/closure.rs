@@ -23,7 +23,7 @@
 //! memory) gets a 13-byte `movabs r11, stub; jmp r11` in its `tramp` field instead;
 //! this library makes no memory writable and executable itself.
 
-use crate::call::{Prepared, prepared};
+use crate::call::prepared;
 use crate::guard;
 use crate::types::*;
 use jitcall::{Callback, Frame, Signature};
@@ -199,9 +199,10 @@ pub unsafe extern "C" fn ffi_closure_free(ptr: *mut c_void) {
 ///
 /// # Safety
 ///
-/// `closure` must be a live, prepared `ffi_closure` whose cif `p` was prepared from,
-/// and `frame` the stub's frame for `p`'s signature.
-unsafe fn dispatch(closure: *const ffi_closure, p: &Prepared, frame: &mut Frame) {
+/// `closure` must be a live, prepared `ffi_closure`, `frame` the stub's frame for its
+/// cif's signature, `slots` the frame offsets of its arguments and `ret_size` the
+/// size of its result.
+unsafe fn dispatch(closure: *const ffi_closure, slots: &[u32], ret_size: usize, frame: &mut Frame) {
     // SAFETY: the closure is live (the caller's contract); libffi reads these at every
     // call, so a caller may change them after preparing.
     let (cif, fun, user_data) = unsafe { ((*closure).cif, (*closure).fun, (*closure).user_data) };
@@ -209,7 +210,6 @@ unsafe fn dispatch(closure: *const ffi_closure, p: &Prepared, frame: &mut Frame)
         return;
     };
     let base = frame.as_mut_ptr();
-    let slots = p.arg_slots();
     let mut inline = [std::ptr::null_mut::<c_void>(); 16];
     let mut heap = Vec::new();
     let args: &mut [*mut c_void] = if slots.len() <= inline.len() {
@@ -218,11 +218,11 @@ unsafe fn dispatch(closure: *const ffi_closure, p: &Prepared, frame: &mut Frame)
         heap.resize(slots.len(), std::ptr::null_mut());
         &mut heap
     };
-    for (a, &(offset, _)) in args.iter_mut().zip(slots) {
+    for (a, &offset) in args.iter_mut().zip(slots) {
         // SAFETY: every slot is inside the frame.
         *a = unsafe { base.add(offset as usize) }.cast();
     }
-    let size = p.ret_size();
+    let size = ret_size;
     let mut small = [0u128; 4];
     let mut big = Vec::new();
     let ret: *mut u8 = if size <= std::mem::size_of_val(&small) {
@@ -281,11 +281,17 @@ pub unsafe extern "C" fn ffi_prep_closure_loc(
         // arguments arrive where fixed ones of the same types would.
         let sig = p.signature();
         let sig = Signature::new(sig.ret().clone(), sig.params().iter().cloned());
+        let Ok(plan) = jitcall::abi::sysv::classify(&sig) else {
+            return FFI_BAD_TYPEDEF;
+        };
+        let slots: Vec<u32> = plan.args.iter().map(|a| a.frame_offset).collect();
+        let ret_size = plan.ret.size as usize;
         let at = closure as usize;
         let stub = match Callback::new(&sig, move |frame: &mut Frame| {
             // SAFETY: the stub is only reachable while the closure is prepared with
-            // this cif (ffi_closure_free and re-preparing replace it).
-            unsafe { dispatch(at as *const ffi_closure, p, frame) }
+            // this cif (ffi_closure_free and re-preparing replace it); the plan is the
+            // stub's own.
+            unsafe { dispatch(at as *const ffi_closure, &slots, ret_size, frame) }
         }) {
             Ok(stub) => stub,
             Err(_) => return FFI_BAD_TYPEDEF,
