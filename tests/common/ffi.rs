@@ -39,7 +39,9 @@ pub fn replacement_dir() -> &'static Path {
         let release = profile.file_name().is_some_and(|n| n == "release");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
-        build.args(["build", "-q", "-p", "jitcall-ffi"]);
+        // With the root package selected too, features unify as in `cargo test --workspace`:
+        // the engine built for the tests is reused, only the cdylib is compiled.
+        build.args(["build", "-q", "-p", "jitcall-ffi", "-p", "jitcall-cli"]);
         if release {
             build.arg("--release");
         }

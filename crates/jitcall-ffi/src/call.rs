@@ -254,9 +254,32 @@ fn intern(key: &[u8], build: impl FnOnce() -> Result<Prepared, Status>) -> Resul
     Ok(index)
 }
 
+/// Slots in each thread's memo of the calls it prepared lately (a power of two).
+const MEMO: usize = 64;
+
+/// Each thread's key buffer, and its memo of recent keys: `(hash, key, index)` per
+/// slot. A repeated preparation (ctypes prepares on every call) is answered here,
+/// without the interning lock.
+struct Scratch {
+    key: Vec<u8>,
+    memo: Vec<(u64, Box<[u8]>, u32)>,
+}
+
 thread_local! {
-    /// Each thread's scratch buffer for keys.
-    static KEY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch { key: Vec::new(), memo: Vec::new() })
+    };
+}
+
+/// A fast multiply-rotate hash of a key (the keys are the program's own types).
+fn hash(key: &[u8]) -> u64 {
+    let mut h = 0u64;
+    for chunk in key.chunks(8) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    h | 1
 }
 
 /// libffi's `ffi_prep_cif_core`, on jitcall.
@@ -325,8 +348,8 @@ unsafe fn prep(
             }
         }
     }
-    let index = KEY.with(|key| {
-        let mut key = key.borrow_mut();
+    let index = SCRATCH.with(|scratch| {
+        let Scratch { key, memo } = &mut *scratch.borrow_mut();
         key.clear();
         key.push(variadic as u8);
         if variadic {
@@ -334,15 +357,25 @@ unsafe fn prep(
         }
         // SAFETY: the types are valid and laid out.
         unsafe {
-            encode(rtype, &mut key, 0)?;
+            encode(rtype, key, 0)?;
             for &t in atypes {
-                encode(t, &mut key, 0)?;
+                encode(t, key, 0)?;
             }
         }
+        let h = hash(key);
+        if memo.is_empty() {
+            memo.resize(MEMO, (0, Box::default(), 0));
+        }
+        let slot = &mut memo[h as usize % MEMO];
+        if slot.0 == h && *slot.1 == **key {
+            return Ok(slot.2);
+        }
         // SAFETY: as above.
-        intern(&key, || unsafe {
+        let index = intern(key, || unsafe {
             Prepared::new(rtype, atypes, nfixed as usize, variadic)
-        })
+        })?;
+        *slot = (h, key.as_slice().into(), index);
+        Ok(index)
     });
     match index {
         Ok(index) => {

@@ -344,12 +344,18 @@ pub unsafe fn encode(t: *const ffi_type, key: &mut Vec<u8>, depth: u32) -> Resul
     }
     // SAFETY: `t` is valid (the caller's contract).
     let (code, size, align) = unsafe { ((*t).type_, (*t).size, (*t).alignment) };
-    match scalar(code) {
-        Some((_, natural)) if size == natural && align as usize == natural => {
-            key.push(code as u8);
-            return Ok(());
-        }
-        _ => {}
+    // A scalar's natural size (= alignment), without building its jitcall type.
+    let natural = match code {
+        FFI_TYPE_VOID | FFI_TYPE_UINT8 | FFI_TYPE_SINT8 => 1,
+        FFI_TYPE_UINT16 | FFI_TYPE_SINT16 => 2,
+        FFI_TYPE_INT | FFI_TYPE_FLOAT | FFI_TYPE_UINT32 | FFI_TYPE_SINT32 => 4,
+        FFI_TYPE_DOUBLE | FFI_TYPE_UINT64 | FFI_TYPE_SINT64 | FFI_TYPE_POINTER => 8,
+        FFI_TYPE_LONGDOUBLE => 16,
+        _ => 0,
+    };
+    if natural != 0 && size == natural && align as usize == natural {
+        key.push(code as u8);
+        return Ok(());
     }
     if code > 0x3f {
         return Err(FFI_BAD_TYPEDEF);
