@@ -1,0 +1,621 @@
+//! `ffi_prep_cif`, `ffi_prep_cif_var` and `ffi_call`.
+//!
+//! Preparing translates the `ffi_type` tree into a jitcall [`Signature`] and gets its
+//! shared frame trampoline (`fn(frame, target)`) from jitcall's cache. The result, a
+//! [`Prepared`] call, is interned by a compact key of the types (a signature is
+//! prepared once per process, however many `ffi_cif`s describe it: CPython's ctypes
+//! prepares a fresh one on the stack for every call) and its index goes into the
+//! `ffi_cif`'s private `flags`, where `ffi_call` finds it with two loads.
+//!
+//! `ffi_call` copies each argument from the caller's pointer array into a frame on the
+//! machine stack, runs the trampoline on it with the target, and stores the result
+//! with libffi's widening (integers narrower than 64 bits fill a whole `ffi_arg`).
+//! The caller's `avalue` array is only read. The frame entry rather than jitcall's
+//! bound pointer entry: the latter is compiled per target, and an `ffi_cif` serves any
+//! target.
+
+use crate::guard;
+use crate::types::*;
+use jitcall::abi::ArgLocation;
+use jitcall::{Function, Signature, Type};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::{c_uint, c_void};
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// How `ffi_call` stores the result into `rvalue`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ret {
+    /// Nothing.
+    Void,
+    /// A signed integer of this many bytes, sign-extended to 8 bytes.
+    Signed(u8),
+    /// An unsigned integer of this many bytes, zero-extended to 8 bytes.
+    Unsigned(u8),
+    /// This many bytes as they are.
+    Bytes(u32),
+    /// `long double`: the 10 bytes `fstpt` stores.
+    X87,
+    /// `long double _Complex`: 10 bytes at 0 and 10 at 16.
+    X87Pair,
+}
+
+/// How `ffi_call` copies one argument into its frame slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// This many bytes as they are.
+    Bytes(u32),
+    /// A signed integer of this many bytes, sign-extended to the slot's 8 bytes.
+    Signed(u8),
+    /// An unsigned integer of this many bytes, zero-extended to 8 bytes.
+    Unsigned(u8),
+}
+
+/// A prepared call: everything `ffi_call` and a closure need for one signature.
+///
+/// Integer arguments narrower than 64 bits are passed as `long` / `unsigned long`,
+/// extended from their own width: libffi extends them to the whole register, and
+/// callers rely on it (ctypes calls `labs(-5)` with an `int` by default). The psABI
+/// passes both in one register or one eightbyte stack slot, so nothing else changes.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Keeps the plan's shared trampoline alive (its target is a placeholder).
+    _function: Function,
+    /// The plan's frame entry, `fn(frame, target)`.
+    entry: unsafe extern "C" fn(*mut u8, *const c_void),
+    frame_size: usize,
+    frame_align: usize,
+    /// Frame offset and copy of every argument.
+    args: Box<[(u32, Arg)]>,
+    /// The call's signature in C's own types (closures use it).
+    natural: Signature,
+    ret: Ret,
+    /// Stack argument bytes, for `ffi_cif::bytes`.
+    stack_bytes: u32,
+}
+
+impl Prepared {
+    /// The call's signature, in C's own types.
+    pub fn signature(&self) -> &Signature {
+        &self.natural
+    }
+}
+
+/// The target of the placeholder function whose plan trampoline `ffi_call` borrows.
+extern "C" fn placeholder() {}
+
+impl Prepared {
+    /// Builds the call of `rtype (atypes...)`, the first `nfixed` fixed when
+    /// `variadic`.
+    ///
+    /// # Safety
+    ///
+    /// The types must be valid and laid out.
+    unsafe fn new(
+        rtype: *const ffi_type,
+        atypes: &[*mut ffi_type],
+        nfixed: usize,
+        variadic: bool,
+    ) -> Result<Prepared, Status> {
+        // SAFETY: forwarded from the caller.
+        let ret = unsafe { to_jitcall(rtype, 0)? };
+        let params = atypes
+            .iter()
+            // SAFETY: as above.
+            .map(|&t| unsafe { to_jitcall(t, 0) })
+            .collect::<Result<Vec<Type>, Status>>()?;
+        let copies: Vec<Arg> = atypes
+            .iter()
+            // SAFETY: as above.
+            .map(|&t| match unsafe { ((*t).type_, (*t).size) } {
+                (FFI_TYPE_SINT8 | FFI_TYPE_SINT16 | FFI_TYPE_SINT32 | FFI_TYPE_INT, n) => {
+                    Arg::Signed(n as u8)
+                }
+                (FFI_TYPE_UINT8 | FFI_TYPE_UINT16 | FFI_TYPE_UINT32, n) => Arg::Unsigned(n as u8),
+                (_, n) => Arg::Bytes(n as u32),
+            })
+            .collect();
+        let widened = params.iter().zip(&copies).map(|(ty, copy)| match copy {
+            Arg::Signed(_) => Type::Long,
+            Arg::Unsigned(_) => Type::ULong,
+            Arg::Bytes(_) => ty.clone(),
+        });
+        let build = |params: Vec<Type>, ret: Type| {
+            if variadic {
+                let rest = params[nfixed..].to_vec();
+                Signature::variadic(ret, params[..nfixed].iter().cloned(), rest)
+            } else {
+                Signature::new(ret, params)
+            }
+        };
+        let sig = build(widened.collect(), ret.clone());
+        let natural = build(params, ret);
+        natural.validate().map_err(|_| FFI_BAD_TYPEDEF)?;
+        let function =
+            Function::new(placeholder as *const c_void, &sig).map_err(|_| FFI_BAD_TYPEDEF)?;
+        let entry = function.raw_frame_entry().map_err(|_| FFI_BAD_TYPEDEF)?;
+        let plan = function.plan();
+        let args = plan
+            .args
+            .iter()
+            .zip(copies)
+            .map(|(a, copy)| (a.frame_offset, copy))
+            .collect();
+        let stack_bytes = plan
+            .args
+            .iter()
+            .filter_map(|a| match a.location {
+                ArgLocation::Stack { offset } => Some(offset + a.size.next_multiple_of(8)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        // SAFETY: `rtype` is valid (the caller's contract).
+        let (code, elem) = unsafe {
+            let code = (*rtype).type_;
+            let elem = if code == FFI_TYPE_COMPLEX && !(*rtype).elements.is_null() {
+                (**(*rtype).elements).type_
+            } else {
+                FFI_TYPE_VOID
+            };
+            (code, elem)
+        };
+        let ret = match code {
+            FFI_TYPE_VOID => Ret::Void,
+            FFI_TYPE_SINT8 => Ret::Signed(1),
+            FFI_TYPE_SINT16 => Ret::Signed(2),
+            FFI_TYPE_SINT32 | FFI_TYPE_INT => Ret::Signed(4),
+            FFI_TYPE_UINT8 => Ret::Unsigned(1),
+            FFI_TYPE_UINT16 => Ret::Unsigned(2),
+            FFI_TYPE_UINT32 => Ret::Unsigned(4),
+            FFI_TYPE_LONGDOUBLE => Ret::X87,
+            FFI_TYPE_COMPLEX if elem == FFI_TYPE_LONGDOUBLE => Ret::X87Pair,
+            _ => Ret::Bytes(plan.ret.size),
+        };
+        Ok(Prepared {
+            entry,
+            frame_size: plan.frame_size as usize,
+            frame_align: plan.frame_align as usize,
+            args,
+            natural,
+            ret,
+            stack_bytes: stack_bytes.next_multiple_of(8),
+            _function: function,
+        })
+    }
+}
+
+/// Prepared calls by index: chunks of slots allocated as needed and never freed, so a
+/// reader needs no lock (an index is published only after its slot is written).
+const CHUNK: usize = 256;
+const CHUNKS: usize = 4096;
+type Chunk = [AtomicPtr<Prepared>; CHUNK];
+static TABLE: [AtomicPtr<Chunk>; CHUNKS] = [const { AtomicPtr::new(std::ptr::null_mut()) }; CHUNKS];
+
+/// Interned calls: key → index, and the number of indices handed out.
+type Interned = (HashMap<Box<[u8]>, u32>, u32);
+static INTERNED: Mutex<Option<Interned>> = Mutex::new(None);
+
+/// The prepared call at `index`, if there is one.
+#[inline]
+fn at(index: u32) -> Option<&'static Prepared> {
+    let (chunk, slot) = (index as usize / CHUNK, index as usize % CHUNK);
+    let chunk = TABLE.get(chunk)?.load(Ordering::Acquire);
+    if chunk.is_null() {
+        return None;
+    }
+    // SAFETY: non-null chunk pointers come from Box::leak in `intern` and live forever.
+    let p = unsafe { (*chunk)[slot].load(Ordering::Acquire) };
+    // SAFETY: non-null slot pointers come from Arc::into_raw in `intern`, never released.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+/// The prepared call an `ffi_cif` prepared here refers to.
+///
+/// # Safety
+///
+/// `cif` must be null or point to a readable `ffi_cif`.
+#[inline]
+pub unsafe fn prepared(cif: *const ffi_cif) -> Option<&'static Prepared> {
+    if cif.is_null() {
+        return None;
+    }
+    // SAFETY: `cif` is readable (the caller's contract).
+    let flags = unsafe { (*cif).flags };
+    at(flags.checked_sub(1)?)
+}
+
+/// The index of the call with `key`, building it with `build` the first time.
+fn intern(key: &[u8], build: impl FnOnce() -> Result<Prepared, Status>) -> Result<u32, Status> {
+    let mut guard = INTERNED.lock().unwrap_or_else(|p| p.into_inner());
+    let (map, count) = guard.get_or_insert_with(Default::default);
+    if let Some(&i) = map.get(key) {
+        return Ok(i);
+    }
+    let index = *count;
+    if index as usize >= CHUNK * CHUNKS {
+        return Err(FFI_BAD_TYPEDEF);
+    }
+    let prepared = Arc::new(build()?);
+    let chunk_slot = &TABLE[index as usize / CHUNK];
+    let mut chunk = chunk_slot.load(Ordering::Acquire);
+    if chunk.is_null() {
+        let fresh: Box<Chunk> = Box::new([const { AtomicPtr::new(std::ptr::null_mut()) }; CHUNK]);
+        chunk = Box::leak(fresh);
+        chunk_slot.store(chunk, Ordering::Release);
+    }
+    let raw = Arc::into_raw(prepared).cast_mut();
+    // SAFETY: the chunk was leaked above or earlier and lives forever.
+    unsafe { (*chunk)[index as usize % CHUNK].store(raw, Ordering::Release) };
+    map.insert(key.into(), index);
+    *count += 1;
+    Ok(index)
+}
+
+/// Slots in each thread's memo of the calls it prepared lately (a power of two).
+const MEMO: usize = 64;
+
+/// Each thread's key buffer, and its memo of recent keys: `(hash, key, index)` per
+/// slot. A repeated preparation (ctypes prepares on every call) is answered here,
+/// without the interning lock.
+struct Scratch {
+    key: Vec<u8>,
+    memo: Vec<(u64, Box<[u8]>, u32)>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch { key: Vec::new(), memo: Vec::new() })
+    };
+}
+
+/// A fast multiply-rotate hash of a key (the keys are the program's own types).
+fn hash(key: &[u8]) -> u64 {
+    let mut h = 0u64;
+    for chunk in key.chunks(8) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    h | 1
+}
+
+/// libffi's `ffi_prep_cif_core`, on jitcall.
+///
+/// # Safety
+///
+/// As `ffi_prep_cif_var`'s C contract: `cif` writable, `rtype` and the `ntotal`
+/// entries of `atypes` valid `ffi_type` trees.
+unsafe fn prep(
+    cif: *mut ffi_cif,
+    abi: ffi_abi,
+    nfixed: c_uint,
+    ntotal: c_uint,
+    rtype: *mut ffi_type,
+    atypes: *mut *mut ffi_type,
+    variadic: bool,
+) -> ffi_status {
+    if cif.is_null() {
+        return FFI_BAD_TYPEDEF;
+    }
+    if !(abi > FFI_FIRST_ABI && abi < FFI_LAST_ABI) {
+        return FFI_BAD_ABI;
+    }
+    // SAFETY: `cif` is writable (the caller's contract).
+    unsafe {
+        cif.write(ffi_cif {
+            abi,
+            nargs: ntotal,
+            arg_types: atypes,
+            rtype,
+            bytes: 0,
+            flags: 0,
+        })
+    };
+    if atypes.is_null() && ntotal > 0 {
+        return FFI_BAD_TYPEDEF;
+    }
+    let atypes: &[*mut ffi_type] = if ntotal == 0 {
+        &[]
+    } else {
+        // SAFETY: `atypes` holds `ntotal` pointers (the caller's contract).
+        unsafe { std::slice::from_raw_parts(atypes, ntotal as usize) }
+    };
+    // SAFETY: the types are valid (the caller's contract).
+    let laid_out =
+        unsafe { lay_out(rtype).and_then(|()| atypes.iter().try_for_each(|&t| lay_out(t))) };
+    if let Err(status) = laid_out {
+        return status;
+    }
+    if abi != FFI_UNIX64 {
+        return FFI_BAD_ABI;
+    }
+    if variadic {
+        if nfixed > ntotal {
+            return FFI_BAD_ARGTYPE;
+        }
+        // libffi's rule: a variadic float, or an integer narrower than int, is one C
+        // would have promoted.
+        for &t in &atypes[nfixed as usize..] {
+            // SAFETY: laid out above.
+            let (code, size) = unsafe { ((*t).type_, (*t).size) };
+            if code == FFI_TYPE_FLOAT
+                || (code != FFI_TYPE_STRUCT && code != FFI_TYPE_COMPLEX && size < 4)
+            {
+                return FFI_BAD_ARGTYPE;
+            }
+        }
+    }
+    let index = SCRATCH.with(|scratch| {
+        let Scratch { key, memo } = &mut *scratch.borrow_mut();
+        key.clear();
+        key.push(variadic as u8);
+        if variadic {
+            key.extend_from_slice(&nfixed.to_le_bytes());
+        }
+        // SAFETY: the types are valid and laid out.
+        unsafe {
+            encode(rtype, key, 0)?;
+            for &t in atypes {
+                encode(t, key, 0)?;
+            }
+        }
+        let h = hash(key);
+        if memo.is_empty() {
+            memo.resize(MEMO, (0, Box::default(), 0));
+        }
+        let slot = &mut memo[h as usize % MEMO];
+        if slot.0 == h && *slot.1 == **key {
+            return Ok(slot.2);
+        }
+        // SAFETY: as above.
+        let index = intern(key, || unsafe {
+            Prepared::new(rtype, atypes, nfixed as usize, variadic)
+        })?;
+        *slot = (h, key.as_slice().into(), index);
+        Ok(index)
+    });
+    match index {
+        Ok(index) => {
+            let p = at(index).expect("interned just above");
+            // SAFETY: `cif` is writable.
+            unsafe {
+                (*cif).bytes = p.stack_bytes;
+                (*cif).flags = index + 1;
+            }
+            FFI_OK
+        }
+        Err(status) => status,
+    }
+}
+
+/// `ffi_prep_cif`.
+///
+/// # Safety
+///
+/// libffi's contract: `cif` writable; `rtype` and `nargs` entries of `atypes` valid
+/// `ffi_type`s (struct types not laid out yet are laid out here).
+pub unsafe extern "C" fn ffi_prep_cif(
+    cif: *mut ffi_cif,
+    abi: ffi_abi,
+    nargs: c_uint,
+    rtype: *mut ffi_type,
+    atypes: *mut *mut ffi_type,
+) -> ffi_status {
+    // SAFETY: forwarded from the caller.
+    guard(FFI_BAD_TYPEDEF, || unsafe {
+        prep(cif, abi, nargs, nargs, rtype, atypes, false)
+    })
+}
+
+/// `ffi_prep_cif_var`.
+///
+/// # Safety
+///
+/// As for [`ffi_prep_cif`], with `ntotalargs` entries in `atypes`.
+pub unsafe extern "C" fn ffi_prep_cif_var(
+    cif: *mut ffi_cif,
+    abi: ffi_abi,
+    nfixedargs: c_uint,
+    ntotalargs: c_uint,
+    rtype: *mut ffi_type,
+    atypes: *mut *mut ffi_type,
+) -> ffi_status {
+    // SAFETY: forwarded from the caller.
+    guard(FFI_BAD_TYPEDEF, || unsafe {
+        prep(cif, abi, nfixedargs, ntotalargs, rtype, atypes, true)
+    })
+}
+
+/// Frames up to this size are built on the machine stack.
+const STACK_FRAME: usize = 1024;
+
+/// Copies `n` bytes; the common sizes without a call to `memcpy`.
+///
+/// # Safety
+///
+/// `src` readable and `dst` writable for `n` bytes, not overlapping.
+#[inline(always)]
+unsafe fn copy(src: *const u8, dst: *mut u8, n: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match n {
+            1 => dst.write(src.read()),
+            2 => dst
+                .cast::<u16>()
+                .write_unaligned(src.cast::<u16>().read_unaligned()),
+            4 => dst
+                .cast::<u32>()
+                .write_unaligned(src.cast::<u32>().read_unaligned()),
+            8 => dst
+                .cast::<u64>()
+                .write_unaligned(src.cast::<u64>().read_unaligned()),
+            16 => dst
+                .cast::<u128>()
+                .write_unaligned(src.cast::<u128>().read_unaligned()),
+            _ => std::ptr::copy_nonoverlapping(src, dst, n),
+        }
+    }
+}
+
+/// Runs the call on `frame` (laid out for `p`, 16-aligned) and stores the result.
+///
+/// # Safety
+///
+/// `ffi_call`'s contract, and `frame` writable for `p.frame_size` bytes.
+#[inline(always)]
+unsafe fn call_on(
+    p: &Prepared,
+    frame: *mut u8,
+    target: *const c_void,
+    rvalue: *mut c_void,
+    avalue: *const *mut c_void,
+) {
+    // SAFETY: the caller passes one readable value per argument; the slots are inside
+    // the frame.
+    unsafe {
+        for (i, &(offset, arg)) in p.args.iter().enumerate() {
+            let (src, dst) = ((*avalue.add(i)).cast::<u8>(), frame.add(offset as usize));
+            match arg {
+                Arg::Bytes(n) => copy(src, dst, n as usize),
+                Arg::Signed(n) => dst.cast::<i64>().write(match n {
+                    1 => src.cast::<i8>().read() as i64,
+                    2 => src.cast::<i16>().read_unaligned() as i64,
+                    _ => src.cast::<i32>().read_unaligned() as i64,
+                }),
+                Arg::Unsigned(n) => dst.cast::<u64>().write(match n {
+                    1 => src.read() as u64,
+                    2 => src.cast::<u16>().read_unaligned() as u64,
+                    _ => src.cast::<u32>().read_unaligned() as u64,
+                }),
+            }
+        }
+        (p.entry)(frame, target);
+    }
+    if rvalue.is_null() {
+        return;
+    }
+    let (r, out) = (frame.cast_const(), rvalue.cast::<u8>());
+    // SAFETY: the result is at the start of the frame; `rvalue` is writable for the
+    // return type, and for a full `ffi_arg` where libffi widens (its contract).
+    unsafe {
+        match p.ret {
+            Ret::Void => {}
+            Ret::Signed(1) => out
+                .cast::<i64>()
+                .write_unaligned(r.cast::<i8>().read() as i64),
+            Ret::Signed(2) => out
+                .cast::<i64>()
+                .write_unaligned(r.cast::<i16>().read_unaligned() as i64),
+            Ret::Signed(_) => out
+                .cast::<i64>()
+                .write_unaligned(r.cast::<i32>().read_unaligned() as i64),
+            Ret::Unsigned(1) => out.cast::<u64>().write_unaligned(r.read() as u64),
+            Ret::Unsigned(2) => out
+                .cast::<u64>()
+                .write_unaligned(r.cast::<u16>().read_unaligned() as u64),
+            Ret::Unsigned(_) => out
+                .cast::<u64>()
+                .write_unaligned(r.cast::<u32>().read_unaligned() as u64),
+            Ret::Bytes(n) => copy(r, out, n as usize),
+            Ret::X87 => copy(r, out, 10),
+            Ret::X87Pair => {
+                copy(r, out, 10);
+                copy(r.add(16), out.add(16), 10);
+            }
+        }
+    }
+}
+
+/// `ffi_call`: calls `fn_` with the arguments `avalue[i]` points to, as `cif`
+/// describes, and stores the result at `rvalue` (ignored if null).
+///
+/// # Safety
+///
+/// libffi's contract: `cif` prepared by [`ffi_prep_cif`] or [`ffi_prep_cif_var`]; `fn_`
+/// a function of that signature; `avalue` one readable value per argument; `rvalue`
+/// writable for the result (at least `sizeof(ffi_arg)` for integer results).
+pub unsafe extern "C" fn ffi_call(
+    cif: *mut ffi_cif,
+    fn_: Option<unsafe extern "C" fn()>,
+    rvalue: *mut c_void,
+    avalue: *mut *mut c_void,
+) {
+    // Nothing here can panic: no guard, so the hot path stays a straight line.
+    // SAFETY: `cif` is readable (the caller's contract).
+    let Some(p) = (unsafe { prepared(cif) }) else {
+        return;
+    };
+    let Some(target) = fn_ else {
+        return;
+    };
+    let target = target as *const c_void;
+    if p.frame_size <= STACK_FRAME && p.frame_align <= 16 {
+        let mut buf = MaybeUninit::<[u128; STACK_FRAME / 16]>::uninit();
+        // SAFETY: the buffer is 16-aligned and large enough; the rest is the caller's
+        // contract. Frame bytes the copies leave unwritten are only padding.
+        unsafe { call_on(p, buf.as_mut_ptr().cast(), target, rvalue, avalue) };
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { call_on_heap(p, target, rvalue, avalue) };
+    }
+}
+
+/// [`ffi_call`] with a frame too large or too aligned for the stack buffer.
+///
+/// # Safety
+///
+/// `ffi_call`'s contract.
+#[cold]
+unsafe fn call_on_heap(
+    p: &Prepared,
+    target: *const c_void,
+    rvalue: *mut c_void,
+    avalue: *const *mut c_void,
+) {
+    let Ok(layout) =
+        std::alloc::Layout::from_size_align(p.frame_size.max(16), p.frame_align.max(16))
+    else {
+        return;
+    };
+    // SAFETY: the layout has a non-zero size.
+    let frame = unsafe { std::alloc::alloc(layout) };
+    if frame.is_null() {
+        return;
+    }
+    // SAFETY: the frame is laid out for `p`; the rest is `ffi_call`'s contract.
+    unsafe {
+        call_on(p, frame, target, rvalue, avalue);
+        std::alloc::dealloc(frame, layout);
+    }
+}
+
+/// `ffi_get_struct_offsets`: lays out `struct_type` (again, as libffi does) and writes
+/// its members' offsets into `offsets` if not null.
+///
+/// # Safety
+///
+/// `struct_type` a valid, writable `ffi_type` tree; `offsets` null or writable for one
+/// `size_t` per member.
+pub unsafe extern "C" fn ffi_get_struct_offsets(
+    abi: ffi_abi,
+    struct_type: *mut ffi_type,
+    offsets: *mut usize,
+) -> ffi_status {
+    guard(FFI_BAD_TYPEDEF, || {
+        if !(abi > FFI_FIRST_ABI && abi < FFI_LAST_ABI) {
+            return FFI_BAD_ABI;
+        }
+        // SAFETY: `struct_type` is null or valid (the caller's contract).
+        if struct_type.is_null() || unsafe { (*struct_type).type_ } != FFI_TYPE_STRUCT {
+            return FFI_BAD_TYPEDEF;
+        }
+        // SAFETY: as above; `offsets` per the caller's contract.
+        match unsafe { initialize_aggregate(struct_type, offsets, 0) } {
+            Ok(()) => FFI_OK,
+            Err(status) => status,
+        }
+    })
+}
