@@ -115,6 +115,24 @@ impl CArgs for () {
     }
 }
 
+/// Invokes `$m!` for every tuple arity from one to twelve (the arities `FrameArgs` has).
+macro_rules! for_each_arity {
+    ($m:ident) => {
+        $m!(A);
+        $m!(A, B);
+        $m!(A, B, C);
+        $m!(A, B, C, D);
+        $m!(A, B, C, D, E);
+        $m!(A, B, C, D, E, F);
+        $m!(A, B, C, D, E, F, G);
+        $m!(A, B, C, D, E, F, G, H);
+        $m!(A, B, C, D, E, F, G, H, I);
+        $m!(A, B, C, D, E, F, G, H, I, J);
+        $m!(A, B, C, D, E, F, G, H, I, J, K);
+        $m!(A, B, C, D, E, F, G, H, I, J, K, L);
+    };
+}
+
 macro_rules! c_args {
     ($($t:ident),+) => {
         impl<$($t: CType + crate::FrameValue),+> CArgs for ($($t,)+) {
@@ -129,18 +147,7 @@ macro_rules! c_args {
     };
 }
 
-c_args!(A);
-c_args!(A, B);
-c_args!(A, B, C);
-c_args!(A, B, C, D);
-c_args!(A, B, C, D, E);
-c_args!(A, B, C, D, E, F);
-c_args!(A, B, C, D, E, F, G);
-c_args!(A, B, C, D, E, F, G, H);
-c_args!(A, B, C, D, E, F, G, H, I);
-c_args!(A, B, C, D, E, F, G, H, I, J);
-c_args!(A, B, C, D, E, F, G, H, I, J, K);
-c_args!(A, B, C, D, E, F, G, H, I, J, K, L);
+for_each_arity!(c_args);
 
 impl<T: CType + Plain, const N: usize> CArgs for [T; N] {
     fn c_types() -> Vec<Type> {
@@ -315,18 +322,7 @@ macro_rules! extern_fns {
 }
 
 extern_fns!();
-extern_fns!(A);
-extern_fns!(A, B);
-extern_fns!(A, B, C);
-extern_fns!(A, B, C, D);
-extern_fns!(A, B, C, D, E);
-extern_fns!(A, B, C, D, E, F);
-extern_fns!(A, B, C, D, E, F, G);
-extern_fns!(A, B, C, D, E, F, G, H);
-extern_fns!(A, B, C, D, E, F, G, H, I);
-extern_fns!(A, B, C, D, E, F, G, H, I, J);
-extern_fns!(A, B, C, D, E, F, G, H, I, J, K);
-extern_fns!(A, B, C, D, E, F, G, H, I, J, K, L);
+for_each_arity!(extern_fns);
 
 impl Function {
     /// This function with Rust argument types `A` (a tuple) and result type `R` (`()`
