@@ -14,6 +14,9 @@ use jitcall::{Declarations, Error, FunctionDecl, Library, Value};
 use std::ffi::c_void;
 use std::process::ExitCode;
 
+mod deps;
+mod which;
+
 const ABOUT: &str = "Call C functions from the shell through JIT-compiled x86-64 System V \
                      trampolines, and see where every argument goes";
 
@@ -89,13 +92,21 @@ enum Command {
     /// the oracle
     #[command(after_help = FUZZ_EXAMPLES)]
     Fuzz(FuzzArgs),
+    /// Tell which object provides a symbol: path, soname, build-id, version bound
+    #[command(after_help = which::WHICH_EXAMPLES)]
+    Which(which::WhichArgs),
+    /// Tell what an ELF file declares it needs: DT_NEEDED (as a resolved tree),
+    /// RPATH/RUNPATH, soname, build-id, .note.dlopen and .note.package
+    #[command(after_help = deps::DEPS_EXAMPLES)]
+    Deps(deps::DepsArgs),
 }
 
 /// What `call` and `explain` both read: the declarations, which declared function, and
 /// the arguments of the call. The help is worded for `call`; `explain` rewords it.
 #[derive(Args)]
 struct FunctionCall {
-    /// Call this declared function instead of the last one
+    /// Call this declared function instead of the last one; NAME@VERSION binds that
+    /// version of it (memcpy@GLIBC_2.2.5)
     #[arg(long = "fn", value_name = "NAME")]
     function: Option<String>,
     /// C declarations: typedefs, structs, unions, enums, then prototypes
@@ -122,6 +133,13 @@ struct CallArgs {
     /// Print the result as a JSON object
     #[arg(long)]
     json: bool,
+    /// After the call, write the ledger (libraries opened, symbols bound, the objects
+    /// providing them) to FILE as a CycloneDX 1.6 bill of materials
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<std::path::PathBuf>,
+    /// After the call, write the .note.dlopen JSON declaring the libraries opened
+    #[arg(long, value_name = "FILE")]
+    dlopen_note: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -238,6 +256,8 @@ fn main() -> ExitCode {
         Command::Call(args) => call(args),
         Command::Explain(args) => explain(args),
         Command::Fuzz(args) => return fuzz(args),
+        Command::Which(args) => which::which(args),
+        Command::Deps(args) => deps::deps(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -260,17 +280,20 @@ fn declarations(text: &str, name: Option<&str>) -> Result<(Declarations, Functio
     let decls = Declarations::parse(text)
         .map_err(|e| Failure::user(format!("in DECLARATIONS, {}", e.render(text))))?;
     let function = match name {
-        Some(name) => decls.function(name).ok_or_else(|| {
-            let known: Vec<&str> = decls.functions().iter().map(|f| f.name.as_str()).collect();
-            Failure::user(format!(
-                "--fn {name}: no such function declared (declared: {})",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            ))
-        })?,
+        // NAME@VERSION: the declaration is NAME's.
+        Some(name) => decls
+            .function(jitcall::provenance::split_version(name).0)
+            .ok_or_else(|| {
+                let known: Vec<&str> = decls.functions().iter().map(|f| f.name.as_str()).collect();
+                Failure::user(format!(
+                    "--fn {name}: no such function declared (declared: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })?,
         None => decls.last_function().ok_or_else(|| {
             Failure::user("DECLARATIONS declare no function: end them with a prototype")
         })?,
@@ -335,8 +358,13 @@ fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Fa
 fn call(args: CallArgs) -> Result<(), Failure> {
     let (decls, function) = declarations(&args.call.declarations, args.call.function.as_deref())?;
     let call_args = arguments(&decls, &function, &args.call.args)?;
-    let (library, _) = resolve(&args.libs, &function.name)?;
-    let f = library.function(&function.name, &call_args.signature)?;
+    // `--fn NAME@VERSION` binds that version.
+    let symbol = match args.call.function.as_deref() {
+        Some(name) if name.contains('@') => name,
+        _ => &function.name,
+    };
+    let (library, _) = resolve(&args.libs, symbol)?;
+    let f = library.function(symbol, &call_args.signature)?;
     // SAFETY: the user declared the function's prototype; that is the whole contract
     // of a C call, and the same trust a C compiler gives a header. The strings the
     // arguments point to live in `call_args`, alive until after the call.
@@ -376,6 +404,28 @@ fn call(args: CallArgs) -> Result<(), Failure> {
         print_out(&format!("{text}\n"));
     }
     drop(call_args);
+    write_ledger(args.ledger.as_deref(), args.dlopen_note.as_deref())
+}
+
+/// Writes the ledger as CycloneDX and the `.note.dlopen` JSON, where asked.
+fn write_ledger(
+    bom: Option<&std::path::Path>,
+    note: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    if bom.is_none() && note.is_none() {
+        return Ok(());
+    }
+    let ledger = jitcall::ledger();
+    let write = |path: &std::path::Path, text: String| {
+        std::fs::write(path, text)
+            .map_err(|e| Failure::user(format!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(path) = bom {
+        write(path, ledger.cyclonedx(&mut which::sha256_file))?;
+    }
+    if let Some(path) = note {
+        write(path, ledger.dlopen_note())?;
+    }
     Ok(())
 }
 

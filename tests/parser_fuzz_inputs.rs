@@ -55,3 +55,19 @@ fn literal_seeds_and_regressions_pass() {
         "the literal fuzz target fails on {failed:?}"
     );
 }
+
+/// The `elf_deps` target's inputs (`fuzz/fuzz_targets/elf_deps.rs`), through the same
+/// call: reading what an ELF file declares answers or errs, never panics.
+#[test]
+fn elf_deps_seeds_and_regressions_pass() {
+    let (count, failed) = replay("elf_deps", |data| {
+        if let Ok(declared) = jitcall_deps::read(data) {
+            let _ = declared.build_id_hex();
+        }
+    });
+    assert!(count >= 2, "only {count} elf_deps inputs");
+    assert!(
+        failed.is_empty(),
+        "the elf_deps fuzz target fails on {failed:?}"
+    );
+}

@@ -79,6 +79,7 @@ mod function;
 mod library;
 pub mod literal;
 pub mod plain;
+pub mod provenance;
 mod typed;
 mod types;
 mod value;
@@ -93,6 +94,7 @@ pub use frame::{Frame, FrameArgs, FrameBatch};
 pub use function::Function;
 pub use library::Library;
 pub use plain::{AnyBits, FrameValue, Padded, Plain};
+pub use provenance::{Ledger, LoadedObject, Provenance, ledger};
 pub use typed::{CArgs, CReturn, CType, ExternFn, TypedFunction};
 pub use types::{Aggregate, AggregateBuilder, Field, Layout, MAX_TYPE_SIZE, Signature, Type};
 #[doc(hidden)]

@@ -67,6 +67,8 @@ impl Library {
                 reason: dlerror_text().unwrap_or_else(|| "unknown error".into()),
             });
         }
+        // Provenance (provenance/ledger.rs): the object opened, for the ledger.
+        crate::provenance::record_open(&display, raw);
         Ok(Library {
             inner: Arc::new(Handle {
                 raw,
@@ -97,19 +99,36 @@ impl Library {
         &self.inner.name
     }
 
-    /// The address of `symbol`.
+    /// The name used in messages and in the ledger: as opened, or `the running process`.
+    pub(crate) fn display_name(&self) -> &str {
+        &self.inner.display
+    }
+
+    /// The address of `symbol`: `NAME`, or `NAME@VERSION` for that version of it
+    /// (`memcpy@GLIBC_2.2.5`; see [`provenance`](crate::provenance)).
     pub fn symbol(&self, symbol: &str) -> Result<*const c_void, Error> {
+        let addr = self.lookup(symbol)?;
+        crate::provenance::record_binding(&self.inner.display, symbol, addr, None);
+        Ok(addr)
+    }
+
+    fn lookup(&self, symbol: &str) -> Result<*const c_void, Error> {
         let not_found = |reason: String| Error::SymbolNotFound {
             library: self.inner.display.clone(),
             symbol: symbol.into(),
             reason,
         };
-        let cname =
-            CString::new(symbol).map_err(|_| not_found("the name contains a NUL byte".into()))?;
+        let (cname, version) = crate::provenance::c_names(symbol).map_err(not_found)?;
         // Clear any stale error so a null result can be told apart from a null symbol.
         let _ = dlerror_text();
-        // SAFETY: the handle is open (self keeps it alive) and cname is NUL-terminated.
-        let addr = unsafe { libc::dlsym(self.inner.raw, cname.as_ptr()) };
+        // SAFETY: the handle is open (self keeps it alive) and the names are
+        // NUL-terminated.
+        let addr = unsafe {
+            match &version {
+                None => libc::dlsym(self.inner.raw, cname.as_ptr()),
+                Some(v) => libc::dlvsym(self.inner.raw, cname.as_ptr(), v.as_ptr()),
+            }
+        };
         if addr.is_null() {
             return Err(not_found(
                 dlerror_text().unwrap_or_else(|| "the symbol's address is null".into()),
@@ -118,12 +137,14 @@ impl Library {
         Ok(addr.cast_const())
     }
 
-    /// The function `symbol`, to be called with signature `sig`. Compiles (or finds in
-    /// the cache) the trampoline for `sig`; the returned function keeps this library
-    /// loaded.
+    /// The function `symbol` (`NAME` or `NAME@VERSION`), to be called with signature
+    /// `sig`. Compiles (or finds in the cache) the trampoline for `sig`; the returned
+    /// function keeps this library loaded.
     pub fn function(&self, symbol: &str, sig: &Signature) -> Result<Function, Error> {
-        let target = self.symbol(symbol)?;
-        Ok(Function::new(target, sig)?.keeping_alive(self.inner.clone()))
+        let target = self.lookup(symbol)?;
+        let f = Function::new(target, sig)?.keeping_alive(self.inner.clone());
+        crate::provenance::record_binding(&self.inner.display, symbol, target, Some(sig));
+        Ok(f)
     }
 }
 
