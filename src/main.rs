@@ -335,8 +335,9 @@ fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Fa
 fn call(args: CallArgs) -> Result<(), Failure> {
     let (decls, function) = declarations(&args.call.declarations, args.call.function.as_deref())?;
     let call_args = arguments(&decls, &function, &args.call.args)?;
-    let (library, _) = resolve(&args.libs, &function.name)?;
-    let f = library.function(&function.name, &call_args.signature)?;
+    // The symbol is the `__asm__` label where the prototype has one (`__isoc99_sscanf`).
+    let (library, _) = resolve(&args.libs, &function.symbol)?;
+    let f = library.function(&function.symbol, &call_args.signature)?;
     // SAFETY: the user declared the function's prototype; that is the whole contract
     // of a C call, and the same trust a C compiler gives a header. The strings the
     // arguments point to live in `call_args`, alive until after the call.
