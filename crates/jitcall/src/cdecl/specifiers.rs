@@ -129,6 +129,15 @@ impl TypeWords {
         Some(Ok(()))
     }
 
+    /// No type keyword but `_Complex` (which `_Float32 _Complex` may add).
+    pub(super) fn is_only_complex(&self) -> bool {
+        TypeWords {
+            complex: 0,
+            ..*self
+        }
+        .is_empty()
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.void
             + self.bool_
@@ -424,7 +433,7 @@ impl Parser<'_, '_> {
                     attrs.merge(extra);
                 }
                 "_Float32" | "_Float64" | "_Float32x" | "_Float64x" | "__float80" => {
-                    if have_type {
+                    if named.is_some() || !words.is_only_complex() {
                         return Err(two_types());
                     }
                     // Interchange types with the same format as these C types (and
@@ -438,7 +447,7 @@ impl Parser<'_, '_> {
                 }
                 "_Float16" | "_Float128" | "_Float128x" | "__float128" | "__ibm128" | "__bf16"
                 | "_Decimal32" | "_Decimal64" | "_Decimal128" | "_BitInt" => {
-                    if have_type {
+                    if named.is_some() || !words.is_only_complex() {
                         return Err(two_types());
                     }
                     named = Some(self.unsupported_type(tok.pos, format!("type '{}'", tok.text))?);
@@ -455,7 +464,14 @@ impl Parser<'_, '_> {
                 }
                 word => match words.add(word) {
                     Some(Ok(())) => {
-                        if named.is_some() {
+                        // `_Float32 _Complex`: the one word a named type can take.
+                        let complex_float = words.is_only_complex()
+                            && matches!(
+                                named,
+                                Some(CType::Scalar(Type::Float | Type::Double | Type::LongDouble))
+                                    | Some(CType::Unsupported(_))
+                            );
+                        if named.is_some() && !complex_float {
                             return Err(two_types());
                         }
                         self.bump();
@@ -478,6 +494,7 @@ impl Parser<'_, '_> {
             }
         }
         let ty = match named {
+            Some(CType::Scalar(ty)) if words.complex > 0 => CType::Scalar(Type::complex(ty)),
             Some(ty) => ty,
             None if words.is_empty() => return Err(self.unexpected("a type")),
             None => words

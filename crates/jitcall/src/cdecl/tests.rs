@@ -1078,3 +1078,13 @@ fn line_markers_locate_declarations() {
         ]
     );
 }
+
+#[test]
+fn interchange_float_types_can_be_complex() {
+    assert_eq!(ty("_Float32 _Complex"), Type::complex(Type::Float));
+    assert_eq!(ty("_Complex _Float64"), Type::complex(Type::Double));
+    assert_eq!(ty("__complex__ _Float64x"), Type::complex(Type::LongDouble));
+    let d = headers("_Complex _Float128 cf(_Complex _Float128 z);");
+    assert!(d.find_function("cf").is_err());
+    assert!(d.skipped().is_empty());
+}
