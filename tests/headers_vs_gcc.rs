@@ -163,7 +163,10 @@ struct Outcome {
     types: usize,
     unsupported_types: usize,
     checks: usize,
+    /// Failed static assertions: layouts gcc disagrees with.
     mismatches: Vec<String>,
+    /// gcc's other errors (a header that does not compile alone).
+    errors: Vec<String>,
     skipped: Vec<String>,
 }
 
@@ -175,9 +178,14 @@ fn check(tag: &str, headers: &[&str], defines: &[&str]) -> Outcome {
     }
     let text =
         jitcall::cdecl::preprocess(headers, &options).unwrap_or_else(|e| panic!("{tag}: {e}"));
-    let decls = Declarations::parse_preprocessed(&text).unwrap_or_else(|e| panic!("{tag}: {e}"));
+    check_text(tag, &text)
+}
+
+/// Has gcc check every layout read from `text`, the preprocessor's output.
+fn check_text(tag: &str, text: &str) -> Outcome {
+    let decls = Declarations::parse_preprocessed(text).unwrap_or_else(|e| panic!("{tag}: {e}"));
     let types = decls.types();
-    let mut source = text.clone();
+    let mut source = text.to_string();
     source.push_str("\n# 1 \"<layout checks>\"\n");
     let mut checks = 0;
     let mut unsupported_types = 0;
@@ -232,13 +240,13 @@ fn check(tag: &str, headers: &[&str], defines: &[&str]) -> Outcome {
         .output()
         .expect("run gcc");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let mismatches: Vec<String> = stderr
+    let (mismatches, errors): (Vec<String>, Vec<String>) = stderr
         .lines()
         .filter(|l| l.contains("error"))
         .map(str::to_string)
-        .collect();
+        .partition(|l| l.contains("static assertion failed"));
     assert!(
-        out.status.success() || !mismatches.is_empty(),
+        out.status.success() || !mismatches.is_empty() || !errors.is_empty(),
         "{tag}: gcc failed:\n{stderr}"
     );
     Outcome {
@@ -247,6 +255,7 @@ fn check(tag: &str, headers: &[&str], defines: &[&str]) -> Outcome {
         unsupported_types,
         checks,
         mismatches,
+        errors,
         skipped: decls
             .skipped()
             .iter()
@@ -268,9 +277,14 @@ fn assert_proven(tag: &str, headers: &[&str], defines: &[&str], min_checks: usiz
         o.skipped.len()
     );
     assert!(
-        o.mismatches.is_empty(),
+        o.mismatches.is_empty() && o.errors.is_empty(),
         "{tag}: gcc disagrees:\n{}",
-        o.mismatches.join("\n")
+        o.mismatches
+            .iter()
+            .chain(&o.errors)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(
         o.skipped.is_empty(),
@@ -341,7 +355,8 @@ fn curl() {
     }
 }
 
-/// Every header under /usr/include that gcc compiles on its own, one at a time.
+/// Every header under /usr/include that gcc compiles on its own, one at a time, on
+/// two threads; failures are printed as they are found.
 #[test]
 #[ignore = "slow: every header under /usr/include (run with --ignored)"]
 fn every_header_in_usr_include() {
@@ -361,50 +376,73 @@ fn every_header_in_usr_include() {
         }
     }
     headers.sort();
+    let total = headers.len();
     let scratch = ScratchDir::new("usr-include");
-    let probe = scratch.join("probe.c");
-    let (mut alone, mut types, mut checks, mut failures) = (0, 0, 0, Vec::new());
-    for path in &headers {
-        // Headers are named as users include them: relative to /usr/include, or to the
-        // multiarch directory.
-        let rel = path.strip_prefix("/usr/include").unwrap();
-        let rel = rel
-            .strip_prefix("x86_64-linux-gnu")
-            .unwrap_or(rel)
-            .to_string_lossy()
-            .into_owned();
-        std::fs::write(&probe, format!("#include <{rel}>\n")).unwrap();
-        let compiles = Command::new("gcc")
-            .args(["-fsyntax-only", "-w"])
-            .arg(&probe)
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !compiles {
-            continue;
+    let sweep = |part: usize| {
+        let probe = scratch.join(format!("probe{part}.c"));
+        let (mut alone, mut types, mut checks, mut failures) = (0, 0, 0, Vec::new());
+        for path in headers.iter().skip(part).step_by(2) {
+            // Headers are named as users include them: relative to /usr/include, or to
+            // the multiarch directory.
+            let rel = path.strip_prefix("/usr/include").unwrap();
+            let rel = rel
+                .strip_prefix("x86_64-linux-gnu")
+                .unwrap_or(rel)
+                .to_string_lossy()
+                .into_owned();
+            let options = HeaderOptions::new().cc("gcc");
+            let Ok(text) = jitcall::cdecl::preprocess(&[&rel], &options) else {
+                continue;
+            };
+            let o = check_text(&rel, &text);
+            if !o.errors.is_empty() {
+                // Does the header compile alone at all?
+                std::fs::write(&probe, format!("#include <{rel}>\n")).unwrap();
+                let compiles = Command::new("gcc")
+                    .args(["-fsyntax-only", "-w"])
+                    .arg(&probe)
+                    .output()
+                    .is_ok_and(|o| o.status.success());
+                if !compiles {
+                    continue;
+                }
+            }
+            alone += 1;
+            types += o.types;
+            checks += o.checks;
+            if !o.mismatches.is_empty() || !o.errors.is_empty() || !o.skipped.is_empty() {
+                let failure = format!(
+                    "{rel}: {} mismatches, {} errors, {} skipped: {}",
+                    o.mismatches.len(),
+                    o.errors.len(),
+                    o.skipped.len(),
+                    o.mismatches
+                        .iter()
+                        .chain(&o.errors)
+                        .chain(&o.skipped)
+                        .take(3)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                );
+                eprintln!("FAIL {failure}");
+                failures.push(failure);
+            }
         }
-        alone += 1;
-        let o = check(&format!("sweep-{alone}"), &[&rel], &[]);
-        types += o.types;
-        checks += o.checks;
-        if !o.mismatches.is_empty() || !o.skipped.is_empty() {
-            failures.push(format!(
-                "{rel}: {} mismatches, {} skipped: {}",
-                o.mismatches.len(),
-                o.skipped.len(),
-                o.mismatches
-                    .iter()
-                    .chain(&o.skipped)
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ));
-        }
-    }
+        (alone, types, checks, failures)
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| sweep(0));
+        let b = s.spawn(|| sweep(1));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let alone = a.0 + b.0;
+    let failures: Vec<String> = a.3.into_iter().chain(b.3).collect();
     eprintln!(
-        "/usr/include: {} headers, {alone} compile alone; {types} types, {checks} layout \
-         checks; {} headers with a mismatch or a skipped declaration",
-        headers.len(),
+        "/usr/include: {total} headers, {alone} compile alone; {} types, {} layout checks; \
+         {} headers with a mismatch, an error or a skipped declaration",
+        a.1 + b.1,
+        a.2 + b.2,
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
