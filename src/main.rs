@@ -15,6 +15,7 @@ use std::ffi::c_void;
 use std::process::ExitCode;
 
 mod deps;
+mod headers;
 mod which;
 
 const ABOUT: &str = "Call C functions from the shell through JIT-compiled x86-64 System V \
@@ -26,6 +27,8 @@ Examples:
   jitcall call 'size_t strlen(const char *)' '\"hello\"'
   jitcall call 'int printf(const char *, ...)' '\"%s is %d\\n\"' '\"answer\"' 42
   jitcall explain 'struct s { char c; double d; }; double f(struct s, int)'
+  jitcall call --include zlib.h -l libz.so.1 crc32 0 '\"hello\"' 5
+  jitcall decls --include stdio.h
 
 Values are C literals: 42, -5, 0x1f, 1.5f, 1e10, 0x1.8p3, inf, \"text\", NULL,
 {1, {2.5, 3}}, {.member = 1}, (long)9, (struct s){1, 2}. See docs/CLI.md.";
@@ -41,6 +44,8 @@ Examples:
   jitcall call -l ./libpt.so 'struct pt { int x; double y; }; struct pt mid(struct pt, struct pt)' \\
       '{1, 2}' '{.x = 3, .y = 4}'
   jitcall call --json 'long labs(long)' -- -7                    # {\"function\": ...}
+  jitcall call --include math.h hypot 3 4                        # 5
+  jitcall call --include zlib.h -l libz.so.1 crc32 0 '\"hello\"' 5  # 907060870
 
 Libraries are searched in order, then the process itself (libc), then libm.so.6 and
 libc.so.6. Variadic arguments take their C type from their spelling (5 is int,
@@ -53,6 +58,7 @@ Examples:
   jitcall explain 'int printf(const char *, ...)' '\"%d %f\"' 1 2.5
   jitcall explain --format json 'struct big { long a, b, c; }; struct big make(void)'
   jitcall explain --entry bound 'int add2(int, int)'   # the code call_frame runs
+  jitcall explain --include stdio.h fprintf
 
 For a variadic function, give example arguments (fixed ones first) to see where the
 variadic ones go; without them the call passes none.";
@@ -88,6 +94,9 @@ enum Command {
     /// Show where each argument and the result travel, and the trampoline's code
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// List what C headers declare: functions with their symbols, types with layouts
+    #[command(after_help = headers::DECLS_EXAMPLES)]
+    Decls(headers::DeclsArgs),
     /// Fuzz jitcall's calls against a C compiler: generated signatures, the compiler as
     /// the oracle
     #[command(after_help = FUZZ_EXAMPLES)]
@@ -109,7 +118,8 @@ struct FunctionCall {
     /// version of it (memcpy@GLIBC_2.2.5)
     #[arg(long = "fn", value_name = "NAME")]
     function: Option<String>,
-    /// C declarations: typedefs, structs, unions, enums, then prototypes
+    /// C declarations: typedefs, structs, unions, enums, then prototypes; with
+    /// --include, a function's name
     #[arg(value_name = "DECLARATIONS")]
     declarations: String,
     /// The arguments, as C literals (negative numbers need no `--`)
@@ -120,6 +130,8 @@ struct FunctionCall {
         trailing_var_arg = true
     )]
     args: Vec<String>,
+    #[command(flatten)]
+    headers: headers::HeaderArgs,
 }
 
 #[derive(Args)]
@@ -255,6 +267,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Call(args) => call(args),
         Command::Explain(args) => explain(args),
+        Command::Decls(args) => headers::decls(args),
         Command::Fuzz(args) => return fuzz(args),
         Command::Which(args) => which::which(args),
         Command::Deps(args) => deps::deps(args),
@@ -273,6 +286,22 @@ fn print_out(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Reads the declarations (the text, or with `--include` the headers) and picks the
+/// function to use.
+fn call_declarations(call: &FunctionCall) -> Result<(Declarations, FunctionDecl), Failure> {
+    let Some(decls) = call.headers.read()? else {
+        return declarations(&call.declarations, call.function.as_deref());
+    };
+    if !headers::is_name(&call.declarations) {
+        return Err(Failure::user(
+            "with --include, DECLARATIONS is the name of a function the headers declare",
+        ));
+    }
+    let name = call.function.as_deref().unwrap_or(call.declarations.trim());
+    let function = headers::function_by_name(&decls, name)?;
+    Ok((decls, function))
 }
 
 /// Parses the declarations and picks the function to use.
@@ -356,12 +385,13 @@ fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Fa
 }
 
 fn call(args: CallArgs) -> Result<(), Failure> {
-    let (decls, function) = declarations(&args.call.declarations, args.call.function.as_deref())?;
+    let (decls, function) = call_declarations(&args.call)?;
     let call_args = arguments(&decls, &function, &args.call.args)?;
-    // `--fn NAME@VERSION` binds that version.
+    // `--fn NAME@VERSION` binds that version; otherwise the symbol is the `__asm__`
+    // label where the prototype has one (`__isoc99_sscanf`, or `memcpy@GLIBC_2.2.5`).
     let symbol = match args.call.function.as_deref() {
         Some(name) if name.contains('@') => name,
-        _ => &function.name,
+        _ => &function.symbol,
     };
     let (library, _) = resolve(&args.libs, symbol)?;
     let f = library.function(symbol, &call_args.signature)?;
@@ -430,7 +460,7 @@ fn write_ledger(
 }
 
 fn explain(args: ExplainArgs) -> Result<(), Failure> {
-    let (decls, function) = declarations(&args.call.declarations, args.call.function.as_deref())?;
+    let (decls, function) = call_declarations(&args.call)?;
     let entry = args.entry.into();
     let explanation = if args.call.args.is_empty() {
         Explanation::for_entry(&decls, &function, None, entry)?

@@ -175,6 +175,21 @@ fn versioned_binding_binds_the_old_memcpy() {
         "\"x\"",
     ]);
     assert_eq!(run.code, 2);
+    // A declaration's `__asm__` label may name a version too: the old memcpy is bound.
+    let bom = dir.join("asm.json");
+    let run = jitcall(&[
+        "call",
+        "--ledger",
+        bom.to_str().unwrap(),
+        "void *old_memcpy(void *, const void *, unsigned long) __asm__(\"memcpy@GLIBC_2.2.5\")",
+        "NULL",
+        "NULL",
+        "0",
+    ]);
+    assert_eq!((run.code, run.stdout.trim()), (0, "NULL"), "{}", run.stderr);
+    let text = std::fs::read_to_string(&bom).unwrap();
+    assert!(text.contains("memcpy@GLIBC_2.2.5"), "{text}");
+    assert!(!text.contains("GLIBC_2.14"), "{text}");
 }
 
 /// A fixture with DT_NEEDED, a RUNPATH, a build-id, a `.note.dlopen` note and a

@@ -7,12 +7,22 @@ use jitcall::abi::sysv;
 use jitcall::literal::{Strings, format_value, parse_value, parse_variadic};
 use std::sync::OnceLock;
 
-/// The declaration parser on arbitrary text: it must answer (a value or an error),
-/// never panic, hang or overflow the stack; whatever it accepts must classify.
+/// The declaration parser on arbitrary text, strict and as headers are read: it must
+/// answer (a value or an error), never panic, hang or overflow the stack; whatever it
+/// accepts must classify and list.
 pub fn cdecl(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    if let Ok(decls) = Declarations::parse_preprocessed(text) {
+        for f in decls.functions() {
+            let _ = sysv::classify(&f.signature);
+        }
+        for entry in decls.function_entries() {
+            let _ = decls.find_function(&entry.name).map_err(|e| e.to_string());
+        }
+        let _ = decls.types();
+    }
     match Declarations::parse(text) {
         Ok(decls) => {
             for f in decls.functions() {

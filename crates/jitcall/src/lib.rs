@@ -87,7 +87,7 @@ mod value;
 pub use arena::{ArenaStats, arena_stats};
 pub use cache::{CacheStats, cache_stats};
 pub use callback::Callback;
-pub use cdecl::{Declarations, FunctionDecl, ParseError};
+pub use cdecl::{Declarations, FunctionDecl, HeaderError, HeaderOptions, LookupError, ParseError};
 pub use emit::{Emitted, listing};
 pub use error::Error;
 pub use frame::{Frame, FrameArgs, FrameBatch};

@@ -73,6 +73,9 @@ impl Parser<'_, '_> {
         }
         let mut suffixes = Vec::new();
         loop {
+            if self.skip_standard_attributes()? {
+                continue;
+            }
             if self.is("[") {
                 suffixes.push(self.array_suffix(ctx)?);
             } else if self.is("(") {

@@ -25,12 +25,16 @@
 //! It is deliberately **not a validating C parser**. It reads declarations, never
 //! statements, and the only expressions it evaluates are integer constant expressions
 //! (array sizes, enumerator values, alignments, `_Static_assert`). It does not run the
-//! preprocessor: `#` lines are skipped, so macros must already be expanded. It accepts
-//! some text a C compiler rejects (qualifiers are ignored, the sizes of array parameters
-//! are never looked at, redeclarations are compared only as far as the call is
-//! concerned), and it rejects, with a message starting with "unsupported", the shapes
-//! jitcall cannot pass yet: bit-fields, vector types, `_Float16`, `_Float128`, decimal
-//! floats, `_BitInt`, `_Atomic`, packed enums, alignment on typedefs.
+//! preprocessor itself: `#` lines are skipped, so macros must already be expanded —
+//! [`Declarations::from_headers`] runs `cc -E` for real headers. It accepts some text a
+//! C compiler rejects (qualifiers are ignored, the sizes of array parameters are never
+//! looked at, redeclarations are compared only as far as the call is concerned). GNU C
+//! is understood where it changes a layout or a call (`aligned`, `packed`, `mode`,
+//! `__asm__` labels, which name the symbol) and skipped elsewhere. The shapes jitcall
+//! cannot pass yet — bit-fields, vector types, `_Float16`, `_Float128`, decimal floats,
+//! `_BitInt`, `_Atomic`, packed enums, `ms_abi`, transparent unions — are errors starting
+//! with "unsupported"; when reading headers ([`Declarations::parse_preprocessed`]) they
+//! are kept with their reason instead, and poison only the declarations that use them.
 //!
 //! The parser is a tokenizer that records positions, then recursive descent; every
 //! recursion goes through one depth guard, so hostile input gets an error, never a stack
@@ -45,7 +49,10 @@
 //! - `expr`: integer constant expressions;
 //! - `scope`: the parser's type model and symbol tables, and the finished
 //!   [`FunctionDecl`]s;
-//! - `error`: [`ParseError`] and positions.
+//! - `error`: [`ParseError`] and positions;
+//! - `catalog`: what a parse declared, for listing ([`Declarations::types`],
+//!   [`Declarations::function_entries`]), with places from line markers;
+//! - `headers`: running the preprocessor ([`Declarations::from_headers`]).
 
 use crate::{Signature, Type};
 use std::borrow::Cow;
@@ -71,9 +78,11 @@ const BIGGEST_ALIGNMENT: u64 = 16;
 /// The largest alignment gcc accepts on ELF targets.
 const MAX_ALIGNMENT: u64 = 1 << 28;
 
+mod catalog;
 mod declarator;
 mod error;
 mod expr;
+mod headers;
 mod lexer;
 mod parser;
 mod records;
@@ -82,8 +91,12 @@ mod specifiers;
 #[cfg(test)]
 mod tests;
 
+pub use catalog::{
+    FieldEntry, FunctionEntry, Location, LookupError, SkippedDeclaration, TypeEntry, TypeLayout,
+};
 pub use error::ParseError;
 use error::Pos;
+pub use headers::{HeaderError, HeaderOptions, include_line, preprocess};
 use lexer::{Kind, lex};
 use parser::Parser;
 use scope::{BUILTIN_TYPEDEFS, CType, Ordinary, RecordKind, Scope, builtin_typedef};
@@ -95,8 +108,11 @@ use scope::{BUILTIN_TYPEDEFS, CType, Ordinary, RecordKind, Scope, builtin_typede
 /// One function prototype, ready to call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionDecl {
-    /// The function's name: the symbol to look up.
+    /// The function's name in C.
     pub name: String,
+    /// The symbol to look up: its `__asm__` label if the declaration has one
+    /// (`int sscanf(...) __asm__("__isoc99_sscanf")`), else its name.
+    pub symbol: String,
     /// Its signature; for a variadic function, with no variadic arguments yet (see
     /// [`Signature::with_variadic_args`]).
     pub signature: Signature,
@@ -123,6 +139,9 @@ pub struct Declarations {
     by_name: HashMap<String, usize>,
     last: Option<usize>,
     typedefs: HashMap<String, Type>,
+    entries: Vec<FunctionEntry>,
+    skipped: Vec<SkippedDeclaration>,
+    lines: catalog::LineMap,
 }
 
 impl Declarations {
@@ -130,22 +149,78 @@ impl Declarations {
     /// `_Static_assert`s; declarations of objects are accepted and ignored. The `;`
     /// after the last declaration may be left out.
     pub fn parse(text: &str) -> Result<Declarations, ParseError> {
+        Declarations::read(text, false)
+    }
+
+    /// Parses the output of a C preprocessor (`cc -E`), as real headers make it, tolerantly:
+    /// a declaration jitcall cannot represent (a `_Float128` parameter, a struct with
+    /// bit-fields, a `static inline` function) is kept with its reason, and is an error
+    /// only when used ([`Declarations::find_function`]); one it cannot read is skipped
+    /// ([`Declarations::skipped`]). Function bodies and initializers are skipped, and line
+    /// markers say which header each declaration comes from. Only text that cannot even be
+    /// split into C tokens is an error.
+    ///
+    /// ```
+    /// let text = "# 1 \"/usr/include/m.h\"\n\
+    ///             _Float128 sqrtf128(_Float128);\n\
+    ///             int sscanf(const char *, const char *, ...) __asm__(\"__isoc99_sscanf\");\n";
+    /// let decls = jitcall::Declarations::parse_preprocessed(text)?;
+    /// assert_eq!(decls.function("sscanf").unwrap().symbol, "__isoc99_sscanf");
+    /// let err = decls.find_function("sqrtf128").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "'sqrtf128' (/usr/include/m.h:1) cannot be called: \
+    ///      function 'sqrtf128' returns unsupported type '_Float128'"
+    /// );
+    /// # Ok::<(), jitcall::ParseError>(())
+    /// ```
+    pub fn parse_preprocessed(text: &str) -> Result<Declarations, ParseError> {
+        Declarations::read(text, true)
+    }
+
+    fn read(text: &str, tolerant: bool) -> Result<Declarations, ParseError> {
         let tokens = lex(text)?;
         let mut parser = Parser::new(&tokens, Cow::Owned(Scope::new()));
+        parser.tolerant = tolerant;
         parser.translation_unit()?;
         let Parser {
             scope,
             functions: pending,
             last,
+            skipped,
             ..
         } = parser;
         let scope = scope.into_owned();
+        let lines = if tolerant {
+            catalog::LineMap::new(text)
+        } else {
+            catalog::LineMap::default()
+        };
         let mut functions = Vec::with_capacity(pending.len());
+        let mut entries = Vec::with_capacity(pending.len());
         let mut by_name = HashMap::new();
-        for (index, f) in pending.into_iter().enumerate() {
-            let decl = scope.function_decl(f)?;
-            by_name.insert(decl.name.clone(), index);
-            functions.push(decl);
+        let mut last_callable = None;
+        for (index, f) in pending.iter().enumerate() {
+            let decl = scope.function_decl(f);
+            let unsupported = match decl {
+                Ok(decl) => {
+                    if last == Some(index) {
+                        last_callable = Some(functions.len());
+                    }
+                    by_name.insert(decl.name.clone(), functions.len());
+                    functions.push(decl);
+                    None
+                }
+                Err(e) if tolerant => Some(e.message),
+                Err(e) => return Err(e),
+            };
+            entries.push(FunctionEntry {
+                name: f.name.clone(),
+                symbol: f.symbol.clone().unwrap_or_else(|| f.name.clone()),
+                declaration: f.declaration.clone(),
+                location: lines.locate(f.pos.line),
+                unsupported,
+            });
         }
         let mut typedefs = HashMap::new();
         for (name, ordinary) in &scope.ordinary {
@@ -167,12 +242,25 @@ impl Declarations {
                 typedefs.insert(name.to_string(), ty);
             }
         }
+        let skipped = skipped
+            .into_iter()
+            .map(|s| SkippedDeclaration {
+                name: s.name,
+                function: s.function,
+                reason: s.reason,
+                location: lines.locate(s.pos.line),
+                declaration: s.declaration,
+            })
+            .collect();
         Ok(Declarations {
             scope,
             functions,
             by_name,
-            last,
+            last: last_callable,
             typedefs,
+            entries,
+            skipped,
+            lines,
         })
     }
 

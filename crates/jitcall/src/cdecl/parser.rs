@@ -6,7 +6,9 @@
 //! Parser` blocks of their own modules.
 
 use super::MAX_NESTING;
+use super::catalog::render;
 use super::declarator::Ctx;
+use super::declarator::Op;
 use super::error::{ParseError, Pos};
 use super::expr::Int;
 use super::lexer::{EOF, Kind, Token, describe};
@@ -19,6 +21,40 @@ pub(super) struct PendingFunction {
     pub(super) name: String,
     pub(super) pos: Pos,
     pub(super) ty: FnType,
+    /// The `__asm__` label, if any: the symbol to look up.
+    pub(super) symbol: Option<String>,
+    /// Why it cannot be called although its type is fine (`static`, `ms_abi`).
+    pub(super) unsupported: Option<String>,
+    /// The prototype as C text, without names, attributes or storage classes.
+    pub(super) declaration: String,
+}
+
+/// A declaration a tolerant parse could not read, skipped with its reason.
+pub(super) struct Skipped {
+    /// The name it would have declared, as far as the tokens tell.
+    pub(super) name: Option<String>,
+    /// Whether it looked like a function prototype or definition.
+    pub(super) function: bool,
+    pub(super) reason: String,
+    pub(super) pos: Pos,
+    pub(super) declaration: String,
+}
+
+/// Words whose parenthesised group is not a parameter list.
+fn is_attribute_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "__attribute__"
+            | "__attribute"
+            | "__asm__"
+            | "__asm"
+            | "asm"
+            | "typeof"
+            | "__typeof"
+            | "__typeof__"
+            | "_Alignas"
+            | "alignas"
+    )
 }
 
 pub(super) struct Parser<'a, 's> {
@@ -28,6 +64,10 @@ pub(super) struct Parser<'a, 's> {
     pub(super) scope: Cow<'s, Scope>,
     pub(super) functions: Vec<PendingFunction>,
     pub(super) last: Option<usize>,
+    /// Reading real headers: what jitcall cannot represent is kept with its reason
+    /// instead of failing the whole text, and definitions and initializers are skipped.
+    pub(super) tolerant: bool,
+    pub(super) skipped: Vec<Skipped>,
 }
 
 impl<'a, 's> Parser<'a, 's> {
@@ -39,6 +79,8 @@ impl<'a, 's> Parser<'a, 's> {
             scope,
             functions: Vec::new(),
             last: None,
+            tolerant: false,
+            skipped: Vec::new(),
         }
     }
 
@@ -138,7 +180,13 @@ impl<'a, 's> Parser<'a, 's> {
 
     pub(super) fn translation_unit(&mut self) -> Result<(), ParseError> {
         while self.tok().kind != Kind::Eof {
-            self.external_declaration()?;
+            let start = self.next;
+            if let Err(e) = self.external_declaration() {
+                if !self.tolerant {
+                    return Err(e);
+                }
+                self.skip_declaration(start, e);
+            }
         }
         Ok(())
     }
@@ -150,51 +198,213 @@ impl<'a, 's> Parser<'a, 's> {
         if self.is("_Static_assert") || self.is("static_assert") {
             return self.static_assert();
         }
+        if self.is("__asm__") || self.is("__asm") || self.is("asm") {
+            // A top-level `__asm__(".symver ...");` declares nothing.
+            self.bump();
+            if !self.is("(") {
+                return Err(self.unexpected("'('"));
+            }
+            self.skip_balanced()?;
+            return self.end_of_declaration();
+        }
+        let spec_start = self.next;
         let specs = self.specifiers(Ctx::Named)?;
+        let spec_end = self.next;
         if self.eat(";") {
             // `struct s { ... };`, `struct s;`, `enum e { ... };`
             return Ok(());
         }
         loop {
+            let declarator_start = self.next;
             let declarator = self.declarator(Ctx::Named)?;
+            let declarator_end = self.next;
             let mut attrs = specs.attrs;
-            attrs.merge(self.trailing_attributes()?);
+            let (trailing, label) = self.trailing_attributes()?;
+            attrs.merge(trailing);
             let Some((name, pos)) = declarator.name else {
                 return Err(ParseError::at(specs.pos, "declaration without a name"));
             };
+            let param_names: Vec<Pos> = match declarator.ops.last() {
+                Some(Op::Function { params, .. }) => params
+                    .iter()
+                    .filter(|p| p.name.is_some())
+                    .map(|p| p.pos)
+                    .collect(),
+                _ => Vec::new(),
+            };
             let ty = self.apply(specs.ty.clone(), declarator.ops)?;
+            let ty = self.apply_attributes(ty, &attrs)?;
+            let definition = self.is("{");
             if specs.typedef {
-                if let Some((_, at)) = attrs.aligned {
-                    return Err(ParseError::at(
-                        at,
-                        format!("unsupported: alignment on typedef '{name}'"),
-                    ));
+                let mut ty = ty;
+                if let Some((align, at)) = attrs.aligned {
+                    ty = if self.tolerant || !matches!(ty, CType::Function(_)) {
+                        CType::Aligned(Box::new(ty), align)
+                    } else {
+                        return Err(ParseError::at(at, "alignment on a function typedef"));
+                    };
                 }
                 if let Some(at) = attrs.packed {
-                    return Err(ParseError::at(
-                        at,
-                        format!("unsupported: packed attribute on typedef '{name}'"),
-                    ));
+                    ty =
+                        self.unsupported_type(at, format!("packed attribute on typedef '{name}'"))?;
                 }
                 self.define_typedef(name, ty, pos)?;
             } else if let CType::Function(f) = ty {
-                self.define_function(name, *f, pos)?;
+                let mut unsupported = None;
+                if attrs.ms_abi.is_some() {
+                    unsupported = Some("unsupported: the ms_abi calling convention".to_string());
+                }
+                if self.tolerant && specs.is_static {
+                    let what = if definition {
+                        "static inline"
+                    } else {
+                        "static"
+                    };
+                    unsupported = Some(format!("{what} function: it has no symbol to call"));
+                }
+                let declaration = render(
+                    self.tokens,
+                    &[(spec_start, spec_end), (declarator_start, declarator_end)],
+                    &param_names,
+                );
+                self.define_function(PendingFunction {
+                    name,
+                    pos,
+                    ty: *f,
+                    symbol: label,
+                    unsupported,
+                    declaration,
+                })?;
             }
             // Objects (`extern int errno;`) are accepted and forgotten: only functions
             // are called.
             if self.is("=") {
-                return Err(self.unexpected("';' (initializers are not supported)"));
+                if !self.tolerant {
+                    return Err(self.unexpected("';' (initializers are not supported)"));
+                }
+                self.skip_initializer()?;
             }
-            if self.is("{") {
-                return Err(ParseError::at(
-                    self.tok().pos,
-                    "function definitions are not supported: end the prototype with ';'",
-                ));
+            if definition {
+                if !self.tolerant {
+                    return Err(ParseError::at(
+                        self.tok().pos,
+                        "function definitions are not supported: end the prototype with ';'",
+                    ));
+                }
+                // An inline definition in a header: the prototype is what counts.
+                return self.skip_balanced();
             }
             if !self.eat(",") {
                 return self.end_of_declaration();
             }
         }
+    }
+
+    /// Skips an initializer, up to the `,` or `;` that ends it.
+    fn skip_initializer(&mut self) -> Result<(), ParseError> {
+        loop {
+            let tok = self.tok();
+            match (tok.kind, tok.text) {
+                (Kind::Eof, _) | (Kind::Punct, "," | ";") => return Ok(()),
+                (Kind::Punct, "(" | "[" | "{") => self.skip_balanced()?,
+                _ => {
+                    self.bump();
+                }
+            }
+        }
+    }
+
+    /// After an error in the declaration that starts at token `start`, when reading
+    /// tolerantly: records it with the name it seems to declare, and moves past its end
+    /// (its `;`, or the `}` of a function body).
+    fn skip_declaration(&mut self, start: usize, error: ParseError) {
+        let mut depth = 0usize;
+        let mut at = start;
+        let mut name = None;
+        let mut function = false;
+        // Whether the tokens since the last parameter list closed at depth 0 are only
+        // attributes: a `{` then opens a function body, which ends the declaration.
+        let mut after_params = false;
+        let mut group_is_params = false;
+        let mut in_body = false;
+        // A `;` outside every brace ends the declaration, even inside unbalanced
+        // parentheses.
+        let mut braces = 0usize;
+        let mut previous: Option<Token<'_>> = None;
+        while let Some(&tok) = self.tokens.get(at) {
+            if tok.kind == Kind::Eof {
+                break;
+            }
+            at += 1;
+            let punct = tok.kind == Kind::Punct;
+            if punct && tok.text == ";" && braces == 0 {
+                break;
+            }
+            if depth == 0 {
+                match (punct, tok.text) {
+                    (true, "{") => in_body = after_params,
+                    (true, "(") => {
+                        let attribute = previous.is_some_and(|p| is_attribute_keyword(p.text));
+                        group_is_params = !attribute;
+                        if !attribute
+                            && previous
+                                .is_some_and(|p| p.kind == Kind::Ident && !is_keyword(p.text))
+                        {
+                            function = true;
+                        }
+                    }
+                    (false, text) if is_attribute_keyword(text) => {}
+                    _ => {
+                        after_params = false;
+                        if tok.kind == Kind::Ident && !is_keyword(tok.text) && !function {
+                            name = Some(tok.text.to_string());
+                        }
+                    }
+                }
+            }
+            if punct {
+                match tok.text {
+                    "{" => braces += 1,
+                    "}" => braces = braces.saturating_sub(1),
+                    _ => {}
+                }
+                match tok.text {
+                    "(" | "[" | "{" => depth += 1,
+                    ")" | "]" | "}" => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 && tok.text == "}" && in_body {
+                            break;
+                        }
+                        if depth == 0 && tok.text == ")" && group_is_params {
+                            after_params = true;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            previous = Some(tok);
+        }
+        let end = at.max(start + 1).min(self.tokens.len());
+        let declaration = render(self.tokens, &[(start, end)], &[]);
+        self.next = end;
+        // A struct or enum whose definition the error interrupted stays unusable.
+        for record in &mut self.scope.to_mut().records {
+            if record.being_defined {
+                record.being_defined = false;
+                record.unsupported = Some(error.message.clone());
+            }
+        }
+        self.skipped.push(Skipped {
+            name,
+            function,
+            pos: Pos {
+                line: error.line,
+                column: error.column,
+                length: error.length,
+            },
+            reason: error.message,
+            declaration,
+        });
     }
 
     pub(super) fn static_assert(&mut self) -> Result<(), ParseError> {
@@ -244,6 +454,7 @@ impl<'a, 's> Parser<'a, 's> {
             None => {}
         }
         let scope = self.scope.to_mut();
+        scope.typedef_order.push((name.clone(), pos));
         if let CType::Record(id) = ty
             && let Some(record) = scope.records.get_mut(id)
         {
@@ -253,43 +464,45 @@ impl<'a, 's> Parser<'a, 's> {
         Ok(())
     }
 
-    pub(super) fn define_function(
-        &mut self,
-        name: String,
-        ty: FnType,
-        pos: Pos,
-    ) -> Result<(), ParseError> {
-        match self.scope.ordinary.get(&name) {
+    /// Enters a prototype, or checks a redeclaration against the first one.
+    pub(super) fn define_function(&mut self, f: PendingFunction) -> Result<(), ParseError> {
+        match self.scope.ordinary.get(&f.name) {
             Some(&Ordinary::Function(index)) => {
                 let Some(old) = self.functions.get_mut(index) else {
                     return Ok(());
                 };
-                if old.ty != ty {
+                if old.ty != f.ty {
                     return Err(ParseError::at(
-                        pos,
-                        format!("conflicting types for '{name}'"),
+                        f.pos,
+                        format!("conflicting types for '{}'", f.name),
                     ));
                 }
                 // A redeclaration may name parameters the first one left unnamed.
-                for (old, new) in old.ty.params.iter_mut().zip(ty.params) {
+                for (old, new) in old.ty.params.iter_mut().zip(f.ty.params) {
                     if new.name.is_some() {
                         old.name = new.name;
                     }
+                }
+                if f.symbol.is_some() {
+                    old.symbol = f.symbol;
+                }
+                if old.unsupported.is_none() {
+                    old.unsupported = f.unsupported;
                 }
                 self.last = Some(index);
                 Ok(())
             }
             Some(_) => Err(ParseError::at(
-                pos,
-                format!("'{name}' redeclared as a different kind of symbol"),
+                f.pos,
+                format!("'{}' redeclared as a different kind of symbol", f.name),
             )),
             None => {
                 let index = self.functions.len();
                 self.scope
                     .to_mut()
                     .ordinary
-                    .insert(name.clone(), Ordinary::Function(index));
-                self.functions.push(PendingFunction { name, pos, ty });
+                    .insert(f.name.clone(), Ordinary::Function(index));
+                self.functions.push(f);
                 self.last = Some(index);
                 Ok(())
             }

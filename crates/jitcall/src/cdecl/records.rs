@@ -42,10 +42,34 @@ impl Parser<'_, '_> {
         }
         let anonymous = tag.is_none();
         let id = self.define_tag(kind, tag, keyword.pos)?;
-        let members = self.nested(|p| p.members())?;
-        attrs.merge(self.attributes()?);
-        self.finish_record(id, kind, members, attrs)?;
+        let open = self.next;
+        let body = self.nested(|p| p.members()).and_then(|members| {
+            attrs.merge(self.attributes()?);
+            self.finish_record(id, kind, members, attrs)
+        });
+        if let Err(e) = body {
+            if !self.tolerant {
+                return Err(e);
+            }
+            // What jitcall cannot lay out (a bit-field) poisons this type only.
+            self.next = open;
+            self.skip_balanced()?;
+            self.attributes()?;
+            self.mark_unsupported(id, e.message);
+        }
         Ok((CType::Record(id), anonymous, Attrs::default()))
+    }
+
+    /// Keeps a struct, union or enum that jitcall cannot represent, with the reason.
+    pub(super) fn mark_unsupported(&mut self, id: usize, reason: String) {
+        let reason = reason
+            .strip_prefix("unsupported: ")
+            .map_or(reason.clone(), str::to_string);
+        if let Some(record) = self.scope.to_mut().records.get_mut(id) {
+            record.being_defined = false;
+            record.ty = None;
+            record.unsupported = Some(reason);
+        }
     }
 
     /// The record a tag names, created incomplete if it is new.
@@ -74,6 +98,7 @@ impl Parser<'_, '_> {
             ty: None,
             depth: 0,
             being_defined: false,
+            unsupported: None,
         });
         scope.tags.insert(tag, id);
         Ok(id)
@@ -109,6 +134,7 @@ impl Parser<'_, '_> {
                     ty: None,
                     depth: 0,
                     being_defined: false,
+                    unsupported: None,
                 });
                 (scope.records.len() - 1, keyword)
             }
@@ -160,7 +186,7 @@ impl Parser<'_, '_> {
                 }
                 let declarator = self.declarator(Ctx::Named)?;
                 let mut attrs = specs.attrs;
-                attrs.merge(self.trailing_attributes()?);
+                attrs.merge(self.trailing_attributes()?.0);
                 let Some((name, pos)) = declarator.name else {
                     return Err(ParseError::at(specs.pos, "member without a name"));
                 };
@@ -171,6 +197,7 @@ impl Parser<'_, '_> {
                     ));
                 }
                 let ty = self.apply(specs.ty.clone(), declarator.ops)?;
+                let ty = self.apply_attributes(ty, &attrs)?;
                 members.push(Member {
                     name: Some(name),
                     ty,
@@ -209,6 +236,9 @@ impl Parser<'_, '_> {
         if let Some(tag) = tag {
             builder = builder.tag(tag);
         }
+        if let Some((what, at)) = attrs.unsupported {
+            return Err(ParseError::at(at, format!("unsupported: {what}")));
+        }
         let packed = attrs.packed.is_some();
         let mut depth = 1usize;
         let count = members.len();
@@ -233,6 +263,18 @@ impl Parser<'_, '_> {
                 }
                 other => other,
             };
+            // A member whose typedef carries an alignment is placed by it.
+            let mut member_align = member.attrs.aligned.map(|(a, _)| a);
+            if let CType::Aligned(inner, align) = &ty {
+                let natural = self.scope.layout_of(inner).map_or(1, |l| l.align);
+                if *align < natural && !packed {
+                    return Err(ParseError::at(
+                        member.pos,
+                        format!("unsupported: {what} has a typedef that lowers its alignment"),
+                    ));
+                }
+                member_align = Some(member_align.map_or(*align, |a| a.max(*align)));
+            }
             depth = depth.max(self.scope.depth_of(&ty).saturating_add(1));
             let resolved = match &ty {
                 CType::Function(_) => Err(format!("{what} declared as a function")),
@@ -255,7 +297,7 @@ impl Parser<'_, '_> {
             builder = builder.member(Field {
                 name: member.name,
                 ty,
-                align: member.attrs.aligned.map(|(a, _)| a),
+                align: member_align,
             });
         }
         if packed {
@@ -282,7 +324,7 @@ impl Parser<'_, '_> {
 
     pub(super) fn enum_specifier(&mut self) -> Result<(CType, bool, Attrs), ParseError> {
         let keyword = self.bump();
-        let mut attrs = self.attributes()?;
+        let attrs = self.attributes()?;
         let tag = self.name();
         // C23 `enum e : unsigned char { ... }`; a ':' followed by anything else is a
         // bit-field width, refused by the caller.
@@ -313,6 +355,28 @@ impl Parser<'_, '_> {
             return Ok((CType::Record(id), false, attrs));
         }
         let id = self.define_tag(RecordKind::Enum, tag, keyword.pos)?;
+        let open_at = self.next;
+        match self.enumerators(id, keyword.pos, attrs, fixed) {
+            Ok(()) => {}
+            Err(e) if self.tolerant => {
+                self.next = open_at;
+                self.skip_balanced()?;
+                self.attributes()?;
+                self.mark_unsupported(id, e.message);
+            }
+            Err(e) => return Err(e),
+        }
+        Ok((CType::Record(id), false, Attrs::default()))
+    }
+
+    /// An enum's `{ ... }` and the attributes after it; completes the enum.
+    fn enumerators(
+        &mut self,
+        id: usize,
+        keyword: Pos,
+        mut attrs: Attrs,
+        fixed: Option<Type>,
+    ) -> Result<(), ParseError> {
         let open = self.bump();
         let (mut min, mut max) = (0i128, 0i128);
         let mut previous: Option<i128> = None;
@@ -365,14 +429,14 @@ impl Parser<'_, '_> {
         let ty = match fixed {
             Some(ty) => ty,
             None => enum_type(min, max).ok_or_else(|| {
-                ParseError::at(keyword.pos, "enumerator values do not fit one integer type")
+                ParseError::at(keyword, "enumerator values do not fit one integer type")
             })?,
         };
         if let Some(record) = self.scope.to_mut().records.get_mut(id) {
             record.ty = Some(ty);
             record.being_defined = false;
         }
-        Ok((CType::Record(id), false, Attrs::default()))
+        Ok(())
     }
 }
 

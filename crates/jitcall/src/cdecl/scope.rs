@@ -27,11 +27,21 @@ pub(super) enum CType {
     Record(usize),
     Array(Box<CType>, Option<u64>),
     Function(Box<FnType>),
+    /// A typedef with `__attribute__((aligned(N)))`: the type, with alignment `N` as a
+    /// member and for `_Alignof` (gcc keeps its size, and passes it as the type).
+    Aligned(Box<CType>, u64),
+    /// A type jitcall cannot represent (`_Float128`, a vector): why, as in
+    /// "type '_Float128'". Only headers read tolerantly make these; using one in
+    /// anything called or laid out is an error naming the reason.
+    Unsupported(String),
 }
 
 impl CType {
     pub(super) fn is_char(&self) -> bool {
-        matches!(self, CType::Scalar(Type::Char | Type::SChar | Type::UChar))
+        match self {
+            CType::Aligned(inner, _) => inner.is_char(),
+            _ => matches!(self, CType::Scalar(Type::Char | Type::SChar | Type::UChar)),
+        }
     }
 
     /// How a parameter of this type is passed: arrays and functions as pointers.
@@ -41,6 +51,7 @@ impl CType {
                 to_char: elem.is_char(),
             },
             CType::Function(_) => CType::Pointer { to_char: false },
+            CType::Aligned(inner, _) if matches!(*inner, CType::Array(..)) => inner.decay(),
             other => other,
         }
     }
@@ -97,6 +108,9 @@ pub(super) struct Record {
     /// How many aggregate and array levels the type nests.
     pub(super) depth: usize,
     pub(super) being_defined: bool,
+    /// Why jitcall cannot represent this type (a bit-field, an unsupported member), for
+    /// headers read tolerantly; `ty` is then `None`.
+    pub(super) unsupported: Option<String>,
 }
 
 impl Record {
@@ -138,6 +152,8 @@ pub(super) struct Scope {
     pub(super) ordinary: HashMap<String, Ordinary>,
     /// Completed structs and unions in the order their definitions end.
     pub(super) aggregates: Vec<usize>,
+    /// Every typedef name, where it was first declared, in order.
+    pub(super) typedef_order: Vec<(String, Pos)>,
 }
 
 /// The typedefs every declaration can use without including a header, with their
@@ -223,6 +239,7 @@ impl Scope {
                     ty: None,
                     depth: 0,
                     being_defined: false,
+                    unsupported: None,
                 },
                 Record {
                     kind: RecordKind::Struct,
@@ -232,11 +249,13 @@ impl Scope {
                     ty: Some(va_list_tag),
                     depth: 1,
                     being_defined: false,
+                    unsupported: None,
                 },
             ],
             tags: HashMap::new(),
             ordinary: HashMap::new(),
             aggregates: Vec::new(),
+            typedef_order: Vec::new(),
         }
     }
 
@@ -265,6 +284,7 @@ impl Scope {
     pub(super) fn depth_of(&self, ty: &CType) -> usize {
         match ty {
             CType::Array(elem, _) => self.depth_of(elem).saturating_add(1),
+            CType::Aligned(inner, _) => self.depth_of(inner),
             CType::Record(id) => self.records.get(*id).map_or(0, |r| r.depth),
             _ => 0,
         }
@@ -278,15 +298,51 @@ impl Scope {
             CType::Pointer { .. } => Ok(Type::Pointer),
             CType::Record(id) => match self.records.get(*id) {
                 Some(Record { ty: Some(t), .. }) => Ok(t.clone()),
+                Some(Record {
+                    unsupported: Some(why),
+                    ..
+                }) => Err(format!(
+                    "unsupported type '{}' ({why})",
+                    self.record_name(*id)
+                )),
                 _ => Err(format!("incomplete type '{}'", self.record_name(*id))),
             },
-            CType::Array(elem, Some(n)) => Ok(Type::array(self.resolve(elem)?, *n)),
+            CType::Array(elem, Some(n)) => match &**elem {
+                // gcc lays such an array out with the typedef's alignment, which a
+                // `Type::Array` cannot carry.
+                CType::Aligned(inner, align)
+                    if self.layout_of(inner).is_ok_and(|l| l.align != *align) =>
+                {
+                    Err("unsupported type (array of an aligned typedef)".to_string())
+                }
+                _ => Ok(Type::array(self.resolve(elem)?, *n)),
+            },
             CType::Array(_, None) => Err("incomplete array type".to_string()),
             CType::Function(_) => Err("function type".to_string()),
+            CType::Aligned(inner, _) => self.resolve(inner),
+            CType::Unsupported(why) => Err(format!("unsupported {why}")),
         }
     }
 
-    pub(super) fn function_decl(&self, f: PendingFunction) -> Result<FunctionDecl, ParseError> {
+    /// Size and alignment as C's `sizeof` and `_Alignof` see them: an aligned typedef
+    /// has its own alignment.
+    pub(super) fn layout_of(&self, ty: &CType) -> Result<crate::Layout, String> {
+        match ty {
+            CType::Aligned(inner, align) => {
+                let inner = self.layout_of(inner)?;
+                Ok(crate::Layout {
+                    size: inner.size,
+                    align: *align,
+                })
+            }
+            ty => self.resolve(ty)?.layout().map_err(|e| e.to_string()),
+        }
+    }
+
+    pub(super) fn function_decl(&self, f: &PendingFunction) -> Result<FunctionDecl, ParseError> {
+        if let Some(why) = &f.unsupported {
+            return Err(ParseError::at(f.pos, why.clone()));
+        }
         let ret = match &f.ty.ret {
             CType::Void => Type::Void,
             ty => self.resolve(ty).map_err(|why| {
@@ -317,7 +373,8 @@ impl Scope {
             .map_err(|e| ParseError::at(f.pos, format!("'{}': {e}", f.name)))?;
         let c_string = |ty: &CType| matches!(ty, CType::Pointer { to_char: true });
         Ok(FunctionDecl {
-            name: f.name,
+            name: f.name.clone(),
+            symbol: f.symbol.clone().unwrap_or_else(|| f.name.clone()),
             signature,
             param_names: f.ty.params.iter().map(|p| p.name.clone()).collect(),
             ret_is_c_string: c_string(&f.ty.ret),

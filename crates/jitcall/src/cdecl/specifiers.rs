@@ -4,16 +4,18 @@
 //! `enum` specifiers are read by `records`.
 //!
 //! Qualifiers, storage classes and attributes that change nothing a call sees are
-//! skipped, not checked; those that change the ABI are refused as unsupported.
+//! skipped, not checked; those that change the ABI are understood (`aligned`, `packed`,
+//! `mode`) or, when jitcall cannot represent what they make (`vector_size`, `ms_abi`),
+//! refused as unsupported: an error, or in headers a type kept with its reason.
 
 use super::declarator::Ctx;
 use super::error::{ParseError, Pos};
 use super::expr::Int;
 use super::lexer::Kind;
 use super::parser::Parser;
-use super::scope::CType;
+use super::scope::{CType, Ordinary};
 use super::{BIGGEST_ALIGNMENT, MAX_ALIGNMENT};
-use crate::Type;
+use crate::{Type, clex};
 
 /// What the parser does with a reserved word. Every keyword has exactly one role, given
 /// by [`keyword`]; none of them is ever a declarator's name.
@@ -127,6 +129,15 @@ impl TypeWords {
         Some(Ok(()))
     }
 
+    /// No type keyword but `_Complex` (which `_Float32 _Complex` may add).
+    pub(super) fn is_only_complex(&self) -> bool {
+        TypeWords {
+            complex: 0,
+            ..*self
+        }
+        .is_empty()
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.void
             + self.bool_
@@ -230,11 +241,97 @@ impl TypeWords {
     }
 }
 
-/// `__attribute__`s and alignment specifiers that matter for layout.
+/// What `__attribute__((mode(M)))` makes of an integer or floating type: gcc's machine
+/// modes, by size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// `QI`, `HI`, `SI`, `DI`, `TI` (and `byte`, `word`, `pointer`): an integer of this
+    /// many bytes, of the declared type's signedness.
+    Int(u8),
+    /// `SF`, `DF`, `XF`: `float`, `double`, `long double`.
+    Float(u8),
+    /// `SC`, `DC`, `XC`: their `_Complex` forms.
+    Complex(u8),
+    /// Anything else (`HF`, `TF`, `TC`, vector modes): a type jitcall cannot represent.
+    Other,
+}
+
+impl Mode {
+    fn from_name(name: &str) -> Mode {
+        let name = name
+            .strip_prefix("__")
+            .and_then(|n| n.strip_suffix("__"))
+            .unwrap_or(name);
+        match name {
+            "QI" | "byte" => Mode::Int(1),
+            "HI" => Mode::Int(2),
+            "SI" => Mode::Int(4),
+            "DI" | "word" | "pointer" | "unwind_word" => Mode::Int(8),
+            "TI" => Mode::Int(16),
+            "SF" => Mode::Float(4),
+            "DF" => Mode::Float(8),
+            "XF" => Mode::Float(16),
+            "SC" => Mode::Complex(4),
+            "DC" => Mode::Complex(8),
+            "XC" => Mode::Complex(16),
+            _ => Mode::Other,
+        }
+    }
+
+    /// The type `ty` becomes, or why there is none jitcall can represent.
+    pub(super) fn apply(self, ty: &Type) -> Result<Type, &'static str> {
+        let unsigned = matches!(
+            ty,
+            Type::Bool
+                | Type::UChar
+                | Type::UShort
+                | Type::UInt
+                | Type::ULong
+                | Type::ULongLong
+                | Type::UInt128
+        );
+        let float = |bytes| match bytes {
+            4 => Type::Float,
+            8 => Type::Double,
+            _ => Type::LongDouble,
+        };
+        match self {
+            Mode::Int(bytes) if ty.is_integer() => Ok(match (bytes, unsigned) {
+                (1, false) => Type::SChar,
+                (1, true) => Type::UChar,
+                (2, false) => Type::Short,
+                (2, true) => Type::UShort,
+                (4, false) => Type::Int,
+                (4, true) => Type::UInt,
+                (8, false) => Type::Long,
+                (8, true) => Type::ULong,
+                (_, false) => Type::Int128,
+                (_, true) => Type::UInt128,
+            }),
+            Mode::Float(bytes) if matches!(ty, Type::Float | Type::Double | Type::LongDouble) => {
+                Ok(float(bytes))
+            }
+            Mode::Complex(bytes) if matches!(ty, Type::Complex(_)) => {
+                Ok(Type::complex(float(bytes)))
+            }
+            Mode::Other => Err("a mode jitcall cannot represent (half, quad or vector)"),
+            _ => Err("a mode that does not fit the declared type"),
+        }
+    }
+}
+
+/// `__attribute__`s and alignment specifiers that matter for layout or calls.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Attrs {
     pub(super) packed: Option<Pos>,
     pub(super) aligned: Option<(u64, Pos)>,
+    pub(super) mode: Option<(Mode, Pos)>,
+    /// `vector_size`: makes a vector type.
+    pub(super) vector: Option<Pos>,
+    /// `ms_abi`: the function uses the Windows calling convention.
+    pub(super) ms_abi: Option<Pos>,
+    /// Another attribute that changes the ABI in a way jitcall cannot follow.
+    pub(super) unsupported: Option<(&'static str, Pos)>,
 }
 
 impl Attrs {
@@ -252,6 +349,10 @@ impl Attrs {
         if let Some((align, pos)) = other.aligned {
             self.raise(align, pos);
         }
+        self.mode = other.mode.or(self.mode);
+        self.vector = other.vector.or(self.vector);
+        self.ms_abi = other.ms_abi.or(self.ms_abi);
+        self.unsupported = other.unsupported.or(self.unsupported);
     }
 }
 
@@ -263,6 +364,8 @@ pub(super) struct DeclSpecs {
     /// A struct or union without tag, defined right here: without a declarator it is a
     /// C11 anonymous member.
     pub(super) anonymous_record: bool,
+    /// `static`: a function with no symbol outside its own file.
+    pub(super) is_static: bool,
     pub(super) pos: Pos,
 }
 
@@ -274,8 +377,13 @@ impl Parser<'_, '_> {
         let mut typedef = false;
         let mut attrs = Attrs::default();
         let mut anonymous_record = false;
+        let mut is_static = false;
+        let mut atomic = None;
         loop {
             let tok = self.tok();
+            if self.skip_standard_attributes()? {
+                continue;
+            }
             if tok.kind != Kind::Ident {
                 break;
             }
@@ -291,9 +399,18 @@ impl Parser<'_, '_> {
                     self.bump();
                 }
                 "_Atomic" => {
-                    return Err(ParseError::at(tok.pos, "unsupported: _Atomic types"));
+                    if !self.tolerant {
+                        return Err(ParseError::at(tok.pos, "unsupported: _Atomic types"));
+                    }
+                    atomic = Some(tok.pos);
+                    self.bump();
+                    if self.is("(") {
+                        self.skip_balanced()?;
+                        named = Some(CType::Void);
+                    }
                 }
                 word if keyword(word).is_some_and(Keyword::is_ignored_specifier) => {
+                    is_static |= word == "static";
                     self.bump();
                 }
                 "__attribute__" | "__attribute" => attrs.merge(self.attributes()?),
@@ -315,32 +432,46 @@ impl Parser<'_, '_> {
                     anonymous_record = anonymous;
                     attrs.merge(extra);
                 }
-                "_Float32" | "_Float64" | "_Float32x" | "_Float64x" => {
-                    if have_type {
+                "_Float32" | "_Float64" | "_Float32x" | "_Float64x" | "__float80" => {
+                    if named.is_some() || !words.is_only_complex() {
                         return Err(two_types());
                     }
-                    // Interchange types with the same format as these C types.
+                    // Interchange types with the same format as these C types (and
+                    // `__float80`, x87's format: `long double` on x86-64).
                     named = Some(CType::Scalar(match tok.text {
                         "_Float32" => Type::Float,
-                        "_Float64x" => Type::LongDouble,
+                        "_Float64x" | "__float80" => Type::LongDouble,
                         _ => Type::Double,
                     }));
                     self.bump();
                 }
-                "_Float16" | "_Float128" | "_Float128x" | "__float128" | "__float80"
-                | "__ibm128" | "__bf16" | "_Decimal32" | "_Decimal64" | "_Decimal128"
-                | "_BitInt" => {
-                    return Err(ParseError::at(
-                        tok.pos,
-                        format!("unsupported: type '{}'", tok.text),
-                    ));
+                "_Float16" | "_Float128" | "_Float128x" | "__float128" | "__ibm128" | "__bf16"
+                | "_Decimal32" | "_Decimal64" | "_Decimal128" | "_BitInt" => {
+                    if named.is_some() || !words.is_only_complex() {
+                        return Err(two_types());
+                    }
+                    named = Some(self.unsupported_type(tok.pos, format!("type '{}'", tok.text))?);
+                    self.bump();
+                    if tok.text == "_BitInt" && self.is("(") {
+                        self.skip_balanced()?;
+                    }
                 }
                 "typeof" | "__typeof" | "__typeof__" | "typeof_unqual" => {
-                    return Err(ParseError::at(tok.pos, "unsupported: typeof"));
+                    if have_type {
+                        return Err(two_types());
+                    }
+                    named = Some(self.typeof_specifier()?);
                 }
                 word => match words.add(word) {
                     Some(Ok(())) => {
-                        if named.is_some() {
+                        // `_Float32 _Complex`: the one word a named type can take.
+                        let complex_float = words.is_only_complex()
+                            && matches!(
+                                named,
+                                Some(CType::Scalar(Type::Float | Type::Double | Type::LongDouble))
+                                    | Some(CType::Unsupported(_))
+                            );
+                        if named.is_some() && !complex_float {
                             return Err(two_types());
                         }
                         self.bump();
@@ -363,19 +494,100 @@ impl Parser<'_, '_> {
             }
         }
         let ty = match named {
+            Some(CType::Scalar(ty)) if words.complex > 0 => CType::Scalar(Type::complex(ty)),
             Some(ty) => ty,
             None if words.is_empty() => return Err(self.unexpected("a type")),
             None => words
                 .resolve()
                 .map_err(|message| ParseError::at(first.pos, message))?,
         };
+        let ty = match atomic {
+            Some(at) => self.unsupported_type(at, "_Atomic types".to_string())?,
+            None => ty,
+        };
         Ok(DeclSpecs {
             ty,
             typedef,
             attrs,
             anonymous_record,
+            is_static,
             pos: first.pos,
         })
+    }
+
+    /// Skips C23 `[[attributes]]`, if the next tokens are one: none of them changes a
+    /// layout or a call.
+    pub(super) fn skip_standard_attributes(&mut self) -> Result<bool, ParseError> {
+        let (a, b) = (self.tok(), self.peek_at(1));
+        if a.kind == Kind::Punct && a.text == "[" && b.kind == Kind::Punct && b.text == "[" {
+            self.skip_balanced()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// A type jitcall cannot represent, met at `pos`: an error, or when reading headers
+    /// tolerantly, a type that poisons only the declarations that use it.
+    pub(super) fn unsupported_type(&self, pos: Pos, why: String) -> Result<CType, ParseError> {
+        if self.tolerant {
+            Ok(CType::Unsupported(why))
+        } else {
+            Err(ParseError::at(pos, format!("unsupported: {why}")))
+        }
+    }
+
+    /// `typeof(type name)`, or `typeof(f)` of a declared function; other expressions
+    /// are unsupported.
+    fn typeof_specifier(&mut self) -> Result<CType, ParseError> {
+        let keyword = self.bump();
+        if !self.is("(") {
+            return Err(self.unexpected("'('"));
+        }
+        if self.is_type_start(self.peek_at(1)) {
+            self.bump();
+            let ty = self.type_name()?;
+            self.expect(")")?;
+            return Ok(ty);
+        }
+        let name = self.peek_at(1);
+        if self.peek_at(2).text == ")"
+            && let Some(&Ordinary::Function(index)) = self.scope.ordinary.get(name.text)
+            && let Some(f) = self.functions.get(index)
+        {
+            let ty = CType::Function(Box::new(f.ty.clone()));
+            self.skip_balanced()?;
+            return Ok(ty);
+        }
+        self.skip_balanced()?;
+        self.unsupported_type(keyword.pos, "typeof of an expression".to_string())
+    }
+
+    /// The declared type after the attributes that make a new type: `mode` and
+    /// `vector_size`.
+    pub(super) fn apply_attributes(&self, ty: CType, attrs: &Attrs) -> Result<CType, ParseError> {
+        if let Some(at) = attrs.vector {
+            return self.unsupported_type(at, "vector types (vector_size attribute)".to_string());
+        }
+        if let Some((what, at)) = attrs.unsupported {
+            return self.unsupported_type(at, what.to_string());
+        }
+        let Some((mode, at)) = attrs.mode else {
+            return Ok(ty);
+        };
+        let base = match &ty {
+            CType::Scalar(t) => Some(t.clone()),
+            CType::Record(id) => self.scope.records.get(*id).and_then(|r| {
+                (r.kind == super::scope::RecordKind::Enum)
+                    .then(|| r.ty.clone())
+                    .flatten()
+            }),
+            _ => None,
+        };
+        match base.map(|t| mode.apply(&t)) {
+            Some(Ok(t)) => Ok(CType::Scalar(t)),
+            Some(Err(why)) => self.unsupported_type(at, format!("the mode attribute: {why}")),
+            None => self.unsupported_type(at, "the mode attribute on this type".to_string()),
+        }
     }
 
     /// `__attribute__((...))` lists, any number of them. Layout attributes are kept,
@@ -418,13 +630,34 @@ impl Parser<'_, '_> {
                         };
                         attrs.raise(align, tok.pos);
                     }
-                    "vector_size" | "ext_vector_type" => {
-                        return unsupported("vector types (vector_size attribute)");
+                    "vector_size" | "ext_vector_type" => attrs.vector = Some(tok.pos),
+                    "mode" => {
+                        self.expect("(")?;
+                        let arg = self.tok();
+                        if arg.kind != Kind::Ident {
+                            return Err(self.unexpected("a machine mode"));
+                        }
+                        self.bump();
+                        self.expect(")")?;
+                        attrs.mode = Some((Mode::from_name(arg.text), tok.pos));
                     }
-                    "mode" => return unsupported("the mode attribute"),
-                    "ms_abi" => return unsupported("the ms_abi calling convention"),
-                    "transparent_union" => return unsupported("transparent unions"),
-                    "scalar_storage_order" => return unsupported("scalar_storage_order"),
+                    "ms_abi" => {
+                        if !self.tolerant {
+                            return unsupported("the ms_abi calling convention");
+                        }
+                        attrs.ms_abi = Some(tok.pos);
+                    }
+                    "transparent_union" | "scalar_storage_order" => {
+                        let what = if name == "transparent_union" {
+                            "transparent unions"
+                        } else {
+                            "scalar_storage_order"
+                        };
+                        if !self.tolerant {
+                            return unsupported(what);
+                        }
+                        attrs.unsupported = Some((what, tok.pos));
+                    }
                     _ => {}
                 }
                 if self.is("(") {
@@ -437,20 +670,32 @@ impl Parser<'_, '_> {
         Ok(attrs)
     }
 
-    /// Attributes and `__asm__("symbol")` labels after a declarator.
-    pub(super) fn trailing_attributes(&mut self) -> Result<Attrs, ParseError> {
+    /// Attributes and `__asm__("symbol")` labels after a declarator: the attributes,
+    /// and the label, which is the symbol's name (`sscanf` is `__isoc99_sscanf`).
+    pub(super) fn trailing_attributes(&mut self) -> Result<(Attrs, Option<String>), ParseError> {
         let mut attrs = Attrs::default();
+        let mut label = None;
         loop {
             if self.is("__attribute__") || self.is("__attribute") {
                 attrs.merge(self.attributes()?);
+            } else if self.skip_standard_attributes()? {
             } else if self.is("__asm__") || self.is("__asm") || self.is("asm") {
                 self.bump();
-                if !self.is("(") {
-                    return Err(self.unexpected("'('"));
+                self.expect("(")?;
+                // Adjacent strings concatenate: glibc writes `"" "__isoc99_sscanf"`.
+                let mut symbol = String::new();
+                while self.tok().kind == Kind::Str {
+                    let tok = self.bump();
+                    let string = clex::string_literal(tok.text).map_err(|e| tok.error(e))?;
+                    symbol.push_str(&string.to_text());
                 }
-                self.skip_balanced()?;
+                self.expect(")")?;
+                if symbol.is_empty() {
+                    return Err(ParseError::at(self.tok().pos, "empty asm label"));
+                }
+                label = Some(symbol);
             } else {
-                return Ok(attrs);
+                return Ok((attrs, label));
             }
         }
     }

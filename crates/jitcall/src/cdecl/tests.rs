@@ -485,9 +485,19 @@ fn layout_attributes() {
         error("struct s { int x __attribute__((aligned(3))); };").message,
         "requested alignment 3 is not a positive power of 2"
     );
+    // An aligned typedef keeps its size and places members by its alignment (gcc).
+    let d = parse(
+        "typedef int aligned_int __attribute__((aligned(8)));
+         typedef struct { char c[3]; } three __attribute__((aligned(8)));
+         struct s { char c; aligned_int i; three t; };",
+    );
+    let s = d.tagged("struct s").unwrap();
+    assert_eq!(s.field_offsets().unwrap().unwrap(), [0, 8, 16]);
+    assert_eq!(s.layout().unwrap().size, 24);
+    assert_eq!(d.typedef("aligned_int"), Some(&Type::Int));
     assert_eq!(
-        error("typedef int aligned_int __attribute__((aligned(8)));").message,
-        "unsupported: alignment on typedef 'aligned_int'"
+        error("typedef long l4 __attribute__((aligned(4))); struct s { char c; l4 x; };").message,
+        "unsupported: field 'x' has a typedef that lowers its alignment"
     );
     assert_eq!(
         error("struct s { char c; int x __attribute__((packed)); };").message,
@@ -508,8 +518,8 @@ fn unsupported_shapes() {
             "unsupported: vector types (vector_size attribute)",
         ),
         (
-            "typedef int di __attribute__((mode(DI)));",
-            "unsupported: the mode attribute",
+            "typedef float tf __attribute__((mode(TF)));",
+            "unsupported: the mode attribute: a mode jitcall cannot represent (half, quad or vector)",
         ),
         ("_Float16 half(void);", "unsupported: type '_Float16'"),
         ("void f(_Atomic int *p);", "unsupported: _Atomic types"),
@@ -518,7 +528,7 @@ fn unsupported_shapes() {
             "int f(int) __attribute__((ms_abi));",
             "unsupported: the ms_abi calling convention",
         ),
-        ("__typeof__(1) x;", "unsupported: typeof"),
+        ("__typeof__(1) x;", "unsupported: typeof of an expression"),
     ] {
         assert_eq!(error(text).message, message, "{text}");
     }
@@ -871,4 +881,210 @@ mod fuzz {
             let _ = Declarations::parse(&format!("enum {{ A = {soup} }};"));
         }
     }
+}
+
+#[test]
+fn mode_attributes() {
+    let d = parse(
+        "typedef int qi __attribute__((__mode__(__QI__)));
+         typedef unsigned int __attribute__((mode(HI))) uhi;
+         typedef int word __attribute__((__mode__(__word__)));
+         typedef unsigned ti __attribute__((mode(TI)));
+         typedef float df __attribute__((mode(DF)));
+         typedef float xf __attribute__((mode(XF)));
+         typedef _Complex float dc __attribute__((mode(DC)));",
+    );
+    for (name, ty) in [
+        ("qi", Type::SChar),
+        ("uhi", Type::UShort),
+        ("word", Type::Long),
+        ("ti", Type::UInt128),
+        ("df", Type::Double),
+        ("xf", Type::LongDouble),
+        ("dc", Type::complex(Type::Double)),
+    ] {
+        assert_eq!(d.typedef(name), Some(&ty), "{name}");
+    }
+}
+
+#[test]
+fn typeof_and_standard_attributes() {
+    let d = parse(
+        "int f(long); typeof(f) g; __typeof__(unsigned long) h(void);
+         [[nodiscard]] int k [[gnu::unused]] (int);",
+    );
+    assert_eq!(d.function("g").unwrap().signature, sig("int g(long)"));
+    assert_eq!(d.function("h").unwrap().signature.ret(), &Type::ULong);
+    assert!(d.function("k").is_some());
+}
+
+fn headers(text: &str) -> Declarations {
+    Declarations::parse_preprocessed(text).unwrap_or_else(|e| panic!("{}", e.render(text)))
+}
+
+#[test]
+fn asm_labels_are_symbols() {
+    let d = parse("int sscanf(const char *, const char *, ...) __asm__(\"\" \"__isoc99_sscanf\");");
+    let f = d.function("sscanf").unwrap();
+    assert_eq!(
+        (f.name.as_str(), f.symbol.as_str()),
+        ("sscanf", "__isoc99_sscanf")
+    );
+    assert_eq!(parse("int f(void);").function("f").unwrap().symbol, "f");
+    let d = headers(
+        "extern int sscanf (const char *__restrict __s, const char *__restrict __format, ...)
+             __asm__ (\"\" \"__isoc99_sscanf\") __attribute__ ((__nothrow__ , __leaf__));",
+    );
+    let entry = &d.function_entries()[0];
+    assert_eq!(entry.symbol, "__isoc99_sscanf");
+    assert_eq!(
+        entry.declaration,
+        "int sscanf(const char *restrict, const char *restrict, ...)"
+    );
+}
+
+#[test]
+fn unsupported_declarations_poison_only_their_users() {
+    let text = "# 1 \"/usr/include/demo.h\"
+typedef float v4sf __attribute__((vector_size(16)));
+struct flags { unsigned a : 3; int b; };
+typedef struct flags flags_t;
+_Float128 q(_Float128);
+v4sf vadd(v4sf, v4sf);
+int takes_flags(flags_t);
+int takes_flags_pointer(flags_t *);
+static inline int twice(int x) { return 2 * x; }
+static int hidden(void);
+extern inline int gnu_inline(int x) { return x; }
+int __attribute__((ms_abi)) win(int);
+typedef struct { long x; } __attribute__((__transparent_union__)) tu;
+int bad(int x = 3;
+struct after { int x; };
+int fine(struct after, double);
+static const int table[] = { 1, 2, 3 }, also = 4;
+";
+    let d = headers(text);
+    let callable: Vec<&str> = d.functions().iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(callable, ["takes_flags_pointer", "gnu_inline", "fine"]);
+    let reason = |name: &str| match d.find_function(name) {
+        Err(LookupError::Unsupported {
+            reason, location, ..
+        }) => format!("{location}: {reason}"),
+        other => panic!("{name}: {other:?}"),
+    };
+    assert_eq!(
+        reason("q"),
+        "/usr/include/demo.h:4: function 'q' returns unsupported type '_Float128'"
+    );
+    assert_eq!(
+        reason("vadd"),
+        "/usr/include/demo.h:5: function 'vadd' returns unsupported vector types (vector_size attribute)"
+    );
+    assert_eq!(
+        reason("takes_flags"),
+        "/usr/include/demo.h:6: parameter 1 of 'takes_flags' has unsupported type \
+         'struct flags' (bit-field 'a')"
+    );
+    assert_eq!(
+        reason("twice"),
+        "/usr/include/demo.h:8: static inline function: it has no symbol to call"
+    );
+    assert_eq!(
+        reason("hidden"),
+        "/usr/include/demo.h:9: static function: it has no symbol to call"
+    );
+    assert_eq!(
+        reason("win"),
+        "/usr/include/demo.h:11: unsupported: the ms_abi calling convention"
+    );
+    assert!(reason("bad").starts_with("/usr/include/demo.h:13: expected"));
+    assert_eq!(
+        d.find_function("nothing"),
+        Err(LookupError::NotDeclared("nothing".to_string()))
+    );
+    let types: Vec<(String, String, Result<u64, String>)> = d
+        .types()
+        .into_iter()
+        .map(|t| (t.name, t.location.to_string(), t.layout.map(|l| l.size)))
+        .collect();
+    let loc = |line: usize| format!("/usr/include/demo.h:{line}");
+    assert_eq!(
+        types,
+        [
+            (
+                "v4sf".to_string(),
+                loc(1),
+                Err("unsupported vector types (vector_size attribute)".to_string())
+            ),
+            (
+                "struct flags".to_string(),
+                loc(2),
+                Err("bit-field 'a'".to_string())
+            ),
+            (
+                "flags_t".to_string(),
+                loc(3),
+                Err("unsupported type 'struct flags' (bit-field 'a')".to_string())
+            ),
+            (
+                "tu".to_string(),
+                loc(12),
+                Err("unsupported type 'tu' (transparent unions)".to_string())
+            ),
+            ("struct after".to_string(), loc(14), Ok(4)),
+        ]
+    );
+    // Strict parsing still refuses what tolerant parsing keeps.
+    assert!(Declarations::parse(text).is_err());
+}
+
+#[test]
+fn type_entries_flatten_anonymous_members() {
+    let d = headers(
+        "typedef struct { char c; union { int i; double d; }; struct { short s; } named; } t;",
+    );
+    let t = &d.types()[0];
+    assert_eq!(t.name, "t");
+    let layout = t.layout.as_ref().unwrap();
+    assert_eq!((layout.size, layout.align), (24, 8));
+    let fields: Vec<(&str, u64, u64)> = layout
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.offset, f.size))
+        .collect();
+    assert_eq!(
+        fields,
+        [("c", 0, 1), ("i", 8, 4), ("d", 8, 8), ("named", 16, 2)]
+    );
+}
+
+#[test]
+fn line_markers_locate_declarations() {
+    let d = headers(
+        "# 1 \"<stdin>\"\n# 1 \"/usr/include/a.h\" 1 3 4\n\nint a(void);\n# 7 \"/usr/include/b.h\" 1\nint b(void);\n\n\nint c(void);\n# 5 \"/usr/include/a.h\" 2\nint d(void);\n",
+    );
+    let places: Vec<String> = d
+        .function_entries()
+        .iter()
+        .map(|f| format!("{} {}", f.name, f.location))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "a /usr/include/a.h:2",
+            "b /usr/include/b.h:7",
+            "c /usr/include/b.h:10",
+            "d /usr/include/a.h:5"
+        ]
+    );
+}
+
+#[test]
+fn interchange_float_types_can_be_complex() {
+    assert_eq!(ty("_Float32 _Complex"), Type::complex(Type::Float));
+    assert_eq!(ty("_Complex _Float64"), Type::complex(Type::Double));
+    assert_eq!(ty("__complex__ _Float64x"), Type::complex(Type::LongDouble));
+    let d = headers("_Complex _Float128 cf(_Complex _Float128 z);");
+    assert!(d.find_function("cf").is_err());
+    assert!(d.skipped().is_empty());
 }
