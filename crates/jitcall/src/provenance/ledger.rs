@@ -64,7 +64,11 @@ struct BindRecord {
     library: String,
     requested: String,
     address: usize,
+    /// In the order first bound.
     signatures: Vec<Signature>,
+    /// The same signatures, to tell a new one in constant time: an interpreter may bind
+    /// one variadic function with many argument lists (each its own signature).
+    seen: HashSet<Signature>,
 }
 
 #[derive(Default)]
@@ -146,6 +150,7 @@ pub(crate) fn record_binding(
                 requested: symbol.to_string(),
                 address: address as usize,
                 signatures: Vec::new(),
+                seen: HashSet::new(),
             });
             st.index
                 .entry(library.to_string())
@@ -156,7 +161,9 @@ pub(crate) fn record_binding(
     };
     let record = &mut st.bindings[i];
     record.address = address as usize;
-    if let Some(sig) = signature.filter(|s| !record.signatures.contains(s)) {
+    if let Some(sig) = signature
+        && record.seen.insert(sig.clone())
+    {
         record.signatures.push(sig.clone());
     }
 }
