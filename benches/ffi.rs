@@ -21,7 +21,9 @@
 //! ```
 //!
 //! (`icount <system|jitcall> <add2|mix4|vadd|sum12|bigmk> <call|prep> N`; run it for
-//! `N` and `2N`, the difference over `N` is one iteration.)
+//! `N` and `2N`, the difference over `N` is one iteration.) `JITCALL_FFI_BENCH_LIB=<path>`
+//! benchmarks that build of the replacement instead of building it, to compare two
+//! builds in turns.
 
 use criterion::Criterion;
 use libffi::raw::{ffi_cif, ffi_type};
@@ -83,14 +85,20 @@ fn profile_dir() -> PathBuf {
 
 /// `libjitcall_ffi.so`, built now and `dlopen`ed by path with `RTLD_LOCAL`, so that its
 /// symbols do not interpose on the system's libffi (it has the same soname).
+/// `JITCALL_FFI_BENCH_LIB=<path>` loads that build instead (to compare two builds).
 fn replacement() -> Libffi {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .args(["build", "-q", "--release", "-p", "jitcall-ffi"])
-        .status()
-        .expect("run cargo build -p jitcall-ffi");
-    assert!(status.success(), "cargo build -p jitcall-ffi failed");
-    let path = profile_dir().join("libjitcall_ffi.so");
+    let path = match std::env::var_os("JITCALL_FFI_BENCH_LIB") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .args(["build", "-q", "--release", "-p", "jitcall-ffi"])
+                .status()
+                .expect("run cargo build -p jitcall-ffi");
+            assert!(status.success(), "cargo build -p jitcall-ffi failed");
+            profile_dir().join("libjitcall_ffi.so")
+        }
+    };
     let cpath = CString::new(path.to_str().unwrap()).unwrap();
     // SAFETY: loading a shared object whose initialisers are Rust's own.
     let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };

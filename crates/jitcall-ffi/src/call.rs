@@ -120,6 +120,8 @@ pub struct Prepared {
     entry: unsafe extern "C" fn(*mut u8, *const c_void),
     frame_size: usize,
     frame_align: usize,
+    /// Whether the frame fits the stack buffer of `ffi_call`.
+    on_stack: bool,
     /// Frame offset and copy of every argument.
     args: Box<[(u32, Arg)]>,
     /// The call's signature in C's own types (closures use it).
@@ -241,6 +243,7 @@ impl Prepared {
             entry,
             frame_size: plan.frame_size as usize,
             frame_align: plan.frame_align as usize,
+            on_stack: plan.frame_size as usize <= STACK_FRAME && plan.frame_align <= 16,
             args,
             natural,
             ret,
@@ -595,7 +598,9 @@ unsafe fn call_on(
     // SAFETY: the caller passes one readable value per argument; the slots are inside
     // the frame.
     unsafe {
-        for (i, &(offset, arg)) in p.args.iter().enumerate() {
+        let (slots, n) = (p.args.as_ptr(), p.args.len());
+        for i in 0..n {
+            let (offset, arg) = *slots.add(i);
             let (src, dst) = ((*avalue.add(i)).cast::<u8>(), frame.add(offset as usize));
             match arg {
                 Arg::I8 => dst.cast::<i64>().write(src.cast::<i8>().read() as i64),
@@ -676,7 +681,7 @@ pub unsafe extern "C" fn ffi_call(
         return;
     };
     let target = target as *const c_void;
-    if p.frame_size <= STACK_FRAME && p.frame_align <= 16 {
+    if p.on_stack {
         let mut buf = MaybeUninit::<[u128; STACK_FRAME / 16]>::uninit();
         // SAFETY: the buffer is 16-aligned and large enough; the rest is the caller's
         // contract. Frame bytes the copies leave unwritten are only padding.

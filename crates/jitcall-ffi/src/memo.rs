@@ -38,7 +38,7 @@ struct Node {
     align_code: u32,
     /// For an aggregate, its number of members (its `elements` before the null).
     members: u32,
-    /// For an aggregate, its `elements` pointer.
+    /// For an aggregate, its `elements` pointer (not null); null for a scalar.
     elements: *const *mut ffi_type,
 }
 
@@ -96,10 +96,9 @@ unsafe fn matches(t: *const ffi_type, nodes: &[Node], at: usize) -> Option<usize
     if n.ty != t || unsafe { (*t).size } != n.size || unsafe { align_code(t) } != n.align_code {
         return None;
     }
-    if matches!(
-        (n.align_code >> 16) as u16,
-        FFI_TYPE_STRUCT | FFI_TYPE_COMPLEX
-    ) {
+    // Only aggregates have their `elements` recorded (an accepted aggregate's is not
+    // null).
+    if !n.elements.is_null() {
         // SAFETY: forwarded from the caller.
         unsafe { members_match(t, nodes, at) }
     } else {
@@ -179,6 +178,10 @@ unsafe fn record(t: *const ffi_type, nodes: &mut Vec<Node>) {
     let aggregate = matches!(
         (align_code >> 16) as u16,
         FFI_TYPE_STRUCT | FFI_TYPE_COMPLEX
+    );
+    debug_assert!(
+        !aggregate || !elements.is_null(),
+        "an accepted aggregate has members"
     );
     let at = nodes.len();
     nodes.push(Node {
