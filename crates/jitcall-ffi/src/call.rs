@@ -122,8 +122,12 @@ pub struct Prepared {
     frame_align: usize,
     /// Whether the frame fits the stack buffer of `ffi_call`.
     on_stack: bool,
-    /// Frame offset and copy of every argument.
-    args: Box<[(u32, Arg)]>,
+    /// Frame offset and copy of every argument, held here for the first
+    /// [`INLINE_ARGS`] (one dependent load fewer for `ffi_call`), ...
+    args_inline: [(u32, Arg); INLINE_ARGS],
+    /// ... and apart past them: then all of them are here.
+    args_spilled: Box<[(u32, Arg)]>,
+    nargs: usize,
     /// The call's signature in C's own types (closures use it).
     natural: Signature,
     ret: Ret,
@@ -137,6 +141,9 @@ impl Prepared {
         &self.natural
     }
 }
+
+/// Arguments whose copies a [`Prepared`] holds in itself.
+const INLINE_ARGS: usize = 8;
 
 /// The target of the placeholder function whose plan trampoline `ffi_call` borrows.
 extern "C" fn placeholder() {}
@@ -194,12 +201,19 @@ impl Prepared {
             Function::new(placeholder as *const c_void, &sig).map_err(|_| FFI_BAD_TYPEDEF)?;
         let entry = function.raw_frame_entry().map_err(|_| FFI_BAD_TYPEDEF)?;
         let plan = function.plan();
-        let args = plan
+        let args: Vec<(u32, Arg)> = plan
             .args
             .iter()
             .zip(copies)
             .map(|(a, copy)| (a.frame_offset, copy))
             .collect();
+        let mut args_inline = [(0, Arg::Copy1); INLINE_ARGS];
+        let args_spilled = if args.len() <= INLINE_ARGS {
+            args_inline[..args.len()].copy_from_slice(&args);
+            Box::default()
+        } else {
+            args.clone().into_boxed_slice()
+        };
         let stack_bytes = plan
             .args
             .iter()
@@ -244,7 +258,9 @@ impl Prepared {
             frame_size: plan.frame_size as usize,
             frame_align: plan.frame_align as usize,
             on_stack: plan.frame_size as usize <= STACK_FRAME && plan.frame_align <= 16,
-            args,
+            args_inline,
+            args_spilled,
+            nargs: args.len(),
             natural,
             ret,
             stack_bytes: stack_bytes.next_multiple_of(8),
@@ -253,8 +269,13 @@ impl Prepared {
     }
 }
 
-/// Prepared calls by index: chunks of slots allocated as needed and never freed, so a
-/// reader needs no lock (an index is published only after its slot is written).
+/// Prepared calls by index: the first ones in a static table, one load away from
+/// `ffi_call` (few programs prepare more signatures), the rest in chunks of slots
+/// allocated as needed. Nothing is ever freed, so a reader needs no lock (an index is
+/// published only after its slot is written).
+const FIRST: usize = 4096;
+static FIRST_TABLE: [AtomicPtr<Prepared>; FIRST] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; FIRST];
 const CHUNK: usize = 256;
 const CHUNKS: usize = 4096;
 type Chunk = [AtomicPtr<Prepared>; CHUNK];
@@ -267,15 +288,24 @@ static INTERNED: Mutex<Option<Interned>> = Mutex::new(None);
 /// The prepared call at `index`, if there is one.
 #[inline]
 fn at(index: u32) -> Option<&'static Prepared> {
+    let p = match FIRST_TABLE.get(index as usize) {
+        Some(slot) => slot.load(Ordering::Acquire),
+        None => at_chunked(index)?,
+    };
+    // SAFETY: non-null slot pointers come from Arc::into_raw in `intern`, never released.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+/// The slot past the static table at `index` (null if nothing was prepared there).
+#[cold]
+fn at_chunked(index: u32) -> Option<*mut Prepared> {
     let (chunk, slot) = (index as usize / CHUNK, index as usize % CHUNK);
     let chunk = TABLE.get(chunk)?.load(Ordering::Acquire);
     if chunk.is_null() {
         return None;
     }
     // SAFETY: non-null chunk pointers come from Box::leak in `intern` and live forever.
-    let p = unsafe { (*chunk)[slot].load(Ordering::Acquire) };
-    // SAFETY: non-null slot pointers come from Arc::into_raw in `intern`, never released.
-    (!p.is_null()).then(|| unsafe { &*p })
+    Some(unsafe { (*chunk)[slot].load(Ordering::Acquire) })
 }
 
 /// The prepared call an `ffi_cif` prepared here refers to.
@@ -305,6 +335,12 @@ fn intern(key: &[u8], build: impl FnOnce() -> Result<Prepared, Status>) -> Resul
         return Err(FFI_BAD_TYPEDEF);
     }
     let prepared = Arc::new(build()?);
+    if let Some(slot) = FIRST_TABLE.get(index as usize) {
+        slot.store(Arc::into_raw(prepared).cast_mut(), Ordering::Release);
+        map.insert(key.into(), index);
+        *count += 1;
+        return Ok(index);
+    }
     let chunk_slot = &TABLE[index as usize / CHUNK];
     let mut chunk = chunk_slot.load(Ordering::Acquire);
     if chunk.is_null() {
@@ -598,7 +634,12 @@ unsafe fn call_on(
     // SAFETY: the caller passes one readable value per argument; the slots are inside
     // the frame.
     unsafe {
-        let (slots, n) = (p.args.as_ptr(), p.args.len());
+        let n = p.nargs;
+        let slots = if n <= INLINE_ARGS {
+            p.args_inline.as_ptr()
+        } else {
+            p.args_spilled.as_ptr()
+        };
         for i in 0..n {
             let (offset, arg) = *slots.add(i);
             let (src, dst) = ((*avalue.add(i)).cast::<u8>(), frame.add(offset as usize));
