@@ -12,6 +12,8 @@ the best per-call time of each over the rounds (the machine's noise only adds ti
     cargo build --release -p jitcall-ffi
     python3 benches/ctypes_loop.py [rounds]
 
+(JITCALL_FFI_LIB=<path> measures another build of the replacement.)
+
 Numbers: docs/PERFORMANCE.md, "The libffi replacement".
 """
 
@@ -24,7 +26,8 @@ import tempfile
 import timeit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIB = os.path.join(ROOT, "target", "release", "libjitcall_ffi.so")
+# JITCALL_FFI_LIB=<path> measures another build of the replacement.
+LIB = os.environ.get("JITCALL_FFI_LIB", os.path.join(ROOT, "target", "release", "libjitcall_ffi.so"))
 CALLS = 200_000
 
 
