@@ -201,8 +201,9 @@ impl Case {
         let target = unsafe { std::mem::transmute::<*mut c_void, unsafe extern "C" fn()>(sym) };
         let values = &raw mut VALUES;
         let mut args = [std::ptr::null_mut(); MAX_ARGS];
-        // SAFETY: addresses of the static's fields, never written after start-up.
         let p = |field: *mut u8| field.cast::<c_void>();
+        // SAFETY: only the addresses of the static's fields are taken (no reference is
+        // made); the calls only read them.
         let (rtype, atypes, check): (_, Vec<_>, fn(&[u64; 4]) -> bool) = unsafe {
             match shape {
                 "add2" => {
