@@ -5,7 +5,10 @@
 //! [`Prepared`] call, is interned by a compact key of the types (a signature is
 //! prepared once per process, however many `ffi_cif`s describe it: CPython's ctypes
 //! prepares a fresh one on the stack for every call) and its index goes into the
-//! `ffi_cif`'s private `flags`, where `ffi_call` finds it with two loads.
+//! `ffi_cif`'s private `flags`, where `ffi_call` finds it with two loads. Before any of
+//! that, the exports ask this thread's memo (`memo`) whether it prepared from exactly
+//! these `ffi_type` trees before: then the cif is written from the record, and nothing
+//! else runs.
 //!
 //! `ffi_call` copies each argument from the caller's pointer array into a frame on the
 //! machine stack, runs the trampoline on it with the target, and stores the result
