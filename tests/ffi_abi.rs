@@ -70,6 +70,8 @@ fn the_replacement_answers_as_libffi_does() {
         "labs(int -5)=5",
         "pt prep=0 size=8 align=4",
         "avalue unchanged",
+        "changed in place, round 0: prep=0 7.00 7.50 2.50 size=8",
+        "changed in place, round 1: prep=0 7.00 7.50 2.50 size=8",
         "twice again={20,4,6}",
         "bad abi: 2 2",
         "bad typedef: 1",

@@ -21,6 +21,13 @@ static struct big twice(struct big x) { struct big r = {2 * x.a, 2 * x.b, 2 * x.
 struct pt { float x; int y; };          /* 8 bytes: one eightbyte, INTEGER */
 static struct pt swap(struct pt p) { struct pt r = {(float)p.y, (int)p.x}; return r; }
 
+struct ii2 { int a, b; };                /* the same ffi_type object, changed in place */
+struct id2 { int a; double b; };
+struct ff2 { float a, b; };
+static double sum_ii(struct ii2 s) { return s.a + s.b; }
+static double sum_id(struct id2 s) { return s.a + s.b; }
+static double sum_ff(struct ff2 s) { return s.a + s.b; }
+
 static void closure_add(ffi_cif *cif, void *ret, void **args, void *user) {
   (void)cif;
   *(ffi_arg *)ret = *(int *)args[0] + *(int *)args[1] + *(int *)user;
@@ -124,6 +131,36 @@ int main(int argc, char **argv) {
   s = ffi_prep_cif_var(&cif, FFI_DEFAULT_ABI, 3, 5, &ffi_type_sint32, vt);
   ffi_arg vr = 0; ffi_call(&cif, FFI_FN(snprintf), &vr, va); sr = (int)vr;
   printf("var prep=%d ret=%d buf=%s\n", s, sr, buf);
+
+  /* One struct type object prepared, then changed in place and prepared again (as a
+     caller reusing its ffi_type storage does): each preparation must describe the type
+     as it is now, whatever an earlier one at the same addresses found. */
+  ffi_type *m_el[3] = {&ffi_type_sint32, &ffi_type_sint32, NULL};
+  ffi_type m_t = {0, 0, FFI_TYPE_STRUCT, m_el};
+  ffi_type *m1[1] = {&m_t};
+  double cr[3];
+  struct ii2 sii = {3, 4}; struct id2 sid = {3, 4.5}; struct ff2 sff = {1.25f, 1.25f};
+  void *ca[1] = {&sii};
+  for (int round = 0; round < 2; round++) {
+    m_el[0] = &ffi_type_sint32; m_el[1] = &ffi_type_sint32; m_t.size = 0; m_t.alignment = 0;
+    ca[0] = &sii;
+    s = ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_double, m1);
+    ffi_call(&cif, FFI_FN(sum_ii), &cr[0], ca);
+    /* A member changed and the size reset: laid out again, 16 bytes. */
+    m_el[1] = &ffi_type_double; m_t.size = 0; m_t.alignment = 0;
+    ca[0] = &sid;
+    s |= ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_double, m1);
+    ffi_call(&cif, FFI_FN(sum_id), &cr[1], ca);
+    /* Both members changed, size and alignment left as they were (8, 4): SSE now. */
+    m_el[0] = &ffi_type_sint32; m_el[1] = &ffi_type_sint32; m_t.size = 0; m_t.alignment = 0;
+    ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_double, m1);
+    m_el[0] = &ffi_type_float; m_el[1] = &ffi_type_float;
+    ca[0] = &sff;
+    s |= ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 1, &ffi_type_double, m1);
+    ffi_call(&cif, FFI_FN(sum_ff), &cr[2], ca);
+    printf("changed in place, round %d: prep=%d %.2f %.2f %.2f size=%zu\n", round, s, cr[0],
+           cr[1], cr[2], m_t.size);
+  }
 
   /* Bad input is a status, never a crash. */
   printf("bad abi: %d %d\n", ffi_prep_cif(&cif, 0, 2, &ffi_type_sint32, ii),

@@ -5,7 +5,10 @@
 //! [`Prepared`] call, is interned by a compact key of the types (a signature is
 //! prepared once per process, however many `ffi_cif`s describe it: CPython's ctypes
 //! prepares a fresh one on the stack for every call) and its index goes into the
-//! `ffi_cif`'s private `flags`, where `ffi_call` finds it with two loads.
+//! `ffi_cif`'s private `flags`, where `ffi_call` finds it with two loads. Before any of
+//! that, the exports ask this thread's memo (`memo`) whether it prepared from exactly
+//! these `ffi_type` trees before: then the cif is written from the record, and nothing
+//! else runs.
 //!
 //! `ffi_call` copies each argument from the caller's pointer array into a frame on the
 //! machine stack, runs the trampoline on it with the target, and stores the result
@@ -15,6 +18,7 @@
 //! target.
 
 use crate::guard;
+use crate::memo;
 use crate::types::*;
 use jitcall::abi::ArgLocation;
 use jitcall::{Function, Signature, Type};
@@ -25,32 +29,84 @@ use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// How `ffi_call` stores the result into `rvalue`.
+/// How `ffi_call` stores the result into `rvalue`: one flat operation, so that the
+/// store is one jump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ret {
     /// Nothing.
     Void,
-    /// A signed integer of this many bytes, sign-extended to 8 bytes.
-    Signed(u8),
-    /// An unsigned integer of this many bytes, zero-extended to 8 bytes.
-    Unsigned(u8),
+    /// A signed integer of 1, 2 or 4 bytes, sign-extended to 8 bytes.
+    I8,
+    /// See [`Ret::I8`].
+    I16,
+    /// See [`Ret::I8`].
+    I32,
+    /// An unsigned integer of 1, 2 or 4 bytes, zero-extended to 8 bytes.
+    U8,
+    /// See [`Ret::U8`].
+    U16,
+    /// See [`Ret::U8`].
+    U32,
+    /// 1, 2, 4, 8 or 16 bytes as they are.
+    Copy1,
+    /// See [`Ret::Copy1`].
+    Copy2,
+    /// See [`Ret::Copy1`].
+    Copy4,
+    /// See [`Ret::Copy1`].
+    Copy8,
+    /// See [`Ret::Copy1`].
+    Copy16,
     /// This many bytes as they are.
-    Bytes(u32),
+    Copy(u32),
     /// `long double`: the 10 bytes `fstpt` stores.
     X87,
     /// `long double _Complex`: 10 bytes at 0 and 10 at 16.
     X87Pair,
 }
 
-/// How `ffi_call` copies one argument into its frame slot.
+/// How `ffi_call` copies one argument into its frame slot: one flat operation, so that
+/// each argument's copy is one jump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arg {
+    /// A signed integer of 1, 2 or 4 bytes, sign-extended to the slot's 8 bytes.
+    I8,
+    /// See [`Arg::I8`].
+    I16,
+    /// See [`Arg::I8`].
+    I32,
+    /// An unsigned integer of 1, 2 or 4 bytes, zero-extended to the slot's 8 bytes.
+    U8,
+    /// See [`Arg::U8`].
+    U16,
+    /// See [`Arg::U8`].
+    U32,
+    /// 1, 2, 4, 8 or 16 bytes as they are.
+    Copy1,
+    /// See [`Arg::Copy1`].
+    Copy2,
+    /// See [`Arg::Copy1`].
+    Copy4,
+    /// See [`Arg::Copy1`].
+    Copy8,
+    /// See [`Arg::Copy1`].
+    Copy16,
     /// This many bytes as they are.
-    Bytes(u32),
-    /// A signed integer of this many bytes, sign-extended to the slot's 8 bytes.
-    Signed(u8),
-    /// An unsigned integer of this many bytes, zero-extended to 8 bytes.
-    Unsigned(u8),
+    Copy(u32),
+}
+
+impl Arg {
+    /// The copy of `n` bytes as they are.
+    fn bytes(n: usize) -> Arg {
+        match n {
+            1 => Arg::Copy1,
+            2 => Arg::Copy2,
+            4 => Arg::Copy4,
+            8 => Arg::Copy8,
+            16 => Arg::Copy16,
+            n => Arg::Copy(n as u32),
+        }
+    }
 }
 
 /// A prepared call: everything `ffi_call` and a closure need for one signature.
@@ -67,8 +123,14 @@ pub struct Prepared {
     entry: unsafe extern "C" fn(*mut u8, *const c_void),
     frame_size: usize,
     frame_align: usize,
-    /// Frame offset and copy of every argument.
-    args: Box<[(u32, Arg)]>,
+    /// Whether the frame fits the stack buffer of `ffi_call`.
+    on_stack: bool,
+    /// Frame offset and copy of every argument, held here for the first
+    /// [`INLINE_ARGS`] (one dependent load fewer for `ffi_call`), ...
+    args_inline: [(u32, Arg); INLINE_ARGS],
+    /// ... and apart past them: then all of them are here.
+    args_spilled: Box<[(u32, Arg)]>,
+    nargs: usize,
     /// The call's signature in C's own types (closures use it).
     natural: Signature,
     ret: Ret,
@@ -82,6 +144,9 @@ impl Prepared {
         &self.natural
     }
 }
+
+/// Arguments whose copies a [`Prepared`] holds in itself.
+const INLINE_ARGS: usize = 8;
 
 /// The target of the placeholder function whose plan trampoline `ffi_call` borrows.
 extern "C" fn placeholder() {}
@@ -110,17 +175,19 @@ impl Prepared {
             .iter()
             // SAFETY: as above.
             .map(|&t| match unsafe { ((*t).type_, (*t).size) } {
-                (FFI_TYPE_SINT8 | FFI_TYPE_SINT16 | FFI_TYPE_SINT32 | FFI_TYPE_INT, n) => {
-                    Arg::Signed(n as u8)
-                }
-                (FFI_TYPE_UINT8 | FFI_TYPE_UINT16 | FFI_TYPE_UINT32, n) => Arg::Unsigned(n as u8),
-                (_, n) => Arg::Bytes(n as u32),
+                (FFI_TYPE_SINT8 | FFI_TYPE_SINT16 | FFI_TYPE_SINT32 | FFI_TYPE_INT, 1) => Arg::I8,
+                (FFI_TYPE_SINT8 | FFI_TYPE_SINT16 | FFI_TYPE_SINT32 | FFI_TYPE_INT, 2) => Arg::I16,
+                (FFI_TYPE_SINT8 | FFI_TYPE_SINT16 | FFI_TYPE_SINT32 | FFI_TYPE_INT, 4) => Arg::I32,
+                (FFI_TYPE_UINT8 | FFI_TYPE_UINT16 | FFI_TYPE_UINT32, 1) => Arg::U8,
+                (FFI_TYPE_UINT8 | FFI_TYPE_UINT16 | FFI_TYPE_UINT32, 2) => Arg::U16,
+                (FFI_TYPE_UINT8 | FFI_TYPE_UINT16 | FFI_TYPE_UINT32, 4) => Arg::U32,
+                (_, n) => Arg::bytes(n),
             })
             .collect();
         let widened = params.iter().zip(&copies).map(|(ty, copy)| match copy {
-            Arg::Signed(_) => Type::Long,
-            Arg::Unsigned(_) => Type::ULong,
-            Arg::Bytes(_) => ty.clone(),
+            Arg::I8 | Arg::I16 | Arg::I32 => Type::Long,
+            Arg::U8 | Arg::U16 | Arg::U32 => Type::ULong,
+            _ => ty.clone(),
         });
         let build = |params: Vec<Type>, ret: Type| {
             if variadic {
@@ -137,12 +204,19 @@ impl Prepared {
             Function::new(placeholder as *const c_void, &sig).map_err(|_| FFI_BAD_TYPEDEF)?;
         let entry = function.raw_frame_entry().map_err(|_| FFI_BAD_TYPEDEF)?;
         let plan = function.plan();
-        let args = plan
+        let args: Vec<(u32, Arg)> = plan
             .args
             .iter()
             .zip(copies)
             .map(|(a, copy)| (a.frame_offset, copy))
             .collect();
+        let mut args_inline = [(0, Arg::Copy1); INLINE_ARGS];
+        let args_spilled = if args.len() <= INLINE_ARGS {
+            args_inline[..args.len()].copy_from_slice(&args);
+            Box::default()
+        } else {
+            args.clone().into_boxed_slice()
+        };
         let stack_bytes = plan
             .args
             .iter()
@@ -164,21 +238,32 @@ impl Prepared {
         };
         let ret = match code {
             FFI_TYPE_VOID => Ret::Void,
-            FFI_TYPE_SINT8 => Ret::Signed(1),
-            FFI_TYPE_SINT16 => Ret::Signed(2),
-            FFI_TYPE_SINT32 | FFI_TYPE_INT => Ret::Signed(4),
-            FFI_TYPE_UINT8 => Ret::Unsigned(1),
-            FFI_TYPE_UINT16 => Ret::Unsigned(2),
-            FFI_TYPE_UINT32 => Ret::Unsigned(4),
+            FFI_TYPE_SINT8 => Ret::I8,
+            FFI_TYPE_SINT16 => Ret::I16,
+            FFI_TYPE_SINT32 | FFI_TYPE_INT => Ret::I32,
+            FFI_TYPE_UINT8 => Ret::U8,
+            FFI_TYPE_UINT16 => Ret::U16,
+            FFI_TYPE_UINT32 => Ret::U32,
             FFI_TYPE_LONGDOUBLE => Ret::X87,
             FFI_TYPE_COMPLEX if elem == FFI_TYPE_LONGDOUBLE => Ret::X87Pair,
-            _ => Ret::Bytes(plan.ret.size),
+            _ => match plan.ret.size {
+                0 => Ret::Void,
+                1 => Ret::Copy1,
+                2 => Ret::Copy2,
+                4 => Ret::Copy4,
+                8 => Ret::Copy8,
+                16 => Ret::Copy16,
+                n => Ret::Copy(n),
+            },
         };
         Ok(Prepared {
             entry,
             frame_size: plan.frame_size as usize,
             frame_align: plan.frame_align as usize,
-            args,
+            on_stack: plan.frame_size as usize <= STACK_FRAME && plan.frame_align <= 16,
+            args_inline,
+            args_spilled,
+            nargs: args.len(),
             natural,
             ret,
             stack_bytes: stack_bytes.next_multiple_of(8),
@@ -187,8 +272,13 @@ impl Prepared {
     }
 }
 
-/// Prepared calls by index: chunks of slots allocated as needed and never freed, so a
-/// reader needs no lock (an index is published only after its slot is written).
+/// Prepared calls by index: the first ones in a static table, one load away from
+/// `ffi_call` (few programs prepare more signatures), the rest in chunks of slots
+/// allocated as needed. Nothing is ever freed, so a reader needs no lock (an index is
+/// published only after its slot is written).
+const FIRST: usize = 4096;
+static FIRST_TABLE: [AtomicPtr<Prepared>; FIRST] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; FIRST];
 const CHUNK: usize = 256;
 const CHUNKS: usize = 4096;
 type Chunk = [AtomicPtr<Prepared>; CHUNK];
@@ -201,15 +291,24 @@ static INTERNED: Mutex<Option<Interned>> = Mutex::new(None);
 /// The prepared call at `index`, if there is one.
 #[inline]
 fn at(index: u32) -> Option<&'static Prepared> {
+    let p = match FIRST_TABLE.get(index as usize) {
+        Some(slot) => slot.load(Ordering::Acquire),
+        None => at_chunked(index)?,
+    };
+    // SAFETY: non-null slot pointers come from Arc::into_raw in `intern`, never released.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+/// The slot past the static table at `index` (null if nothing was prepared there).
+#[cold]
+fn at_chunked(index: u32) -> Option<*mut Prepared> {
     let (chunk, slot) = (index as usize / CHUNK, index as usize % CHUNK);
     let chunk = TABLE.get(chunk)?.load(Ordering::Acquire);
     if chunk.is_null() {
         return None;
     }
     // SAFETY: non-null chunk pointers come from Box::leak in `intern` and live forever.
-    let p = unsafe { (*chunk)[slot].load(Ordering::Acquire) };
-    // SAFETY: non-null slot pointers come from Arc::into_raw in `intern`, never released.
-    (!p.is_null()).then(|| unsafe { &*p })
+    Some(unsafe { (*chunk)[slot].load(Ordering::Acquire) })
 }
 
 /// The prepared call an `ffi_cif` prepared here refers to.
@@ -239,6 +338,12 @@ fn intern(key: &[u8], build: impl FnOnce() -> Result<Prepared, Status>) -> Resul
         return Err(FFI_BAD_TYPEDEF);
     }
     let prepared = Arc::new(build()?);
+    if let Some(slot) = FIRST_TABLE.get(index as usize) {
+        slot.store(Arc::into_raw(prepared).cast_mut(), Ordering::Release);
+        map.insert(key.into(), index);
+        *count += 1;
+        return Ok(index);
+    }
     let chunk_slot = &TABLE[index as usize / CHUNK];
     let mut chunk = chunk_slot.load(Ordering::Acquire);
     if chunk.is_null() {
@@ -280,6 +385,48 @@ fn hash(key: &[u8]) -> u64 {
         h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
     h | 1
+}
+
+/// A preparation this thread made before from the same trees (see `memo`): the cif
+/// written and `FFI_OK`, or `None` to prepare in full. Small and inline, with no
+/// unwinding guard: nothing here can panic.
+///
+/// # Safety
+///
+/// As for [`prep`]; `fixed` is the fixed argument count of a variadic call, `u32::MAX`
+/// for a fixed one.
+#[inline(always)]
+unsafe fn prep_again(
+    cif: *mut ffi_cif,
+    abi: ffi_abi,
+    ntotal: c_uint,
+    rtype: *mut ffi_type,
+    atypes: *mut *mut ffi_type,
+    fixed: u32,
+) -> Option<ffi_status> {
+    if cif.is_null() || abi != FFI_UNIX64 || (atypes.is_null() && ntotal > 0) {
+        return None;
+    }
+    let types: &[*mut ffi_type] = if ntotal == 0 {
+        &[]
+    } else {
+        // SAFETY: `atypes` holds `ntotal` pointers (the caller's contract).
+        unsafe { std::slice::from_raw_parts(atypes, ntotal as usize) }
+    };
+    // SAFETY: the types are valid trees (the caller's contract).
+    let (flags, bytes) = unsafe { memo::lookup(rtype, types, fixed)? };
+    // SAFETY: `cif` is writable (the caller's contract).
+    unsafe {
+        cif.write(ffi_cif {
+            abi,
+            nargs: ntotal,
+            arg_types: atypes,
+            rtype,
+            bytes,
+            flags,
+        })
+    };
+    Some(FFI_OK)
 }
 
 /// libffi's `ffi_prep_cif_core`, on jitcall.
@@ -384,11 +531,35 @@ unsafe fn prep(
             unsafe {
                 (*cif).bytes = p.stack_bytes;
                 (*cif).flags = index + 1;
+                let fixed = if variadic { nfixed } else { u32::MAX };
+                memo::remember(rtype, atypes, fixed, index + 1, p.stack_bytes);
             }
             FFI_OK
         }
         Err(status) => status,
     }
+}
+
+/// [`prep`], with no unwinding into C; out of line, so that the exports' repeat path
+/// stays small.
+///
+/// # Safety
+///
+/// As for [`prep`].
+#[inline(never)]
+unsafe fn prep_guarded(
+    cif: *mut ffi_cif,
+    abi: ffi_abi,
+    nfixed: c_uint,
+    ntotal: c_uint,
+    rtype: *mut ffi_type,
+    atypes: *mut *mut ffi_type,
+    variadic: bool,
+) -> ffi_status {
+    // SAFETY: forwarded from the caller.
+    guard(FFI_BAD_TYPEDEF, || unsafe {
+        prep(cif, abi, nfixed, ntotal, rtype, atypes, variadic)
+    })
 }
 
 /// `ffi_prep_cif`.
@@ -405,9 +576,11 @@ pub unsafe extern "C" fn ffi_prep_cif(
     atypes: *mut *mut ffi_type,
 ) -> ffi_status {
     // SAFETY: forwarded from the caller.
-    guard(FFI_BAD_TYPEDEF, || unsafe {
-        prep(cif, abi, nargs, nargs, rtype, atypes, false)
-    })
+    if let Some(status) = unsafe { prep_again(cif, abi, nargs, rtype, atypes, u32::MAX) } {
+        return status;
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { prep_guarded(cif, abi, nargs, nargs, rtype, atypes, false) }
 }
 
 /// `ffi_prep_cif_var`.
@@ -424,39 +597,27 @@ pub unsafe extern "C" fn ffi_prep_cif_var(
     atypes: *mut *mut ffi_type,
 ) -> ffi_status {
     // SAFETY: forwarded from the caller.
-    guard(FFI_BAD_TYPEDEF, || unsafe {
-        prep(cif, abi, nfixedargs, ntotalargs, rtype, atypes, true)
-    })
+    if let Some(status) = unsafe { prep_again(cif, abi, ntotalargs, rtype, atypes, nfixedargs) } {
+        return status;
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { prep_guarded(cif, abi, nfixedargs, ntotalargs, rtype, atypes, true) }
 }
 
 /// Frames up to this size are built on the machine stack.
 const STACK_FRAME: usize = 1024;
 
-/// Copies `n` bytes; the common sizes without a call to `memcpy`.
+/// Copies `N` bytes with one load and one store.
 ///
 /// # Safety
 ///
-/// `src` readable and `dst` writable for `n` bytes, not overlapping.
+/// `src` readable and `dst` writable for `N` bytes.
 #[inline(always)]
-unsafe fn copy(src: *const u8, dst: *mut u8, n: usize) {
-    // SAFETY: forwarded from the caller.
+unsafe fn copy<const N: usize>(src: *const u8, dst: *mut u8) {
+    // SAFETY: forwarded from the caller; unaligned accesses of a byte array.
     unsafe {
-        match n {
-            1 => dst.write(src.read()),
-            2 => dst
-                .cast::<u16>()
-                .write_unaligned(src.cast::<u16>().read_unaligned()),
-            4 => dst
-                .cast::<u32>()
-                .write_unaligned(src.cast::<u32>().read_unaligned()),
-            8 => dst
-                .cast::<u64>()
-                .write_unaligned(src.cast::<u64>().read_unaligned()),
-            16 => dst
-                .cast::<u128>()
-                .write_unaligned(src.cast::<u128>().read_unaligned()),
-            _ => std::ptr::copy_nonoverlapping(src, dst, n),
-        }
+        dst.cast::<[u8; N]>()
+            .write_unaligned(src.cast::<[u8; N]>().read_unaligned())
     }
 }
 
@@ -476,20 +637,36 @@ unsafe fn call_on(
     // SAFETY: the caller passes one readable value per argument; the slots are inside
     // the frame.
     unsafe {
-        for (i, &(offset, arg)) in p.args.iter().enumerate() {
+        let n = p.nargs;
+        let slots = if n <= INLINE_ARGS {
+            p.args_inline.as_ptr()
+        } else {
+            p.args_spilled.as_ptr()
+        };
+        for i in 0..n {
+            let (offset, arg) = *slots.add(i);
             let (src, dst) = ((*avalue.add(i)).cast::<u8>(), frame.add(offset as usize));
             match arg {
-                Arg::Bytes(n) => copy(src, dst, n as usize),
-                Arg::Signed(n) => dst.cast::<i64>().write(match n {
-                    1 => src.cast::<i8>().read() as i64,
-                    2 => src.cast::<i16>().read_unaligned() as i64,
-                    _ => src.cast::<i32>().read_unaligned() as i64,
-                }),
-                Arg::Unsigned(n) => dst.cast::<u64>().write(match n {
-                    1 => src.read() as u64,
-                    2 => src.cast::<u16>().read_unaligned() as u64,
-                    _ => src.cast::<u32>().read_unaligned() as u64,
-                }),
+                Arg::I8 => dst.cast::<i64>().write(src.cast::<i8>().read() as i64),
+                Arg::I16 => dst
+                    .cast::<i64>()
+                    .write(src.cast::<i16>().read_unaligned() as i64),
+                Arg::I32 => dst
+                    .cast::<i64>()
+                    .write(src.cast::<i32>().read_unaligned() as i64),
+                Arg::U8 => dst.cast::<u64>().write(src.read() as u64),
+                Arg::U16 => dst
+                    .cast::<u64>()
+                    .write(src.cast::<u16>().read_unaligned() as u64),
+                Arg::U32 => dst
+                    .cast::<u64>()
+                    .write(src.cast::<u32>().read_unaligned() as u64),
+                Arg::Copy1 => copy::<1>(src, dst),
+                Arg::Copy2 => copy::<2>(src, dst),
+                Arg::Copy4 => copy::<4>(src, dst),
+                Arg::Copy8 => copy::<8>(src, dst),
+                Arg::Copy16 => copy::<16>(src, dst),
+                Arg::Copy(n) => std::ptr::copy_nonoverlapping(src, dst, n as usize),
             }
         }
         (p.entry)(frame, target);
@@ -501,29 +678,25 @@ unsafe fn call_on(
     // SAFETY: the result is at the start of the frame; `rvalue` is writable for the
     // return type, and for a full `ffi_arg` where libffi widens (its contract).
     unsafe {
+        let out64 = out.cast::<u64>();
         match p.ret {
             Ret::Void => {}
-            Ret::Signed(1) => out
-                .cast::<i64>()
-                .write_unaligned(r.cast::<i8>().read() as i64),
-            Ret::Signed(2) => out
-                .cast::<i64>()
-                .write_unaligned(r.cast::<i16>().read_unaligned() as i64),
-            Ret::Signed(_) => out
-                .cast::<i64>()
-                .write_unaligned(r.cast::<i32>().read_unaligned() as i64),
-            Ret::Unsigned(1) => out.cast::<u64>().write_unaligned(r.read() as u64),
-            Ret::Unsigned(2) => out
-                .cast::<u64>()
-                .write_unaligned(r.cast::<u16>().read_unaligned() as u64),
-            Ret::Unsigned(_) => out
-                .cast::<u64>()
-                .write_unaligned(r.cast::<u32>().read_unaligned() as u64),
-            Ret::Bytes(n) => copy(r, out, n as usize),
-            Ret::X87 => copy(r, out, 10),
+            Ret::I8 => out64.write_unaligned(r.cast::<i8>().read() as u64),
+            Ret::I16 => out64.write_unaligned(r.cast::<i16>().read_unaligned() as u64),
+            Ret::I32 => out64.write_unaligned(r.cast::<i32>().read_unaligned() as u64),
+            Ret::U8 => out64.write_unaligned(r.read() as u64),
+            Ret::U16 => out64.write_unaligned(r.cast::<u16>().read_unaligned() as u64),
+            Ret::U32 => out64.write_unaligned(r.cast::<u32>().read_unaligned() as u64),
+            Ret::Copy1 => copy::<1>(r, out),
+            Ret::Copy2 => copy::<2>(r, out),
+            Ret::Copy4 => copy::<4>(r, out),
+            Ret::Copy8 => copy::<8>(r, out),
+            Ret::Copy16 => copy::<16>(r, out),
+            Ret::Copy(n) => std::ptr::copy_nonoverlapping(r, out, n as usize),
+            Ret::X87 => std::ptr::copy_nonoverlapping(r, out, 10),
             Ret::X87Pair => {
-                copy(r, out, 10);
-                copy(r.add(16), out.add(16), 10);
+                std::ptr::copy_nonoverlapping(r, out, 10);
+                std::ptr::copy_nonoverlapping(r.add(16), out.add(16), 10);
             }
         }
     }
@@ -552,7 +725,7 @@ pub unsafe extern "C" fn ffi_call(
         return;
     };
     let target = target as *const c_void;
-    if p.frame_size <= STACK_FRAME && p.frame_align <= 16 {
+    if p.on_stack {
         let mut buf = MaybeUninit::<[u128; STACK_FRAME / 16]>::uninit();
         // SAFETY: the buffer is 16-aligned and large enough; the rest is the caller's
         // contract. Frame bytes the copies leave unwritten are only padding.

@@ -13,6 +13,9 @@
 //! - [`call`]: `ffi_prep_cif`, `ffi_prep_cif_var`, `ffi_call`. Preparing finds (or
 //!   compiles) the trampoline through jitcall's cache and records its index in the
 //!   `ffi_cif`, where `ffi_call` finds it with two loads.
+//! - `memo`: each thread's memo of its preparations, by the `ffi_type` trees'
+//!   addresses and contents, so that a repeated preparation (ctypes prepares for every
+//!   call) walks the types and compares, and takes no lock.
 //! - [`closure`]: `ffi_closure_alloc`, `ffi_prep_closure_loc`, ..., on jitcall's
 //!   callback stubs, behind fixed jump thunks on pages that are never writable and
 //!   executable at once.
@@ -33,6 +36,7 @@
 pub mod call;
 pub mod closure;
 mod exports;
+mod memo;
 pub mod raw;
 pub mod types;
 
