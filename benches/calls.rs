@@ -18,7 +18,6 @@ use libffi::middle as ffi;
 use std::ffi::c_void;
 use std::fmt::Debug;
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 #[repr(C)]
@@ -39,17 +38,7 @@ struct Big3 {
 const BATCH: usize = 1024;
 
 fn targets() -> Library {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let so = dir.join("libjitcall_bench_targets.so");
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/targets.c");
-    let status = std::process::Command::new("gcc")
-        .args(["-O2", "-shared", "-fPIC", "-o"])
-        .arg(&so)
-        .arg(src)
-        .status()
-        .expect("gcc is needed to build the benchmark targets");
-    assert!(status.success());
-    Library::open(so.to_str().unwrap()).unwrap()
+    Library::open(shared::build_targets("jitcall_bench_targets")).unwrap()
 }
 
 fn vec2_t() -> Type {

@@ -25,6 +25,8 @@
 //! benchmarks that build of the replacement instead of building it, to compare two
 //! builds in turns.
 
+mod shared;
+
 use criterion::Criterion;
 use libffi::raw::{ffi_cif, ffi_type};
 use std::ffi::{CString, c_uint, c_void};
@@ -125,15 +127,7 @@ fn replacement() -> Libffi {
 
 /// `benches/targets.c` built into a shared library, and its handle.
 fn targets() -> *mut c_void {
-    let so = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("libjitcall_ffi_bench_targets.so");
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/targets.c");
-    let status = std::process::Command::new("gcc")
-        .args(["-O2", "-shared", "-fPIC", "-o"])
-        .arg(&so)
-        .arg(src)
-        .status()
-        .expect("gcc is needed to build the benchmark targets");
-    assert!(status.success());
+    let so = shared::build_targets("jitcall_ffi_bench_targets");
     let cpath = CString::new(so.to_str().unwrap()).unwrap();
     // SAFETY: loading a C library without initialisers.
     let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };

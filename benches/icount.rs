@@ -12,21 +12,13 @@
 //! typed_vadd, typed_sum12 (through `Function::typed`). Without arguments (as
 //! `cargo bench` runs it) it does nothing.
 
+mod shared;
+
 use jitcall::{Library, Signature, Type};
 use std::hint::black_box;
-use std::path::PathBuf;
 
 fn targets() -> Library {
-    let so = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("libjitcall_icount_targets.so");
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/targets.c");
-    let status = std::process::Command::new("gcc")
-        .args(["-O2", "-shared", "-fPIC", "-o"])
-        .arg(&so)
-        .arg(src)
-        .status()
-        .expect("gcc is needed to build the benchmark targets");
-    assert!(status.success());
-    Library::open(&so).unwrap()
+    Library::open(shared::build_targets("jitcall_icount_targets")).unwrap()
 }
 
 fn main() {

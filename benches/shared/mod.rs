@@ -1,6 +1,8 @@
-//! Code the bench crates share.
+//! Code the bench crates share; each bench uses part of it.
+#![allow(dead_code)]
 
 use jitcall::{Signature, Type};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// A signature no earlier iteration used: twelve parameters drawn from five types by
@@ -37,4 +39,19 @@ pub fn time_new_signatures(next: &mut u64, iters: u64, mut f: impl FnMut(&Signat
         f(sig);
     }
     start.elapsed()
+}
+
+/// `benches/targets.c` built by `gcc -O2` into the shared library `lib{name}.so` in
+/// cargo's scratch directory for benches; its path.
+pub fn build_targets(name: &str) -> PathBuf {
+    let so = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lib{name}.so"));
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/targets.c");
+    let status = std::process::Command::new("gcc")
+        .args(["-O2", "-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(src)
+        .status()
+        .expect("gcc is needed to build the benchmark targets");
+    assert!(status.success());
+    so
 }
