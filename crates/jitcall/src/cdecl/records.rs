@@ -90,16 +90,9 @@ impl Parser<'_, '_> {
         }
         let scope = self.scope.to_mut();
         let id = scope.records.len();
-        scope.records.push(Record {
-            kind,
-            tag: Some(tag.clone()),
-            typedef_name: None,
-            pos,
-            ty: None,
-            depth: 0,
-            being_defined: false,
-            unsupported: None,
-        });
+        scope
+            .records
+            .push(Record::declared(kind, Some(tag.clone()), pos));
         scope.tags.insert(tag, id);
         Ok(id)
     }
@@ -126,16 +119,7 @@ impl Parser<'_, '_> {
             }
             None => {
                 let scope = self.scope.to_mut();
-                scope.records.push(Record {
-                    kind,
-                    tag: None,
-                    typedef_name: None,
-                    pos: keyword,
-                    ty: None,
-                    depth: 0,
-                    being_defined: false,
-                    unsupported: None,
-                });
+                scope.records.push(Record::declared(kind, None, keyword));
                 (scope.records.len() - 1, keyword)
             }
         };

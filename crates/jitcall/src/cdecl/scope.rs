@@ -114,6 +114,21 @@ pub(super) struct Record {
 }
 
 impl Record {
+    /// A record just declared (`struct T;`, or a tag seen for the first time):
+    /// incomplete, not being defined, no typedef naming it yet.
+    pub(super) fn declared(kind: RecordKind, tag: Option<String>, pos: Pos) -> Record {
+        Record {
+            kind,
+            tag,
+            typedef_name: None,
+            pos,
+            ty: None,
+            depth: 0,
+            being_defined: false,
+            unsupported: None,
+        }
+    }
+
     pub(super) fn display_name(&self) -> String {
         let keyword = match self.kind {
             RecordKind::Struct => "struct",
@@ -231,25 +246,11 @@ impl Scope {
             .finish();
         Scope {
             records: vec![
+                Record::declared(RecordKind::Opaque, Some("FILE".to_string()), pos),
                 Record {
-                    kind: RecordKind::Opaque,
-                    tag: Some("FILE".to_string()),
-                    typedef_name: None,
-                    pos,
-                    ty: None,
-                    depth: 0,
-                    being_defined: false,
-                    unsupported: None,
-                },
-                Record {
-                    kind: RecordKind::Struct,
-                    tag: Some("__va_list_tag".to_string()),
-                    typedef_name: None,
-                    pos,
                     ty: Some(va_list_tag),
                     depth: 1,
-                    being_defined: false,
-                    unsupported: None,
+                    ..Record::declared(RecordKind::Struct, Some("__va_list_tag".to_string()), pos)
                 },
             ],
             tags: HashMap::new(),
