@@ -26,14 +26,6 @@ long drive_mk1(void) { big3 s = { 1, 2, 3 }; return digest(mk1(10, s)); }
 long drive_mk2(void) { big3 s = { 1, 2, 3 }; return digest(mk2(10, s)); }
 "#;
 
-#[repr(C)]
-#[derive(Clone, Copy, Default, jitcall_derive::Plain)]
-struct Big3 {
-    a: i64,
-    b: i64,
-    c: i64,
-}
-
 /// The compiler's own result for `drive_NAME`, called through a plain Rust function
 /// pointer (nothing of jitcall's but the library loader).
 fn driver(lib: &Library, name: &str) -> i64 {

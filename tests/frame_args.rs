@@ -59,21 +59,6 @@ long al(int a, al16 s, long b) { return a * 3 + s.a * 5 + b * 7; }
 long drive_al(void) { al16 s = { 11 }; return al(2, s, 13); }
 "#;
 
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
-struct Vec2 {
-    x: f64,
-    y: f64,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
-struct Big3 {
-    a: i64,
-    b: i64,
-    c: i64,
-}
-
 /// A `long double` as its 16 in-memory bytes, aligned like the C type.
 #[repr(C, align(16))]
 #[derive(Clone, Copy, jitcall_derive::Plain)]

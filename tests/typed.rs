@@ -41,35 +41,6 @@ signed char narrow(int x) { return (signed char)x; }
 _Bool is_odd(long x) { return x & 1; }
 "#;
 
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
-struct Vec2 {
-    x: f64,
-    y: f64,
-}
-
-// SAFETY: two doubles, as C's `vec2`.
-unsafe impl CType for Vec2 {
-    fn c_type() -> Type {
-        Type::structure([Type::Double, Type::Double])
-    }
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, jitcall_derive::Plain)]
-struct Big3 {
-    a: i64,
-    b: i64,
-    c: i64,
-}
-
-// SAFETY: three longs, as C's `big3`.
-unsafe impl CType for Big3 {
-    fn c_type() -> Type {
-        Type::structure([Type::Long, Type::Long, Type::Long])
-    }
-}
-
 fn driver<R: Plain>(lib: &Library, name: &str, ret: Type) -> R {
     let f = lib
         .function(&format!("drive_{name}"), &Signature::new(ret, []))

@@ -875,3 +875,35 @@ pub fn wx_mappings() -> Vec<String> {
         .map(String::from)
         .collect()
 }
+
+/// C's `struct { double x, y; }` (two SSE eightbytes), as the fixtures call it `vec2`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, jitcall_derive::Plain)]
+pub struct Vec2 {
+    pub x: f64,
+    pub y: f64,
+}
+
+// SAFETY: two doubles, as C's `vec2`.
+unsafe impl jitcall::CType for Vec2 {
+    fn c_type() -> Type {
+        Type::structure([Type::Double, Type::Double])
+    }
+}
+
+/// C's `struct { long a, b, c; }` (MEMORY: returned through sret), as the fixtures call
+/// it `big3`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, jitcall_derive::Plain)]
+pub struct Big3 {
+    pub a: i64,
+    pub b: i64,
+    pub c: i64,
+}
+
+// SAFETY: three longs, as C's `big3`.
+unsafe impl jitcall::CType for Big3 {
+    fn c_type() -> Type {
+        Type::structure([Type::Long, Type::Long, Type::Long])
+    }
+}
