@@ -119,7 +119,7 @@ struct FunctionCall {
     #[arg(long = "fn", value_name = "NAME")]
     function: Option<String>,
     /// C declarations: typedefs, structs, unions, enums, then prototypes; with
-    /// --include, a function's name
+    /// --include, a function's name, or declarations that may use the headers' types
     #[arg(value_name = "DECLARATIONS")]
     declarations: String,
     /// The arguments, as C literals (negative numbers need no `--`)
@@ -295,9 +295,12 @@ fn call_declarations(call: &FunctionCall) -> Result<(Declarations, FunctionDecl)
         return declarations(&call.declarations, call.function.as_deref());
     };
     if !headers::is_name(&call.declarations) {
-        return Err(Failure::user(
-            "with --include, DECLARATIONS is the name of a function the headers declare",
-        ));
+        // C text of the user's own, which may use the headers' types.
+        let text = &call.declarations;
+        let decls = decls
+            .extended(text)
+            .map_err(|e| Failure::user(format!("in DECLARATIONS, {}", e.render(text))))?;
+        return pick_function(decls, call.function.as_deref());
     }
     let name = call.function.as_deref().unwrap_or(call.declarations.trim());
     let function = headers::function_by_name(&decls, name)?;
@@ -308,6 +311,14 @@ fn call_declarations(call: &FunctionCall) -> Result<(Declarations, FunctionDecl)
 fn declarations(text: &str, name: Option<&str>) -> Result<(Declarations, FunctionDecl), Failure> {
     let decls = Declarations::parse(text)
         .map_err(|e| Failure::user(format!("in DECLARATIONS, {}", e.render(text))))?;
+    pick_function(decls, name)
+}
+
+/// The function `--fn` names (NAME or NAME@VERSION), else the last one declared.
+fn pick_function(
+    decls: Declarations,
+    name: Option<&str>,
+) -> Result<(Declarations, FunctionDecl), Failure> {
     let function = match name {
         // NAME@VERSION: the declaration is NAME's.
         Some(name) => decls

@@ -141,6 +141,35 @@ fn decls_lists_layouts() {
     assert!(text.contains("int regcomp(regex_t *restrict, const char *restrict, int)"));
 }
 
+/// With `--include`, DECLARATIONS may be C text of the user's own that uses the headers'
+/// types: `div_t` from stdlib.h, and zlib's `uLong`/`Bytef`/`uInt`.
+#[test]
+fn own_declarations_use_the_headers_types() {
+    let out = ok(&[
+        "call",
+        "--include",
+        "stdlib.h",
+        "div_t my_div(int, int) __asm__(\"div\")",
+        "7",
+        "2",
+    ]);
+    assert_eq!(out, "{3, 1}\n");
+    if have("zlib.h") {
+        let out = ok(&[
+            "call",
+            "--include",
+            "zlib.h",
+            "-l",
+            "libz.so.1",
+            "uLong crc32(uLong crc, const Bytef *buf, uInt len)",
+            "0",
+            "\"hello\"",
+            "5",
+        ]);
+        assert_eq!(out, "907060870\n");
+    }
+}
+
 #[test]
 fn what_cannot_be_called_says_why_and_where() {
     let err = fails(&["call", "--include", "stdlib.h", "__bswap_32", "1"]);
@@ -159,8 +188,13 @@ fn what_cannot_be_called_says_why_and_where() {
         err.contains("no/such/header.h: No such file or directory"),
         "{err}"
     );
-    let err = fails(&["call", "--include", "stdio.h", "int puts(const char *)"]);
-    assert!(err.contains("with --include, DECLARATIONS is the name of a function"));
+    // Declarations of the user's own are read in the headers' scope: an unknown type
+    // is still an error, with a caret.
+    let err = fails(&["call", "--include", "stdio.h", "no_such_t f(void)"]);
+    assert!(
+        err.contains("in DECLARATIONS") && err.contains('^'),
+        "{err}"
+    );
     let run = run_jitcall(
         &["call", "--include", "stdio.h", "puts", "\"x\""],
         &[("CC", "/nonexistent/cc")],

@@ -149,7 +149,24 @@ impl Declarations {
     /// `_Static_assert`s; declarations of objects are accepted and ignored. The `;`
     /// after the last declaration may be left out.
     pub fn parse(text: &str) -> Result<Declarations, ParseError> {
-        Declarations::read(text, false)
+        Declarations::read(text, false, None)
+    }
+
+    /// Parses more declarations (strictly, as [`Declarations::parse`] does) in the scope
+    /// of these, and returns both together: the new text may use every type, typedef and
+    /// constant these declare, as a C file may after its `#include`s. The functions it
+    /// declares join these (replacing ones of the same name), and
+    /// [`Declarations::last_function`] is the new text's last prototype.
+    ///
+    /// ```
+    /// let header = jitcall::Declarations::parse("typedef unsigned long uLong;")?;
+    /// let decls = header.extended("uLong crc32(uLong, const unsigned char *, unsigned)")?;
+    /// let crc32 = decls.last_function().unwrap();
+    /// assert_eq!(crc32.signature.ret(), &jitcall::Type::ULong);
+    /// # Ok::<(), jitcall::ParseError>(())
+    /// ```
+    pub fn extended(&self, text: &str) -> Result<Declarations, ParseError> {
+        Declarations::read(text, false, Some(self))
     }
 
     /// Parses the output of a C preprocessor (`cc -E`), as real headers make it, tolerantly:
@@ -175,12 +192,29 @@ impl Declarations {
     /// # Ok::<(), jitcall::ParseError>(())
     /// ```
     pub fn parse_preprocessed(text: &str) -> Result<Declarations, ParseError> {
-        Declarations::read(text, true)
+        Declarations::read(text, true, None)
     }
 
-    fn read(text: &str, tolerant: bool) -> Result<Declarations, ParseError> {
+    /// Reads `text`, in the scope of `base` when given (whose functions then come first).
+    fn read(
+        text: &str,
+        tolerant: bool,
+        base: Option<&Declarations>,
+    ) -> Result<Declarations, ParseError> {
         let tokens = lex(text)?;
-        let mut parser = Parser::new(&tokens, Cow::Owned(Scope::new()));
+        let scope = match base {
+            // The base's functions are indexed by its own parse: the new text starts
+            // without them, so that its prototypes (redeclarations too) are its own.
+            Some(b) => {
+                let mut scope = b.scope.clone();
+                scope
+                    .ordinary
+                    .retain(|_, o| !matches!(o, Ordinary::Function(_)));
+                scope
+            }
+            None => Scope::new(),
+        };
+        let mut parser = Parser::new(&tokens, Cow::Owned(scope));
         parser.tolerant = tolerant;
         parser.translation_unit()?;
         let Parser {
@@ -191,14 +225,19 @@ impl Declarations {
             ..
         } = parser;
         let scope = scope.into_owned();
-        let lines = if tolerant {
-            catalog::LineMap::new(text)
-        } else {
-            catalog::LineMap::default()
+        let lines = match base {
+            // The base's locations stay as they were; new text has none.
+            Some(b) => b.lines.clone(),
+            None if tolerant => catalog::LineMap::new(text),
+            None => catalog::LineMap::default(),
         };
-        let mut functions = Vec::with_capacity(pending.len());
-        let mut entries = Vec::with_capacity(pending.len());
-        let mut by_name = HashMap::new();
+        let new_lines = match base {
+            Some(_) => catalog::LineMap::default(),
+            None => lines.clone(),
+        };
+        let mut functions = base.map_or_else(Vec::new, |b| b.functions.clone());
+        let mut entries = base.map_or_else(Vec::new, |b| b.entries.clone());
+        let mut by_name = base.map_or_else(HashMap::new, |b| b.by_name.clone());
         let mut last_callable = None;
         for (index, f) in pending.iter().enumerate() {
             let decl = scope.function_decl(f);
@@ -218,7 +257,7 @@ impl Declarations {
                 name: f.name.clone(),
                 symbol: f.symbol.clone().unwrap_or_else(|| f.name.clone()),
                 declaration: f.declaration.clone(),
-                location: lines.locate(f.pos.line),
+                location: new_lines.locate(f.pos.line),
                 unsupported,
             });
         }
@@ -242,16 +281,14 @@ impl Declarations {
                 typedefs.insert(name.to_string(), ty);
             }
         }
-        let skipped = skipped
-            .into_iter()
-            .map(|s| SkippedDeclaration {
-                name: s.name,
-                function: s.function,
-                reason: s.reason,
-                location: lines.locate(s.pos.line),
-                declaration: s.declaration,
-            })
-            .collect();
+        let mut all_skipped = base.map_or_else(Vec::new, |b| b.skipped.clone());
+        all_skipped.extend(skipped.into_iter().map(|s| SkippedDeclaration {
+            name: s.name,
+            function: s.function,
+            reason: s.reason,
+            location: new_lines.locate(s.pos.line),
+            declaration: s.declaration,
+        }));
         Ok(Declarations {
             scope,
             functions,
@@ -259,7 +296,7 @@ impl Declarations {
             last: last_callable,
             typedefs,
             entries,
-            skipped,
+            skipped: all_skipped,
             lines,
         })
     }

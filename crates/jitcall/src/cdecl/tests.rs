@@ -1088,3 +1088,26 @@ fn interchange_float_types_can_be_complex() {
     assert!(d.find_function("cf").is_err());
     assert!(d.skipped().is_empty());
 }
+
+/// `extended` reads new text in the old scope: the base's types, typedefs and constants
+/// are usable, a redeclared function is replaced, and the last prototype is the new text's.
+#[test]
+fn extended_declarations_see_the_base_scope() {
+    let base = Declarations::parse(
+        "typedef unsigned char Bytef; enum { N = 4 }; struct pt { int x, y; };\n\
+         long f(long); int g(void);",
+    )
+    .unwrap();
+    let decls = base
+        .extended("int f(int); struct pt mid(struct pt, const Bytef *, int (*)[N])")
+        .unwrap();
+    let f = decls.function("f").unwrap();
+    assert_eq!(f.signature.ret(), &Type::Int);
+    assert!(decls.function("g").is_some());
+    let mid = decls.last_function().unwrap();
+    assert_eq!(mid.name, "mid");
+    assert_eq!(mid.signature.ret(), base.tagged("struct pt").unwrap());
+    // The base is unchanged, and unknown names are still errors.
+    assert_eq!(base.function("f").unwrap().signature.ret(), &Type::Long);
+    assert!(base.extended("no_such_t h(void)").is_err());
+}
