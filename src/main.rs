@@ -7,15 +7,18 @@
 //! workspace) runs `jitcall fuzz`. Exit status: 0 on success, 2 on any user error (bad
 //! declaration, value, argument count, library or symbol), 1 if jitcall itself fails.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use jitcall::explain::{ExplainedEntry, Explanation, Json};
 use jitcall::literal::{self, ArgumentError, Arguments};
 use jitcall::{Declarations, Error, FunctionDecl, Library, Value};
 use std::ffi::c_void;
 use std::process::ExitCode;
 
+mod argv;
+mod callee;
 mod deps;
 mod headers;
+mod libname;
 mod which;
 
 const ABOUT: &str = "Call C functions from the shell through JIT-compiled x86-64 System V \
@@ -122,13 +125,9 @@ struct FunctionCall {
     /// --include, a function's name
     #[arg(value_name = "DECLARATIONS")]
     declarations: String,
-    /// The arguments, as C literals (negative numbers need no `--`)
-    #[arg(
-        value_name = "ARG",
-        allow_hyphen_values = true,
-        allow_negative_numbers = true,
-        trailing_var_arg = true
-    )]
+    /// The arguments, as C literals (negative numbers need no `--`; options may follow
+    /// them)
+    #[arg(value_name = "ARG")]
     args: Vec<String>,
     #[command(flatten)]
     headers: headers::HeaderArgs,
@@ -136,8 +135,8 @@ struct FunctionCall {
 
 #[derive(Args)]
 struct CallArgs {
-    /// A shared library to search, by path (./libfoo.so) or soname (libm.so.6); repeat
-    /// to search several in order
+    /// A shared library to search, by path (./libfoo.so), soname (libm.so.6) or short
+    /// name as for cc (-l z); repeat to search several in order
     #[arg(short = 'l', long = "lib", value_name = "LIB")]
     libs: Vec<String>,
     #[command(flatten)]
@@ -263,7 +262,13 @@ impl From<Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    command.build();
+    let args = argv::options_first(&command, std::env::args_os().collect());
+    let cli = match Cli::from_arg_matches(&command.get_matches_from(args)) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Call(args) => call(args),
         Command::Explain(args) => explain(args),
@@ -349,7 +354,8 @@ fn arguments(
 fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Failure> {
     let mut searched = Vec::new();
     for name in libs {
-        let lib = Library::open(name).map_err(|e| {
+        let path = libname::find(name).map_err(Failure::user)?;
+        let lib = Library::open(&path).map_err(|e| {
             let mut message = e.to_string();
             if !name.contains('/') && std::path::Path::new(name).exists() {
                 message.push_str(&format!(
@@ -398,10 +404,12 @@ fn call(args: CallArgs) -> Result<(), Failure> {
     // SAFETY: the user declared the function's prototype; that is the whole contract
     // of a C call, and the same trust a C compiler gives a header. The strings the
     // arguments point to live in `call_args`, alive until after the call.
-    let result = unsafe { f.call(&call_args.values) }?;
-    // The callee may have written through C's stdio (printf): show that first.
-    // SAFETY: fflush(NULL) flushes every open output stream; always valid.
-    unsafe { libc::fflush(std::ptr::null_mut()) };
+    let guard = callee::Guard::new(&function.name, args.json);
+    let result = unsafe { f.call(&call_args.values) };
+    // The callee may have written through C's stdio (printf): that comes first, and
+    // the JSON on a line of its own.
+    let open_line = guard.finish();
+    let result = result?;
     let ret_ty = call_args.signature.ret();
     let text = match (&result, function.ret_is_c_string) {
         // SAFETY: the prototype says the result is a `char *`: a C string or NULL.
@@ -429,8 +437,9 @@ fn call(args: CallArgs) -> Result<(), Failure> {
             };
             fields.push(("string".to_string(), string));
         }
-        print_out(&format!("{}\n", Json::Object(fields).compact()));
-    } else {
+        let newline = if open_line { "\n" } else { "" };
+        print_out(&format!("{newline}{}\n", Json::Object(fields).compact()));
+    } else if !matches!(result, Value::Void) {
         print_out(&format!("{text}\n"));
     }
     drop(call_args);
@@ -760,7 +769,6 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     /// clap's own checks, and `explain`'s `mut_arg`s name arguments that exist.
     #[test]
