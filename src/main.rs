@@ -34,7 +34,8 @@ Examples:
   jitcall decls --include stdio.h
 
 Values are C literals: 42, -5, 0x1f, 1.5f, 1e10, 0x1.8p3, inf, \"text\", NULL,
-{1, {2.5, 3}}, {.member = 1}, (long)9, (struct s){1, 2}. See docs/CLI.md.";
+{1, {2.5, 3}}, {.member = 1}, (long)9, (struct s){1, 2}, &(int){0}, (char[64]){0},
+and function names. See docs/CLI.md.";
 
 const CALL_EXAMPLES: &str = "\
 Examples:
@@ -46,13 +47,21 @@ Examples:
   jitcall call -l libcurl.so.4 'char *curl_version(void)'
   jitcall call -l ./libpt.so 'struct pt { int x; double y; }; struct pt mid(struct pt, struct pt)' \\
       '{1, 2}' '{.x = 3, .y = 4}'
-  jitcall call --json 'long labs(long)' -- -7                    # {\"function\": ...}
+  jitcall call --json 'long labs(long)' -7                       # {\"function\": ...}
+  jitcall call 'double frexp(double, int *)' 8.5 '&(int){0}'      # 0.53125, then 4
+  jitcall call 'int snprintf(char *, size_t, const char *, ...)' '(char[64]){0}' 64 '\"%d\"' 7
+  jitcall call -l sqlite3 'int sqlite3_open(const char *, void **)' '\":memory:\"' '&(void *){0}'
+  jitcall call -l ./libcmp.so 'void qsort(void *, size_t, size_t, int (*)(const void *, const void *))' \\
+      '(int[]){3, 1, 2}' 3 4 cmp_int                            # {1, 2, 3}
   jitcall call --include math.h hypot 3 4                        # 5
   jitcall call --include zlib.h -l libz.so.1 crc32 0 '\"hello\"' 5  # 907060870
 
-Libraries are searched in order, then the process itself (libc), then libm.so.6 and
-libc.so.6. Variadic arguments take their C type from their spelling (5 is int,
-6000000000 long, 2.5 double, \"s\" char *) or from a cast: (long)5, (struct s){1, 2}.";
+Libraries (-l z is libz.so, as for cc) are searched in order, then the process itself
+(libc), then libm.so.6 and libc.so.6. &(T){...} and (T[N]){...} pass the address of a
+new object and print its contents after the result; a function's name passes the
+function. Options may follow the arguments. Variadic arguments take their C type from
+their spelling (5 is int, 6000000000 long, 2.5 double, \"s\" char *) or from a cast:
+(long)5, (struct s){1, 2}.";
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
@@ -339,15 +348,49 @@ fn declarations(text: &str, name: Option<&str>) -> Result<(Declarations, Functio
 fn arguments(
     decls: &Declarations,
     function: &FunctionDecl,
+    names: &dyn literal::Names,
     args: &[String],
 ) -> Result<Arguments, Failure> {
-    literal::parse_arguments(function, decls, args).map_err(|e| match &e {
+    literal::parse_arguments_with(function, decls, names, args).map_err(|e| match &e {
         ArgumentError::Value { index, ty, error } => {
             let text = args.get(*index).map_or("", String::as_str);
             Failure::user(format!("argument {index} ({ty}): {}", error.render(text)))
         }
         _ => Failure::user(format!("{}: {e}", function.name)),
     })
+}
+
+/// Functions by name, for function-pointer arguments (`qsort`'s comparator): found as
+/// the called function is, in the libraries, then the process, libm and libc. The
+/// libraries stay open as long as this lives.
+pub(crate) struct Functions<'a> {
+    libs: &'a [String],
+    opened: std::cell::RefCell<Vec<Library>>,
+}
+
+impl<'a> Functions<'a> {
+    pub(crate) fn new(libs: &'a [String]) -> Functions<'a> {
+        Functions {
+            libs,
+            opened: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl literal::Names for Functions<'_> {
+    fn value(&self, name: &str) -> Option<(jitcall::Type, Value)> {
+        let address = self.address(name)?;
+        Some((jitcall::Type::Pointer, Value::Pointer(address)))
+    }
+
+    fn address(&self, name: &str) -> Option<*mut c_void> {
+        if !headers::is_name(name) {
+            return None;
+        }
+        let (library, address) = resolve(self.libs, name).ok()?;
+        self.opened.borrow_mut().push(library);
+        Some(address.cast_mut())
+    }
 }
 
 /// Finds `symbol` in the libraries, in order, then in the process, libm and libc.
@@ -392,7 +435,8 @@ fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Fa
 
 fn call(args: CallArgs) -> Result<(), Failure> {
     let (decls, function) = call_declarations(&args.call)?;
-    let call_args = arguments(&decls, &function, &args.call.args)?;
+    let functions = Functions::new(&args.libs);
+    let call_args = arguments(&decls, &function, &functions, &args.call.args)?;
     // `--fn NAME@VERSION` binds that version; otherwise the symbol is the `__asm__`
     // label where the prototype has one (`__isoc99_sscanf`, or `memcpy@GLIBC_2.2.5`).
     let symbol = match args.call.function.as_deref() {
@@ -437,13 +481,43 @@ fn call(args: CallArgs) -> Result<(), Failure> {
             };
             fields.push(("string".to_string(), string));
         }
+        let out = outputs_json(&call_args);
+        if !out.is_empty() {
+            fields.push(("out".to_string(), Json::Array(out)));
+        }
         let newline = if open_line { "\n" } else { "" };
         print_out(&format!("{newline}{}\n", Json::Object(fields).compact()));
-    } else if !matches!(result, Value::Void) {
-        print_out(&format!("{text}\n"));
+    } else {
+        let mut lines = String::new();
+        if !matches!(result, Value::Void) {
+            lines.push_str(&format!("{text}\n"));
+        }
+        for temporary in call_args.temporaries() {
+            lines.push_str(&format!("{}\n", temporary.contents()));
+        }
+        print_out(&lines);
     }
     drop(call_args);
+    drop(functions);
     write_ledger(args.ledger.as_deref(), args.dlopen_note.as_deref())
+}
+
+/// The objects the arguments created (`&(int){0}`, `(char[64]){0}`) as they are after
+/// the call: `{"index": 1, "type": "int *", "value": "4"}` each.
+fn outputs_json(args: &Arguments) -> Vec<Json> {
+    args.temporaries()
+        .iter()
+        .map(|t| {
+            Json::Object(vec![
+                (
+                    "index".to_string(),
+                    t.argument().map_or(Json::Null, |i| Json::Number(i as u64)),
+                ),
+                ("type".to_string(), Json::str(t.type_name())),
+                ("value".to_string(), Json::String(t.contents())),
+            ])
+        })
+        .collect()
 }
 
 /// Writes the ledger as CycloneDX and the `.note.dlopen` JSON, where asked.
@@ -474,7 +548,8 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
     let explanation = if args.call.args.is_empty() {
         Explanation::for_entry(&decls, &function, None, entry)?
     } else {
-        let call_args = arguments(&decls, &function, &args.call.args)?;
+        // Functions by name, from the process: explain opens no library.
+        let call_args = arguments(&decls, &function, &Functions::new(&[]), &args.call.args)?;
         let texts: Vec<&str> = args.call.args.iter().map(String::as_str).collect();
         Explanation::for_entry(
             &decls,

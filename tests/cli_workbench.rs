@@ -18,6 +18,7 @@ int deref(const int *p) { return *p; }
 int crash_here(void) { volatile int *p = 0; return *p; }
 int divide(int a, int b) { return a / b; }
 int partial(void) { printf("partial"); return 7; }
+int apply(int (*f)(int), int x) { return f(x); }
 int cmp_int(const void *a, const void *b) {
     int x = *(const int *)a, y = *(const int *)b;
     return (x > y) - (x < y);
@@ -205,4 +206,204 @@ fn a_crashing_callee_is_reported() {
     ]);
     assert_eq!(run.code, 139);
     assert!(run.stderr.contains("`printf` crashed"), "{}", run.stderr);
+}
+
+#[test]
+fn out_pointers_print_their_objects_after_the_result() {
+    let run = jitcall(&["call", "double frexp(double, int *)", "8.5", "&(int){0}"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "0.53125\n4\n"),
+        "{}",
+        run.stderr
+    );
+    let run = jitcall(&[
+        "call",
+        "--json",
+        "double frexp(double, int *)",
+        "8.5",
+        "&(int){0}",
+    ]);
+    assert_eq!(
+        run.stdout,
+        "{\"function\": \"frexp\", \"type\": \"double\", \"value\": \"0.53125\", \"out\": \
+         [{\"index\": 1, \"type\": \"int *\", \"value\": \"4\"}]}\n"
+    );
+    let run = jitcall(&[
+        "call",
+        "double modf(double, double *)",
+        "-2.25",
+        "&(double){}",
+    ]);
+    assert_eq!(run.stdout, "-0.25\n-2\n");
+    // A char buffer that holds a string prints as one.
+    let run = jitcall(&[
+        "call",
+        "int snprintf(char *, size_t, const char *, ...)",
+        "(char[64]){0}",
+        "64",
+        "\"%d-%s\"",
+        "42",
+        "\"x\"",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "4\n\"42-x\"\n"),
+        "{}",
+        run.stderr
+    );
+    // Variadic out pointers: sscanf's.
+    let run = jitcall(&[
+        "call",
+        "int sscanf(const char *, const char *, ...)",
+        "\"12 ab 2.5\"",
+        "\"%d %s %lf\"",
+        "&(int){0}",
+        "(char[8]){0}",
+        "&(double){0}",
+    ]);
+    assert_eq!(run.stdout, "3\n12\n\"ab\"\n2.5\n");
+    // strtol's end pointer: the address of the 'a' in the string jitcall passed.
+    let run = jitcall(&[
+        "call",
+        "long strtol(const char *, char **, int)",
+        "\"123abc\"",
+        "&(char *){0}",
+        "10",
+    ]);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"123"), "{}", run.stderr);
+    assert!(
+        lines.get(1).is_some_and(|l| l.starts_with("0x")),
+        "{}",
+        run.stdout
+    );
+    // A struct, filled in by the callee.
+    let run = jitcall(&[
+        "call",
+        "struct div { int quot, rem; }; void *memcpy(void *, const void *, size_t)",
+        "&(struct div){0}",
+        "&(struct div){7, -1}",
+        "8",
+    ]);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines.get(1..),
+        Some(&["{7, -1}", "{7, -1}"][..]),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn sqlite3_open_fills_in_a_handle() {
+    let run = jitcall(&[
+        "call",
+        "-l",
+        "sqlite3",
+        "int sqlite3_open(const char *, void **)",
+        "\":memory:\"",
+        "&(void *){0}",
+    ]);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"0"), "{}", run.stderr);
+    assert!(
+        lines
+            .get(1)
+            .is_some_and(|l| l.starts_with("0x") && *l != "0x0"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_brace_list_for_a_pointer_is_an_error_that_suggests_a_compound_literal() {
+    let run = jitcall(&["call", "double frexp(double, int *)", "8.5", "{0}"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("argument 1 (int *)") || run.stderr.contains("argument 1"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("&(int){0}") && run.stderr.contains("  | {0}\n  | ^~~"),
+        "{}",
+        run.stderr
+    );
+    for (arg, caret) in [
+        ("&(int)5", "^~~~~~~"),
+        ("(int[]){}", "^~~~~~~~~"),
+        ("&nobody", " ^~~~~~"),
+    ] {
+        let run = jitcall(&["call", "double frexp(double, int *)", "8.5", arg]);
+        assert_eq!(run.code, 2, "{arg}");
+        assert!(
+            run.stderr.contains(&format!("  | {caret}\n")),
+            "{arg}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_function_name_passes_the_function() {
+    let lib = fixture();
+    let run = jitcall(&[
+        "call",
+        "-l",
+        lib,
+        "void qsort(void *, size_t, size_t, int (*)(const void *, const void *))",
+        "(int[]){3, -1, 20, 2}",
+        "4",
+        "4",
+        "cmp_int",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "{-1, 2, 3, 20}\n"),
+        "{}",
+        run.stderr
+    );
+    // The same name as its address, and a libc function by name.
+    let run = jitcall(&[
+        "call",
+        "-l",
+        lib,
+        "void qsort(void *, size_t, size_t, int (*)(const void *, const void *))",
+        "(int[]){3, 1, 2}",
+        "3",
+        "4",
+        "&cmp_int",
+    ]);
+    assert_eq!(run.stdout, "{1, 2, 3}\n");
+    // A function of libc, given to a fixture's function.
+    let run = jitcall(&[
+        "call",
+        "-l",
+        lib,
+        "int apply(int (*)(int), int)",
+        "abs",
+        "-5",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "5\n"),
+        "{}",
+        run.stderr
+    );
+    let run = jitcall(&[
+        "call",
+        "int apply(int (*)(int), int)",
+        "no_such_function_here",
+        "1",
+        "-l",
+        lib,
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown name 'no_such_function_here'")
+            && run.stderr.contains("  | ^~~~~~~~~~~~~~~~~~~~~"),
+        "{}",
+        run.stderr
+    );
 }
