@@ -131,10 +131,11 @@ struct Capture {
 }
 
 impl Guard {
-    /// Starts covering a call of `function`; with `capture_stdout`, what the callee
-    /// writes to standard output is held until [`Guard::finish`].
-    pub fn new(function: &str, capture_stdout: bool) -> Guard {
-        let mut prefix = format!("jitcall: `{function}` crashed: ")
+    /// Starts covering a call of the function that `label` names (`` `strlen` ``);
+    /// with `capture_stdout`, what the callee writes to standard output is held until
+    /// [`Guard::finish`].
+    pub fn new(label: &str, capture_stdout: bool) -> Guard {
+        let mut prefix = format!("jitcall: {label} crashed: ")
             .into_bytes()
             .into_boxed_slice();
         PREFIX_LEN.store(prefix.len(), Ordering::Relaxed);

@@ -19,6 +19,7 @@ mod callee;
 mod deps;
 mod headers;
 mod libname;
+mod run;
 mod which;
 
 const ABOUT: &str = "Call C functions from the shell through JIT-compiled x86-64 System V \
@@ -31,6 +32,8 @@ Examples:
   jitcall call 'int printf(const char *, ...)' '\"%s is %d\\n\"' '\"answer\"' 42
   jitcall explain 'struct s { char c; double d; }; double f(struct s, int)'
   jitcall call --include zlib.h -l libz.so.1 crc32 0 '\"hello\"' 5
+  jitcall call 'double frexp(double, int *)' 8.5 '&(int){0}'
+  jitcall run -l sqlite3 script.c
   jitcall decls --include stdio.h
 
 Values are C literals: 42, -5, 0x1f, 1.5f, 1e10, 0x1.8p3, inf, \"text\", NULL,
@@ -113,6 +116,9 @@ enum Command {
     /// the oracle
     #[command(after_help = FUZZ_EXAMPLES)]
     Fuzz(FuzzArgs),
+    /// Run a script of C declarations, variables and calls, printing each call's result
+    #[command(after_help = run::RUN_EXAMPLES)]
+    Run(run::RunArgs),
     /// Tell which object provides a symbol: path, soname, build-id, version bound
     #[command(after_help = which::WHICH_EXAMPLES)]
     Which(which::WhichArgs),
@@ -283,6 +289,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain(args),
         Command::Decls(args) => headers::decls(args),
         Command::Fuzz(args) => return fuzz(args),
+        Command::Run(args) => run::run(args),
         Command::Which(args) => which::which(args),
         Command::Deps(args) => deps::deps(args),
     };
@@ -448,18 +455,15 @@ fn call(args: CallArgs) -> Result<(), Failure> {
     // SAFETY: the user declared the function's prototype; that is the whole contract
     // of a C call, and the same trust a C compiler gives a header. The strings the
     // arguments point to live in `call_args`, alive until after the call.
-    let guard = callee::Guard::new(&function.name, args.json);
+    let guard = callee::Guard::new(&format!("`{}`", function.name), args.json);
     let result = unsafe { f.call(&call_args.values) };
     // The callee may have written through C's stdio (printf): that comes first, and
     // the JSON on a line of its own.
     let open_line = guard.finish();
     let result = result?;
     let ret_ty = call_args.signature.ret();
-    let text = match (&result, function.ret_is_c_string) {
-        // SAFETY: the prototype says the result is a `char *`: a C string or NULL.
-        (Value::Pointer(p), true) => unsafe { literal::format_c_string(p.cast()) },
-        (v, _) => literal::format_value(v, ret_ty),
-    };
+    // SAFETY: the value is the function's result, of the type its prototype declares.
+    let text = unsafe { result_text(&result, ret_ty, function.ret_is_c_string) };
     if args.json {
         let ty = if function.ret_is_c_string {
             "char *".to_string()
@@ -500,6 +504,20 @@ fn call(args: CallArgs) -> Result<(), Failure> {
     drop(call_args);
     drop(functions);
     write_ledger(args.ledger.as_deref(), args.dlopen_note.as_deref())
+}
+
+/// A result as `call` prints it: a C literal; a `char *` (as the prototype spells it)
+/// as the string it points to.
+///
+/// # Safety
+///
+/// With `c_string`, `result` must be NULL or point to a NUL-terminated string.
+pub(crate) unsafe fn result_text(result: &Value, ty: &jitcall::Type, c_string: bool) -> String {
+    match (result, c_string) {
+        // SAFETY: the caller's contract: a C string or NULL.
+        (Value::Pointer(p), true) => unsafe { literal::format_c_string(p.cast()) },
+        (v, _) => literal::format_value(v, ty),
+    }
 }
 
 /// The objects the arguments created (`&(int){0}`, `(char[64]){0}`) as they are after
