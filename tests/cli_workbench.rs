@@ -407,3 +407,43 @@ fn a_function_name_passes_the_function() {
         run.stderr
     );
 }
+
+/// The README's "Real APIs from the shell" commands, with their printed outputs.
+#[test]
+fn readme_real_apis() {
+    let run = jitcall(&[
+        "call",
+        "int snprintf(char *, size_t, const char *, ...)",
+        "(char[32]){0}",
+        "32",
+        "\"%s is %d\"",
+        "\"answer\"",
+        "42",
+    ]);
+    assert_eq!(run.stdout, "12\n\"answer is 42\"\n");
+    let dir = ScratchDir::new("readme-cmp");
+    let source = dir.join("cmp.c");
+    std::fs::write(
+        &source,
+        "int cmp(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }",
+    )
+    .unwrap();
+    let lib = dir.join("libcmp.so");
+    build_shared("cc", &[&source], &lib, &[]);
+    let run = jitcall(&[
+        "call",
+        "void qsort(void *, size_t, size_t, int (*)(const void *, const void *))",
+        "(int[]){3, 1, 2}",
+        "3",
+        "4",
+        "cmp",
+        "-l",
+        lib.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "{1, 2, 3}\n"),
+        "{}",
+        run.stderr
+    );
+}
