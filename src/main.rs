@@ -442,15 +442,17 @@ fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Fa
 
 fn call(args: CallArgs) -> Result<(), Failure> {
     let (decls, function) = call_declarations(&args.call)?;
-    let functions = Functions::new(&args.libs);
-    let call_args = arguments(&decls, &function, &functions, &args.call.args)?;
     // `--fn NAME@VERSION` binds that version; otherwise the symbol is the `__asm__`
     // label where the prototype has one (`__isoc99_sscanf`, or `memcpy@GLIBC_2.2.5`).
     let symbol = match args.call.function.as_deref() {
         Some(name) if name.contains('@') => name,
         _ => &function.symbol,
     };
+    // The function first: a library that cannot be opened is reported as such, not as
+    // an unknown function name among the arguments.
     let (library, _) = resolve(&args.libs, symbol)?;
+    let functions = Functions::new(&args.libs);
+    let call_args = arguments(&decls, &function, &functions, &args.call.args)?;
     let f = library.function(symbol, &call_args.signature)?;
     // SAFETY: the user declared the function's prototype; that is the whole contract
     // of a C call, and the same trust a C compiler gives a header. The strings the
