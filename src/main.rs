@@ -19,6 +19,7 @@ mod callee;
 mod deps;
 mod headers;
 mod libname;
+mod report;
 mod run;
 mod which;
 
@@ -454,90 +455,28 @@ fn call(args: CallArgs) -> Result<(), Failure> {
     let functions = Functions::new(&args.libs);
     let call_args = arguments(&decls, &function, &functions, &args.call.args)?;
     let f = library.function(symbol, &call_args.signature)?;
-    // SAFETY: the user declared the function's prototype; that is the whole contract
-    // of a C call, and the same trust a C compiler gives a header. The strings the
-    // arguments point to live in `call_args`, alive until after the call.
     let guard = callee::Guard::new(&format!("`{}`", function.name), args.json);
+    // SAFETY: the user declared the function's prototype; that is the whole contract
+    // of a C call, and the same trust a C compiler gives a header. What the arguments
+    // point to lives in `call_args`, and the functions they name in `functions`, alive
+    // until after the call.
     let result = unsafe { f.call(&call_args.values) };
     // The callee may have written through C's stdio (printf): that comes first, and
     // the JSON on a line of its own.
     let open_line = guard.finish();
     let result = result?;
-    let ret_ty = call_args.signature.ret();
-    // SAFETY: the value is the function's result, of the type its prototype declares.
-    let text = unsafe { result_text(&result, ret_ty, function.ret_is_c_string) };
+    // SAFETY: `result` is what the function returned for `call_args`, still alive.
+    let report = unsafe { report::Report::new(&function, &call_args, &result) };
     if args.json {
-        let ty = if function.ret_is_c_string {
-            "char *".to_string()
-        } else {
-            ret_ty.to_string()
-        };
-        let mut fields = vec![
-            ("function".to_string(), Json::str(&function.name)),
-            ("type".to_string(), Json::String(ty)),
-            ("value".to_string(), Json::String(text)),
-        ];
-        if let (Value::Pointer(p), true) = (&result, function.ret_is_c_string) {
-            let string = if p.is_null() {
-                Json::Null
-            } else {
-                // SAFETY: as above: a non-null C string.
-                let s = unsafe { std::ffi::CStr::from_ptr(p.cast()) };
-                Json::String(s.to_string_lossy().into_owned())
-            };
-            fields.push(("string".to_string(), string));
-        }
-        let out = outputs_json(&call_args);
-        if !out.is_empty() {
-            fields.push(("out".to_string(), Json::Array(out)));
-        }
         let newline = if open_line { "\n" } else { "" };
+        let fields = report.json_fields();
         print_out(&format!("{newline}{}\n", Json::Object(fields).compact()));
     } else {
-        let mut lines = String::new();
-        if !matches!(result, Value::Void) {
-            lines.push_str(&format!("{text}\n"));
-        }
-        for temporary in call_args.temporaries() {
-            lines.push_str(&format!("{}\n", temporary.contents()));
-        }
-        print_out(&lines);
+        print_out(&report.lines());
     }
     drop(call_args);
     drop(functions);
     write_ledger(args.ledger.as_deref(), args.dlopen_note.as_deref())
-}
-
-/// A result as `call` prints it: a C literal; a `char *` (as the prototype spells it)
-/// as the string it points to.
-///
-/// # Safety
-///
-/// With `c_string`, `result` must be NULL or point to a NUL-terminated string.
-pub(crate) unsafe fn result_text(result: &Value, ty: &jitcall::Type, c_string: bool) -> String {
-    match (result, c_string) {
-        // SAFETY: the caller's contract: a C string or NULL.
-        (Value::Pointer(p), true) => unsafe { literal::format_c_string(p.cast()) },
-        (v, _) => literal::format_value(v, ty),
-    }
-}
-
-/// The objects the arguments created (`&(int){0}`, `(char[64]){0}`) as they are after
-/// the call: `{"index": 1, "type": "int *", "value": "4"}` each.
-fn outputs_json(args: &Arguments) -> Vec<Json> {
-    args.temporaries()
-        .iter()
-        .map(|t| {
-            Json::Object(vec![
-                (
-                    "index".to_string(),
-                    t.argument().map_or(Json::Null, |i| Json::Number(i as u64)),
-                ),
-                ("type".to_string(), Json::str(t.type_name())),
-                ("value".to_string(), Json::String(t.contents())),
-            ])
-        })
-        .collect()
 }
 
 /// Writes the ledger as CycloneDX and the `.note.dlopen` JSON, where asked.

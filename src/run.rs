@@ -22,7 +22,9 @@
 //! control flow, no preprocessor. An error names the file and line, with a caret, and
 //! stops the script: nothing after the failing statement runs.
 
-use crate::{Failure, Functions, callee, print_out, resolve, result_text};
+use crate::report::{Report, outputs_json, result_text};
+use crate::{Failure, Functions, callee, print_out, resolve};
+use jitcall::explain::Json;
 use jitcall::literal::{self, ArgumentError, Names, Strings, Temporary};
 use jitcall::{Declarations, FunctionDecl, Library, Type, Value};
 use std::ffi::c_void;
@@ -58,6 +60,11 @@ pub(crate) struct RunArgs {
     /// The script, or - for standard input
     #[arg(value_name = "FILE")]
     file: String,
+    /// Print one JSON object per line for each statement that prints: a call's as
+    /// `call --json` prints it, a variable's as {"variable", "type", "value"}, each with
+    /// its "line"
+    #[arg(long)]
+    json: bool,
 }
 
 pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
@@ -72,6 +79,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         (args.file.clone(), text)
     };
     let mut script = Script::new(&name, &text, &args.libs)?;
+    script.json = args.json;
     for statement in script.statements()? {
         script.run(statement)?;
     }
@@ -109,6 +117,10 @@ struct Script<'a> {
     /// What arguments and initializers point to: alive until the end, as C code may
     /// keep the pointers.
     kept: Vec<Strings>,
+    /// Print JSON lines.
+    json: bool,
+    /// Whether the last callee's output ended without a newline (with `json`).
+    open_line: bool,
 }
 
 /// One statement: byte offsets in the script, without its `;`.
@@ -131,6 +143,8 @@ impl<'a> Script<'a> {
             libs,
             opened: Vec::new(),
             kept: Vec::new(),
+            json: false,
+            open_line: false,
         };
         script.clean = script.blank_comments()?;
         script.declared = blank(&script.clean);
@@ -291,16 +305,14 @@ impl<'a> Script<'a> {
         }
         if let Some((name, args)) = self.call_shape(s) {
             let (function, result, arguments) = self.call(s, name, args)?;
-            let mut lines = String::new();
-            if !matches!(result, Value::Void) {
-                // SAFETY: the result of `function`, of its declared return type.
-                let text = unsafe {
-                    result_text(&result, arguments.signature.ret(), function.ret_is_c_string)
-                };
-                lines.push_str(&format!("{text}\n"));
+            // SAFETY: `result` is what `function` returned for `arguments`, alive.
+            let report = unsafe { Report::new(&function, &arguments, &result) };
+            if self.json {
+                let fields = report.json_fields();
+                self.print_json(s, fields);
+            } else {
+                print_out(&report.lines());
             }
-            lines.push_str(&outputs(&arguments));
-            print_out(&lines);
             self.kept.push(arguments.strings);
             return Ok(());
         }
@@ -309,12 +321,56 @@ impl<'a> Script<'a> {
         }
         // A variable's name alone shows its value.
         if self.variable(text).is_some() {
-            let shown = self.show(text);
-            print_out(&format!("{text} = {shown}\n"));
+            let name = text.to_string();
+            self.print_variable(s, &name, None);
             return Ok(());
         }
         self.undeclared_call(s)?;
         self.declaration(s)
+    }
+
+    /// Prints a JSON object: `line`, then `fields`, on a line of its own.
+    fn print_json(&mut self, s: Statement, fields: Vec<(String, Json)>) {
+        let line = self.text[..s.start].matches('\n').count() + 1;
+        let mut all = vec![("line".to_string(), Json::Number(line as u64))];
+        all.extend(fields);
+        let newline = if std::mem::take(&mut self.open_line) {
+            "\n"
+        } else {
+            ""
+        };
+        print_out(&format!("{newline}{}\n", Json::Object(all).compact()));
+    }
+
+    /// Prints `name = value`, then the objects that the arguments of the call that
+    /// gave it its value created (as JSON, `{"line", "variable", "type", "value",
+    /// "out"}`).
+    fn print_variable(&mut self, s: Statement, name: &str, call: Option<&literal::Arguments>) {
+        let shown = self.show(name);
+        if !self.json {
+            let mut lines = format!("{name} = {shown}\n");
+            for temporary in call.map_or(&[][..], |a| a.temporaries()) {
+                lines.push_str(&temporary.contents());
+                lines.push('\n');
+            }
+            print_out(&lines);
+            return;
+        }
+        let ty = match self.variable(name) {
+            Some(v) if v.c_string => "char *".to_string(),
+            Some(v) => v.ty.to_string(),
+            None => String::new(),
+        };
+        let mut fields = vec![
+            ("variable".to_string(), Json::str(name)),
+            ("type".to_string(), Json::String(ty)),
+            ("value".to_string(), Json::String(shown)),
+        ];
+        let out = call.map_or_else(Vec::new, outputs_json);
+        if !out.is_empty() {
+            fields.push(("out".to_string(), Json::Array(out)));
+        }
+        self.print_json(s, fields);
     }
 
     /// An error for `name(...)` where `name` is neither declared nor a type.
@@ -439,12 +495,12 @@ impl<'a> Script<'a> {
             .map_err(|e| self.error_at(s.start, s.end, &Failure::from(e).message))?;
         self.opened.push(library);
         let line = self.text[..s.start].matches('\n').count() + 1;
-        let guard = callee::Guard::new(&format!("{}:{line}: `{name}`", self.file), false);
+        let guard = callee::Guard::new(&format!("{}:{line}: `{name}`", self.file), self.json);
         // SAFETY: the script declared the prototype, the same trust `call` gives a
         // declaration; what the arguments point to is alive in `arguments`, and the
         // variables and libraries they name live as long as the script.
         let result = unsafe { f.call(&arguments.values) };
-        guard.finish();
+        self.open_line = guard.finish();
         let result =
             result.map_err(|e| self.error_at(s.start, s.end, &Failure::from(e).message))?;
         Ok((function, result, arguments))
@@ -549,13 +605,12 @@ impl<'a> Script<'a> {
             end: s.end,
         };
         let mut strings = Strings::default();
-        let mut lines = String::new();
+        let mut made = None;
         self.undeclared_call(right)?;
         let value = if let Some((callee, args)) = self.call_shape(right) {
             let (function, result, arguments) = self.call(s, callee, args)?;
             let ret = arguments.signature.ret().clone();
-            lines.push_str(&outputs(&arguments));
-            self.kept.push(arguments.strings);
+            made = Some(arguments);
             if ret == ty {
                 result
             } else if ret == Type::Void {
@@ -595,16 +650,16 @@ impl<'a> Script<'a> {
         let temporary = Temporary::new(&ty, &value, ty.to_string())
             .map_err(|e| self.error_at(s.start, s.end, &e.to_string()))?;
         self.kept.push(strings);
-        // SAFETY: a `char *` variable holds what its initializer gave: a string
-        // literal's copy (kept), a `char *` result, or NULL.
-        let shown = unsafe { result_text(&value, &ty, c_string) };
         self.variables.push(Variable {
             name: name.clone(),
             ty,
             c_string,
             storage: Storage::Own(temporary),
         });
-        print_out(&format!("{name} = {shown}\n{lines}"));
+        self.print_variable(s, &name, made.as_ref());
+        if let Some(arguments) = made {
+            self.kept.push(arguments.strings);
+        }
         Ok(())
     }
 
@@ -644,15 +699,6 @@ impl Names for Script<'_> {
             None => self.functions.address(name),
         }
     }
-}
-
-/// The lines that show the objects a call's arguments created, after the call.
-fn outputs(arguments: &literal::Arguments) -> String {
-    arguments
-        .temporaries()
-        .iter()
-        .map(|t| format!("{}\n", t.contents()))
-        .collect()
 }
 
 /// `text` with every character but newlines replaced by spaces, byte for byte.

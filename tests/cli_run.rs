@@ -268,3 +268,28 @@ fn garbage_scripts_never_panic() {
         assert!(code == 0 || code == 2, "{script:?}: exit {code}\n{err}");
     }
 }
+
+#[test]
+fn json_lines_name_the_statement() {
+    let script = "int printf(const char *, ...);\n\
+                  double frexp(double, int *);\n\
+                  printf(\"no newline\");\n\
+                  double m = frexp(8.5, &(int){0});\n\
+                  const char *s = \"a\\tb\";\n";
+    let (code, out, err) = run_script(script, &["--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "no newline\n\
+         {\"line\": 3, \"function\": \"printf\", \"type\": \"int\", \"value\": \"10\"}\n\
+         {\"line\": 4, \"variable\": \"m\", \"type\": \"double\", \"value\": \"0.53125\", \
+         \"out\": [{\"index\": 1, \"type\": \"int *\", \"value\": \"4\"}]}\n\
+         {\"line\": 5, \"variable\": \"s\", \"type\": \"char *\", \"value\": \"\\\"a\\\\tb\\\"\"}\n"
+    );
+    let (code, out, _) = run_script(SQLITE, &["-l", "sqlite3", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 4);
+    assert!(
+        out.contains("{\"line\": 8, \"variable\": \"n\", \"type\": \"int\", \"value\": \"3\"}\n")
+    );
+}
