@@ -105,6 +105,25 @@ mod tests {
     }
 
     #[test]
+    fn the_highest_version_wins_number_by_number() {
+        let dir = std::env::temp_dir().join(format!("jitcall-libname-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [
+            "libfoo.so.1.2",
+            "libfoo.so.1.10",
+            "libfoo.so.1",
+            "libfoo.so.2.x",
+        ] {
+            std::fs::write(dir.join(name), b"\x7fELF").unwrap();
+        }
+        // Not ELF: skipped whatever its version.
+        std::fs::write(dir.join("libfoo.so.9"), b"GROUP ( libfoo.so.1 )").unwrap();
+        let best = highest_version(&dir, "libfoo.so");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(best.unwrap().file_name().unwrap(), "libfoo.so.1.10");
+    }
+
+    #[test]
     fn an_unknown_name_says_what_was_tried() {
         let e = find("no_such_library_here").unwrap_err();
         assert!(e.contains("libno_such_library_here.so"), "{e}");
