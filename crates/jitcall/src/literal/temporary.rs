@@ -108,15 +108,6 @@ impl Temporary {
         Value::from_bytes(&self.ty, self.bytes())
     }
 
-    /// Writes `value` into it.
-    pub fn set(&mut self, value: &Value) -> Result<(), Error> {
-        let bytes = value.to_bytes(&self.ty)?;
-        let n = bytes.len().min(self.layout.size());
-        // SAFETY: `n` bytes fit the allocation, which `&mut self` holds alone.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.memory.as_ptr(), n) };
-        Ok(())
-    }
-
     /// Its contents as a C literal: a `char` array that holds a NUL-terminated string
     /// as that string (`"hello"`), anything else as [`format_value`] prints it.
     pub fn contents(&self) -> String {
