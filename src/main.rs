@@ -7,15 +7,20 @@
 //! workspace) runs `jitcall fuzz`. Exit status: 0 on success, 2 on any user error (bad
 //! declaration, value, argument count, library or symbol), 1 if jitcall itself fails.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use jitcall::explain::{ExplainedEntry, Explanation, Json};
 use jitcall::literal::{self, ArgumentError, Arguments};
 use jitcall::{Declarations, Error, FunctionDecl, Library, Value};
 use std::ffi::c_void;
 use std::process::ExitCode;
 
+mod argv;
+mod callee;
 mod deps;
 mod headers;
+mod libname;
+mod report;
+mod run;
 mod which;
 
 const ABOUT: &str = "Call C functions from the shell through JIT-compiled x86-64 System V \
@@ -28,10 +33,13 @@ Examples:
   jitcall call 'int printf(const char *, ...)' '\"%s is %d\\n\"' '\"answer\"' 42
   jitcall explain 'struct s { char c; double d; }; double f(struct s, int)'
   jitcall call --include zlib.h -l libz.so.1 crc32 0 '\"hello\"' 5
+  jitcall call 'double frexp(double, int *)' 8.5 '&(int){0}'
+  jitcall run -l sqlite3 script.c
   jitcall decls --include stdio.h
 
 Values are C literals: 42, -5, 0x1f, 1.5f, 1e10, 0x1.8p3, inf, \"text\", NULL,
-{1, {2.5, 3}}, {.member = 1}, (long)9, (struct s){1, 2}. See docs/CLI.md.";
+{1, {2.5, 3}}, {.member = 1}, (long)9, (struct s){1, 2}, &(int){0}, (char[64]){0},
+and function names. See docs/CLI.md.";
 
 const CALL_EXAMPLES: &str = "\
 Examples:
@@ -43,13 +51,21 @@ Examples:
   jitcall call -l libcurl.so.4 'char *curl_version(void)'
   jitcall call -l ./libpt.so 'struct pt { int x; double y; }; struct pt mid(struct pt, struct pt)' \\
       '{1, 2}' '{.x = 3, .y = 4}'
-  jitcall call --json 'long labs(long)' -- -7                    # {\"function\": ...}
+  jitcall call --json 'long labs(long)' -7                       # {\"function\": ...}
+  jitcall call 'double frexp(double, int *)' 8.5 '&(int){0}'      # 0.53125, then 4
+  jitcall call 'int snprintf(char *, size_t, const char *, ...)' '(char[64]){0}' 64 '\"%d\"' 7
+  jitcall call -l sqlite3 'int sqlite3_open(const char *, void **)' '\":memory:\"' '&(void *){0}'
+  jitcall call -l ./libcmp.so 'void qsort(void *, size_t, size_t, int (*)(const void *, const void *))' \\
+      '(int[]){3, 1, 2}' 3 4 cmp_int                            # {1, 2, 3}
   jitcall call --include math.h hypot 3 4                        # 5
   jitcall call --include zlib.h -l libz.so.1 crc32 0 '\"hello\"' 5  # 907060870
 
-Libraries are searched in order, then the process itself (libc), then libm.so.6 and
-libc.so.6. Variadic arguments take their C type from their spelling (5 is int,
-6000000000 long, 2.5 double, \"s\" char *) or from a cast: (long)5, (struct s){1, 2}.";
+Libraries (-l z is libz.so, as for cc) are searched in order, then the process itself
+(libc), then libm.so.6 and libc.so.6. &(T){...} and (T[N]){...} pass the address of a
+new object and print its contents after the result; a function's name passes the
+function. Options may follow the arguments. Variadic arguments take their C type from
+their spelling (5 is int, 6000000000 long, 2.5 double, \"s\" char *) or from a cast:
+(long)5, (struct s){1, 2}.";
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
@@ -101,6 +117,9 @@ enum Command {
     /// the oracle
     #[command(after_help = FUZZ_EXAMPLES)]
     Fuzz(FuzzArgs),
+    /// Run a script of C declarations, variables and calls, printing each call's result
+    #[command(after_help = run::RUN_EXAMPLES)]
+    Run(run::RunArgs),
     /// Tell which object provides a symbol: path, soname, build-id, version bound
     #[command(after_help = which::WHICH_EXAMPLES)]
     Which(which::WhichArgs),
@@ -122,13 +141,9 @@ struct FunctionCall {
     /// --include, a function's name, or declarations that may use the headers' types
     #[arg(value_name = "DECLARATIONS")]
     declarations: String,
-    /// The arguments, as C literals (negative numbers need no `--`)
-    #[arg(
-        value_name = "ARG",
-        allow_hyphen_values = true,
-        allow_negative_numbers = true,
-        trailing_var_arg = true
-    )]
+    /// The arguments, as C literals (negative numbers need no `--`; options may follow
+    /// them)
+    #[arg(value_name = "ARG")]
     args: Vec<String>,
     #[command(flatten)]
     headers: headers::HeaderArgs,
@@ -136,8 +151,8 @@ struct FunctionCall {
 
 #[derive(Args)]
 struct CallArgs {
-    /// A shared library to search, by path (./libfoo.so) or soname (libm.so.6); repeat
-    /// to search several in order
+    /// A shared library to search, by path (./libfoo.so), soname (libm.so.6) or short
+    /// name as for cc (-l z); repeat to search several in order
     #[arg(short = 'l', long = "lib", value_name = "LIB")]
     libs: Vec<String>,
     #[command(flatten)]
@@ -263,12 +278,19 @@ impl From<Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    command.build();
+    let args = argv::options_first(&command, std::env::args_os().collect());
+    let cli = match Cli::from_arg_matches(&command.get_matches_from(args)) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Call(args) => call(args),
         Command::Explain(args) => explain(args),
         Command::Decls(args) => headers::decls(args),
         Command::Fuzz(args) => return fuzz(args),
+        Command::Run(args) => run::run(args),
         Command::Which(args) => which::which(args),
         Command::Deps(args) => deps::deps(args),
     };
@@ -345,9 +367,10 @@ fn pick_function(
 fn arguments(
     decls: &Declarations,
     function: &FunctionDecl,
+    names: &dyn literal::Names,
     args: &[String],
 ) -> Result<Arguments, Failure> {
-    literal::parse_arguments(function, decls, args).map_err(|e| match &e {
+    literal::parse_arguments_with(function, decls, names, args).map_err(|e| match &e {
         ArgumentError::Value { index, ty, error } => {
             let text = args.get(*index).map_or("", String::as_str);
             Failure::user(format!("argument {index} ({ty}): {}", error.render(text)))
@@ -356,11 +379,45 @@ fn arguments(
     })
 }
 
+/// Functions by name, for function-pointer arguments (`qsort`'s comparator): found as
+/// the called function is, in the libraries, then the process, libm and libc. The
+/// libraries stay open as long as this lives.
+pub(crate) struct Functions<'a> {
+    libs: &'a [String],
+    opened: std::cell::RefCell<Vec<Library>>,
+}
+
+impl<'a> Functions<'a> {
+    pub(crate) fn new(libs: &'a [String]) -> Functions<'a> {
+        Functions {
+            libs,
+            opened: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl literal::Names for Functions<'_> {
+    fn value(&self, name: &str) -> Option<(jitcall::Type, Value)> {
+        let address = self.address(name)?;
+        Some((jitcall::Type::Pointer, Value::Pointer(address)))
+    }
+
+    fn address(&self, name: &str) -> Option<*mut c_void> {
+        if !headers::is_name(name) {
+            return None;
+        }
+        let (library, address) = resolve(self.libs, name).ok()?;
+        self.opened.borrow_mut().push(library);
+        Some(address.cast_mut())
+    }
+}
+
 /// Finds `symbol` in the libraries, in order, then in the process, libm and libc.
 fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Failure> {
     let mut searched = Vec::new();
     for name in libs {
-        let lib = Library::open(name).map_err(|e| {
+        let path = libname::find(name).map_err(Failure::user)?;
+        let lib = Library::open(&path).map_err(|e| {
             let mut message = e.to_string();
             if !name.contains('/') && std::path::Path::new(name).exists() {
                 message.push_str(&format!(
@@ -397,54 +454,39 @@ fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Fa
 
 fn call(args: CallArgs) -> Result<(), Failure> {
     let (decls, function) = call_declarations(&args.call)?;
-    let call_args = arguments(&decls, &function, &args.call.args)?;
     // `--fn NAME@VERSION` binds that version; otherwise the symbol is the `__asm__`
     // label where the prototype has one (`__isoc99_sscanf`, or `memcpy@GLIBC_2.2.5`).
     let symbol = match args.call.function.as_deref() {
         Some(name) if name.contains('@') => name,
         _ => &function.symbol,
     };
+    // The function first: a library that cannot be opened is reported as such, not as
+    // an unknown function name among the arguments.
     let (library, _) = resolve(&args.libs, symbol)?;
+    let functions = Functions::new(&args.libs);
+    let call_args = arguments(&decls, &function, &functions, &args.call.args)?;
     let f = library.function(symbol, &call_args.signature)?;
+    let guard = callee::Guard::new(&format!("`{}`", function.name), args.json);
     // SAFETY: the user declared the function's prototype; that is the whole contract
-    // of a C call, and the same trust a C compiler gives a header. The strings the
-    // arguments point to live in `call_args`, alive until after the call.
-    let result = unsafe { f.call(&call_args.values) }?;
-    // The callee may have written through C's stdio (printf): show that first.
-    // SAFETY: fflush(NULL) flushes every open output stream; always valid.
-    unsafe { libc::fflush(std::ptr::null_mut()) };
-    let ret_ty = call_args.signature.ret();
-    let text = match (&result, function.ret_is_c_string) {
-        // SAFETY: the prototype says the result is a `char *`: a C string or NULL.
-        (Value::Pointer(p), true) => unsafe { literal::format_c_string(p.cast()) },
-        (v, _) => literal::format_value(v, ret_ty),
-    };
+    // of a C call, and the same trust a C compiler gives a header. What the arguments
+    // point to lives in `call_args`, and the functions they name in `functions`, alive
+    // until after the call.
+    let result = unsafe { f.call(&call_args.values) };
+    // The callee may have written through C's stdio (printf): that comes first, and
+    // the JSON on a line of its own.
+    let open_line = guard.finish();
+    let result = result?;
+    // SAFETY: `result` is what the function returned for `call_args`, still alive.
+    let report = unsafe { report::Report::new(&function, &call_args, &result) };
     if args.json {
-        let ty = if function.ret_is_c_string {
-            "char *".to_string()
-        } else {
-            ret_ty.to_string()
-        };
-        let mut fields = vec![
-            ("function".to_string(), Json::str(&function.name)),
-            ("type".to_string(), Json::String(ty)),
-            ("value".to_string(), Json::String(text)),
-        ];
-        if let (Value::Pointer(p), true) = (&result, function.ret_is_c_string) {
-            let string = if p.is_null() {
-                Json::Null
-            } else {
-                // SAFETY: as above: a non-null C string.
-                let s = unsafe { std::ffi::CStr::from_ptr(p.cast()) };
-                Json::String(s.to_string_lossy().into_owned())
-            };
-            fields.push(("string".to_string(), string));
-        }
-        print_out(&format!("{}\n", Json::Object(fields).compact()));
+        let newline = if open_line { "\n" } else { "" };
+        let fields = report.json_fields();
+        print_out(&format!("{newline}{}\n", Json::Object(fields).compact()));
     } else {
-        print_out(&format!("{text}\n"));
+        print_out(&report.lines());
     }
     drop(call_args);
+    drop(functions);
     write_ledger(args.ledger.as_deref(), args.dlopen_note.as_deref())
 }
 
@@ -476,7 +518,8 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
     let explanation = if args.call.args.is_empty() {
         Explanation::for_entry(&decls, &function, None, entry)?
     } else {
-        let call_args = arguments(&decls, &function, &args.call.args)?;
+        // Functions by name, from the process: explain opens no library.
+        let call_args = arguments(&decls, &function, &Functions::new(&[]), &args.call.args)?;
         let texts: Vec<&str> = args.call.args.iter().map(String::as_str).collect();
         Explanation::for_entry(
             &decls,
@@ -771,7 +814,6 @@ fn fuzz(args: FuzzArgs) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     /// clap's own checks, and `explain`'s `mut_arg`s name arguments that exist.
     #[test]

@@ -20,7 +20,8 @@ memory holds the symbol's address: the library searched, or one of its dependenc
 
 #[derive(Args)]
 pub(crate) struct WhichArgs {
-    /// A shared library to search first, by path or soname; repeat to search several
+    /// A shared library to search first, by path, soname or short name (-l z); repeat
+    /// to search several
     #[arg(short = 'l', long = "lib", value_name = "LIB")]
     libs: Vec<String>,
     /// The symbol: NAME, or NAME@VERSION for that version (memcpy@GLIBC_2.2.5)

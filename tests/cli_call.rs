@@ -528,6 +528,7 @@ fn help_shows_examples() {
         &["--help"][..],
         &["call", "--help"],
         &["explain", "--help"],
+        &["run", "--help"],
         &["fuzz", "--help"],
     ] {
         let run = jitcall(args);

@@ -5,10 +5,11 @@
 //!
 //! It reads no text (that is `syntax`) and prints nothing (that is `format`).
 
-use super::MAX_DEPTH;
 use super::error::LiteralError;
 use super::float::{self, Binary, Decimal, Format, Rounded};
-use super::syntax::{Designator, Init, Kind, Node};
+use super::syntax::{Designator, Init, Kind, Node, is_char, string_in_braces};
+use super::temporary::{Temporary, pointer_to};
+use super::{MAX_DEPTH, Names};
 use crate::clex::FloatSuffix;
 use crate::{LongDouble, Type, Value};
 use std::ffi::c_void;
@@ -32,17 +33,34 @@ pub(super) fn scalar_count(ty: &Type) -> u64 {
     }
 }
 
-/// Storage for the strings that literals point to: keep it alive until the call that
-/// uses the values returns.
+/// Storage for what literals point to, strings and the objects of compound literals
+/// (`&(int){0}`, `(char[64]){0}`): keep it alive until the call that uses the values
+/// returns.
 ///
-/// Each string is a NUL-terminated copy on the heap, which stays put however the
-/// `Strings` itself moves.
+/// Each string is a NUL-terminated copy on the heap, and each object a [`Temporary`],
+/// which stay put however the `Strings` itself moves.
 #[derive(Default, Debug)]
 pub struct Strings {
     buffers: Vec<Box<[u8]>>,
+    temporaries: Vec<Temporary>,
 }
 
 impl Strings {
+    /// The objects created for `&(T){...}` and `(T[N]){...}`, in the order of the text.
+    pub fn temporaries(&self) -> &[Temporary] {
+        &self.temporaries
+    }
+
+    pub(super) fn temporaries_mut(&mut self) -> &mut [Temporary] {
+        &mut self.temporaries
+    }
+
+    fn keep(&mut self, temporary: Temporary) -> *mut c_void {
+        let p = temporary.address();
+        self.temporaries.push(temporary);
+        p
+    }
+
     pub(super) fn store(&mut self, mut bytes: Vec<u8>) -> *mut c_void {
         bytes.push(0);
         let mut buffer = bytes.into_boxed_slice();
@@ -78,6 +96,7 @@ pub(super) enum Num {
 
 pub(super) struct Eval<'a> {
     pub(super) strings: &'a mut Strings,
+    pub(super) names: &'a dyn Names,
     pub(super) depth: usize,
 }
 
@@ -209,6 +228,8 @@ pub(super) fn kind_name(node: &Node) -> &'static str {
         Kind::Str(_) => "a string",
         Kind::Null => "NULL",
         Kind::Braces(_) => "a brace initializer",
+        Kind::Name(_) => "a name",
+        Kind::AddressOf(_) => "an address",
         Kind::Neg(ref inner) => kind_name(inner),
         Kind::Cast(..) => "a cast",
     }
@@ -234,6 +255,22 @@ impl Eval<'_> {
         Ok(())
     }
 
+    /// The value of `node` as an argument (or a whole literal) of type `ty`: as an
+    /// initializer, except that a brace list for a pointer is refused. C would read
+    /// `{0}` as NULL, but whoever writes it for a pointer argument means an object to
+    /// point to, and NULL would crash the function instead.
+    pub(super) fn argument(&mut self, node: &Node, ty: &Type) -> Result<Value, LiteralError> {
+        if *ty == Type::Pointer && matches!(node.kind, Kind::Braces(_)) {
+            return Err(Self::err(
+                node,
+                "a pointer takes an address, not a brace list: for the address of a new \
+                 object write a compound literal, &(int){0} or &(struct s){1, 2}, or an \
+                 array, (int[]){1, 2} or (char[64]){0}",
+            ));
+        }
+        self.value(node, ty)
+    }
+
     /// The value of `node` as an initializer of type `ty`.
     pub(super) fn value(&mut self, node: &Node, ty: &Type) -> Result<Value, LiteralError> {
         if ty.is_aggregate() && scalar_count(ty) > MAX_SCALARS {
@@ -251,6 +288,16 @@ impl Eval<'_> {
     }
 
     pub(super) fn value_inner(&mut self, node: &Node, ty: &Type) -> Result<Value, LiteralError> {
+        if *ty == Type::Pointer {
+            return self.pointer(node);
+        }
+        if let Kind::Name(name) = &node.kind {
+            let (own, v) = self.name(node, name)?;
+            if own == *ty {
+                return Ok(v);
+            }
+            return self.convert(node, v, &own, ty);
+        }
         // A cast to the very type needed is just its operand; a cast to another type
         // converts the cast's value.
         if let Kind::Cast(cast_ty, operand) = &node.kind {
@@ -288,7 +335,6 @@ impl Eval<'_> {
                 let num = self.number(node)?;
                 self.real(node, num, ty)
             }
-            Type::Pointer => self.pointer(node),
             Type::Struct(agg) => {
                 let inits = self.braces_for(node, ty)?;
                 let mut values: Vec<Option<Value>> = vec![None; agg.fields.len()];
@@ -348,8 +394,13 @@ impl Eval<'_> {
                 }
             }
             Type::Array(elem, count) => {
-                if let Kind::Str(bytes) = &node.kind
-                    && matches!(**elem, Type::Char | Type::SChar | Type::UChar)
+                let string = match &node.kind {
+                    Kind::Str(bytes) => Some(bytes.as_slice()),
+                    Kind::Braces(inits) => string_in_braces(inits),
+                    _ => None,
+                };
+                if let Some(bytes) = string
+                    && is_char(elem)
                 {
                     // A string initializes a char array, its NUL included if it fits.
                     if bytes.len() as u64 > *count {
@@ -562,6 +613,23 @@ impl Eval<'_> {
                 }
             },
             Kind::Special(b) => Num::Binary(*b, Type::Double),
+            Kind::Name(name) => {
+                let (ty, v) = self.name(node, name)?;
+                if let Some((negative, magnitude)) = int_parts(&v) {
+                    Num::Int {
+                        negative,
+                        magnitude,
+                        ty: Some(ty),
+                    }
+                } else if let Some(b) = binary_of(&v) {
+                    Num::Binary(b, ty)
+                } else {
+                    return Err(Self::err(
+                        node,
+                        format!("expected a number, found '{name}', of type `{ty}`"),
+                    ));
+                }
+            }
             Kind::Neg(inner) => {
                 self.enter(node)?;
                 let n = self.number(inner);
@@ -656,6 +724,8 @@ impl Eval<'_> {
         })
     }
 
+    /// The value of `node` for a pointer: NULL, a string, an address, a function's or
+    /// variable's name, `&name`, `&(T){...}`, an array `(T[N]){...}`, or a cast.
     pub(super) fn pointer(&mut self, node: &Node) -> Result<Value, LiteralError> {
         match &node.kind {
             Kind::Null => Ok(Value::Pointer(std::ptr::null_mut())),
@@ -673,21 +743,117 @@ impl Eval<'_> {
                     "an address must be an integer from 0 to 0xffffffffffffffff",
                 )),
             },
+            Kind::Name(name) => {
+                let (ty, v) = self.name(node, name)?;
+                match (&ty, v) {
+                    (Type::Pointer, v) => Ok(v),
+                    // An array variable is the address of its first element.
+                    (Type::Array(..), _) => self.address_of_name(node, name),
+                    (ty, _) => Err(Self::err(
+                        node,
+                        format!(
+                            "'{name}' is of type `{ty}`, not a pointer: for its address, \
+                             write &{name}"
+                        ),
+                    )),
+                }
+            }
+            Kind::AddressOf(operand) => self.address_of(node, operand),
+            // An array decays to the address of its first element.
+            Kind::Cast(ty @ Type::Array(..), operand) => {
+                self.temporary(node, operand, ty, ty.to_string())
+            }
+            Kind::Cast(cast_ty, operand) => {
+                let v = self.value(operand, cast_ty)?;
+                if *cast_ty == Type::Pointer {
+                    return Ok(v);
+                }
+                self.convert(node, v, cast_ty, &Type::Pointer)
+            }
+            // `{x}` for a pointer object, as C allows: `&(void *){0}`. A brace list for
+            // a pointer argument itself is refused by `argument`.
+            Kind::Braces(inits) => match inits.as_slice() {
+                [] => Ok(Value::Pointer(std::ptr::null_mut())),
+                [
+                    Init {
+                        designator: None,
+                        value,
+                    },
+                ] => self.value(value, &Type::Pointer),
+                _ => Err(Self::err(
+                    node,
+                    "a pointer is not an aggregate: expected one value",
+                )),
+            },
             _ => Err(Self::err(
                 node,
                 format!(
-                    "expected a pointer (a \"string\", NULL, or an address), found {}",
+                    "expected a pointer (a \"string\", NULL, an address, &(T){{...}} or a \
+                     function's name), found {}",
                     kind_name(node)
                 ),
             )),
         }
     }
 
+    /// `&operand`: a compound literal's new object, or a name's address.
+    fn address_of(&mut self, node: &Node, operand: &Node) -> Result<Value, LiteralError> {
+        match &operand.kind {
+            Kind::Cast(ty, inner) if matches!(inner.kind, Kind::Braces(_) | Kind::Str(_)) => {
+                let name = pointer_to(&ty.to_string());
+                self.temporary(node, inner, ty, name)
+            }
+            Kind::Name(name) => self.address_of_name(operand, name),
+            _ => Err(Self::err(
+                node,
+                "& takes a compound literal, &(int){0}, or the name of a variable or \
+                 function",
+            )),
+        }
+    }
+
+    fn address_of_name(&mut self, node: &Node, name: &str) -> Result<Value, LiteralError> {
+        match self.names.address(name) {
+            Some(p) => Ok(Value::Pointer(p)),
+            None => Err(Self::err(node, unknown_name(name))),
+        }
+    }
+
+    /// A new object of type `ty` initialized by `init`, kept in `strings`; its address.
+    fn temporary(
+        &mut self,
+        node: &Node,
+        init: &Node,
+        ty: &Type,
+        type_name: String,
+    ) -> Result<Value, LiteralError> {
+        let value = self.value(init, ty)?;
+        let temporary = Temporary::new(ty, &value, type_name)
+            .map_err(|e| Self::err(node, format!("cannot make this object: {e}")))?;
+        Ok(Value::Pointer(self.strings.keep(temporary)))
+    }
+
+    /// The type and value of a name the caller knows.
+    fn name(&mut self, node: &Node, name: &str) -> Result<(Type, Value), LiteralError> {
+        self.names
+            .value(name)
+            .ok_or_else(|| Self::err(node, unknown_name(name)))
+    }
+
     /// The type and value of a variadic argument: its own C type after the default
     /// argument promotions.
     pub(super) fn untyped(&mut self, node: &Node) -> Result<(Type, Value), LiteralError> {
         match &node.kind {
-            Kind::Str(_) | Kind::Null => Ok((Type::Pointer, self.pointer(node)?)),
+            Kind::Str(_) | Kind::Null | Kind::AddressOf(_) | Kind::Cast(Type::Array(..), _) => {
+                Ok((Type::Pointer, self.pointer(node)?))
+            }
+            Kind::Name(name) => {
+                let (ty, v) = self.name(node, name)?;
+                if matches!(ty, Type::Array(..)) {
+                    return Ok((Type::Pointer, self.address_of_name(node, name)?));
+                }
+                Ok(promote(&ty, v))
+            }
             Kind::Braces(_) => Err(Self::err(
                 node,
                 "a variadic argument needs a type: write a compound literal like \
@@ -733,6 +899,13 @@ impl Eval<'_> {
             },
         }
     }
+}
+
+fn unknown_name(name: &str) -> String {
+    format!(
+        "unknown name '{name}': expected a number, a string, NULL, an enumeration \
+         constant, or the name of a function"
+    )
 }
 
 pub(super) fn too_many_digits(node: &Node) -> LiteralError {

@@ -3,7 +3,9 @@
 //!
 //! Reading ([`parse_value`], [`parse_variadic`], [`parse_arguments`]) turns text such as
 //! `-5`, `0x1fUL`, `1.5f`, `0x1.8p3`, `"a\tb"`, `NULL`, `{1, {2.5, 3}}`, `{.i = 7}` or
-//! `(struct s){1, 2}` into a [`Value`] of a given [`Type`]. Writing ([`format_value`],
+//! `(struct s){1, 2}` into a [`Value`] of a given [`Type`]. For a pointer, `&(int){0}`
+//! and `(char[64]){0}` create an object (a [`Temporary`]) and pass its address, and a
+//! name the caller knows ([`Names`]: a function, a variable) stands for its value. Writing ([`format_value`],
 //! [`format_c_string`]) prints a result back in the same syntax: integers in decimal,
 //! floating values in the shortest form that reads back to the same value of their own
 //! type (`long double` included, through the exact conversions of `float`), pointers in
@@ -49,6 +51,7 @@ mod eval;
 mod float;
 mod format;
 mod syntax;
+mod temporary;
 #[cfg(test)]
 mod tests;
 
@@ -57,37 +60,81 @@ pub use eval::{Strings, zero};
 pub use format::{
     format_c_string, format_f32, format_f64, format_long_double, format_value, quote_bytes,
 };
+pub use temporary::Temporary;
 
 use crate::{Declarations, FunctionDecl, Signature, Type, Value};
 use eval::Eval;
+use std::ffi::c_void;
 use std::fmt;
 use syntax::{Node, Parser, lex};
 
 /// How deeply braces, casts, parentheses and signs may nest.
 const MAX_DEPTH: usize = 64;
 
-fn parse(text: &str, decls: &Declarations) -> Result<Node, LiteralError> {
+/// What names in a literal stand for beyond enumeration constants: the caller's
+/// functions and variables. A function's name is its address (for a function-pointer
+/// parameter, `qsort`'s comparator); a variable's name its value, and `&name` its
+/// address.
+///
+/// `()` knows no names.
+pub trait Names {
+    /// The type and value of `name` used as a value: a variable's current value, or a
+    /// function's address as a [`Type::Pointer`].
+    fn value(&self, name: &str) -> Option<(Type, Value)>;
+    /// The address of `name`, for `&name`: a variable's storage, or a function.
+    fn address(&self, name: &str) -> Option<*mut c_void>;
+}
+
+impl Names for () {
+    fn value(&self, _: &str) -> Option<(Type, Value)> {
+        None
+    }
+
+    fn address(&self, _: &str) -> Option<*mut c_void> {
+        None
+    }
+}
+
+fn parse(text: &str, decls: &Declarations, names: &dyn Names) -> Result<Node, LiteralError> {
     let tokens = lex(text)?;
     let mut parser = Parser {
         text,
         tokens,
         at: 0,
         decls,
+        names,
         depth: 0,
     };
     parser.whole()
 }
 
 /// Reads `text` as a value of type `ty`. Type names in casts are looked up in `decls`;
-/// strings are stored in `strings`, which must outlive every use of the value.
+/// strings and the objects of compound literals (`&(int){0}`) are stored in `strings`,
+/// which must outlive every use of the value.
 pub fn parse_value(
     text: &str,
     ty: &Type,
     decls: &Declarations,
     strings: &mut Strings,
 ) -> Result<Value, LiteralError> {
-    let node = parse(text, decls)?;
-    Eval { strings, depth: 0 }.value(&node, ty)
+    parse_value_with(text, ty, decls, &(), strings)
+}
+
+/// [`parse_value`], with `names` for the names that are not enumeration constants.
+pub fn parse_value_with(
+    text: &str,
+    ty: &Type,
+    decls: &Declarations,
+    names: &dyn Names,
+    strings: &mut Strings,
+) -> Result<Value, LiteralError> {
+    let node = parse(text, decls, names)?;
+    Eval {
+        strings,
+        names,
+        depth: 0,
+    }
+    .argument(&node, ty)
 }
 
 /// Reads `text` as a variadic argument, whose type is its own: `5` is an `int`,
@@ -99,8 +146,23 @@ pub fn parse_variadic(
     decls: &Declarations,
     strings: &mut Strings,
 ) -> Result<(Type, Value), LiteralError> {
-    let node = parse(text, decls)?;
-    Eval { strings, depth: 0 }.untyped(&node)
+    parse_variadic_with(text, decls, &(), strings)
+}
+
+/// [`parse_variadic`], with `names` for the names that are not enumeration constants.
+pub fn parse_variadic_with(
+    text: &str,
+    decls: &Declarations,
+    names: &dyn Names,
+    strings: &mut Strings,
+) -> Result<(Type, Value), LiteralError> {
+    let node = parse(text, decls, names)?;
+    Eval {
+        strings,
+        names,
+        depth: 0,
+    }
+    .untyped(&node)
 }
 
 /// The values of one call, ready for [`crate::Function::call`].
@@ -111,8 +173,17 @@ pub struct Arguments {
     pub signature: Signature,
     /// One value per parameter.
     pub values: Vec<Value>,
-    /// The strings the values point to: keep them until the call returns.
+    /// The strings and objects the values point to: keep them until the call returns.
+    /// The objects of `&(T){...}` and `(T[N]){...}` ([`Strings::temporaries`]) know
+    /// their argument, and print their contents after the call.
     pub strings: Strings,
+}
+
+impl Arguments {
+    /// The objects the arguments created for pointers to point to, in argument order.
+    pub fn temporaries(&self) -> &[Temporary] {
+        self.strings.temporaries()
+    }
 }
 
 /// Why the arguments of a call could not be read.
@@ -166,6 +237,17 @@ pub fn parse_arguments(
     decls: &Declarations,
     args: &[impl AsRef<str>],
 ) -> Result<Arguments, ArgumentError> {
+    parse_arguments_with(function, decls, &(), args)
+}
+
+/// [`parse_arguments`], with `names` for the names that are not enumeration constants:
+/// functions whose address a function-pointer parameter takes, the caller's variables.
+pub fn parse_arguments_with(
+    function: &FunctionDecl,
+    decls: &Declarations,
+    names: &dyn Names,
+    args: &[impl AsRef<str>],
+) -> Result<Arguments, ArgumentError> {
     let sig = &function.signature;
     let fixed = sig.fixed_count();
     let variadic = sig.is_variadic();
@@ -181,28 +263,34 @@ pub fn parse_arguments(
     let mut variadic_types = Vec::new();
     for (index, text) in args.iter().enumerate() {
         let text = text.as_ref();
+        let made = strings.temporaries().len();
         match sig.params().get(index) {
             Some(ty) if index < fixed => {
-                let v = parse_value(text, ty, decls, &mut strings).map_err(|error| {
-                    ArgumentError::Value {
-                        index,
-                        ty: param_type_name(function, index, ty),
-                        error,
-                    }
-                })?;
+                let v =
+                    parse_value_with(text, ty, decls, names, &mut strings).map_err(|error| {
+                        ArgumentError::Value {
+                            index,
+                            ty: param_type_name(function, index, ty),
+                            error,
+                        }
+                    })?;
                 values.push(v);
             }
             _ => {
-                let (ty, v) = parse_variadic(text, decls, &mut strings).map_err(|error| {
-                    ArgumentError::Value {
-                        index,
-                        ty: "variadic".into(),
-                        error,
-                    }
-                })?;
+                let (ty, v) =
+                    parse_variadic_with(text, decls, names, &mut strings).map_err(|error| {
+                        ArgumentError::Value {
+                            index,
+                            ty: "variadic".into(),
+                            error,
+                        }
+                    })?;
                 variadic_types.push(ty);
                 values.push(v);
             }
+        }
+        for temporary in strings.temporaries_mut().iter_mut().skip(made) {
+            temporary.set_argument(index);
         }
     }
     let signature = if variadic {

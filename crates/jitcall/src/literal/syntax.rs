@@ -6,9 +6,9 @@
 //! It gives no value a type and checks no range (that is `eval`); type names in casts
 //! are read by [`Declarations::parse_type`].
 
-use super::MAX_DEPTH;
 use super::error::LiteralError;
 use super::float::{Binary, Decimal};
+use super::{MAX_DEPTH, Names};
 use crate::clex::{self, CharConst, Encoding, FloatSuffix, IntConst, LexError, Number};
 use crate::{Declarations, Type};
 
@@ -124,6 +124,10 @@ pub(super) enum Kind {
     Bool(bool),
     /// An enumeration constant.
     Constant(i128),
+    /// Another name: the caller's variable or function ([`Names`]), or an error.
+    Name(String),
+    /// `&operand`: the address of a compound literal or of a name.
+    AddressOf(Box<Node>),
     Neg(Box<Node>),
     Braces(Vec<Init>),
     Cast(Type, Box<Node>),
@@ -153,6 +157,7 @@ pub(super) struct Parser<'a> {
     pub(super) tokens: Vec<Token>,
     pub(super) at: usize,
     pub(super) decls: &'a Declarations,
+    pub(super) names: &'a dyn Names,
     pub(super) depth: usize,
 }
 
@@ -263,6 +268,15 @@ impl<'a> Parser<'a> {
                 operand.start = t.start;
                 Ok(operand)
             }
+            Tok::Punct('&') => {
+                self.bump();
+                let operand = self.expr()?;
+                Ok(Node {
+                    start: t.start,
+                    end: operand.end,
+                    kind: Kind::AddressOf(Box::new(operand)),
+                })
+            }
             Tok::Punct('(') => self.paren(),
             Tok::Punct('{') => self.braces(),
             Tok::Number => {
@@ -309,16 +323,7 @@ impl<'a> Parser<'a> {
                     "nan" | "NAN" => Kind::Special(Binary::Nan { negative: false }),
                     _ => match self.decls.constant(name) {
                         Some(v) => Kind::Constant(v),
-                        None => {
-                            return Err(LiteralError::new(
-                                t.start,
-                                t.end,
-                                format!(
-                                    "unknown name '{name}': expected a number, a string, \
-                                     NULL, or an enumeration constant"
-                                ),
-                            ));
-                        }
+                        None => Kind::Name(name.to_string()),
                     },
                 };
                 Ok(Node {
@@ -335,7 +340,14 @@ impl<'a> Parser<'a> {
     pub(super) fn paren(&mut self) -> Result<Node, LiteralError> {
         let open = self.bump();
         let first = self.tok();
-        let is_type = first.kind == Tok::Ident && !value_word(self.decls, self.text_of(first));
+        let is_type = first.kind == Tok::Ident && {
+            let word = self.text_of(first);
+            // A name the caller knows is a value, unless it names a type.
+            !value_word(self.decls, word)
+                && (TYPE_WORDS.contains(&word)
+                    || self.decls.parse_type(word).is_ok()
+                    || self.names.value(word).is_none())
+        };
         if !is_type {
             let mut inner = self.expr()?;
             let close = self.expect(')', "')'")?;
@@ -366,6 +378,13 @@ impl<'a> Parser<'a> {
         };
         let close_tok = self.tokens.get(close).copied().unwrap_or(self.tok());
         let type_text = self.text.get(first.start..close_tok.start).unwrap_or("");
+        // `(T[]){...}`: an array whose length is its initializer's.
+        let (type_text, unsized_array) = match type_text.trim_end().strip_suffix(']') {
+            Some(t) if t.trim_end().ends_with('[') => {
+                (t.trim_end().strip_suffix('[').unwrap_or(t), true)
+            }
+            _ => (type_text, false),
+        };
         let ty = self.decls.parse_type(type_text).map_err(|e| {
             let (start, end) = span_in(type_text, e.line, e.column, e.length);
             LiteralError::new(
@@ -389,6 +408,19 @@ impl<'a> Parser<'a> {
             b?
         } else {
             self.expr()?
+        };
+        let ty = if unsized_array {
+            let Some(n) = initializer_length(&operand, &ty) else {
+                return Err(LiteralError::new(
+                    open.start,
+                    operand.end,
+                    "an array of unknown length needs a brace list or a string of at least \
+                     one element: (int[]){1, 2}",
+                ));
+            };
+            Type::array(ty, n)
+        } else {
+            ty
         };
         Ok(Node {
             start: open.start,
@@ -463,6 +495,66 @@ impl<'a> Parser<'a> {
             start: open.start,
             end: close.end,
         })
+    }
+}
+
+/// Words that start a type name even where a name the caller knows could be meant.
+const TYPE_WORDS: &[&str] = &[
+    "struct",
+    "union",
+    "enum",
+    "const",
+    "volatile",
+    "restrict",
+    "signed",
+    "unsigned",
+    "_Complex",
+    "_Atomic",
+    "__extension__",
+];
+
+/// The length of the array `(T[]){...}` initializes: one past its highest index, or a
+/// string's length with its NUL; `None` when it would have no element.
+fn initializer_length(node: &Node, elem: &Type) -> Option<u64> {
+    match &node.kind {
+        Kind::Str(bytes) => Some(bytes.len() as u64 + 1),
+        Kind::Braces(inits) if is_char(elem) && string_in_braces(inits).is_some() => {
+            string_in_braces(inits).map(|bytes| bytes.len() as u64 + 1)
+        }
+        Kind::Braces(inits) => {
+            let mut next = 0u128;
+            let mut length = 0u128;
+            for init in inits {
+                if let Some((Designator::Index(i), ..)) = init.designator {
+                    next = i;
+                }
+                next = next.saturating_add(1);
+                length = length.max(next);
+            }
+            (length > 0).then(|| u64::try_from(length).unwrap_or(u64::MAX))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn is_char(ty: &Type) -> bool {
+    matches!(ty, Type::Char | Type::SChar | Type::UChar)
+}
+
+/// The string of `{"text"}`, which initializes a `char` array as `"text"` does.
+pub(super) fn string_in_braces(inits: &[Init]) -> Option<&[u8]> {
+    match inits {
+        [
+            Init {
+                designator: None,
+                value:
+                    Node {
+                        kind: Kind::Str(bytes),
+                        ..
+                    },
+            },
+        ] => Some(bytes),
+        _ => None,
     }
 }
 

@@ -319,3 +319,130 @@ fn printed_values_read_back() {
         );
     }
 }
+
+/// Two names: a function at a made-up address, and an `int` variable.
+struct TwoNames {
+    n: std::cell::Cell<i32>,
+}
+
+impl Names for TwoNames {
+    fn value(&self, name: &str) -> Option<(Type, Value)> {
+        match name {
+            "cmp" => Some((Type::Pointer, Value::Pointer(0x1000 as *mut c_void))),
+            "n" => Some((Type::Int, Value::Int(self.n.get()))),
+            _ => None,
+        }
+    }
+
+    fn address(&self, name: &str) -> Option<*mut c_void> {
+        match name {
+            "cmp" => Some(0x1000 as *mut c_void),
+            "n" => Some(self.n.as_ptr().cast()),
+            _ => None,
+        }
+    }
+}
+
+#[test]
+fn compound_literals_make_objects_whose_address_is_passed() {
+    let d = decls("struct pt { int x; double y; };");
+    let mut strings = Strings::default();
+    let p = parse_value("&(int){41}", &Type::Pointer, &d, &mut strings).unwrap();
+    let [t] = strings.temporaries() else {
+        panic!("one object: {:?}", strings.temporaries())
+    };
+    assert_eq!(p, Value::Pointer(t.address()));
+    assert_eq!((t.type_name(), t.contents()), ("int *", "41".to_string()));
+    // SAFETY: the object is an int, alive while `strings` is.
+    unsafe { *t.address().cast::<i32>() = 42 };
+    assert_eq!(t.value().unwrap(), Value::Int(42));
+
+    let mut strings = Strings::default();
+    parse_value("&(struct pt){.y = 2.5}", &Type::Pointer, &d, &mut strings).unwrap();
+    parse_value("(int[]){[3] = 7, 1}", &Type::Pointer, &d, &mut strings).unwrap();
+    parse_value("(char[8]){0}", &Type::Pointer, &d, &mut strings).unwrap();
+    parse_value("(char[]){\"hey\"}", &Type::Pointer, &d, &mut strings).unwrap();
+    parse_value("&(void *){0}", &Type::Pointer, &d, &mut strings).unwrap();
+    parse_value("&(long double){1}", &Type::Pointer, &d, &mut strings).unwrap();
+    let shown: Vec<(&str, String)> = strings
+        .temporaries()
+        .iter()
+        .map(|t| (t.type_name(), t.contents()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("struct pt *", "{0, 2.5}".to_string()),
+            ("int[5]", "{0, 0, 0, 7, 1}".to_string()),
+            ("char[8]", "\"\"".to_string()),
+            ("char[4]", "\"hey\"".to_string()),
+            ("void **", "NULL".to_string()),
+            ("long double *", "1".to_string()),
+        ]
+    );
+    for t in strings.temporaries() {
+        let align = t.ty().layout().unwrap().align as usize;
+        assert_eq!(t.address() as usize % align, 0, "{}", t.type_name());
+    }
+    // A variadic array or address is a pointer.
+    let (ty, _) = parse_variadic("&(int){0}", &d, &mut strings).unwrap();
+    assert_eq!(ty, Type::Pointer);
+    let (ty, _) = parse_variadic("(char[16]){0}", &d, &mut strings).unwrap();
+    assert_eq!(ty, Type::Pointer);
+}
+
+#[test]
+fn a_brace_list_for_a_pointer_argument_is_an_error_not_null() {
+    for text in ["{0}", "{}", "{NULL}"] {
+        let e = err(text, &Type::Pointer);
+        assert!(e.message.contains("&(int){0}"), "{text}: {}", e.message);
+        assert_eq!((e.start, e.end), (0, text.len()));
+    }
+    // Inside an aggregate, as in C, {0} for a pointer member is NULL.
+    let s = Type::structure([Type::Pointer, Type::Int]);
+    assert_eq!(
+        val("{{0}, 1}", &s),
+        Value::Struct(vec![Value::Pointer(std::ptr::null_mut()), Value::Int(1)])
+    );
+    for (text, span) in [
+        ("&(int)5", (0, 7)),
+        ("&5", (0, 2)),
+        ("(int[]){}", (0, 9)),
+        ("&nobody", (1, 7)),
+    ] {
+        let e = err(text, &Type::Pointer);
+        assert_eq!((e.start, e.end), span, "{text}: {}", e.message);
+    }
+}
+
+#[test]
+fn names_are_functions_and_variables() {
+    let d = decls("");
+    let names = TwoNames {
+        n: std::cell::Cell::new(5),
+    };
+    let mut strings = Strings::default();
+    let mut value = |text: &str, ty: &Type| {
+        parse_value_with(text, ty, &d, &names, &mut strings).map_err(|e| e.render(text))
+    };
+    assert_eq!(
+        value("cmp", &Type::Pointer),
+        Ok(Value::Pointer(0x1000 as *mut c_void))
+    );
+    assert_eq!(value("n", &Type::Long), Ok(Value::Long(5)));
+    assert_eq!(value("-n", &Type::Int), Ok(Value::Int(-5)));
+    assert_eq!(value("(n)", &Type::Int), Ok(Value::Int(5)));
+    assert_eq!(
+        value("&n", &Type::Pointer),
+        Ok(Value::Pointer(names.n.as_ptr().cast()))
+    );
+    assert!(value("n", &Type::Char).is_ok());
+    let e = value("n", &Type::Pointer).unwrap_err();
+    assert!(e.contains("write &n"), "{e}");
+    let e = value("cmp", &Type::Int).unwrap_err();
+    assert!(e.contains("cannot initialize"), "{e}");
+    let e = value("other", &Type::Pointer).unwrap_err();
+    assert!(e.contains("unknown name 'other'"), "{e}");
+    let (ty, v) = parse_variadic_with("n", &d, &names, &mut strings).unwrap();
+    assert_eq!((ty, v), (Type::Int, Value::Int(5)));
+}
