@@ -128,8 +128,10 @@ struct Context<F> {
     closure: F,
     plan: Arc<FramedPlan>,
     sig: Arc<Signature>,
-    /// `frame_size` bytes aligned to `frame_align`: the stub's frame.
+    /// The stub's frame: one row with an errno slot (`frame_layout`).
     layout: AllocLayout,
+    /// Where the frame's errno slot is.
+    errno_at: usize,
 }
 
 impl<F: Fn(&mut Frame)> Callback<F> {
@@ -153,16 +155,19 @@ impl<F: Fn(&mut Frame)> Callback<F> {
         let (plan, shared_sig) = match &template {
             Some(t) => (t.plan.clone(), t.sig.clone()),
             None => (
-                Arc::new(FramedPlan::new(sysv::classify(sig)?)),
+                Arc::new(FramedPlan::with_errno_slot(sysv::classify(sig)?, true)),
                 Arc::new(sig.clone()),
             ),
         };
         let layout = frame_layout(&plan.plan)?;
+        let errno_at = crate::errno::slot_offset(&plan.plan) as usize;
+        debug_assert_eq!(plan.errno_at, Some(errno_at as u32));
         let context = NonNull::from(Box::leak(Box::new(Context {
             closure,
             plan,
             sig: shared_sig,
             layout,
+            errno_at,
         })));
         // From here on the context is owned by `guard` until the Callback exists.
         struct Guard<F>(NonNull<Context<F>>);
@@ -312,9 +317,16 @@ fn template_put(t: Rc<Template>) {
 /// `context` must point to a live `Context<F>`, and `frame` to that context's layout
 /// of initialised bytes, laid out by its plan, alive until this returns.
 unsafe extern "C" fn dispatch<F: Fn(&mut Frame)>(context: *const Context<F>, frame: *mut u8) {
+    // First of all, before any Rust code can overwrite it: the caller's errno.
+    let caller_errno = crate::errno::get();
     // SAFETY: the stub passes the context baked into it, which lives as long as the
     // callback, and the callback outlives the call (the pointer's contract).
     let context = unsafe { &*context };
+    // SAFETY: the errno slot lies inside the stub's frame (`frame_layout`), 4-aligned
+    // (the frame is 16-aligned, the slot at a multiple of 8).
+    let errno_slot = unsafe { frame.add(context.errno_at).cast::<i32>() };
+    // SAFETY: as above; the frame is ours until we return.
+    unsafe { errno_slot.write(caller_errno) };
     // SAFETY: the stub passes rsp, which is never null.
     let buf = unsafe { NonNull::new_unchecked(frame) };
     // SAFETY: the stub laid out `context.layout` defined bytes at `buf` by this plan,
@@ -331,6 +343,10 @@ unsafe extern "C" fn dispatch<F: Fn(&mut Frame)>(context: *const Context<F>, fra
     if frame.as_mut_ptr() != buf.as_ptr() {
         die("a callback closure moved its frame out of the `&mut Frame`");
     }
+    // Last: the caller sees its own errno again, or the one the closure set in the
+    // frame (`Frame::set_errno`). Nothing runs after this but the stub's result loads.
+    // SAFETY: as above.
+    crate::errno::set(unsafe { errno_slot.read() });
 }
 
 #[cold]

@@ -22,6 +22,8 @@
 //!            │ saved sret pointer (MEMORY)  │  rsp + stride
 //!            ├──────────────────────────────┤
 //!            │ padding up to stride (zero)  │
+//!            │ errno slot (the dispatcher's)│  rsp + frame_size
+//!            │ padding up to frame_size     │
 //!            │ argument n slot              │  rsp + frame_offset of n
 //!            │ ...                          │
 //!            │ argument 0 slot              │  rsp + frame_offset of 0
@@ -33,8 +35,11 @@
 //! A frame larger than a page is reserved page by page, touching each, so that a stack
 //! overflow hits the guard page rather than jumping over it.
 //!
-//! `stride` is the plan's frame size (a multiple of its alignment), the row size of a
-//! [`crate::FrameBatch`]. Every byte of it is defined before the closure runs: each
+//! `stride` is the plan's frame size and one `frame_align` more, where the errno slot
+//! sits (`crate::errno`): the row size of a [`crate::FrameBatch`] of a function bound
+//! with errno capture. The stub never touches errno: the dispatcher saves the
+//! caller's errno into the slot before the closure runs, and restores it from there
+//! after. Every byte of it is defined before the closure runs: each
 //! register eightbyte is stored whole with only the argument's own bytes kept (a
 //! narrow integer may arrive unextended: its upper bits are cleared, not stored), stack
 //! arguments are copied as whole eightbytes (the caller pads them), and everything
@@ -59,10 +64,13 @@ use crate::abi::{ArgLocation, CallPlan, Load, Reg, RegLoad, RetLocation, RetReg}
 use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 use std::alloc::Layout as AllocLayout;
 
-/// The frame a stub lays out for `plan`: `frame_size` bytes aligned to `frame_align`
-/// (at least 16), the layout of one [`crate::Frame`] of the plan.
+/// The frame a stub lays out for `plan`: one row with an errno slot
+/// (`crate::errno::row_size` bytes, the plan's frame and one `frame_align` more)
+/// aligned to `frame_align` (at least 16), the layout of one [`crate::Frame`] of a
+/// capturing function of the plan. The dispatcher keeps the caller's errno in the slot.
 pub(crate) fn frame_layout(plan: &CallPlan) -> Result<AllocLayout, Error> {
-    AllocLayout::from_size_align(plan.frame_size as usize, plan.frame_align as usize)
+    let size = crate::errno::row_size(plan) as usize;
+    AllocLayout::from_size_align(size, plan.frame_align as usize)
         .map_err(|_| Error::unsupported("callback frame too large"))
 }
 

@@ -32,7 +32,7 @@ pub use json::Json;
 
 use crate::abi::{CallPlan, Class, RetLocation, sysv};
 use crate::emit::call::{Entry, bound_entry, listing_of};
-use crate::{Declarations, Error, FunctionDecl, Signature, Type};
+use crate::{Declarations, Errno, Error, FunctionDecl, Signature, Type};
 use layout::{AggregateView, Namer};
 use std::fmt::Write as _;
 
@@ -115,7 +115,7 @@ impl Explanation {
         let plan = sysv::classify(sig)?;
         let code_entry = match entry {
             ExplainedEntry::Frame => Entry::Frame,
-            ExplainedEntry::Bound => bound_entry(&plan, SHOWN_TARGET).0,
+            ExplainedEntry::Bound => bound_entry(&plan, SHOWN_TARGET, Errno::Untouched).0,
             ExplainedEntry::Pointers => Entry::Pointers {
                 target: SHOWN_TARGET,
             },
@@ -123,7 +123,7 @@ impl Explanation {
                 target: SHOWN_TARGET,
             },
         };
-        let emitted = listing_of(&plan, code_entry)?;
+        let emitted = listing_of(&plan, code_entry, Errno::Untouched)?;
         let namer = Namer {
             names: decls.aggregates(),
         };

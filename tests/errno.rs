@@ -1,0 +1,439 @@
+//! errno, captured where it is true: a C callee sets errno to a chosen value, and the
+//! Rust side allocates, formats and opens a file that does not exist (which sets errno
+//! itself) between the call and reading the captured value. The captured value must
+//! still be the callee's, on every call path: `call_with_errno`, `call_frame`,
+//! `call_raw_errno`, `call_batch` (a different errno per row); errno set before the
+//! call; results in x87 registers, through sret, in a register pair, with stack
+//! arguments; many threads; and callbacks, which must hand their C caller back its own
+//! errno (or the one the closure set in its frame).
+//!
+//! Fixtures are compiled by every C compiler installed (gcc, clang-19).
+
+mod common;
+
+use common::{compilers, open_c};
+use jitcall::{Callback, Errno, Frame, Function, Library, LongDouble, Signature, Type, Value};
+use std::ffi::c_void;
+
+const FIXTURE: &str = r#"
+#include <errno.h>
+#include <string.h>
+
+/* Sets errno to e and fails. */
+int fail_with(int e) { errno = e; return -1; }
+
+/* The errno this function was called with. */
+int errno_seen(void) { return errno; }
+
+/* x87 result: 2x, errno = e. */
+long double ld_twice(long double x, int e) { errno = e; return x * 2; }
+
+/* MEMORY result (sret). */
+struct big { long a, b, c; };
+struct big big_from(long a, int e) {
+    struct big r = { a, a + 1, a + 2 };
+    errno = e;
+    return r;
+}
+
+/* Two result registers of different classes (rax and xmm0). */
+struct pair { long n; double x; };
+struct pair pair_from(long n, double x, int e) {
+    struct pair r = { n, x };
+    errno = e;
+    return r;
+}
+
+/* Stack arguments: the seventh and eighth integers, and a result in rax. */
+long stack_sum(long a, long b, long c, long d, long f, long g, long h, long i, int e) {
+    errno = e;
+    return a + b + c + d + f + g + h + i;
+}
+
+/* Calls f with errno = before, and returns what errno is after f returned; f's
+   result goes to *result. */
+int errno_across(int (*f)(int), int before, int *result) {
+    errno = before;
+    *result = f(7);
+    return errno;
+}
+"#;
+
+/// What Rust code between a call and a read of errno typically does: allocate, format,
+/// drop, and call into libc, which sets errno (here: open a file that does not exist).
+/// Checks that it really did clobber errno, so that a value read now is not the
+/// callee's.
+fn clobber_errno() {
+    let mut v: Vec<String> = (0..100).map(|i| format!("row {i}")).collect();
+    v.sort();
+    drop(v);
+    let opened = std::fs::File::open("/nonexistent/jitcall/errno/test");
+    assert!(opened.is_err());
+    assert_eq!(
+        std::io::Error::last_os_error().raw_os_error(),
+        Some(libc::ENOENT),
+        "File::open of a missing path leaves ENOENT in errno"
+    );
+}
+
+fn with_fixture(mut test: impl FnMut(&str, &Library)) {
+    for cc in compilers() {
+        let lib = open_c(cc, "errno", FIXTURE);
+        test(cc, &lib);
+    }
+}
+
+fn bind(lib: &Library, decl: &str, errno: Errno) -> Function {
+    let sig: Signature = decl.parse().unwrap();
+    let name = decl
+        .split('(')
+        .next()
+        .and_then(|head| head.split_whitespace().last())
+        .unwrap()
+        .trim_start_matches('*');
+    lib.function(name, &sig).unwrap().with_errno(errno).unwrap()
+}
+
+#[test]
+fn call_with_errno_returns_the_callees_errno() {
+    with_fixture(|cc, lib| {
+        let f = bind(lib, "int fail_with(int)", Errno::Capture);
+        assert_eq!(f.errno(), Errno::Capture);
+        for e in [1234, 0, libc::EINTR, -5] {
+            // SAFETY: fail_with has this signature.
+            let (r, errno) = unsafe { f.call_with_errno(&[Value::Int(e)], 99) }.unwrap();
+            clobber_errno();
+            assert_eq!((r, errno), (Value::Int(-1), e), "{cc}");
+        }
+    });
+}
+
+#[test]
+fn call_frame_captures_before_rust_runs() {
+    with_fixture(|cc, lib| {
+        let f = bind(lib, "int fail_with(int)", Errno::Capture);
+        let mut frame = f.frame();
+        assert_eq!(frame.errno(), Some(0), "a fresh frame's slot is zero");
+        for e in [1234, 7, 0] {
+            frame.set_arg(0, e);
+            // SAFETY: fail_with has this signature.
+            unsafe { f.call_frame(&mut frame) };
+            clobber_errno();
+            assert_eq!(frame.ret::<i32>(), -1, "{cc}");
+            assert_eq!(frame.errno(), Some(e), "{cc}");
+        }
+    });
+}
+
+#[test]
+fn set_and_capture_sets_errno_right_before_the_call() {
+    with_fixture(|cc, lib| {
+        let f = bind(lib, "int errno_seen(void)", Errno::SetAndCapture);
+        let mut frame = f.frame();
+        for e in [4321, 0, libc::EAGAIN] {
+            frame.set_errno(e).unwrap();
+            clobber_errno();
+            // SAFETY: errno_seen has this signature.
+            unsafe { f.call_frame(&mut frame) };
+            clobber_errno();
+            assert_eq!(
+                frame.ret::<i32>(),
+                e,
+                "{cc}: the callee saw the slot's errno"
+            );
+            assert_eq!(frame.errno(), Some(e), "{cc}: and left it");
+        }
+        // Through call_with_errno, small frame on the stack.
+        clobber_errno();
+        // SAFETY: as above.
+        let (r, errno) = unsafe { f.call_with_errno(&[], 555) }.unwrap();
+        assert_eq!((r, errno), (Value::Int(555), 555), "{cc}");
+
+        // Capture alone does not set errno: the callee sees whatever errno was.
+        let seen = bind(lib, "int errno_seen(void)", Errno::Capture);
+        let mut frame = seen.frame();
+        frame.set_errno(4321).unwrap();
+        // SAFETY: as above.
+        unsafe { seen.call_frame(&mut frame) };
+        assert_ne!(frame.ret::<i32>(), 4321, "{cc}");
+    });
+}
+
+#[test]
+fn call_raw_errno_writes_through_its_pointer() {
+    with_fixture(|cc, lib| {
+        let f = bind(lib, "int fail_with(int)", Errno::Capture);
+        let e: i32 = 2468;
+        let args = [(&raw const e).cast::<c_void>()];
+        let (mut ret, mut errno) = (0i32, 0i32);
+        // SAFETY: fail_with has this signature; args and ret match it.
+        unsafe { f.call_raw_errno((&raw mut ret).cast(), args.as_ptr(), &mut errno) }.unwrap();
+        clobber_errno();
+        assert_eq!((ret, errno), (-1, 2468), "{cc}");
+
+        let seen = bind(lib, "int errno_seen(void)", Errno::SetAndCapture);
+        let mut errno = 1357;
+        clobber_errno();
+        // SAFETY: errno_seen has this signature.
+        unsafe { seen.call_raw_errno((&raw mut ret).cast(), std::ptr::null(), &mut errno) }
+            .unwrap();
+        assert_eq!((ret, errno), (1357, 1357), "{cc}");
+        // call_raw on a capturing function: errno is zero at the call.
+        clobber_errno();
+        // SAFETY: as above.
+        unsafe { seen.call_raw((&raw mut ret).cast(), std::ptr::null()) }.unwrap();
+        assert_eq!(ret, 0, "{cc}");
+
+        // Without capture the slot is left alone.
+        let plain = bind(lib, "int fail_with(int)", Errno::Untouched);
+        let mut errno = -9;
+        // SAFETY: as above.
+        unsafe { plain.call_raw_errno((&raw mut ret).cast(), args.as_ptr(), &mut errno) }.unwrap();
+        assert_eq!((ret, errno), (-1, -9), "{cc}");
+    });
+}
+
+#[test]
+fn batches_capture_one_errno_per_row() {
+    with_fixture(|cc, lib| {
+        let f = bind(lib, "int fail_with(int)", Errno::Capture);
+        let mut batch = f.batch(50).unwrap();
+        for row in 0..batch.len() {
+            batch.set_arg(row, 0, 1000 + row as i32);
+        }
+        // SAFETY: fail_with has this signature.
+        unsafe { f.call_batch(&mut batch) }.unwrap();
+        clobber_errno();
+        for row in 0..batch.len() {
+            assert_eq!(batch.ret::<i32>(row), -1, "{cc} row {row}");
+            assert_eq!(batch.errno(row).unwrap(), Some(1000 + row as i32), "{cc}");
+        }
+        assert!(batch.errno(50).is_err());
+
+        let seen = bind(lib, "int errno_seen(void)", Errno::SetAndCapture);
+        let mut batch = seen.batch(20).unwrap();
+        for row in 0..batch.len() {
+            batch.set_errno(row, 3 * row as i32 + 1).unwrap();
+        }
+        clobber_errno();
+        // SAFETY: errno_seen has this signature.
+        unsafe { seen.call_batch(&mut batch) }.unwrap();
+        for row in 0..batch.len() {
+            assert_eq!(batch.ret::<i32>(row), 3 * row as i32 + 1, "{cc} row {row}");
+        }
+    });
+}
+
+/// 3.0 as an x87 extended value: significand 1.1b (explicit integer bit), exponent
+/// 0x3fff + 1.
+const THREE: [u8; 10] = [0, 0, 0, 0, 0, 0, 0, 0xc0, 0x00, 0x40];
+
+#[test]
+fn x87_results_stay_balanced_with_capture() {
+    with_fixture(|cc, lib| {
+        let f = bind(
+            lib,
+            "long double ld_twice(long double, int)",
+            Errno::Capture,
+        );
+        // 1.5 as an x87 extended value.
+        let one_and_half = LongDouble::from_bytes([0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0x3f]);
+        // More calls than the x87 stack has registers: a result left on it would turn
+        // the later ones into NaNs.
+        for e in 0..12 {
+            let args = [Value::LongDouble(one_and_half), Value::Int(e)];
+            // SAFETY: ld_twice has this signature.
+            let (r, errno) = unsafe { f.call_with_errno(&args, 0) }.unwrap();
+            clobber_errno();
+            assert_eq!(r, Value::LongDouble(LongDouble::from_bytes(THREE)), "{cc}");
+            assert_eq!(errno, e, "{cc}");
+        }
+        let mut frame = f.frame();
+        frame
+            .set_value(0, &Value::LongDouble(one_and_half))
+            .unwrap();
+        frame.set_arg(1, 77i32);
+        for _ in 0..12 {
+            // SAFETY: as above.
+            unsafe { f.call_frame(&mut frame) };
+            clobber_errno();
+            assert_eq!(&frame.ret::<[u8; 16]>()[..10], &THREE[..], "{cc}");
+            assert_eq!(frame.errno(), Some(77), "{cc}");
+        }
+    });
+}
+
+#[test]
+fn sret_pair_and_stack_argument_results_survive_capture() {
+    with_fixture(|cc, lib| {
+        let big = bind(
+            lib,
+            "struct big { long a, b, c; }; struct big big_from(long, int)",
+            Errno::SetAndCapture,
+        );
+        // SAFETY: big_from has this signature.
+        let (r, errno) =
+            unsafe { big.call_with_errno(&[Value::Long(40), Value::Int(11)], 3) }.unwrap();
+        clobber_errno();
+        let want = Value::Struct(vec![Value::Long(40), Value::Long(41), Value::Long(42)]);
+        assert_eq!((r, errno), (want, 11), "{cc}");
+
+        let pair = bind(
+            lib,
+            "struct pair { long n; double x; }; struct pair pair_from(long, double, int)",
+            Errno::Capture,
+        );
+        let mut frame = pair.frame();
+        frame.set_args((-6i64, 2.5f64, 12i32));
+        // SAFETY: pair_from has this signature.
+        unsafe { pair.call_frame(&mut frame) };
+        clobber_errno();
+        let r = frame.ret::<[u64; 2]>();
+        assert_eq!((r[0] as i64, f64::from_bits(r[1])), (-6, 2.5), "{cc}");
+        assert_eq!(frame.errno(), Some(12), "{cc}");
+
+        let sum = bind(
+            lib,
+            "long stack_sum(long, long, long, long, long, long, long, long, int)",
+            Errno::SetAndCapture,
+        );
+        let mut frame = sum.frame();
+        frame.set_args((1i64, 2i64, 3i64, 4i64, 5i64, 6i64, 70i64, 800i64, 13i32));
+        // SAFETY: stack_sum has this signature.
+        unsafe { sum.call_frame(&mut frame) };
+        clobber_errno();
+        assert_eq!(frame.ret::<i64>(), 891, "{cc}");
+        assert_eq!(frame.errno(), Some(13), "{cc}");
+    });
+}
+
+#[test]
+fn each_thread_captures_its_own_errno() {
+    let lib = open_c("gcc", "errno_threads", FIXTURE);
+    let f = bind(&lib, "int fail_with(int)", Errno::Capture);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let f = &f;
+            s.spawn(move || {
+                let mut frame = f.frame();
+                for i in 0..2000 {
+                    let e = t * 10_000 + i;
+                    frame.set_arg(0, e);
+                    // SAFETY: fail_with has this signature.
+                    unsafe { f.call_frame(&mut frame) };
+                    assert_eq!(frame.errno(), Some(e));
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn frames_without_an_errno_slot_are_refused_where_one_is_needed() {
+    let lib = open_c("gcc", "errno_refused", FIXTURE);
+    let plain = bind(&lib, "int fail_with(int)", Errno::Untouched);
+    let capturing = plain.with_errno(Errno::Capture).unwrap();
+    let mut frame = plain.frame();
+    assert_eq!(frame.errno(), None);
+    assert!(frame.set_errno(1).is_err());
+    // SAFETY: fail_with has this signature.
+    assert!(unsafe { plain.call_with_errno(&[Value::Int(1)], 0) }.is_err());
+
+    // A capturing function's frame works with the plain function (the slot is ignored).
+    let mut with_slot = capturing.frame();
+    with_slot.set_arg(0, 5i32);
+    // SAFETY: as above.
+    unsafe { plain.call_frame(&mut with_slot) };
+    assert_eq!(with_slot.ret::<i32>(), -1);
+
+    // A plain frame is refused by the capturing function: its trampoline would write
+    // past the frame.
+    frame.set_arg(0, 5i32);
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: as above.
+        unsafe { capturing.call_frame(&mut frame) }
+    }));
+    assert!(refused.is_err());
+
+    // Batches must have the loop's row size, both ways.
+    let mut plain_rows = plain.batch(3).unwrap();
+    let mut slot_rows = capturing.batch(3).unwrap();
+    // SAFETY: as above (nothing is called: the batches are refused).
+    unsafe {
+        assert!(capturing.call_batch(&mut plain_rows).is_err());
+        assert!(plain.call_batch(&mut slot_rows).is_err());
+    }
+    assert_eq!(plain_rows.errno(0).unwrap(), None);
+}
+
+#[test]
+fn capture_is_part_of_the_cache_key() {
+    let lib = Library::this();
+    let sig = Signature::new(Type::Long, [Type::Long]);
+    let plain = lib.function("labs", &sig).unwrap();
+    let capturing = plain.with_errno(Errno::Capture).unwrap();
+    let plain_again = capturing.with_errno(Errno::Untouched).unwrap();
+    let setting = plain.with_errno(Errno::SetAndCapture).unwrap();
+    // The plain one is a tail jump (a few bytes); the capturing ones call, store and
+    // call __errno_location.
+    assert_eq!(plain.code_size(), plain_again.code_size());
+    assert!(plain.code_size() < capturing.code_size());
+    assert!(capturing.code_size() < setting.code_size());
+    for f in [&plain, &capturing, &plain_again, &setting] {
+        let mut frame = f.frame();
+        frame.set_arg(0, -41i64);
+        // SAFETY: labs has this signature.
+        unsafe { f.call_frame(&mut frame) };
+        assert_eq!(frame.ret::<i64>(), 41);
+    }
+}
+
+#[test]
+fn callbacks_preserve_their_callers_errno() {
+    with_fixture(|cc, lib| {
+        let across = bind(
+            lib,
+            "int errno_across(int (*)(int), int, int *)",
+            Errno::Untouched,
+        );
+        let sig = Signature::new(Type::Int, [Type::Int]);
+        let seen = std::sync::Mutex::new(Vec::new());
+        // A closure that clobbers errno (allocations, a failed open) and records what
+        // the frame says the caller's errno is.
+        let noisy = Callback::new(&sig, |frame: &mut Frame| {
+            seen.lock().unwrap().push(frame.errno());
+            clobber_errno();
+            frame.set_ret(frame.arg::<i32>(0) * 6);
+        })
+        .unwrap();
+        // One that hands an errno back.
+        let setting = Callback::new(&sig, |frame: &mut Frame| {
+            clobber_errno();
+            frame.set_errno(libc::EDOM).unwrap();
+            frame.set_ret(1);
+        })
+        .unwrap();
+        for (cb, before, want_errno, want_ret) in [
+            (noisy.code_ptr(), 321, 321, 42),
+            (noisy.code_ptr(), 0, 0, 42),
+            (setting.code_ptr(), 321, libc::EDOM, 1),
+        ] {
+            let mut result = 0i32;
+            let args = [
+                Value::Pointer(cb as *mut c_void),
+                Value::Int(before),
+                Value::Pointer((&raw mut result).cast()),
+            ];
+            // SAFETY: errno_across has this signature; the callback has the signature
+            // it expects and outlives the call; `result` is writable.
+            let after = unsafe { across.call(&args) }.unwrap();
+            assert_eq!(
+                after,
+                Value::Int(want_errno),
+                "{cc}: errno after the callback"
+            );
+            assert_eq!(result, want_ret, "{cc}");
+        }
+        assert_eq!(*seen.lock().unwrap(), [Some(321), Some(0)], "{cc}");
+    });
+}
