@@ -2,7 +2,9 @@
 //!
 //! Two levels:
 //!
-//! * **cores**, keyed by (signature, target): everything one [`crate::Function`] needs —
+//! * **cores**, keyed by (signature, target, errno handling — [`crate::Errno`]: a
+//!   capturing and a non-capturing function never share code): everything one
+//!   [`crate::Function`] needs —
 //!   the plan with its frames' layout (`FramedPlan`), and the *bound* fast entry with
 //!   the target baked in (the form the emitter picks, [`crate::emit::call::bound_entry`]). A hit allocates
 //!   nothing. Each thread also keeps a small memo of the cores it asked for lately
@@ -562,7 +564,8 @@ mod tests {
     use super::*;
     use crate::emit::call::listing_of;
 
-    /// What `explain --entry bound` lists is byte for byte the code `call_frame` runs.
+    /// What `explain --entry bound` lists is byte for byte the code `call_frame` runs,
+    /// with and without errno capture (each its own core).
     #[test]
     fn the_listed_bound_entry_is_the_code_that_runs() {
         let target = labs_address();
@@ -575,15 +578,18 @@ mod tests {
             "long double f(long double)",
         ] {
             let sig: Signature = sig.parse().unwrap();
-            let core = core(target, &sig, Errno::Untouched).unwrap();
-            let plan = &core.plan.plan;
-            let (entry, _) = bound_entry(plan, target as u64, Errno::Untouched);
-            let listed = listing_of(plan, entry, Errno::Untouched).unwrap();
-            // SAFETY: the fast entry's bytes are readable for its length while `core`
-            // lives; the listing is at most that long.
-            let running =
-                unsafe { std::slice::from_raw_parts(core.fast.address(), core.fast.len()) };
-            assert_eq!(&running[..listed.code.len()], &listed.code[..], "{sig}");
+            for errno in [Errno::Untouched, Errno::Capture, Errno::SetAndCapture] {
+                let core = core(target, &sig, errno).unwrap();
+                let plan = &core.plan.plan;
+                let (entry, _) = bound_entry(plan, target as u64, errno);
+                let listed = listing_of(plan, entry, errno).unwrap();
+                // SAFETY: the fast entry's bytes are readable for its length while
+                // `core` lives; the listing is at most that long.
+                let running =
+                    unsafe { std::slice::from_raw_parts(core.fast.address(), core.fast.len()) };
+                assert_eq!(&running[..listed.code.len()], &listed.code[..], "{sig}");
+                assert_eq!(core.errno, errno);
+            }
         }
     }
 

@@ -12,7 +12,7 @@
 //!
 //! The slot is four bytes (an `int`) at the plan's `frame_size`: a capturing function's
 //! frames, batch rows and callback frames are one `frame_align` longer than the plan's
-//! frame, with the slot first in the extra space ([`slot_offset`], [`row_size`]).
+//! frame, with the slot first in the extra space.
 //! Read it with [`crate::Frame::errno`], [`crate::FrameBatch::errno`] (per row),
 //! [`crate::Function::call_with_errno`] or [`crate::Function::call_raw_errno`].
 //!

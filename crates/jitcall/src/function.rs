@@ -5,6 +5,11 @@
 //! [`Function::call_raw`] with libffi-style pointers, and [`Function::call_frame`]
 //! with a prepared [`Frame`].
 //!
+//! A function bound with [`Function::with_errno`] has trampolines that capture `errno`
+//! right after the call, into the frame's errno slot ([`crate::errno`]); every call
+//! path reads it: [`Function::call_with_errno`], [`Frame::errno`] after
+//! [`Function::call_frame`], [`Function::call_raw_errno`], [`FrameBatch::errno`].
+//!
 //! This module calls; it does not load libraries. A function taken from a
 //! [`crate::Library`] holds the library's handle as an opaque [`KeepAlive`], released
 //! with the function and never looked into, so `library` depends on `function` and not

@@ -15,6 +15,14 @@
 //!   libffi's `ffi_call` shape with the target baked in: every load and store is
 //!   exact-length, because user memory is not padded.
 //!
+//! With errno capture ([`crate::Errno`]) the bound entries are call-then-store, the
+//! batch loop and the pointer entry only: each stores the result, then calls libc's
+//! `__errno_location` (its address baked in) and stores `errno` into the errno slot —
+//! at `frame_size` in the frame or row, or through the pointer entry's third argument,
+//! kept at `[rbp - 24]` — before returning to any Rust code; with
+//! [`Errno::SetAndCapture`] it first writes errno from the slot, before the arguments
+//! are loaded. Entries without capture contain no errno instruction at all.
+//!
 //! Memory operands use a fixed base register (`rbx`, `r10`, `rsp` or `r12`; the last two
 //! take a SIB byte).
 //!
@@ -27,6 +35,7 @@
 //!   rbp ───► │ saved rbp                │
 //!            │ saved rbx  (frame base)  │  rbp - 8
 //!            │ pad / saved r12          │  rbp - 16
+//!            │ errno slot's address     │  rbp - 24 (pointer entry with errno, + pad)
 //!            │ (alignment gap, if any)  │
 //!            ├──────────────────────────┤  ◄── 16-byte aligned (or more)
 //!            │ stack argument n         │  rsp + offset of n
