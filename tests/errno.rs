@@ -437,3 +437,42 @@ fn callbacks_preserve_their_callers_errno() {
         assert_eq!(*seen.lock().unwrap(), [Some(321), Some(0)], "{cc}");
     });
 }
+
+/// `explain` shows the capturing entries as they run: the errno sequence after the
+/// call, and the set before it, in the listing and in the header; the frame entry (the
+/// plan's shared code) never has it.
+#[test]
+fn explain_shows_the_errno_sequence() {
+    use jitcall::Declarations;
+    use jitcall::explain::{ExplainedEntry, Explanation};
+    let decls = Declarations::parse("long double f(long double, long);").unwrap();
+    let f = decls.last_function().unwrap();
+    let text = |entry, errno| {
+        Explanation::for_entry_with_errno(&decls, f, None, entry, errno)
+            .unwrap()
+            .text()
+            .to_string()
+    };
+    for entry in [
+        ExplainedEntry::Bound,
+        ExplainedEntry::Batch,
+        ExplainedEntry::Pointers,
+    ] {
+        let plain = text(entry, Errno::Untouched);
+        let capture = text(entry, Errno::Capture);
+        let set = text(entry, Errno::SetAndCapture);
+        assert!(!plain.contains("errno"), "{plain}");
+        assert!(
+            capture.contains("it stores errno into the errno slot"),
+            "{capture}"
+        );
+        assert!(set.contains("it sets errno from the errno slot"), "{set}");
+        // The disassembly names the function, once per call of it.
+        let calls = |t: &str| t.matches("<__errno_location>").count();
+        assert!(
+            calls(&capture) >= 1 && calls(&set) > calls(&capture),
+            "{set}"
+        );
+    }
+    assert!(!text(ExplainedEntry::Frame, Errno::Capture).contains("errno"));
+}
