@@ -476,3 +476,30 @@ fn explain_shows_the_errno_sequence() {
     }
     assert!(!text(ExplainedEntry::Frame, Errno::Capture).contains("errno"));
 }
+
+/// A typed function keeps its function's capture in its own frame; a direct function
+/// pointer cannot capture, so `as_fn` refuses a capturing function.
+#[test]
+fn typed_functions_capture_and_direct_pointers_are_refused() {
+    with_fixture(|cc, lib| {
+        let f = bind(lib, "int fail_with(int)", Errno::Capture);
+        let mut typed = f.typed::<(i32,), i32>().unwrap();
+        for e in [31, 0, 4000] {
+            // SAFETY: fail_with has this signature.
+            assert_eq!(unsafe { typed.call((e,)) }, -1, "{cc}");
+            clobber_errno();
+            assert_eq!(typed.errno(), Some(e), "{cc}");
+        }
+        assert!(f.as_fn::<unsafe extern "C" fn(i32) -> i32>().is_err());
+        let plain = f.with_errno(Errno::Untouched).unwrap();
+        assert!(plain.as_fn::<unsafe extern "C" fn(i32) -> i32>().is_ok());
+        assert_eq!(plain.typed::<(i32,), i32>().unwrap().errno(), None);
+
+        let seen = bind(lib, "int errno_seen(void)", Errno::SetAndCapture);
+        let mut typed = seen.typed::<(), i32>().unwrap();
+        typed.set_errno(88).unwrap();
+        clobber_errno();
+        // SAFETY: errno_seen has this signature.
+        assert_eq!(unsafe { typed.call(()) }, 88, "{cc}");
+    });
+}

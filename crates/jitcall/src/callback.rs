@@ -317,8 +317,11 @@ fn template_put(t: Rc<Template>) {
 /// `context` must point to a live `Context<F>`, and `frame` to that context's layout
 /// of initialised bytes, laid out by its plan, alive until this returns.
 unsafe extern "C" fn dispatch<F: Fn(&mut Frame)>(context: *const Context<F>, frame: *mut u8) {
-    // First of all, before any Rust code can overwrite it: the caller's errno.
-    let caller_errno = crate::errno::get();
+    // First of all, before any Rust code can overwrite it: the caller's errno (its
+    // location is the thread's, the same when it is restored below).
+    let errno = crate::errno::location();
+    // SAFETY: `errno` is this thread's errno, valid for the thread's life.
+    let caller_errno = unsafe { *errno };
     // SAFETY: the stub passes the context baked into it, which lives as long as the
     // callback, and the callback outlives the call (the pointer's contract).
     let context = unsafe { &*context };
@@ -345,8 +348,8 @@ unsafe extern "C" fn dispatch<F: Fn(&mut Frame)>(context: *const Context<F>, fra
     }
     // Last: the caller sees its own errno again, or the one the closure set in the
     // frame (`Frame::set_errno`). Nothing runs after this but the stub's result loads.
-    // SAFETY: as above.
-    crate::errno::set(unsafe { errno_slot.read() });
+    // SAFETY: the slot as above; `errno` is still this thread's.
+    unsafe { *errno = errno_slot.read() };
 }
 
 #[cold]

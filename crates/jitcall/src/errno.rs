@@ -99,16 +99,9 @@ pub(crate) fn location_function() -> u64 {
     libc::__errno_location as *const () as u64
 }
 
-/// This thread's errno.
+/// This thread's errno: valid, and the same, for the rest of the thread's life.
 #[inline(always)]
-pub(crate) fn get() -> i32 {
-    // SAFETY: __errno_location returns this thread's errno, valid for the thread's life.
-    unsafe { *libc::__errno_location() }
-}
-
-/// Sets this thread's errno.
-#[inline(always)]
-pub(crate) fn set(value: i32) {
-    // SAFETY: as in `get`.
-    unsafe { *libc::__errno_location() = value }
+pub(crate) fn location() -> *mut i32 {
+    // SAFETY: __errno_location has no precondition.
+    unsafe { libc::__errno_location() }
 }
