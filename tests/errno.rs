@@ -50,6 +50,10 @@ long stack_sum(long a, long b, long c, long d, long f, long g, long h, long i, i
     return a + b + c + d + f + g + h + i;
 }
 
+/* An argument on the stack aligned to 32: rsp is aligned to 32 at the call. */
+struct al32 { long a; } __attribute__((aligned(32)));
+long al_get(struct al32 s, int e) { errno = e; return s.a * 3; }
+
 /* Calls f with errno = before, and returns what errno is after f returned; f's
    result goes to *result. */
 int errno_across(int (*f)(int), int before, int *result) {
@@ -83,15 +87,14 @@ fn with_fixture(mut test: impl FnMut(&str, &Library)) {
     }
 }
 
-fn bind(lib: &Library, decl: &str, errno: Errno) -> Function {
-    let sig: Signature = decl.parse().unwrap();
-    let name = decl
-        .split('(')
-        .next()
-        .and_then(|head| head.split_whitespace().last())
+/// The last function `decls` declares, from `lib`, bound with `errno`.
+fn bind(lib: &Library, decls: &str, errno: Errno) -> Function {
+    let decls = jitcall::Declarations::parse(decls).unwrap();
+    let f = decls.last_function().unwrap();
+    lib.function(&f.name, &f.signature)
         .unwrap()
-        .trim_start_matches('*');
-    lib.function(name, &sig).unwrap().with_errno(errno).unwrap()
+        .with_errno(errno)
+        .unwrap()
 }
 
 #[test]
@@ -501,5 +504,124 @@ fn typed_functions_capture_and_direct_pointers_are_refused() {
         clobber_errno();
         // SAFETY: errno_seen has this signature.
         assert_eq!(unsafe { typed.call(()) }, 88, "{cc}");
+    });
+}
+
+/// One result and errno per call path, for `f` called with `args`.
+fn every_path(f: &Function, args: &[Value]) -> Vec<(&'static str, Value, Option<i32>)> {
+    let mut out = Vec::new();
+    // SAFETY (every call below): the fixture's functions have the signatures bound,
+    // and every pointer passed points into a live frame or buffer of the right size.
+    let (v, e) = unsafe { f.call_with_errno(args, 0) }.unwrap();
+    clobber_errno();
+    out.push(("call_with_errno", v, Some(e)));
+
+    let mut frame = f.frame();
+    for (i, v) in args.iter().enumerate() {
+        frame.set_value(i, v).unwrap();
+    }
+    unsafe { f.call_frame(&mut frame) };
+    clobber_errno();
+    out.push(("call_frame", frame.ret_value().unwrap(), frame.errno()));
+
+    // call_raw_errno, with the arguments read from the frame's slots and the result
+    // written to a buffer of its own, then decoded through another frame.
+    let base = frame.as_mut_ptr();
+    let pointers: Vec<*const c_void> = f
+        .plan()
+        .args
+        .iter()
+        // SAFETY: each slot lies inside the frame.
+        .map(|a| {
+            unsafe { base.add(a.frame_offset as usize) }
+                .cast_const()
+                .cast()
+        })
+        .collect();
+    let mut ret = [0u8; 32];
+    let mut errno = 0;
+    unsafe { f.call_raw_errno(ret.as_mut_ptr().cast(), pointers.as_ptr(), &mut errno) }.unwrap();
+    clobber_errno();
+    let mut decoded = f.frame();
+    match f.plan().ret.size {
+        4 => decoded.set_ret(<[u8; 4]>::try_from(&ret[..4]).unwrap()),
+        8 => decoded.set_ret(<[u8; 8]>::try_from(&ret[..8]).unwrap()),
+        16 => decoded.set_ret(<[u8; 16]>::try_from(&ret[..16]).unwrap()),
+        24 => decoded.set_ret(<[u8; 24]>::try_from(&ret[..24]).unwrap()),
+        n => panic!("no fixture returns {n} bytes"),
+    }
+    out.push(("call_raw_errno", decoded.ret_value().unwrap(), Some(errno)));
+
+    let mut batch = f.batch(3).unwrap();
+    for row in 0..3 {
+        for (i, v) in args.iter().enumerate() {
+            batch.set_value(row, i, v).unwrap();
+        }
+    }
+    unsafe { f.call_batch(&mut batch) }.unwrap();
+    clobber_errno();
+    for row in 0..3 {
+        out.push((
+            "call_batch",
+            batch.ret_value(row).unwrap(),
+            batch.errno(row).unwrap(),
+        ));
+    }
+    out
+}
+
+/// x87, sret, register-pair and stack-argument results (over-aligned ones included),
+/// and errno, come back alike on every call path, set-before included.
+#[test]
+fn every_path_agrees_on_result_and_errno() {
+    with_fixture(|cc, lib| {
+        let one_and_half = LongDouble::from_bytes([0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0x3f]);
+        let cases = [
+            (
+                "long double ld_twice(long double, int)",
+                vec![Value::LongDouble(one_and_half), Value::Int(21)],
+                Value::LongDouble(LongDouble::from_bytes(THREE)),
+                21,
+            ),
+            (
+                "struct big { long a, b, c; }; struct big big_from(long, int)",
+                vec![Value::Long(-8), Value::Int(22)],
+                Value::Struct(vec![Value::Long(-8), Value::Long(-7), Value::Long(-6)]),
+                22,
+            ),
+            (
+                "struct pair { long n; double x; }; struct pair pair_from(long, double, int)",
+                vec![Value::Long(5), Value::Double(0.25), Value::Int(23)],
+                Value::Struct(vec![Value::Long(5), Value::Double(0.25)]),
+                23,
+            ),
+            (
+                "long stack_sum(long, long, long, long, long, long, long, long, int)",
+                (1..=8).map(Value::Long).chain([Value::Int(24)]).collect(),
+                Value::Long(36),
+                24,
+            ),
+            (
+                "struct al32 { long a; } __attribute__((aligned(32))); long al_get(struct al32, int)",
+                vec![Value::Struct(vec![Value::Long(14)]), Value::Int(25)],
+                Value::Long(42),
+                25,
+            ),
+        ];
+        for (decl, args, want, errno) in cases {
+            for mode in [Errno::Capture, Errno::SetAndCapture] {
+                let f = bind(lib, decl, mode);
+                for (path, value, got) in every_path(&f, &args) {
+                    assert_eq!(value, want, "{cc} {decl} {mode:?} {path}");
+                    assert_eq!(got, Some(errno), "{cc} {decl} {mode:?} {path}");
+                }
+            }
+        }
+        // errno_seen on every path sees the slot's errno (zero: the paths above set no
+        // other) with SetAndCapture.
+        let seen = bind(lib, "int errno_seen(void)", Errno::SetAndCapture);
+        for (path, value, got) in every_path(&seen, &[]) {
+            assert_eq!((value, got), (Value::Int(0), Some(0)), "{cc} {path}");
+        }
     });
 }
