@@ -193,14 +193,14 @@ impl Function {
 
     /// Calls with the arguments in `frame` and leaves the result there.
     ///
+    /// With errno capture ([`Function::with_errno`]) the frame's errno slot then holds
+    /// the errno the callee left ([`Frame::errno`]).
+    ///
     /// # Safety
     ///
     /// The target must be a function with this signature, and the arguments in the
     /// frame valid for it (pointers it dereferences must be valid, and so on): the same
     /// contract as calling the function from C.
-    ///
-    /// With errno capture ([`Function::with_errno`]) the frame's errno slot holds the
-    /// errno the callee left ([`Frame::errno`]).
     ///
     /// # Panics
     ///
@@ -354,6 +354,10 @@ impl Function {
     /// Calls with [`Value`]s, checked against the signature (count, kinds, aggregate
     /// shapes): a mismatch is an error, not undefined behaviour.
     ///
+    /// For a function bound with errno capture, the captured errno is dropped (and with
+    /// [`Errno::SetAndCapture`] errno is zero at the call): see
+    /// [`Function::call_with_errno`].
+    ///
     /// # Safety
     ///
     /// The target must be a function with this signature, and the values valid for it
@@ -483,16 +487,16 @@ impl Function {
     /// to `ret` — exactly `sizeof` the return type, unlike libffi, which widens narrow
     /// integer results to a full register.
     ///
+    /// For a function bound with errno capture, the errno the callee left is lost (and
+    /// with [`Errno::SetAndCapture`] errno is zero at the call): see
+    /// [`Function::call_raw_errno`].
+    ///
     /// # Safety
     ///
     /// As for [`Function::call_frame`]; in addition `args` must point to one valid
     /// pointer per parameter, each to a readable, initialised value of that parameter's
     /// type, and `ret` must be writable for the return type's size and aligned for it
     /// (it may be null for `void`).
-    ///
-    /// For a function bound with errno capture, the errno the callee left is lost (and
-    /// with [`Errno::SetAndCapture`] errno is zero at the call): see
-    /// [`Function::call_raw_errno`].
     #[inline]
     pub unsafe fn call_raw(
         &self,
