@@ -130,8 +130,6 @@ struct Context<F> {
     sig: Arc<Signature>,
     /// The stub's frame: one row with an errno slot (`frame_layout`).
     layout: AllocLayout,
-    /// Where the frame's errno slot is.
-    errno_at: usize,
 }
 
 impl<F: Fn(&mut Frame)> Callback<F> {
@@ -160,14 +158,12 @@ impl<F: Fn(&mut Frame)> Callback<F> {
             ),
         };
         let layout = frame_layout(&plan.plan)?;
-        let errno_at = crate::errno::slot_offset(&plan.plan) as usize;
-        debug_assert_eq!(plan.errno_at, Some(errno_at as u32));
+        debug_assert_eq!(plan.errno_at, Some(crate::errno::slot_offset(&plan.plan)));
         let context = NonNull::from(Box::leak(Box::new(Context {
             closure,
             plan,
             sig: shared_sig,
             layout,
-            errno_at,
         })));
         // From here on the context is owned by `guard` until the Callback exists.
         struct Guard<F>(NonNull<Context<F>>);
@@ -317,19 +313,9 @@ fn template_put(t: Rc<Template>) {
 /// `context` must point to a live `Context<F>`, and `frame` to that context's layout
 /// of initialised bytes, laid out by its plan, alive until this returns.
 unsafe extern "C" fn dispatch<F: Fn(&mut Frame)>(context: *const Context<F>, frame: *mut u8) {
-    // First of all, before any Rust code can overwrite it: the caller's errno (its
-    // location is the thread's, the same when it is restored below).
-    let errno = crate::errno::location();
-    // SAFETY: `errno` is this thread's errno, valid for the thread's life.
-    let caller_errno = unsafe { *errno };
     // SAFETY: the stub passes the context baked into it, which lives as long as the
     // callback, and the callback outlives the call (the pointer's contract).
     let context = unsafe { &*context };
-    // SAFETY: the errno slot lies inside the stub's frame (`frame_layout`), 4-aligned
-    // (the frame is 16-aligned, the slot at a multiple of 8).
-    let errno_slot = unsafe { frame.add(context.errno_at).cast::<i32>() };
-    // SAFETY: as above; the frame is ours until we return.
-    unsafe { errno_slot.write(caller_errno) };
     // SAFETY: the stub passes rsp, which is never null.
     let buf = unsafe { NonNull::new_unchecked(frame) };
     // SAFETY: the stub laid out `context.layout` defined bytes at `buf` by this plan,
@@ -346,10 +332,6 @@ unsafe extern "C" fn dispatch<F: Fn(&mut Frame)>(context: *const Context<F>, fra
     if frame.as_mut_ptr() != buf.as_ptr() {
         die("a callback closure moved its frame out of the `&mut Frame`");
     }
-    // Last: the caller sees its own errno again, or the one the closure set in the
-    // frame (`Frame::set_errno`). Nothing runs after this but the stub's result loads.
-    // SAFETY: the slot as above; `errno` is still this thread's.
-    unsafe { *errno = errno_slot.read() };
 }
 
 #[cold]

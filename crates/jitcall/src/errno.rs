@@ -16,10 +16,11 @@
 //! Read it with [`crate::Frame::errno`], [`crate::FrameBatch::errno`] (per row),
 //! [`crate::Function::call_with_errno`] or [`crate::Function::call_raw_errno`].
 //!
-//! Callbacks preserve their C caller's errno: the dispatcher saves it into the
-//! callback frame's errno slot before the closure runs and restores it from there
-//! after, so whatever the closure does (allocate, print, call C) the caller sees the
-//! errno it had, unless the closure sets one with [`crate::Frame::set_errno`].
+//! Callbacks preserve their C caller's errno: the entry stub saves it into the
+//! callback frame's errno slot right before calling into Rust and restores it from
+//! there right after, so whatever the closure does (allocate, print, call C) the
+//! caller sees the errno it had, unless the closure sets one with
+//! [`crate::Frame::set_errno`].
 //!
 //! What this module does not do: emit the trampolines' errno sequence (that is the
 //! emitter's, `crate::emit::call`) nor decide where frames live (`crate::frame`). A
@@ -94,14 +95,7 @@ pub(crate) fn row_size(plan: &CallPlan) -> u32 {
 }
 
 /// The address of libc's `__errno_location`, the function that returns this thread's
-/// `&errno`: the trampolines call it (baked in as an immediate).
+/// `&errno`: the trampolines and callback stubs call it (baked in as an immediate).
 pub(crate) fn location_function() -> u64 {
     libc::__errno_location as *const () as u64
-}
-
-/// This thread's errno: valid, and the same, for the rest of the thread's life.
-#[inline(always)]
-pub(crate) fn location() -> *mut i32 {
-    // SAFETY: __errno_location has no precondition.
-    unsafe { libc::__errno_location() }
 }
