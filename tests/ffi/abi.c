@@ -2,6 +2,7 @@
    tests/ffi_abi.rs runs it against the system's libffi and against libjitcall_ffi.so.
    Compiled against the system's ffi.h: its layouts are the interface. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <ffi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,11 @@ static double sum_ff(struct ff2 s) { return s.a + s.b; }
 static void closure_add(ffi_cif *cif, void *ret, void **args, void *user) {
   (void)cif;
   *(ffi_arg *)ret = *(int *)args[0] + *(int *)args[1] + *(int *)user;
+}
+static void closure_errno(ffi_cif *cif, void *ret, void **args, void *user) {
+  (void)cif; (void)user;
+  errno = *(int *)args[0];
+  *(ffi_arg *)ret = 0;
 }
 static int compare(const void *a, const void *b) { (void)a; (void)b; return 0; }
 static void closure_cmp(ffi_cif *cif, void *ret, void **args, void *user) {
@@ -190,6 +196,17 @@ int main(int argc, char **argv) {
   int xs[6] = {5, -3, 12, 0, 7, 1};
   qsort(xs, 6, sizeof(int), code ? (int (*)(const void *, const void *))code : compare);
   printf("qsort={%d,%d,%d,%d,%d,%d}\n", xs[0], xs[1], xs[2], xs[3], xs[4], xs[5]);
+  ffi_closure_free(cl);
+
+  /* The errno a closure's function leaves reaches the closure's caller. */
+  ffi_cif ecif; ffi_type *one[1] = {&ffi_type_sint32};
+  ffi_prep_cif(&ecif, FFI_DEFAULT_ABI, 1, &ffi_type_sint32, one);
+  cl = ffi_closure_alloc(sizeof(ffi_closure), &code);
+  ffi_prep_closure_loc(cl, &ecif, closure_errno, NULL, code);
+  errno = 0;
+  ((int (*)(int))code)(ERANGE);
+  int closure_errno_seen = errno;
+  printf("closure errno=%d\n", closure_errno_seen);
   ffi_closure_free(cl);
 
   /* Which objects provide libffi (for the test, not compared). */

@@ -232,12 +232,19 @@ unsafe fn dispatch(closure: *const ffi_closure, slots: &[u32], ret_size: usize, 
         big.as_mut_ptr().cast()
     };
     // SAFETY: the user function has libffi's closure contract; the pointers are valid
-    // for the call. Then the result's bytes go to the frame's result area (offset 0,
-    // `size` bytes).
-    unsafe {
+    // for the call. errno is read at once (nothing ran since the function returned),
+    // through the thread's own errno location. Then the result's bytes go to the
+    // frame's result area (offset 0, `size` bytes).
+    let errno = unsafe {
         fun(cif, ret.cast(), args.as_mut_ptr(), user_data);
+        let errno = *libc::__errno_location();
         std::ptr::copy_nonoverlapping(ret, base, size);
-    }
+        errno
+    };
+    // The errno the user function left reaches the closure's caller, as with libffi
+    // (and as if the function had been called from C): a callback otherwise hands its
+    // caller back the caller's own errno. A callback's frame always has the slot.
+    let _ = frame.set_errno(errno);
 }
 
 /// `movabs r11, imm64; jmp r11`, for closures not allocated here.

@@ -2,7 +2,9 @@
 //!
 //! Two levels:
 //!
-//! * **cores**, keyed by (signature, target): everything one [`crate::Function`] needs —
+//! * **cores**, keyed by (signature, target, errno handling — [`crate::Errno`]: a
+//!   capturing and a non-capturing function never share code): everything one
+//!   [`crate::Function`] needs —
 //!   the plan with its frames' layout (`FramedPlan`), and the *bound* fast entry with
 //!   the target baked in (the form the emitter picks, [`crate::emit::call::bound_entry`]). A hit allocates
 //!   nothing. Each thread also keeps a small memo of the cores it asked for lately
@@ -30,7 +32,7 @@ use crate::arena::{ExecutableCode, arena};
 use crate::emit::call::{Entry, FastKind, bound_entry, emit};
 use crate::frame::layout::FramedPlan;
 use crate::value::Codec;
-use crate::{Error, Signature, Type};
+use crate::{Errno, Error, Signature, Type};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -114,7 +116,7 @@ const RECENT: usize = 16;
 /// of what a hit used to cost. Entries are weak, so a memo keeps no code alive, and
 /// each answer is checked against the full signature.
 struct Recent {
-    slots: [Option<(u64, usize, Weak<Core>)>; RECENT],
+    slots: [Option<(u64, TargetKey, Weak<Core>)>; RECENT],
     /// This thread's hits, in [`RECENT_HITS`]; written by this thread only.
     hits: Option<Arc<AtomicU64>>,
 }
@@ -129,13 +131,13 @@ thread_local! {
     };
 }
 
-fn memo_slot(hash: u64, target: usize) -> usize {
-    ((hash ^ (target as u64).rotate_left(17)) as usize) & (RECENT - 1)
+fn memo_slot(hash: u64, target: TargetKey) -> usize {
+    ((hash ^ target.word().rotate_left(17)) as usize) & (RECENT - 1)
 }
 
 /// The live core for (`sig`, `target`) if this thread's memo has it.
 #[inline]
-fn memo_get(target: usize, sig: &Signature) -> Option<Arc<Core>> {
+fn memo_get(target: TargetKey, sig: &Signature) -> Option<Arc<Core>> {
     let hash = sig.precomputed_hash();
     MEMO.try_with(|memo| {
         let mut memo = memo.try_borrow_mut().ok()?;
@@ -162,7 +164,10 @@ fn memo_get(target: usize, sig: &Signature) -> Option<Arc<Core>> {
 
 /// Remembers `core` in this thread's memo.
 fn memo_put(core: &Arc<Core>) {
-    let (hash, target) = (core.sig.precomputed_hash(), core.target as usize);
+    let (hash, target) = (
+        core.sig.precomputed_hash(),
+        TargetKey::new(core.target, core.errno),
+    );
     let _ = MEMO.try_with(|memo| {
         if let Ok(mut memo) = memo.try_borrow_mut() {
             memo.slots[memo_slot(hash, target)] = Some((hash, target, Arc::downgrade(core)));
@@ -177,16 +182,18 @@ fn publish(bytes: &[u8]) -> Result<ExecutableCode, Error> {
     code.publish()
 }
 
-/// The code in `cell`, compiled from `plan` as `entry` on first use.
+/// The code in `cell`, compiled from `plan` as `entry` (with `errno` handled as it
+/// says) on first use.
 fn lazy<'a>(
     cell: &'a OnceLock<ExecutableCode>,
     plan: &CallPlan,
     entry: Entry,
+    errno: Errno,
 ) -> Result<&'a ExecutableCode, Error> {
     if let Some(code) = cell.get() {
         return Ok(code);
     }
-    let code = publish(&emit(plan, entry)?)?;
+    let code = publish(&emit(plan, entry, errno)?)?;
     // A racing thread may have set it first; its copy is as good as ours (ours is freed).
     let _ = cell.set(code);
     Ok(cell.get().expect("set just above"))
@@ -296,7 +303,7 @@ fn trampoline(plan: &CallPlan) -> Result<Arc<Trampoline>, Error> {
         return Ok(t);
     }
     let t = Arc::new(Trampoline {
-        frame_entry: publish(&emit(plan, Entry::Frame)?)?,
+        frame_entry: publish(&emit(plan, Entry::Frame, Errno::Untouched)?)?,
     });
     let (map, swept_at) = &mut *guard;
     map.insert(plan.clone(), Arc::downgrade(&t));
@@ -316,6 +323,9 @@ pub(crate) struct Core {
     /// call-then-store; the target is baked in.
     pub(crate) fast: ExecutableCode,
     pub(crate) fast_kind: FastKind,
+    /// What every entry bound to the target does with errno (part of the key: a
+    /// capturing and a non-capturing core never share code).
+    pub(crate) errno: Errno,
     /// The batch loop, compiled on first use.
     batch: OnceLock<ExecutableCode>,
     /// The libffi-style entry `Function::call_raw` runs, target baked in, compiled on
@@ -343,8 +353,9 @@ unsafe impl Sync for Core {}
 /// `extern "C" fn(rows, count)`.
 pub(crate) type BatchEntry = unsafe extern "C" fn(*mut u8, usize);
 
-/// `extern "C" fn(ret, args)`: libffi's `ffi_call` shape, the target baked in.
-pub(crate) type PointerEntry = unsafe extern "C" fn(*mut c_void, *const *const c_void);
+/// `extern "C" fn(ret, args, errno)`: libffi's `ffi_call` shape, the target baked in,
+/// and the errno slot's address (read only by an entry that handles errno).
+pub(crate) type PointerEntry = unsafe extern "C" fn(*mut c_void, *const *const c_void, *mut i32);
 
 impl Core {
     /// The pointer entry, compiled on first use. Inline up to the first-use check, so
@@ -366,14 +377,14 @@ impl Core {
         let entry = Entry::Pointers {
             target: self.target as u64,
         };
-        lazy(&self.pointers, &self.plan.plan, entry)
+        lazy(&self.pointers, &self.plan.plan, entry, self.errno)
     }
 
     pub(crate) fn batch_entry(&self) -> Result<BatchEntry, Error> {
         let entry = Entry::Batch {
             target: self.target as u64,
         };
-        let code = lazy(&self.batch, &self.plan.plan, entry)?;
+        let code = lazy(&self.batch, &self.plan.plan, entry, self.errno)?;
         // SAFETY: generated by `emit(.., Entry::Batch)`, which implements this
         // signature; alive as long as `self`.
         Ok(unsafe { std::mem::transmute::<*const u8, BatchEntry>(code.address()) })
@@ -420,23 +431,48 @@ impl Core {
 /// hits (counted under the lock: an atomic counter would cost a hit a few nanoseconds).
 type CoreMap = (FastMap<Arc<Signature>, Targets>, usize, u64);
 
+/// A core's key beside its signature: the target, and what the core does with errno.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct TargetKey {
+    target: usize,
+    errno: Errno,
+}
+
+impl TargetKey {
+    fn new(target: *const c_void, errno: Errno) -> TargetKey {
+        TargetKey {
+            target: target as usize,
+            errno,
+        }
+    }
+
+    fn target(self) -> *const c_void {
+        self.target as *const c_void
+    }
+
+    /// One word for the memo's slot hash.
+    fn word(self) -> u64 {
+        self.target as u64 ^ self.errno as u64
+    }
+}
+
 /// The cores of one signature by target. Most signatures are called at one target, so
 /// that case is stored inline (a map per new signature would be one more allocation
 /// on every first call).
 enum Targets {
-    One(usize, Weak<Core>),
-    Many(FastMap<usize, Weak<Core>>),
+    One(TargetKey, Weak<Core>),
+    Many(FastMap<TargetKey, Weak<Core>>),
 }
 
 impl Targets {
-    fn get(&self, target: usize) -> Option<&Weak<Core>> {
+    fn get(&self, target: TargetKey) -> Option<&Weak<Core>> {
         match self {
             Targets::One(t, core) => (*t == target).then_some(core),
             Targets::Many(map) => map.get(&target),
         }
     }
 
-    fn insert(&mut self, target: usize, core: Weak<Core>) {
+    fn insert(&mut self, target: TargetKey, core: Weak<Core>) {
         match self {
             Targets::One(t, old) if *t == target => *old = core,
             Targets::One(t, old) => {
@@ -463,24 +499,30 @@ impl Targets {
     }
 }
 
-/// The compiled core for calling `target` with `sig`: found without allocating when
-/// one is alive, else classified and compiled now.
-pub(crate) fn core(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Error> {
-    if let Some(core) = memo_get(target as usize, sig) {
+/// The compiled core for calling `target` with `sig`, handling errno as `errno` says:
+/// found without allocating when one is alive, else classified and compiled now.
+pub(crate) fn core(
+    target: *const c_void,
+    sig: &Signature,
+    errno: Errno,
+) -> Result<Arc<Core>, Error> {
+    let key = TargetKey::new(target, errno);
+    if let Some(core) = memo_get(key, sig) {
         return Ok(core);
     }
-    let core = core_locked(target, sig)?;
+    let core = core_locked(key, sig)?;
     memo_put(&core);
     Ok(core)
 }
 
 /// [`core`] through the shared map, under its lock.
-fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Error> {
+fn core_locked(key: TargetKey, sig: &Signature) -> Result<Arc<Core>, Error> {
+    let (target, errno) = (key.target(), key.errno);
     // Lock order: cores, then plans, then the arena (never the other way round).
     let mut guard = lock(cores());
     let known = guard.0.get_key_value(sig);
     if let Some(core) = known
-        .and_then(|(_, by_target)| by_target.get(target as usize))
+        .and_then(|(_, by_target)| by_target.get(key))
         .and_then(Weak::upgrade)
     {
         guard.2 += 1;
@@ -491,14 +533,15 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
         None => Arc::new(sig.clone()),
     };
     let plan = sysv::classify(&sig)?;
-    let (fast_entry, fast_kind) = bound_entry(&plan, target as u64);
-    let fast = publish(&emit(&plan, fast_entry)?)?;
+    let (fast_entry, fast_kind) = bound_entry(&plan, target as u64, errno);
+    let fast = publish(&emit(&plan, fast_entry, errno)?)?;
     let core = Arc::new(Core {
         target,
         sig: sig.clone(),
         fast,
-        plan: Arc::new(FramedPlan::new(plan)),
+        plan: Arc::new(FramedPlan::with_errno_slot(plan, errno.captures())),
         fast_kind,
+        errno,
         batch: OnceLock::new(),
         pointers: OnceLock::new(),
         shared: OnceLock::new(),
@@ -507,9 +550,9 @@ fn core_locked(target: *const c_void, sig: &Signature) -> Result<Arc<Core>, Erro
     let (map, swept_at, _) = &mut *guard;
     let weak = Arc::downgrade(&core);
     match map.get_mut(&sig) {
-        Some(by_target) => by_target.insert(target as usize, weak),
+        Some(by_target) => by_target.insert(key, weak),
         None => {
-            map.insert(sig, Targets::One(target as usize, weak));
+            map.insert(sig, Targets::One(key, weak));
         }
     }
     sweep(map, swept_at, |_, by_target| by_target.retain_live());
@@ -521,7 +564,8 @@ mod tests {
     use super::*;
     use crate::emit::call::listing_of;
 
-    /// What `explain --entry bound` lists is byte for byte the code `call_frame` runs.
+    /// What `explain --entry bound` lists is byte for byte the code `call_frame` runs,
+    /// with and without errno capture (each its own core).
     #[test]
     fn the_listed_bound_entry_is_the_code_that_runs() {
         let target = labs_address();
@@ -534,14 +578,18 @@ mod tests {
             "long double f(long double)",
         ] {
             let sig: Signature = sig.parse().unwrap();
-            let core = core(target, &sig).unwrap();
-            let plan = &core.plan.plan;
-            let listed = listing_of(plan, bound_entry(plan, target as u64).0).unwrap();
-            // SAFETY: the fast entry's bytes are readable for its length while `core`
-            // lives; the listing is at most that long.
-            let running =
-                unsafe { std::slice::from_raw_parts(core.fast.address(), core.fast.len()) };
-            assert_eq!(&running[..listed.code.len()], &listed.code[..], "{sig}");
+            for errno in [Errno::Untouched, Errno::Capture, Errno::SetAndCapture] {
+                let core = core(target, &sig, errno).unwrap();
+                let plan = &core.plan.plan;
+                let (entry, _) = bound_entry(plan, target as u64, errno);
+                let listed = listing_of(plan, entry, errno).unwrap();
+                // SAFETY: the fast entry's bytes are readable for its length while
+                // `core` lives; the listing is at most that long.
+                let running =
+                    unsafe { std::slice::from_raw_parts(core.fast.address(), core.fast.len()) };
+                assert_eq!(&running[..listed.code.len()], &listed.code[..], "{sig}");
+                assert_eq!(core.errno, errno);
+            }
         }
     }
 

@@ -128,7 +128,7 @@ struct Context<F> {
     closure: F,
     plan: Arc<FramedPlan>,
     sig: Arc<Signature>,
-    /// `frame_size` bytes aligned to `frame_align`: the stub's frame.
+    /// The stub's frame: one row with an errno slot (`frame_layout`).
     layout: AllocLayout,
 }
 
@@ -153,11 +153,12 @@ impl<F: Fn(&mut Frame)> Callback<F> {
         let (plan, shared_sig) = match &template {
             Some(t) => (t.plan.clone(), t.sig.clone()),
             None => (
-                Arc::new(FramedPlan::new(sysv::classify(sig)?)),
+                Arc::new(FramedPlan::with_errno_slot(sysv::classify(sig)?, true)),
                 Arc::new(sig.clone()),
             ),
         };
         let layout = frame_layout(&plan.plan)?;
+        debug_assert_eq!(plan.errno_at, Some(crate::errno::slot_offset(&plan.plan)));
         let context = NonNull::from(Box::leak(Box::new(Context {
             closure,
             plan,

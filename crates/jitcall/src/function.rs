@@ -5,6 +5,11 @@
 //! [`Function::call_raw`] with libffi-style pointers, and [`Function::call_frame`]
 //! with a prepared [`Frame`].
 //!
+//! A function bound with [`Function::with_errno`] has trampolines that capture `errno`
+//! right after the call, into the frame's errno slot ([`crate::errno`]); every call
+//! path reads it: [`Function::call_with_errno`], [`Frame::errno`] after
+//! [`Function::call_frame`], [`Function::call_raw_errno`], [`FrameBatch::errno`].
+//!
 //! This module calls; it does not load libraries. A function taken from a
 //! [`crate::Library`] holds the library's handle as an opaque [`KeepAlive`], released
 //! with the function and never looked into, so `library` depends on `function` and not
@@ -15,7 +20,7 @@ use crate::cache::{Core, core};
 use crate::emit::call::FastKind;
 use crate::frame::layout::FramedPlan;
 use crate::value::Path;
-use crate::{Error, Frame, FrameBatch, Signature, Value};
+use crate::{Errno, Error, Frame, FrameBatch, Signature, Value};
 
 /// Frames up to this size are built on the stack by [`Function::call`].
 const SMALL_FRAME: usize = 256;
@@ -66,12 +71,20 @@ impl Drop for Function {
     }
 }
 
-/// Panics unless `a` and `b` are equal plans: the slow half of the check that a frame
-/// was made for the function it is passed to (the fast half compares pointers).
+/// Panics unless `function` accepts frames laid out by `frame`
+/// ([`FramedPlan::accepts`]): the slow half of the check that a frame was made for the
+/// function it is passed to (the fast half compares pointers).
 #[cold]
 #[inline(never)]
-fn same_plan_or_panic(a: &CallPlan, b: &CallPlan, what: &str) {
-    assert!(a == b, "{what} made for another signature");
+fn same_plan_or_panic(frame: &FramedPlan, function: &FramedPlan, what: &str) {
+    assert!(
+        frame.plan == function.plan,
+        "{what} made for another signature"
+    );
+    assert!(
+        function.accepts(frame),
+        "{what} has no errno slot, and the function captures errno"
+    );
 }
 
 // SAFETY: `fast` and `plan` point into the core this function holds (code and plain
@@ -98,14 +111,45 @@ impl Function {
         if target.is_null() {
             return Err(Error::NullTarget);
         }
-        let core = core(target, sig)?;
-        Ok(Function {
+        Ok(Function::of_core(
+            core(target, sig, Errno::Untouched)?,
+            None,
+        ))
+    }
+
+    fn of_core(core: Arc<Core>, keep_alive: Option<KeepAlive>) -> Function {
+        Function {
             fast: core.fast.address(),
             fast_kind: core.fast_kind,
             plan: Arc::as_ptr(&core.plan),
             core: ManuallyDrop::new(core),
-            keep_alive: ManuallyDrop::new(None),
-        })
+            keep_alive: ManuallyDrop::new(keep_alive),
+        }
+    }
+
+    /// This function, with trampolines that handle `errno` as `errno` says
+    /// ([`crate::errno`]): [`Errno::Capture`] reads it right after the call, inside the
+    /// trampoline, into the frame's errno slot, before any Rust code can overwrite it;
+    /// [`Errno::SetAndCapture`] also sets it from the slot right before the call.
+    /// Read it with [`Frame::errno`], [`FrameBatch::errno`],
+    /// [`Function::call_with_errno`] or [`Function::call_raw_errno`].
+    ///
+    /// The new function's frames carry the errno slot (a frame from a function bound
+    /// without capture is refused by its `call_frame`); its code is compiled once per
+    /// signature, target and errno handling, like any function's. Capturing costs two
+    /// calls of libc's `__errno_location` per call (one without the set), and the
+    /// tail-jump form: the trampoline must run after the call.
+    pub fn with_errno(&self, errno: Errno) -> Result<Function, Error> {
+        if errno == self.core.errno {
+            return Ok(self.clone());
+        }
+        let core = core(self.core.target, &self.core.sig, errno)?;
+        Ok(Function::of_core(core, (*self.keep_alive).clone()))
+    }
+
+    /// What this function's trampolines do with errno ([`Function::with_errno`]).
+    pub fn errno(&self) -> Errno {
+        self.core.errno
     }
 
     /// This function, keeping `owner` (the handle of the library its target lives in)
@@ -149,6 +193,9 @@ impl Function {
 
     /// Calls with the arguments in `frame` and leaves the result there.
     ///
+    /// With errno capture ([`Function::with_errno`]) the frame's errno slot then holds
+    /// the errno the callee left ([`Frame::errno`]).
+    ///
     /// # Safety
     ///
     /// The target must be a function with this signature, and the arguments in the
@@ -157,15 +204,13 @@ impl Function {
     ///
     /// # Panics
     ///
-    /// If `frame` was made for a signature with a different call plan.
+    /// If `frame` was made for a signature with a different call plan, or this
+    /// function captures errno and `frame` has no errno slot (it came from a function
+    /// bound without capture).
     #[inline]
     pub unsafe fn call_frame(&self, frame: &mut Frame) {
         if !std::ptr::eq(Arc::as_ptr(frame.plan()), self.plan) {
-            same_plan_or_panic(
-                &frame.plan().plan,
-                &self.core.plan.plan,
-                "Function::call_frame: frame",
-            );
+            same_plan_or_panic(frame.plan(), &self.core.plan, "Function::call_frame: frame");
         }
         // SAFETY: the frame has this plan's layout (checked above); the caller vouches
         // for the target.
@@ -243,7 +288,8 @@ impl Function {
     }
 
     /// Calls the target once per row of `batch`, in one trampoline loop, leaving each
-    /// row's result in the row.
+    /// row's result in the row (and, with errno capture, the errno each row's call
+    /// left in the row's errno slot: [`FrameBatch::errno`]).
     ///
     /// An error, and no call, if `batch` was made for a signature with a different
     /// call plan, or if the batch loop cannot be compiled (no executable memory: it is
@@ -254,11 +300,21 @@ impl Function {
     /// As for [`Function::call_frame`], for every row.
     pub unsafe fn call_batch(&self, batch: &mut FrameBatch) -> Result<(), Error> {
         let plan = &self.core.plan;
-        if !Arc::ptr_eq(batch.plan(), plan) && batch.plan().plan != plan.plan {
+        // The loop's stride is this function's row size: the rows must have it.
+        let fits = |rows: &FramedPlan| plan.accepts(rows) && rows.row_size == plan.row_size;
+        if !Arc::ptr_eq(batch.plan(), plan) && !fits(batch.plan()) {
+            let with_errno = |p: &FramedPlan| match p.errno_at {
+                Some(_) => " with an errno slot",
+                None => "",
+            };
             return Err(Error::ValueMismatch {
                 path: "batch".into(),
-                expected: format!("rows for `{}`", self.core.sig),
-                found: format!("rows for `{}`", batch.signature()),
+                expected: format!("rows for `{}`{}", self.core.sig, with_errno(plan)),
+                found: format!(
+                    "rows for `{}`{}",
+                    batch.signature(),
+                    with_errno(batch.plan())
+                ),
             });
         }
         let entry = self.core.batch_entry()?;
@@ -274,7 +330,9 @@ impl Function {
     /// (and for tests that call it under a register-checking harness).
     ///
     /// Calling it has the contract of [`Function::call_frame`], with a frame from
-    /// [`Function::frame`] and this function's [`Function::target`].
+    /// [`Function::frame`] and this function's [`Function::target`]. It is the plan's
+    /// shared entry: it neither sets nor captures errno, whatever
+    /// [`Function::errno`] says.
     pub fn raw_frame_entry(&self) -> Result<unsafe extern "C" fn(*mut u8, *const c_void), Error> {
         Ok(self.core.shared()?.frame_entry())
     }
@@ -296,31 +354,97 @@ impl Function {
     /// Calls with [`Value`]s, checked against the signature (count, kinds, aggregate
     /// shapes): a mismatch is an error, not undefined behaviour.
     ///
+    /// For a function bound with errno capture, the captured errno is dropped (and with
+    /// [`Errno::SetAndCapture`] errno is zero at the call): see
+    /// [`Function::call_with_errno`].
+    ///
     /// # Safety
     ///
     /// The target must be a function with this signature, and the values valid for it
     /// (e.g. pointers it dereferences must be valid).
     pub unsafe fn call(&self, args: &[Value]) -> Result<Value, Error> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.call_values(args, None) }
+    }
+
+    /// [`Function::call`] for a function bound with errno capture
+    /// ([`Function::with_errno`]): returns the result and the errno the callee left,
+    /// read by the trampoline right after the call (before any Rust code ran). With
+    /// [`Errno::SetAndCapture`] the trampoline first sets errno to `errno`; with
+    /// [`Errno::Capture`] `errno` is ignored.
+    ///
+    /// ```
+    /// use jitcall::{Errno, Library, Signature, Type, Value};
+    ///
+    /// # fn main() -> Result<(), jitcall::Error> {
+    /// let close = Library::this()
+    ///     .function("close", &Signature::new(Type::Int, [Type::Int]))?
+    ///     .with_errno(Errno::Capture)?;
+    /// // SAFETY: close has this signature; -1 is no file descriptor.
+    /// let (r, errno) = unsafe { close.call_with_errno(&[Value::Int(-1)], 0)? };
+    /// assert_eq!((r, errno), (Value::Int(-1), libc::EBADF));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// An error, and no call, for a function bound without errno capture, and as for
+    /// [`Function::call`].
+    ///
+    /// # Safety
+    ///
+    /// As for [`Function::call`].
+    pub unsafe fn call_with_errno(
+        &self,
+        args: &[Value],
+        errno: i32,
+    ) -> Result<(Value, i32), Error> {
+        if !self.core.errno.captures() {
+            return Err(Error::unsupported(format!(
+                "`{}` was bound without errno capture (see Function::with_errno)",
+                self.core.sig
+            )));
+        }
+        let mut errno = errno;
+        // SAFETY: forwarded from the caller.
+        let value = unsafe { self.call_values(args, Some(&mut errno)) }?;
+        Ok((value, errno))
+    }
+
+    /// [`Function::call`], and with `errno`, set the errno slot from it before the call
+    /// and read it back after (a capturing function's frames have a slot).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Function::call`].
+    #[inline(always)]
+    unsafe fn call_values(&self, args: &[Value], errno: Option<&mut i32>) -> Result<Value, Error> {
         if args.len() != self.core.sig.params().len() {
             return Err(Error::ArgumentCount {
                 expected: self.core.sig.params().len(),
                 found: args.len(),
             });
         }
-        let plan = &self.core.plan.plan;
-        if plan.frame_size as usize > SMALL_FRAME || plan.frame_align > 16 {
+        let framed = &self.core.plan;
+        let plan = &framed.plan;
+        if framed.row_size as usize > SMALL_FRAME || plan.frame_align > 16 {
             let mut frame = self.frame();
             for (i, v) in args.iter().enumerate() {
                 frame.set_value(i, v)?;
             }
+            if let Some(errno) = &errno {
+                frame.set_errno(**errno)?;
+            }
             // SAFETY: forwarded from the caller.
             unsafe { self.call_frame(&mut frame) };
+            if let Some(errno) = errno {
+                *errno = frame.errno().unwrap_or(*errno);
+            }
             return frame.ret_value();
         }
         // Small frames live on the stack: no allocation besides the result's own. Only
         // the frame's own bytes are zeroed.
         let mut buf = [std::mem::MaybeUninit::<u128>::uninit(); SMALL_FRAME / 16];
-        let words = (plan.frame_size as usize).div_ceil(16);
+        let words = (framed.row_size as usize).div_ceil(16);
         for word in &mut buf[..words] {
             word.write(0);
         }
@@ -336,9 +460,23 @@ impl Function {
                 store_checked(&self.core, i, &args[i], bytes)?;
             }
         }
-        // SAFETY: `bytes` is 16-aligned, laid out by this plan and at least frame_size
+        // The errno slot, inside the row when the function captures (`row_size`).
+        let slot = match (&errno, framed.errno_at) {
+            (Some(errno), Some(at)) => {
+                let at = at as usize;
+                bytes[at..at + 4].copy_from_slice(&errno.to_ne_bytes());
+                Some(at)
+            }
+            _ => None,
+        };
+        // SAFETY: `bytes` is 16-aligned, laid out by this plan and at least row_size
         // long (checked above); the caller vouches for the target.
         unsafe { self.call_fast(bytes.as_mut_ptr()) };
+        if let (Some(errno), Some(at)) = (errno, slot) {
+            let mut word = [0u8; 4];
+            word.copy_from_slice(&bytes[at..at + 4]);
+            *errno = i32::from_ne_bytes(word);
+        }
         Ok(match &codecs.ret {
             Some(c) => c.load(bytes),
             None => Value::Void,
@@ -348,6 +486,10 @@ impl Function {
     /// Calls libffi-style: `args[i]` points at argument `i`, and the result is written
     /// to `ret` — exactly `sizeof` the return type, unlike libffi, which widens narrow
     /// integer results to a full register.
+    ///
+    /// For a function bound with errno capture, the errno the callee left is lost (and
+    /// with [`Errno::SetAndCapture`] errno is zero at the call): see
+    /// [`Function::call_raw_errno`].
     ///
     /// # Safety
     ///
@@ -361,9 +503,30 @@ impl Function {
         ret: *mut c_void,
         args: *const *const c_void,
     ) -> Result<(), Error> {
-        let entry = self.core.pointer_entry()?;
+        let mut errno = 0;
         // SAFETY: forwarded from the caller.
-        unsafe { entry(ret, args) };
+        unsafe { self.call_raw_errno(ret, args, &mut errno) }
+    }
+
+    /// [`Function::call_raw`], with the errno slot in `errno`: for a function bound
+    /// with [`Errno::SetAndCapture`] the trampoline sets errno from it right before the
+    /// call, and with errno capture it writes there the errno the callee left, right
+    /// after the call (before any Rust code runs). A function bound without errno
+    /// capture leaves `errno` as it is.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Function::call_raw`].
+    #[inline]
+    pub unsafe fn call_raw_errno(
+        &self,
+        ret: *mut c_void,
+        args: *const *const c_void,
+        errno: &mut i32,
+    ) -> Result<(), Error> {
+        let entry = self.core.pointer_entry()?;
+        // SAFETY: forwarded from the caller; `errno` is a valid, writable slot.
+        unsafe { entry(ret, args, errno) };
         Ok(())
     }
 }

@@ -256,6 +256,20 @@ impl<A: CArgs, R: CReturn> TypedFunction<A, R> {
     pub fn function(&self) -> &Function {
         &self.function
     }
+
+    /// The errno slot of the function's own frame (see [`Frame::errno`]): after a call
+    /// of a function bound with errno capture ([`Function::with_errno`]), the errno the
+    /// callee left; `None` without capture.
+    #[inline]
+    pub fn errno(&self) -> Option<i32> {
+        self.frame.errno()
+    }
+
+    /// Writes the errno slot of the function's own frame (see [`Frame::set_errno`]):
+    /// with [`crate::Errno::SetAndCapture`], the errno set right before the next call.
+    pub fn set_errno(&mut self, errno: i32) -> Result<(), Error> {
+        self.frame.set_errno(errno)
+    }
 }
 
 impl<A, R> Clone for TypedFunction<A, R> {
@@ -360,7 +374,9 @@ impl Function {
     /// that `F`'s parameters and result travel exactly as the C signature's do (the same
     /// call plan): a direct call, nothing of jitcall's in between.
     ///
-    /// Refused, with an error: variadic functions (a Rust fn pointer type cannot say
+    /// Refused, with an error: functions bound with errno capture
+    /// ([`Function::with_errno`]: a direct call has no trampoline to capture it),
+    /// variadic functions (a Rust fn pointer type cannot say
     /// which arguments are variadic), and results of `bool`, `i8`, `u8`, `i16`, `u16`,
     /// since Rust (like clang) assumes a callee extends those to 32 bits and gcc's do
     /// not; use [`Function::typed`] for them.
@@ -380,6 +396,12 @@ impl Function {
     /// [`crate::Library`]) alive while you use it.
     pub fn as_fn<F: ExternFn>(&self) -> Result<F, Error> {
         let sig = self.signature();
+        if self.errno().captures() {
+            return Err(Error::unsupported(format!(
+                "`{sig}` captures errno, which a direct call through a Rust function pointer \
+                 cannot; use Function::typed"
+            )));
+        }
         if sig.is_variadic() {
             return Err(Error::unsupported(format!(
                 "`{sig}` is variadic: a Rust function pointer cannot call it; use Function::typed"

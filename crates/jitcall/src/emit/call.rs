@@ -15,6 +15,14 @@
 //!   libffi's `ffi_call` shape with the target baked in: every load and store is
 //!   exact-length, because user memory is not padded.
 //!
+//! With errno capture ([`crate::Errno`]) the bound entries are call-then-store, the
+//! batch loop and the pointer entry only: each stores the result, then calls libc's
+//! `__errno_location` (its address baked in) and stores `errno` into the errno slot —
+//! at `frame_size` in the frame or row, or through the pointer entry's third argument,
+//! kept at `[rbp - 24]` — before returning to any Rust code; with
+//! [`Errno::SetAndCapture`] it first writes errno from the slot, before the arguments
+//! are loaded. Entries without capture contain no errno instruction at all.
+//!
 //! Memory operands use a fixed base register (`rbx`, `r10`, `rsp` or `r12`; the last two
 //! take a SIB byte).
 //!
@@ -27,6 +35,7 @@
 //!   rbp ───► │ saved rbp                │
 //!            │ saved rbx  (frame base)  │  rbp - 8
 //!            │ pad / saved r12          │  rbp - 16
+//!            │ errno slot's address     │  rbp - 24 (pointer entry with errno, + pad)
 //!            │ (alignment gap, if any)  │
 //!            ├──────────────────────────┤  ◄── 16-byte aligned (or more)
 //!            │ stack argument n         │  rsp + offset of n
@@ -46,8 +55,8 @@
 //! loop's stride); compiling it once and keeping it is the cache's.
 
 use super::{Base, Emitted, Emitter, RAX, RDX, UNROLL_LIMIT, at, disp};
-use crate::Error;
 use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetPiece, RetReg};
+use crate::{Errno, Error};
 use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 
 /// Which entry to generate.
@@ -109,8 +118,12 @@ pub(crate) enum FastKind {
 
 /// The bound entry `Function::call_frame` runs for `plan` at `target`, and how it hands
 /// back the result: a tail jump where the plan allows, a call that hands back the
-/// result register where it has stack arguments, else call-then-store.
-pub(crate) fn bound_entry(plan: &CallPlan, target: u64) -> (Entry, FastKind) {
+/// result register where it has stack arguments, else call-then-store. A trampoline
+/// that captures errno must run after the call, so it is always call-then-store.
+pub(crate) fn bound_entry(plan: &CallPlan, target: u64, errno: Errno) -> (Entry, FastKind) {
+    if errno.captures() {
+        return (Entry::BoundFrame { target }, FastKind::Store);
+    }
     let kind = fast_kind(plan);
     let entry = match kind {
         FastKind::Store => Entry::BoundFrame { target },
@@ -255,12 +268,12 @@ fn gpr(g: Gpr) -> u8 {
 /// The frame entry `plan` compiles to, with a note per block, as `explain` shows it.
 /// The code is position-independent: it is the same at any address.
 pub fn listing(plan: &CallPlan) -> Result<Emitted, Error> {
-    listing_of(plan, Entry::Frame)
+    listing_of(plan, Entry::Frame, Errno::Untouched)
 }
 
-/// [`listing`] for any entry.
-pub(crate) fn listing_of(plan: &CallPlan, entry: Entry) -> Result<Emitted, Error> {
-    generate(plan, entry, true)
+/// [`listing`] for any entry, with `errno` handled as it says.
+pub(crate) fn listing_of(plan: &CallPlan, entry: Entry, errno: Errno) -> Result<Emitted, Error> {
+    generate(plan, entry, errno, true)
 }
 
 /// Where the emitter reads arguments from.
@@ -272,13 +285,39 @@ enum Source {
     Pointers,
 }
 
-/// Generates one entry of the trampoline for `plan` (without notes).
-pub(crate) fn emit(plan: &CallPlan, entry: Entry) -> Result<Vec<u8>, Error> {
-    generate(plan, entry, false).map(|e| e.code)
+/// Generates one entry of the trampoline for `plan` (without notes), with `errno`
+/// handled as it says.
+pub(crate) fn emit(plan: &CallPlan, entry: Entry, errno: Errno) -> Result<Vec<u8>, Error> {
+    generate(plan, entry, errno, false).map(|e| e.code)
 }
 
-fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, Error> {
+/// Where an entry finds the errno slot.
+#[derive(Clone, Copy)]
+enum ErrnoAt {
+    /// In the frame (the row) at `rbx`, at this displacement.
+    Frame(i32),
+    /// Through the pointer the pointer entry keeps at `[rbp - 24]`.
+    Pointer,
+}
+
+fn generate(
+    plan: &CallPlan,
+    entry: Entry,
+    errno: Errno,
+    with_notes: bool,
+) -> Result<Emitted, Error> {
     let mut e = Emitter::new(with_notes);
+    if errno.captures()
+        && matches!(
+            entry,
+            Entry::Frame | Entry::TailJump { .. } | Entry::CallReturn { .. }
+        )
+    {
+        // Those entries have nothing left to run after the call (or no target of their
+        // own): `bound_entry` never picks them for a capturing function.
+        return Err(Error::Encoding(format!("{entry:?} cannot capture errno")));
+    }
+    let in_frame = ErrnoAt::Frame(disp(crate::errno::slot_offset(plan))?);
     match entry {
         Entry::TailJump { target } => {
             debug_assert!(tail_jump_ok(plan));
@@ -312,25 +351,37 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
                 dynasm!(e.ops ; .arch x64 ; mov r11, rsi);
             }
             e.reserve_stack(plan, 8)?;
+            e.errno_before(errno, in_frame);
             e.call_body(plan, Source::Frame(Base::Rbx), entry)?;
             e.store_result(plan, false)?;
+            e.errno_after(errno, in_frame);
             e.note(|| "epilogue: restore rbx and rbp, return".into());
             dynasm!(e.ops ; .arch x64 ; mov rbx, QWORD [rbp - 8] ; leave ; ret);
         }
         Entry::Pointers { .. } => {
             e.note(|| "prologue: save rbp, rbx, r12".into());
             dynasm!(e.ops ; .arch x64 ; push rbp ; mov rbp, rsp ; push rbx ; push r12);
+            if errno.captures() {
+                // Two more eightbytes keep rsp 16-byte aligned.
+                e.note(|| "keep the errno slot's address (rdx) at [rbp - 24]".into());
+                dynasm!(e.ops ; .arch x64 ; push rdx ; push rdx);
+            }
             e.note(|| "rbx = result pointer, r12 = argument pointers".into());
             dynasm!(e.ops ; .arch x64 ; mov rbx, rdi ; mov r12, rsi);
             e.reserve_stack(plan, 0)?;
+            e.errno_before(errno, ErrnoAt::Pointer);
             e.call_body(plan, Source::Pointers, entry)?;
             e.store_result(plan, true)?;
+            e.errno_after(errno, ErrnoAt::Pointer);
             e.epilogue_r12();
         }
         Entry::Batch { .. } => {
             // A batch's rows are frames laid end to end (`frame_size` is a multiple of
-            // the frame's alignment).
-            let stride = disp(plan.frame_size)?;
+            // the frame's alignment), each with an errno slot when errno is captured.
+            let stride = match errno.captures() {
+                true => disp(crate::errno::row_size(plan))?,
+                false => disp(plan.frame_size)?,
+            };
             e.note(|| "prologue: save rbp, rbx, r12; rbx = first row, r12 = rows left".into());
             dynasm!(e.ops
                 ; .arch x64
@@ -347,8 +398,10 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             e.reserve_stack(plan, 0)?;
             e.note(|| "loop: one call per row".into());
             dynasm!(e.ops ; .arch x64 ; =>again);
+            e.errno_before(errno, in_frame);
             e.call_body(plan, Source::Frame(Base::Rbx), entry)?;
             e.store_result(plan, false)?;
+            e.errno_after(errno, in_frame);
             e.note(|| "next row".into());
             dynasm!(e.ops
                 ; .arch x64
@@ -421,6 +474,48 @@ impl Emitter {
             _ => dynasm!(self.ops ; .arch x64 ; call r11),
         }
         Ok(())
+    }
+
+    /// With [`Errno::SetAndCapture`], errno = the slot's value, just before the
+    /// arguments are loaded (`__errno_location` may clobber every argument register;
+    /// rsp is 16-byte aligned here, as at the target's call).
+    fn errno_before(&mut self, errno: Errno, at: ErrnoAt) {
+        if !errno.sets() {
+            return;
+        }
+        self.note(|| "errno = the errno slot: rax = __errno_location(); *rax = slot".into());
+        let location = crate::errno::location_function() as i64;
+        dynasm!(self.ops ; .arch x64 ; mov rax, QWORD location ; call rax);
+        match at {
+            ErrnoAt::Frame(d) => at!(self.ops, Base::Rbx, d, [mov ecx, DWORD], []),
+            ErrnoAt::Pointer => {
+                dynasm!(self.ops ; .arch x64 ; mov rcx, QWORD [rbp - 24] ; mov ecx, DWORD [rcx])
+            }
+        }
+        dynasm!(self.ops ; .arch x64 ; mov DWORD [rax], ecx);
+    }
+
+    /// With errno captured, the slot = errno, right after the result was stored (the
+    /// result registers are free again, the x87 stack empty) and before anything else
+    /// runs.
+    fn errno_after(&mut self, errno: Errno, at: ErrnoAt) {
+        if !errno.captures() {
+            return;
+        }
+        self.note(|| "capture errno before any other code runs: slot = *__errno_location()".into());
+        let location = crate::errno::location_function() as i64;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, QWORD location
+            ; call rax
+            ; mov eax, DWORD [rax]
+        );
+        match at {
+            ErrnoAt::Frame(d) => at!(self.ops, Base::Rbx, d, [mov DWORD], [, eax]),
+            ErrnoAt::Pointer => {
+                dynasm!(self.ops ; .arch x64 ; mov rcx, QWORD [rbp - 24] ; mov DWORD [rcx], eax)
+            }
+        }
     }
 
     /// The epilogue of an entry whose prologue pushed rbp (as a frame pointer), rbx and

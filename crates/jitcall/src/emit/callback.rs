@@ -22,6 +22,9 @@
 //!            │ saved sret pointer (MEMORY)  │  rsp + stride
 //!            ├──────────────────────────────┤
 //!            │ padding up to stride (zero)  │
+//!            │ errno's address              │  rsp + frame_size + 8
+//!            │ errno slot (caller's errno)  │  rsp + frame_size
+//!            │ padding up to frame_size     │
 //!            │ argument n slot              │  rsp + frame_offset of n
 //!            │ ...                          │
 //!            │ argument 0 slot              │  rsp + frame_offset of 0
@@ -33,8 +36,13 @@
 //! A frame larger than a page is reserved page by page, touching each, so that a stack
 //! overflow hits the guard page rather than jumping over it.
 //!
-//! `stride` is the plan's frame size (a multiple of its alignment), the row size of a
-//! [`crate::FrameBatch`]. Every byte of it is defined before the closure runs: each
+//! `stride` is the plan's frame size and one `frame_align` more, where the errno slot
+//! sits (`crate::errno`): the row size of a [`crate::FrameBatch`] of a function bound
+//! with errno capture. Just before calling the dispatcher the stub saves the caller's
+//! errno into the slot, with errno's address (`__errno_location()`) in the eightbyte
+//! above it, and right after it restores errno from the slot, before loading the
+//! result registers: no Rust code runs outside that window, and the closure may set
+//! the errno its caller sees with `Frame::set_errno`. Every byte of it is defined before the closure runs: each
 //! register eightbyte is stored whole with only the argument's own bytes kept (a
 //! narrow integer may arrive unextended: its upper bits are cleared, not stored), stack
 //! arguments are copied as whole eightbytes (the caller pads them), and everything
@@ -59,10 +67,13 @@ use crate::abi::{ArgLocation, CallPlan, Load, Reg, RegLoad, RetLocation, RetReg}
 use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
 use std::alloc::Layout as AllocLayout;
 
-/// The frame a stub lays out for `plan`: `frame_size` bytes aligned to `frame_align`
-/// (at least 16), the layout of one [`crate::Frame`] of the plan.
+/// The frame a stub lays out for `plan`: one row with an errno slot
+/// (`crate::errno::row_size` bytes, the plan's frame and one `frame_align` more)
+/// aligned to `frame_align` (at least 16), the layout of one [`crate::Frame`] of a
+/// capturing function of the plan. The dispatcher keeps the caller's errno in the slot.
 pub(crate) fn frame_layout(plan: &CallPlan) -> Result<AllocLayout, Error> {
-    AllocLayout::from_size_align(plan.frame_size as usize, plan.frame_align as usize)
+    let size = crate::errno::row_size(plan) as usize;
+    AllocLayout::from_size_align(size, plan.frame_align as usize)
         .map_err(|_| Error::unsupported("callback frame too large"))
 }
 
@@ -261,8 +272,23 @@ pub(crate) fn generate(
         }
     }
 
+    // The errno slot and, beside it, errno's address: written below.
+    let errno_slot = crate::errno::slot_offset(plan);
+    defined[errno_slot as usize / 8] = true;
+    defined[errno_slot as usize / 8 + 1] = true;
+    let (slot, saved_location) = (disp(errno_slot)?, disp(errno_slot + 8)?);
+
     // Everything else is zeroed: the result area, gaps, padding.
     zero_undefined(&mut e, &defined)?;
+
+    // The caller's errno, before any Rust code can overwrite it: into the slot, with
+    // its address beside it for the restore (the address is the thread's, the same
+    // after the closure).
+    e.note(|| "keep the caller's errno: slot = *__errno_location(), its address above".into());
+    let location = crate::errno::location_function() as i64;
+    dynasm!(e.ops ; .arch x64 ; mov rax, QWORD location ; call rax ; mov ecx, DWORD [rax]);
+    at!(e.ops, Base::Rsp, slot, [mov QWORD], [, rcx]);
+    at!(e.ops, Base::Rsp, saved_location, [mov QWORD], [, rax]);
 
     e.note(|| "call the dispatcher: rdi = context, rsi = frame".into());
     let (context, dispatcher) = (context as i64, dispatcher as i64);
@@ -275,6 +301,13 @@ pub(crate) fn generate(
         ; mov rax, QWORD dispatcher
         ; call rax
     );
+
+    // Before the result registers are loaded (rax is one): the caller's errno, or the
+    // one the closure set in the slot.
+    e.note(|| "restore errno from the slot".into());
+    at!(e.ops, Base::Rsp, saved_location, [mov rcx, QWORD], []);
+    at!(e.ops, Base::Rsp, slot, [mov eax, DWORD], []);
+    dynasm!(e.ops ; .arch x64 ; mov DWORD [rcx], eax);
 
     load_result(&mut e, plan, sret_slot)?;
     e.note(|| "epilogue: restore rsp and rbp, return".into());

@@ -12,8 +12,35 @@ use crate::Error;
 use std::fmt::Write as _;
 
 impl Builder<'_> {
-    /// What the code below is, how it is called, and where it finds each argument.
+    /// What the code below is, how it is called, where it finds each argument, and
+    /// what it does with errno.
     fn entry_header(&self, text: &mut String) {
+        self.entry_base(text);
+        if self.errno.captures() {
+            let slot = match self.entry {
+                ExplainedEntry::Pointers => {
+                    "the int that rdx points to (kept at [rbp - 24])".into()
+                }
+                _ => format!("[rbx + {}]", crate::errno::slot_offset(self.plan)),
+            };
+            if self.errno.sets() {
+                writeln!(
+                    text,
+                    "Before loading the arguments it sets errno from the errno slot, {slot}."
+                )
+                .ok();
+            }
+            writeln!(
+                text,
+                "After the call it stores errno into the errno slot, {slot}, through\n\
+                 __errno_location (shown as <__errno_location>), before any other code runs."
+            )
+            .ok();
+        }
+    }
+
+    /// [`Builder::entry_header`] but for errno.
+    fn entry_base(&self, text: &mut String) {
         let size = self.code.len();
         let base = match self.entry {
             ExplainedEntry::Frame => {
@@ -66,7 +93,10 @@ impl Builder<'_> {
                      rdi, count in\nrsi), with the target baked in (shown as <target>). rbx walks \
                      the rows, {} bytes apart, each a\nframe; r12 counts down. A row's result \
                      goes to [rbx + 0]",
-                    self.plan.frame_size
+                    match self.errno.captures() {
+                        true => crate::errno::row_size(self.plan),
+                        false => self.plan.frame_size,
+                    }
                 )
                 .ok();
                 "rbx"
@@ -141,7 +171,10 @@ impl Builder<'_> {
             let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let mut asm = String::new();
             formatter.format(&instruction, &mut asm);
-            let asm = asm.replace(&SHOWN_TARGET.to_string(), "<target>");
+            let asm = asm.replace(&SHOWN_TARGET.to_string(), "<target>").replace(
+                &crate::errno::location_function().to_string(),
+                "<__errno_location>",
+            );
             writeln!(text, "  {at:04x}  {:<26}  {asm}", hex.join(" ")).ok();
             out.push(Json::object([
                 ("offset", Json::num(at as u64)),

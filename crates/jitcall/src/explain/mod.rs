@@ -32,7 +32,7 @@ pub use json::Json;
 
 use crate::abi::{CallPlan, Class, RetLocation, sysv};
 use crate::emit::call::{Entry, bound_entry, listing_of};
-use crate::{Declarations, Error, FunctionDecl, Signature, Type};
+use crate::{Declarations, Errno, Error, FunctionDecl, Signature, Type};
 use layout::{AggregateView, Namer};
 use std::fmt::Write as _;
 
@@ -110,12 +110,31 @@ impl Explanation {
         call: Option<(&Signature, &[&str])>,
         entry: ExplainedEntry,
     ) -> Result<Explanation, Error> {
+        Explanation::for_entry_with_errno(decls, function, call, entry, Errno::Untouched)
+    }
+
+    /// [`Explanation::for_entry`] for a function bound with `errno` handling
+    /// ([`crate::Function::with_errno`]): the bound, batch and pointer entries then show
+    /// the errno sequence around the call (`__errno_location` shown as
+    /// `<__errno_location>`). The frame entry is the plan's shared code, which never
+    /// touches errno: it is shown as it is.
+    pub fn for_entry_with_errno(
+        decls: &Declarations,
+        function: &FunctionDecl,
+        call: Option<(&Signature, &[&str])>,
+        entry: ExplainedEntry,
+        errno: Errno,
+    ) -> Result<Explanation, Error> {
+        let errno = match entry {
+            ExplainedEntry::Frame => Errno::Untouched,
+            _ => errno,
+        };
         let sig = call.map_or(&function.signature, |(s, _)| s);
         let values = call.map(|(_, v)| v).unwrap_or_default();
         let plan = sysv::classify(sig)?;
         let code_entry = match entry {
             ExplainedEntry::Frame => Entry::Frame,
-            ExplainedEntry::Bound => bound_entry(&plan, SHOWN_TARGET).0,
+            ExplainedEntry::Bound => bound_entry(&plan, SHOWN_TARGET, errno).0,
             ExplainedEntry::Pointers => Entry::Pointers {
                 target: SHOWN_TARGET,
             },
@@ -123,7 +142,7 @@ impl Explanation {
                 target: SHOWN_TARGET,
             },
         };
-        let emitted = listing_of(&plan, code_entry)?;
+        let emitted = listing_of(&plan, code_entry, errno)?;
         let namer = Namer {
             names: decls.aggregates(),
         };
@@ -133,6 +152,7 @@ impl Explanation {
             values,
             plan: &plan,
             entry,
+            errno,
             tail_jump: matches!(code_entry, Entry::TailJump { .. }),
             call_return: matches!(code_entry, Entry::CallReturn { .. }),
             code: &emitted.code,
@@ -159,6 +179,8 @@ struct Builder<'a> {
     values: &'a [&'a str],
     plan: &'a CallPlan,
     entry: ExplainedEntry,
+    /// What the code shown does with errno.
+    errno: Errno,
     /// Whether the code shown is a tail jump (a bound entry of a plan that allows it).
     tail_jump: bool,
     /// Whether it is a bound entry that calls and hands back the result registers.

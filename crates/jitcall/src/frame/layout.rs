@@ -113,13 +113,44 @@ pub(crate) struct FramedPlan {
     pub(crate) plan: CallPlan,
     /// Its frames' layout, as [`FrameLayout::of`] builds it.
     pub(crate) layout: FrameLayout,
+    /// Where a row's errno slot is (`crate::errno::slot_offset`), if its rows have one:
+    /// a capturing function's frames and every callback's.
+    pub(crate) errno_at: Option<u32>,
+    /// The size of one frame, a batch row: the plan's `frame_size`, or
+    /// `crate::errno::row_size` with an errno slot.
+    pub(crate) row_size: u32,
 }
 
 impl FramedPlan {
-    /// `plan` with its frame layout.
-    pub(crate) fn new(plan: CallPlan) -> FramedPlan {
+    /// `plan` with its frame layout, and an errno slot in every row if `errno_slot`.
+    pub(crate) fn with_errno_slot(plan: CallPlan, errno_slot: bool) -> FramedPlan {
         let layout = FrameLayout::of(&plan);
-        FramedPlan { plan, layout }
+        let (errno_at, row_size) = match errno_slot {
+            true => (
+                Some(crate::errno::slot_offset(&plan)),
+                crate::errno::row_size(&plan),
+            ),
+            false => (None, plan.frame_size),
+        };
+        FramedPlan {
+            plan,
+            layout,
+            errno_at,
+            row_size,
+        }
+    }
+
+    /// The allocation layout of one row: `row_size` bytes aligned to `frame_align`
+    /// (rows laid end to end stay aligned: both sizes are multiples of it).
+    pub(crate) fn row_layout(&self) -> Result<std::alloc::Layout, std::alloc::LayoutError> {
+        std::alloc::Layout::from_size_align(self.row_size as usize, self.plan.frame_align as usize)
+    }
+
+    /// Whether a frame laid out by `frame` may be passed to a function whose frames
+    /// are laid out by `self`: the same plan, and an errno slot where `self` captures
+    /// into one.
+    pub(crate) fn accepts(&self, frame: &FramedPlan) -> bool {
+        frame.plan == self.plan && (self.errno_at.is_none() || frame.errno_at == self.errno_at)
     }
 }
 

@@ -50,6 +50,8 @@ struct Rows {
     /// call may write).
     code: u128,
     ret_size: usize,
+    /// Where each row's errno slot is ([`crate::errno`]), or [`NO_ERRNO`].
+    errno_at: u32,
     /// Released in `Drop` only when `owned`: a lent row holds uncounted copies.
     plan: ManuallyDrop<Arc<FramedPlan>>,
     sig: ManuallyDrop<Arc<Signature>>,
@@ -66,12 +68,8 @@ unsafe impl Send for Rows {}
 // SAFETY: shared references only read the buffer.
 unsafe impl Sync for Rows {}
 
-/// The allocation layout of one frame of `plan`, a row of a batch: `frame_size`
-/// bytes aligned to `frame_align` (frames laid end to end stay aligned: a plan's
-/// frame size is a multiple of its alignment, itself at least 16).
-pub(crate) fn row_layout(plan: &CallPlan) -> Result<AllocLayout, std::alloc::LayoutError> {
-    AllocLayout::from_size_align(plan.frame_size as usize, plan.frame_align as usize)
-}
+/// `Rows::errno_at` of rows without an errno slot.
+const NO_ERRNO: u32 = u32::MAX;
 
 /// How many slots `plan` has, saturated to `u32` (a count past it is never reached:
 /// [`Rows::slot`] then refuses the indices above, it never reads past the table).
@@ -110,7 +108,7 @@ impl Rows {
     }
 
     fn new(plan: Arc<FramedPlan>, sig: Arc<Signature>, rows: usize) -> Result<Rows, Error> {
-        let stride = plan.plan.frame_size as usize;
+        let stride = plan.row_size as usize;
         let too_big = || Error::unsupported(format!("a batch of {rows} frames is too large"));
         let size = stride.checked_mul(rows.max(1)).ok_or_else(too_big)?;
         let align = plan.plan.frame_align as usize;
@@ -158,10 +156,46 @@ impl Rows {
             args_base: plan.layout.args_base,
             code: plan.layout.code(),
             ret_size: plan.plan.ret.size as usize,
+            errno_at: plan.errno_at.unwrap_or(NO_ERRNO),
             plan: ManuallyDrop::new(plan),
             sig: ManuallyDrop::new(sig),
             owned,
         }
+    }
+
+    /// The errno slot of `row`, if rows have one.
+    fn errno_slot(&self, row: usize) -> Result<Option<*mut i32>, Error> {
+        if row >= self.rows {
+            return Err(row_error(row, self.rows));
+        }
+        if self.errno_at == NO_ERRNO {
+            return Ok(None);
+        }
+        debug_assert!(self.errno_at as usize + 4 <= self.stride);
+        // SAFETY: the row is in range, and its errno slot lies inside it (a row with a
+        // slot is `crate::errno::row_size` long, the slot at its `slot_offset`).
+        Ok(Some(unsafe {
+            self.buf
+                .as_ptr()
+                .add(row * self.stride + self.errno_at as usize)
+                .cast::<i32>()
+        }))
+    }
+
+    fn errno(&self, row: usize) -> Result<Option<i32>, Error> {
+        // SAFETY: the slot is four initialised bytes of the row (`errno_slot`), read
+        // unaligned.
+        Ok(self.errno_slot(row)?.map(|p| unsafe { p.read_unaligned() }))
+    }
+
+    fn set_errno(&mut self, row: usize, errno: i32) -> Result<(), Error> {
+        match self.errno_slot(row)? {
+            // SAFETY: the slot is four bytes of the row (`errno_slot`), which &mut self
+            // lets us write.
+            Some(p) => unsafe { p.write_unaligned(errno) },
+            None => return Err(no_errno_slot(&self.sig)),
+        }
+        Ok(())
     }
 
     fn row(&self, row: usize) -> Result<&[u8], Error> {
@@ -437,6 +471,16 @@ fn ret_error(plan: &CallPlan, sig: &Signature, size: usize) -> Error {
     }
 }
 
+#[cold]
+fn no_errno_slot(sig: &Signature) -> Error {
+    Error::Unsupported {
+        message: format!(
+            "no errno slot: frames for `{sig}` come from a function bound without errno \
+             capture (see Function::with_errno)"
+        ),
+    }
+}
+
 fn row_error(row: usize, rows: usize) -> Error {
     Error::ValueMismatch {
         path: format!("row {row}"),
@@ -482,7 +526,7 @@ impl Frame {
     /// compiler would otherwise reload every field after each call.
     #[inline]
     pub(crate) fn new(plan: Arc<FramedPlan>, sig: Arc<Signature>) -> Frame {
-        let Ok(layout) = row_layout(&plan.plan) else {
+        let Ok(layout) = plan.row_layout() else {
             one_frame_too_large()
         };
         Frame {
@@ -496,7 +540,8 @@ impl Frame {
     /// # Safety
     ///
     /// `buf` must be aligned to `layout.align()` and hold `layout.size()` initialised
-    /// bytes laid out by `plan` (`layout.size()` at least its `frame_size`), and `buf`,
+    /// bytes laid out by `plan` (`layout.size()` at least its `row_size`, so that its
+    /// errno slot, if any, lies inside), and `buf`,
     /// `plan` and `sig` must outlive every use of the frame — including a use after the
     /// frame was moved out of a `&mut Frame` with `std::mem::swap`: the caller must
     /// check that it was not (see `crate::callback`).
@@ -714,6 +759,31 @@ impl Frame {
     pub fn set_ret_value(&mut self, value: &Value) -> Result<(), Error> {
         self.rows.set_ret_value(0, value)
     }
+
+    /// The frame's errno slot ([`crate::errno`]): after a call through a function bound
+    /// with [`Errno::Capture`](crate::Errno::Capture) or
+    /// [`Errno::SetAndCapture`](crate::Errno::SetAndCapture), the errno the callee left,
+    /// read by the trampoline right after the call; in a [`crate::Callback`]'s frame,
+    /// the errno its C caller will see when the callback returns (the caller's own,
+    /// unless the closure sets another). `None` for a frame from a function bound
+    /// without errno capture.
+    #[inline]
+    pub fn errno(&self) -> Option<i32> {
+        // A frame has one row: row 0 is never out of range.
+        self.rows.errno(0).ok().flatten()
+    }
+
+    /// Writes the frame's errno slot: for a function bound with
+    /// [`Errno::SetAndCapture`](crate::Errno::SetAndCapture), the errno its trampoline
+    /// sets right before the next call; in a [`crate::Callback`]'s frame, the errno the
+    /// C caller sees when the callback returns. (With
+    /// [`Errno::Capture`](crate::Errno::Capture) the next call overwrites it.)
+    ///
+    /// An error for a frame without an errno slot (see [`Frame::errno`]).
+    #[inline]
+    pub fn set_errno(&mut self, errno: i32) -> Result<(), Error> {
+        self.rows.set_errno(0, errno)
+    }
 }
 
 impl Clone for Frame {
@@ -860,6 +930,21 @@ impl FrameBatch {
     pub fn ret_value(&self, row: usize) -> Result<Value, Error> {
         self.rows.ret_value(row)
     }
+
+    /// The errno slot of row `row` (see [`Frame::errno`]): the errno its call left,
+    /// for a batch from a function bound with errno capture; `Ok(None)` for one bound
+    /// without. An error if `row` is out of range.
+    pub fn errno(&self, row: usize) -> Result<Option<i32>, Error> {
+        self.rows.errno(row)
+    }
+
+    /// Writes the errno slot of row `row` (see [`Frame::set_errno`]): the errno set
+    /// right before that row's call by a function bound with
+    /// [`Errno::SetAndCapture`](crate::Errno::SetAndCapture). An error if `row` is out
+    /// of range or the batch has no errno slot.
+    pub fn set_errno(&mut self, row: usize, errno: i32) -> Result<(), Error> {
+        self.rows.set_errno(row, errno)
+    }
 }
 
 impl std::fmt::Debug for FrameBatch {
@@ -880,7 +965,10 @@ mod tests {
     #[test]
     fn frames_count_their_references_and_lent_ones_hold_none() {
         let sig = Arc::new(Signature::new(Type::Int, [Type::Int, Type::Double]));
-        let plan = Arc::new(FramedPlan::new(sysv::classify(&sig).unwrap()));
+        let plan = Arc::new(FramedPlan::with_errno_slot(
+            sysv::classify(&sig).unwrap(),
+            false,
+        ));
         let mut frame = Frame::new(plan.clone(), sig.clone());
         frame.set_value(0, &Value::Int(-4)).unwrap();
         frame.set_ret_value(&Value::Int(9)).unwrap();
@@ -889,7 +977,7 @@ mod tests {
         drop((frame, copy));
         assert_eq!((Arc::strong_count(&plan), Arc::strong_count(&sig)), (1, 1));
 
-        let layout = row_layout(&plan.plan).unwrap();
+        let layout = plan.row_layout().unwrap();
         let mut buf = [0u128; 4];
         assert!(size_of_val(&buf) >= layout.size());
         let ptr = NonNull::new(buf.as_mut_ptr().cast::<u8>()).unwrap();
