@@ -10,7 +10,7 @@
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use jitcall::explain::{ExplainedEntry, Explanation, Json};
 use jitcall::literal::{self, ArgumentError, Arguments};
-use jitcall::{Declarations, Error, FunctionDecl, Library, Value};
+use jitcall::{Declarations, Errno, Error, FunctionDecl, Library, Value};
 use std::ffi::c_void;
 use std::process::ExitCode;
 
@@ -465,19 +465,26 @@ fn call(args: CallArgs) -> Result<(), Failure> {
     let (library, _) = resolve(&args.libs, symbol)?;
     let functions = Functions::new(&args.libs);
     let call_args = arguments(&decls, &function, &functions, &args.call.args)?;
-    let f = library.function(symbol, &call_args.signature)?;
+    // errno is 0 at the call and captured by the trampoline right after it, before
+    // any of jitcall's own code can change it.
+    let f = library
+        .function(symbol, &call_args.signature)?
+        .with_errno(Errno::SetAndCapture)?;
     let guard = callee::Guard::new(&format!("`{}`", function.name), args.json);
     // SAFETY: the user declared the function's prototype; that is the whole contract
     // of a C call, and the same trust a C compiler gives a header. What the arguments
     // point to lives in `call_args`, and the functions they name in `functions`, alive
     // until after the call.
-    let result = unsafe { f.call(&call_args.values) };
+    let outcome = unsafe { f.call_with_errno(&call_args.values, 0) };
     // The callee may have written through C's stdio (printf): that comes first, and
     // the JSON on a line of its own.
     let open_line = guard.finish();
-    let result = result?;
+    let (result, errno) = outcome?;
     // SAFETY: `result` is what the function returned for `call_args`, still alive.
-    let report = unsafe { report::Report::new(&function, &call_args, &result) };
+    let report = unsafe { report::Report::new(&function, &call_args, &result, errno) };
+    if let Some(line) = report.errno_line() {
+        eprint!("{line}");
+    }
     if args.json {
         let newline = if open_line { "\n" } else { "" };
         let fields = report.json_fields();

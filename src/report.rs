@@ -13,6 +13,8 @@ pub(crate) struct Report<'a> {
     function: &'a FunctionDecl,
     arguments: &'a Arguments,
     result: &'a Value,
+    /// The errno the call left, captured by the trampoline (0 before the call).
+    errno: i32,
 }
 
 impl<'a> Report<'a> {
@@ -25,12 +27,20 @@ impl<'a> Report<'a> {
         function: &'a FunctionDecl,
         arguments: &'a Arguments,
         result: &'a Value,
+        errno: i32,
     ) -> Report<'a> {
         Report {
             function,
             arguments,
             result,
+            errno,
         }
+    }
+
+    /// For stderr, when the call set errno: `errno 2 (ENOENT: No such file or
+    /// directory)`, with a newline.
+    pub(crate) fn errno_line(&self) -> Option<String> {
+        (self.errno != 0).then(|| format!("errno {}\n", errno_text(self.errno)))
     }
 
     /// The result as a C literal: a `char *` as the string it points to.
@@ -60,8 +70,9 @@ impl<'a> Report<'a> {
         lines
     }
 
-    /// `function`, `type`, `value`, then `string` for a `char *` result and `out` for
-    /// the objects the arguments created.
+    /// `function`, `type`, `value`, `errno` (always, 0 when the call left it alone),
+    /// then `string` for a `char *` result and `out` for the objects the arguments
+    /// created.
     pub(crate) fn json_fields(&self) -> Vec<(String, Json)> {
         let ret = self.arguments.signature.ret();
         let ty = if self.function.ret_is_c_string {
@@ -73,6 +84,7 @@ impl<'a> Report<'a> {
             ("function".to_string(), Json::str(&self.function.name)),
             ("type".to_string(), Json::String(ty)),
             ("value".to_string(), Json::String(self.result_text())),
+            ("errno".to_string(), Json::Integer(i64::from(self.errno))),
         ];
         if let (Value::Pointer(p), true) = (self.result, self.function.ret_is_c_string) {
             let string = if p.is_null() {
@@ -122,4 +134,42 @@ pub(crate) fn outputs_json(args: &Arguments) -> Vec<Json> {
             ])
         })
         .collect()
+}
+
+/// `2 (ENOENT: No such file or directory)`: the number, glibc's name for it where it has
+/// one (`strerrorname_np`, glibc 2.32 and later, looked up at run time) and its message.
+pub(crate) fn errno_text(errno: i32) -> String {
+    let message = std::io::Error::from_raw_os_error(errno).to_string();
+    // std appends " (os error N)".
+    let message = message
+        .strip_suffix(&format!(" (os error {errno})"))
+        .unwrap_or(&message);
+    match errno_name(errno) {
+        Some(name) => format!("{errno} ({name}: {message})"),
+        None => format!("{errno} ({message})"),
+    }
+}
+
+/// `ENOENT` for 2, by glibc's `strerrorname_np`; `None` where glibc is too old to have
+/// it or knows no name.
+fn errno_name(errno: i32) -> Option<String> {
+    type NameFn = unsafe extern "C" fn(libc::c_int) -> *const libc::c_char;
+    // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only looks a symbol up.
+    let address = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"strerrorname_np".as_ptr()) };
+    if address.is_null() {
+        return None;
+    }
+    // SAFETY: glibc's strerrorname_np has exactly this type.
+    let name_of = unsafe { std::mem::transmute::<*mut libc::c_void, NameFn>(address) };
+    // SAFETY: it takes any int and returns NULL or a static NUL-terminated string.
+    let name = unsafe { name_of(errno) };
+    if name.is_null() {
+        return None;
+    }
+    // SAFETY: non-null: a static NUL-terminated string.
+    Some(
+        unsafe { std::ffi::CStr::from_ptr(name) }
+            .to_string_lossy()
+            .into_owned(),
+    )
 }

@@ -26,7 +26,7 @@ use crate::report::{Report, outputs_json, result_text};
 use crate::{Failure, Functions, callee, print_out, resolve};
 use jitcall::explain::Json;
 use jitcall::literal::{self, ArgumentError, Names, Strings, Temporary};
-use jitcall::{Declarations, FunctionDecl, Library, Type, Value};
+use jitcall::{Declarations, Errno, FunctionDecl, Library, Type, Value};
 use std::ffi::c_void;
 
 pub(crate) const RUN_EXAMPLES: &str = "\
@@ -304,9 +304,9 @@ impl<'a> Script<'a> {
             ));
         }
         if let Some((name, args)) = self.call_shape(s) {
-            let (function, result, arguments) = self.call(s, name, args)?;
+            let (function, result, arguments, errno) = self.call(s, name, args)?;
             // SAFETY: `result` is what `function` returned for `arguments`, alive.
-            let report = unsafe { Report::new(&function, &arguments, &result) };
+            let report = unsafe { Report::new(&function, &arguments, &result, errno) };
             if self.json {
                 let fields = report.json_fields();
                 self.print_json(s, fields);
@@ -457,7 +457,7 @@ impl<'a> Script<'a> {
         s: Statement,
         name: &str,
         args: Statement,
-    ) -> Result<(FunctionDecl, Value, literal::Arguments), Failure> {
+    ) -> Result<(FunctionDecl, Value, literal::Arguments, i32), Failure> {
         let Some(function) = self.decls.function(name).cloned() else {
             return Err(self.error_at(s.start, s.end, &format!("`{name}` is not declared")));
         };
@@ -492,6 +492,7 @@ impl<'a> Script<'a> {
             resolve(self.libs, &symbol).map_err(|f| self.error_at(s.start, s.end, &f.message))?;
         let f = library
             .function(&symbol, &arguments.signature)
+            .and_then(|f| f.with_errno(Errno::SetAndCapture))
             .map_err(|e| self.error_at(s.start, s.end, &Failure::from(e).message))?;
         self.opened.push(library);
         let line = self.text[..s.start].matches('\n').count() + 1;
@@ -499,11 +500,18 @@ impl<'a> Script<'a> {
         // SAFETY: the script declared the prototype, the same trust `call` gives a
         // declaration; what the arguments point to is alive in `arguments`, and the
         // variables and libraries they name live as long as the script.
-        let result = unsafe { f.call(&arguments.values) };
+        let outcome = unsafe { f.call_with_errno(&arguments.values, 0) };
         self.open_line = guard.finish();
-        let result =
-            result.map_err(|e| self.error_at(s.start, s.end, &Failure::from(e).message))?;
-        Ok((function, result, arguments))
+        let (result, errno) =
+            outcome.map_err(|e| self.error_at(s.start, s.end, &Failure::from(e).message))?;
+        if errno != 0 {
+            eprintln!(
+                "{}:{line}: `{name}`: errno {}",
+                self.file,
+                crate::report::errno_text(errno)
+            );
+        }
+        Ok((function, result, arguments, errno))
     }
 
     /// Reads the declarations with the statement's text `start..end` added; the
@@ -608,7 +616,7 @@ impl<'a> Script<'a> {
         let mut made = None;
         self.undeclared_call(right)?;
         let value = if let Some((callee, args)) = self.call_shape(right) {
-            let (function, result, arguments) = self.call(s, callee, args)?;
+            let (function, result, arguments, _) = self.call(s, callee, args)?;
             let ret = arguments.signature.ret().clone();
             made = Some(arguments);
             if ret == ty {

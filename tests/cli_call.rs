@@ -490,7 +490,7 @@ fn readme_commands() {
     let run = jitcall(&["call", "--json", "double pow(double, double)", "2", "0.5"]);
     assert_eq!(
         run.stdout,
-        "{\"function\": \"pow\", \"type\": \"double\", \"value\": \"1.4142135623730951\"}\n"
+        "{\"function\": \"pow\", \"type\": \"double\", \"value\": \"1.4142135623730951\", \"errno\": 0}\n"
     );
     let run = jitcall(&[
         "call",
@@ -500,7 +500,7 @@ fn readme_commands() {
     ]);
     assert_eq!(
         run.stdout,
-        "{\"function\": \"getenv\", \"type\": \"char *\", \"value\": \"NULL\", \"string\": null}\n"
+        "{\"function\": \"getenv\", \"type\": \"char *\", \"value\": \"NULL\", \"errno\": 0, \"string\": null}\n"
     );
     let run = run_jitcall(
         &[
@@ -514,7 +514,7 @@ fn readme_commands() {
     assert_eq!(
         run.stdout,
         "{\"function\": \"getenv\", \"type\": \"char *\", \"value\": \"\\\"a\\\\\\\"b\\\"\", \
-         \"string\": \"a\\\"b\"}\n"
+         \"errno\": 0, \"string\": \"a\\\"b\"}\n"
     );
     if Path::new("/usr/lib/x86_64-linux-gnu/libcurl.so.4").exists() {
         let run = jitcall(&["call", "-l", "libcurl.so.4", "char *curl_version(void)"]);

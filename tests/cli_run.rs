@@ -281,7 +281,7 @@ fn json_lines_name_the_statement() {
     assert_eq!(
         out,
         "no newline\n\
-         {\"line\": 3, \"function\": \"printf\", \"type\": \"int\", \"value\": \"10\"}\n\
+         {\"line\": 3, \"function\": \"printf\", \"type\": \"int\", \"value\": \"10\", \"errno\": 0}\n\
          {\"line\": 4, \"variable\": \"m\", \"type\": \"double\", \"value\": \"0.53125\", \
          \"out\": [{\"index\": 1, \"type\": \"int *\", \"value\": \"4\"}]}\n\
          {\"line\": 5, \"variable\": \"s\", \"type\": \"char *\", \"value\": \"\\\"a\\\\tb\\\"\"}\n"

@@ -1,6 +1,7 @@
 //! The command line as a C workbench, end to end against real libraries (libc, libm,
 //! zlib, sqlite3) and a fixture compiled by gcc: options anywhere, `-l z` as the linker
-//! reads it, `--json` after a callee's own output, a crashing callee reported.
+//! reads it, `--json` after a callee's own output, a crashing callee reported, errno
+//! as the callee left it.
 //!
 //! Expected values are what C gives, written by hand (`frexp(8.5)` is 0.53125 × 2⁴).
 
@@ -13,7 +14,10 @@ use std::sync::OnceLock;
 
 /// Functions that fault, print without a newline, compare ints, compiled by gcc.
 const FIXTURE: &str = r#"
+#include <errno.h>
 #include <stdio.h>
+int fail_with(int e) { errno = e; return -1; }
+int errno_now(void) { return errno; }
 int deref(const int *p) { return *p; }
 int crash_here(void) { volatile int *p = 0; return *p; }
 int divide(int a, int b) { return a / b; }
@@ -58,7 +62,7 @@ fn options_may_follow_the_arguments() {
     let run = jitcall(&["call", "long labs(long)", "-7", "--json"]);
     assert_eq!(
         run.stdout,
-        "{\"function\": \"labs\", \"type\": \"long\", \"value\": \"7\"}\n"
+        "{\"function\": \"labs\", \"type\": \"long\", \"value\": \"7\", \"errno\": 0}\n"
     );
     let run = jitcall(&["call", "int abs(int); long labs(long)", "-3", "--fn", "abs"]);
     assert_eq!(run.stdout, "3\n");
@@ -130,7 +134,7 @@ fn json_starts_on_its_own_line_after_the_callees_output() {
     let run = jitcall(&["call", "--json", "-l", lib, "int partial(void)"]);
     assert_eq!(
         run.stdout,
-        "partial\n{\"function\": \"partial\", \"type\": \"int\", \"value\": \"7\"}\n"
+        "partial\n{\"function\": \"partial\", \"type\": \"int\", \"value\": \"7\", \"errno\": 0}\n"
     );
     let run = jitcall(&[
         "call",
@@ -141,7 +145,7 @@ fn json_starts_on_its_own_line_after_the_callees_output() {
     ]);
     assert_eq!(
         run.stdout,
-        "42\n{\"function\": \"printf\", \"type\": \"int\", \"value\": \"3\"}\n"
+        "42\n{\"function\": \"printf\", \"type\": \"int\", \"value\": \"3\", \"errno\": 0}\n"
     );
     // Without --json, the output is the callee's, then the result.
     let run = jitcall(&["call", "-l", lib, "int partial(void)"]);
@@ -226,8 +230,8 @@ fn out_pointers_print_their_objects_after_the_result() {
     ]);
     assert_eq!(
         run.stdout,
-        "{\"function\": \"frexp\", \"type\": \"double\", \"value\": \"0.53125\", \"out\": \
-         [{\"index\": 1, \"type\": \"int *\", \"value\": \"4\"}]}\n"
+        "{\"function\": \"frexp\", \"type\": \"double\", \"value\": \"0.53125\", \"errno\": 0, \
+         \"out\": [{\"index\": 1, \"type\": \"int *\", \"value\": \"4\"}]}\n"
     );
     let run = jitcall(&[
         "call",
@@ -445,5 +449,91 @@ fn readme_real_apis() {
         (0, "{1, 2, 3}\n"),
         "{}",
         run.stderr
+    );
+}
+
+/// Every call captures errno in its trampoline, having set it to 0 first: stderr names
+/// it when the call set it, `--json` always has it. Names and messages are glibc's.
+#[test]
+fn errno_is_shown_when_the_call_sets_it() {
+    let run = jitcall(&[
+        "call",
+        "int open(const char *, int)",
+        "\"/nonexistent/file\"",
+        "0",
+    ]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "-1\n"));
+    assert_eq!(run.stderr, "errno 2 (ENOENT: No such file or directory)\n");
+    let run = jitcall(&[
+        "call",
+        "--json",
+        "int open(const char *, int)",
+        "\"/nonexistent/file\"",
+        "0",
+    ]);
+    assert_eq!(
+        run.stdout,
+        "{\"function\": \"open\", \"type\": \"int\", \"value\": \"-1\", \"errno\": 2}\n"
+    );
+    // strtol's ERANGE, from libc itself.
+    let run = jitcall(&[
+        "call",
+        "long strtol(const char *, char **, int)",
+        "\"99999999999999999999\"",
+        "NULL",
+        "10",
+    ]);
+    assert_eq!(run.stdout, "9223372036854775807\n");
+    assert_eq!(
+        run.stderr,
+        "errno 34 (ERANGE: Numerical result out of range)\n"
+    );
+    // A fixture's own value, negative included; no line when the call leaves errno 0,
+    // which it is at the call whatever jitcall did before (opening libraries).
+    let lib = fixture();
+    let run = jitcall(&["call", "-l", lib, "int fail_with(int)", "84"]);
+    assert_eq!(
+        run.stderr,
+        "errno 84 (EILSEQ: Invalid or incomplete multibyte or wide character)\n"
+    );
+    let run = jitcall(&[
+        "call",
+        "-l",
+        lib,
+        "--json",
+        "int fail_with(int)",
+        "--",
+        "-3",
+    ]);
+    assert!(run.stdout.ends_with(", \"errno\": -3}\n"), "{}", run.stdout);
+    let run = jitcall(&["call", "-l", lib, "int errno_now(void)"]);
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("0\n", ""));
+}
+
+/// In a script, each call's errno is its own: set to 0 before it, named after it.
+#[test]
+fn errno_in_scripts_is_per_call() {
+    let lib = fixture();
+    let script = "int fail_with(int);\nint errno_now(void);\n\
+                  int r = fail_with(2);\nerrno_now();\n";
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jitcall"))
+        .args(["run", "-l", lib, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "r = -1\n0\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "<stdin>:3: `fail_with`: errno 2 (ENOENT: No such file or directory)\n"
     );
 }

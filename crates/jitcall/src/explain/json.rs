@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-/// A JSON value, for jitcall's machine-readable output. Numbers are unsigned integers
-/// (everything jitcall reports is a size, offset or count); values that JSON numbers
+/// A JSON value, for jitcall's machine-readable output. Numbers are integers (sizes,
+/// offsets and counts unsigned; an errno value signed); values that JSON numbers
 /// cannot carry exactly (`long double`, `__int128`) are reported as C literal strings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Json {
@@ -14,6 +14,8 @@ pub enum Json {
     Bool(bool),
     /// A non-negative integer.
     Number(u64),
+    /// A signed integer.
+    Integer(i64),
     /// A string.
     String(String),
     /// An array.
@@ -62,6 +64,7 @@ impl Json {
             Json::Null => out.push_str("null"),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Json::Number(n) => out.push_str(&n.to_string()),
+            Json::Integer(n) => out.push_str(&n.to_string()),
             Json::String(s) => quote_json(out, s),
             Json::Array(items) => {
                 out.push('[');
