@@ -63,6 +63,11 @@ pub enum Type {
     Double,
     /// `long double`: the x87 80-bit format in a 16-byte, 16-aligned slot.
     LongDouble,
+    /// `_Float16`: IEEE 754 binary16, 2 bytes, class SSE (psABI §3.2.3).
+    Float16,
+    /// `_Float128` (also spelled `__float128`): IEEE 754 binary128, 16 bytes aligned to
+    /// 16, classes SSE and SSEUP: one whole `xmm` register.
+    Float128,
     /// Any data or function pointer.
     Pointer,
     /// A `struct`.
@@ -301,10 +306,10 @@ impl Type {
         use Type::*;
         let n = match self {
             Bool | Char | SChar | UChar => 1,
-            Short | UShort => 2,
+            Short | UShort | Float16 => 2,
             Int | UInt | Float => 4,
             Long | ULong | LongLong | ULongLong | Double | Pointer => 8,
-            Int128 | UInt128 | LongDouble => 16,
+            Int128 | UInt128 | LongDouble | Float128 => 16,
             _ => return None,
         };
         Some(Layout { size: n, align: n })
@@ -486,6 +491,8 @@ impl fmt::Display for Type {
             Float => "float",
             Double => "double",
             LongDouble => "long double",
+            Float16 => "_Float16",
+            Float128 => "__float128",
             Pointer => "void *",
             Complex(elem) => return write!(f, "{elem} _Complex"),
             Array(elem, n) => return write!(f, "{elem}[{n}]"),

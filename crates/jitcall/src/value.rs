@@ -153,6 +153,119 @@ impl From<f64> for LongDouble {
     }
 }
 
+/// A C `_Float16` (IEEE 754 binary16), as its bits.
+///
+/// Stable Rust has no `f16`; this type keeps the exact bits and converts to and from
+/// `f32` (exactly to `f32`, rounding to nearest-even from it). It is plain data
+/// ([`crate::Plain`]), so a frame slot of a `_Float16` reads and writes it directly.
+/// It is deliberately not a [`crate::CType`]: Rust's `extern "C"` would pass it in an
+/// integer register, where C passes a `_Float16` in `xmm`.
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Float16(u16);
+
+impl Float16 {
+    /// The `_Float16` with these bits.
+    pub const fn from_bits(bits: u16) -> Self {
+        Float16(bits)
+    }
+
+    /// The bits of this value.
+    pub const fn to_bits(self) -> u16 {
+        self.0
+    }
+
+    /// The `_Float16` nearest to `x` (ties to even; beyond the range, infinity).
+    pub fn from_f32(x: f32) -> Self {
+        Float16(crate::literal::float::Binary::from_f32(x).to_f16())
+    }
+
+    /// The `_Float16` nearest to `x`, rounded once (not through `f32`).
+    pub fn from_f64(x: f64) -> Self {
+        Float16(crate::literal::float::Binary::from_f64(x).to_f16())
+    }
+
+    /// The exact value as an `f32` (every `_Float16` is one).
+    pub fn to_f32(self) -> f32 {
+        crate::literal::float::Binary::from_f16(self.0).to_f32()
+    }
+}
+
+/// The shortest decimal that reads back (as a `_Float16`) to the same bits.
+impl fmt::Display for Float16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::literal::format_float16(*self))
+    }
+}
+
+/// `Float16(` the [`Display`](fmt::Display) form `)`.
+impl fmt::Debug for Float16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Float16({self})")
+    }
+}
+
+/// A C `_Float128` (`__float128`, IEEE 754 binary128), as its bits.
+///
+/// Stable Rust has no `f128`; this type keeps the exact bits and converts to and from
+/// `f64` (exactly from `f64`, rounding to nearest-even into it). Like [`Float16`] it is
+/// plain data but not a [`crate::CType`] (C passes it in `xmm`, Rust's `extern "C"`
+/// would pass a `u128` in two integer registers).
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Float128(u128);
+
+impl Float128 {
+    /// The `_Float128` with these bits.
+    pub const fn from_bits(bits: u128) -> Self {
+        Float128(bits)
+    }
+
+    /// The bits of this value.
+    pub const fn to_bits(self) -> u128 {
+        self.0
+    }
+
+    /// The exact value of `x` (every `f64` is a `_Float128`).
+    pub fn from_f64(x: f64) -> Self {
+        Float128(crate::literal::float::Binary::from_f64(x).to_f128())
+    }
+
+    /// The nearest `f64` (ties to even; beyond the range, infinity).
+    pub fn to_f64(self) -> f64 {
+        crate::literal::float::Binary::from_f128(self.0).to_f64()
+    }
+}
+
+/// The shortest decimal that reads back (as a `_Float128`) to the same bits.
+impl fmt::Display for Float128 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::literal::format_float128(*self))
+    }
+}
+
+/// `Float128(` the [`Display`](fmt::Display) form `)`.
+impl fmt::Debug for Float128 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Float128({self})")
+    }
+}
+
+impl From<f64> for Float128 {
+    fn from(x: f64) -> Self {
+        Float128::from_f64(x)
+    }
+}
+
+// SAFETY: a transparent wrapper of a u16: every bit pattern is a value, no padding.
+unsafe impl crate::AnyBits for Float16 {}
+// SAFETY: as above.
+unsafe impl crate::Plain for Float16 {}
+// SAFETY: a transparent wrapper of a u128: every bit pattern is a value, no padding.
+unsafe impl crate::AnyBits for Float128 {}
+// SAFETY: as above.
+unsafe impl crate::Plain for Float128 {}
+
 /// A value of a C [`Type`].
 ///
 /// A parameter takes the variant named after its type, and also the variant of any type
@@ -204,6 +317,10 @@ pub enum Value {
     Double(f64),
     /// `long double`.
     LongDouble(LongDouble),
+    /// `_Float16`.
+    Float16(Float16),
+    /// `_Float128`.
+    Float128(Float128),
     /// A pointer.
     Pointer(*mut c_void),
     /// A struct: one value per member, in order.
@@ -240,6 +357,18 @@ value_from!(
 impl From<LongDouble> for Value {
     fn from(x: LongDouble) -> Value {
         Value::LongDouble(x)
+    }
+}
+
+impl From<Float16> for Value {
+    fn from(x: Float16) -> Value {
+        Value::Float16(x)
+    }
+}
+
+impl From<Float128> for Value {
+    fn from(x: Float128) -> Value {
+        Value::Float128(x)
     }
 }
 
@@ -319,6 +448,8 @@ impl Value {
             Value::Float(_) => "float".into(),
             Value::Double(_) => "double".into(),
             Value::LongDouble(_) => "long double".into(),
+            Value::Float16(_) => "_Float16".into(),
+            Value::Float128(_) => "__float128".into(),
             Value::Pointer(_) => "pointer".into(),
             Value::Struct(v) => format!("struct of {} value(s)", v.len()),
             Value::Union { member, .. } => format!("union member {member}"),
@@ -387,6 +518,8 @@ impl Value {
                 // The 6 bytes past the 80-bit value are padding: keep them defined.
                 out[10..16].fill(0);
             }
+            (Type::Float16, Value::Float16(v)) => put!(v.to_bits()),
+            (Type::Float128, Value::Float128(v)) => put!(v.to_bits()),
             (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
             (Type::Struct(agg), Value::Struct(values)) => {
                 if values.len() != agg.fields.len() {
@@ -629,6 +762,8 @@ impl Codec {
                 b[..10].copy_from_slice(&x.to_bytes());
                 put(out, offset, b)
             }
+            Value::Float16(x) => put(out, offset, x.to_bits().to_le_bytes()),
+            Value::Float128(x) => put(out, offset, x.to_bits().to_le_bytes()),
             Value::Pointer(x) => put(out, offset, (*x as usize).to_le_bytes()),
             Value::Void
             | Value::Struct(_)
@@ -712,6 +847,13 @@ impl Codec {
                 }
                 None => put(Value::Void),
             },
+            Type::Float16 => match bytes.get(offset..offset + 2) {
+                Some(b) => put(Value::Float16(Float16::from_bits(u16::from_le_bytes([
+                    b[0], b[1],
+                ])))),
+                None => put(Value::Void),
+            },
+            Type::Float128 => get_float128(bytes, offset, put),
             Type::Pointer => match bytes.get(offset..offset + 8) {
                 Some(b) => {
                     let mut a = [0u8; 8];
@@ -866,6 +1008,19 @@ impl Codec {
     }
 }
 
+/// [`Codec::read_scalar`]'s `_Float128` arm.
+#[inline(always)]
+fn get_float128<R>(bytes: &[u8], offset: usize, put: impl FnOnce(Value) -> R) -> R {
+    match bytes.get(offset..offset + 16) {
+        Some(b) => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(b);
+            put(Value::Float128(Float128::from_bits(u128::from_le_bytes(a))))
+        }
+        None => put(Value::Void),
+    }
+}
+
 /// Both converters of one type side by side: `Value::store` and `Value::load`, and
 /// the `Codec` compiled for the type at `offset`. Not part of the API (hidden, no
 /// semver promise): it exists for the property test that holds the two equal
@@ -943,6 +1098,8 @@ mod tests {
             Type::Float,
             Type::Double,
             Type::LongDouble,
+            Type::Float16,
+            Type::Float128,
             Type::Pointer,
         ];
         let values = [
@@ -963,6 +1120,8 @@ mod tests {
             Value::Float(1.5),
             Value::Double(-2.25),
             Value::LongDouble(LongDouble::from_f64(3.5)),
+            Value::Float16(Float16::from_f32(-0.5)),
+            Value::Float128(Float128::from_f64(1e300)),
             Value::Pointer(0x1234_5678 as *mut c_void),
             Value::Void,
             Value::Struct(vec![Value::Int(1)]),

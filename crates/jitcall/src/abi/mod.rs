@@ -258,13 +258,23 @@ pub enum Load {
     Float32,
     /// 8 bytes into the low half of an xmm register.
     Float64,
+    /// 2 or 6 bytes of SSE-class data (`_Float16` values) into the low bytes of an xmm
+    /// register; the register's bits above them are left undefined.
+    SseBytes(u8),
+    /// A whole vector register: an SSE eightbyte and the SSEUP eightbytes after it. 16
+    /// bytes (`_Float128`) fill an xmm register.
+    Vector(u8),
 }
 
 impl Load {
     /// Bytes of the argument this load reads.
     pub fn width(self) -> u8 {
         match self {
-            Load::SignExtend(n) | Load::ZeroExtend(n) | Load::Bytes(n) => n,
+            Load::SignExtend(n)
+            | Load::ZeroExtend(n)
+            | Load::Bytes(n)
+            | Load::SseBytes(n)
+            | Load::Vector(n) => n,
             Load::Float32 => 4,
             Load::Float64 => 8,
         }
@@ -485,7 +495,8 @@ pub struct RetPiece {
     pub reg: RetReg,
     /// Offset of the eightbyte within the result.
     pub offset: u32,
-    /// Bytes of the result in this eightbyte (1..=8).
+    /// Bytes of the result in this register: 1..=8 for one eightbyte, 16 for an SSE
+    /// eightbyte with its SSEUP eightbyte (a `_Float128` in `xmm0`).
     pub width: u8,
 }
 

@@ -181,7 +181,12 @@ fn scalar_classes(ty: &Type) -> Option<(Layout, Eightbytes<Class>)> {
             classes.push(Integer);
             classes.push(Integer);
         }
-        Type::Float | Type::Double => classes.push(Sse),
+        // psABI §3.2.3: `_Float16` is SSE; `__float128` is SSE and SSEUP.
+        Type::Float | Type::Double | Type::Float16 => classes.push(Sse),
+        Type::Float128 => {
+            classes.push(Sse);
+            classes.push(SseUp);
+        }
         _ => classes.push(Integer),
     }
     Some((layout, classes))
@@ -227,7 +232,11 @@ fn classify_into(ty: &Type, offset: u64, classes: &mut [Class], at: &Within) -> 
             put(offset, Integer)?;
             put(offset + 8, Integer)
         }
-        Type::Float | Type::Double => put(offset, Sse),
+        Type::Float | Type::Double | Type::Float16 => put(offset, Sse),
+        Type::Float128 => {
+            put(offset, Sse)?;
+            put(offset + 8, SseUp)
+        }
         _ => put(offset, Integer),
     }
 }
@@ -454,15 +463,12 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
                     loads.push(RegLoad {
                         reg: Reg::Xmm(xmms_used),
                         offset,
-                        load: if width <= 4 {
-                            Load::Float32
-                        } else {
-                            Load::Float64
-                        },
+                        load: sse_load(&classes[i..], size - offset),
                     });
                     xmms_used += 1;
                 }
-                // SSEUP needs vector types (not yet modelled); NO_CLASS needs nothing.
+                // SSEUP travels in the register of the SSE eightbyte before it (see
+                // `sse_load`); NO_CLASS needs nothing.
                 _ => {}
             }
         }
@@ -492,6 +498,22 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
     Ok(plan)
 }
 
+/// How the SSE eightbyte that starts `classes` is loaded, `rest` bytes before the end
+/// of the value: with the SSEUP eightbytes after it, as one whole vector register;
+/// alone, as a `float`, a `double` or the 2 or 6 bytes of `_Float16` data it holds.
+fn sse_load(classes: &[Class], rest: u32) -> Load {
+    let up = classes[1..]
+        .iter()
+        .take_while(|c| **c == Class::SseUp)
+        .count() as u8;
+    match rest.min(8) {
+        _ if up > 0 => Load::Vector(8 * (up + 1)),
+        4 => Load::Float32,
+        n @ (1..=3 | 5..=7) => Load::SseBytes(n as u8),
+        _ => Load::Float64,
+    }
+}
+
 fn return_location(classes: &[Class], size: u32) -> RetLocation {
     use Class::*;
     match classes {
@@ -504,7 +526,12 @@ fn return_location(classes: &[Class], size: u32) -> RetLocation {
             let mut pieces = Eightbytes::new();
             for (i, class) in classes.iter().enumerate() {
                 let offset = 8 * i as u32;
-                let width = (size - offset).min(8) as u8;
+                let mut width = (size - offset).min(8) as u8;
+                if *class == Sse
+                    && let Load::Vector(n) = sse_load(&classes[i..], size - offset)
+                {
+                    width = n;
+                }
                 let reg = match class {
                     Integer => {
                         ints += 1;

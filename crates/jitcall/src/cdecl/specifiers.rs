@@ -248,8 +248,10 @@ pub(super) enum Mode {
     /// `QI`, `HI`, `SI`, `DI`, `TI` (and `byte`, `word`, `pointer`): an integer of this
     /// many bytes, of the declared type's signedness.
     Int(u8),
-    /// `SF`, `DF`, `XF`: `float`, `double`, `long double`.
+    /// `HF`, `SF`, `DF`, `XF`: `_Float16`, `float`, `double`, `long double`.
     Float(u8),
+    /// `TF`: `_Float128` (x86-64's `__float128`).
+    Quad,
     /// `SC`, `DC`, `XC`: their `_Complex` forms.
     Complex(u8),
     /// Anything else (`HF`, `TF`, `TC`, vector modes): a type jitcall cannot represent.
@@ -268,7 +270,9 @@ impl Mode {
             "SI" => Mode::Int(4),
             "DI" | "word" | "pointer" | "unwind_word" => Mode::Int(8),
             "TI" => Mode::Int(16),
+            "HF" => Mode::Float(2),
             "SF" => Mode::Float(4),
+            "TF" => Mode::Quad,
             "DF" => Mode::Float(8),
             "XF" => Mode::Float(16),
             "SC" => Mode::Complex(4),
@@ -291,6 +295,7 @@ impl Mode {
                 | Type::UInt128
         );
         let float = |bytes| match bytes {
+            2 => Type::Float16,
             4 => Type::Float,
             8 => Type::Double,
             _ => Type::LongDouble,
@@ -308,16 +313,25 @@ impl Mode {
                 (_, false) => Type::Int128,
                 (_, true) => Type::UInt128,
             }),
-            Mode::Float(bytes) if matches!(ty, Type::Float | Type::Double | Type::LongDouble) => {
-                Ok(float(bytes))
-            }
+            Mode::Float(bytes) if is_real_floating(ty) => Ok(float(bytes)),
+            Mode::Quad if is_real_floating(ty) => Ok(Type::Float128),
             Mode::Complex(bytes) if matches!(ty, Type::Complex(_)) => {
                 Ok(Type::complex(float(bytes)))
             }
-            Mode::Other => Err("a mode jitcall cannot represent (half, quad or vector)"),
+            Mode::Other => {
+                Err("a mode jitcall cannot represent (a vector, or a complex half or quad)")
+            }
             _ => Err("a mode that does not fit the declared type"),
         }
     }
+}
+
+/// Whether `ty` is a real floating type, which a floating `mode` may change.
+fn is_real_floating(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128
+    )
 }
 
 /// `__attribute__`s and alignment specifiers that matter for layout or calls.
@@ -445,8 +459,20 @@ impl Parser<'_, '_> {
                     }));
                     self.bump();
                 }
-                "_Float16" | "_Float128" | "_Float128x" | "__float128" | "__ibm128" | "__bf16"
-                | "_Decimal32" | "_Decimal64" | "_Decimal128" | "_BitInt" => {
+                "_Float16" | "_Float128" | "__float128" => {
+                    if named.is_some() || !words.is_only_complex() {
+                        return Err(two_types());
+                    }
+                    // gcc's `__float128` is `_Float128` in C.
+                    named = Some(CType::Scalar(if tok.text == "_Float16" {
+                        Type::Float16
+                    } else {
+                        Type::Float128
+                    }));
+                    self.bump();
+                }
+                "_Float128x" | "__ibm128" | "__bf16" | "_Decimal32" | "_Decimal64"
+                | "_Decimal128" | "_BitInt" => {
                     if named.is_some() || !words.is_only_complex() {
                         return Err(two_types());
                     }
@@ -468,8 +494,13 @@ impl Parser<'_, '_> {
                         let complex_float = words.is_only_complex()
                             && matches!(
                                 named,
-                                Some(CType::Scalar(Type::Float | Type::Double | Type::LongDouble))
-                                    | Some(CType::Unsupported(_))
+                                Some(CType::Scalar(
+                                    Type::Float
+                                        | Type::Double
+                                        | Type::LongDouble
+                                        | Type::Float16
+                                        | Type::Float128
+                                )) | Some(CType::Unsupported(_))
                             );
                         if named.is_some() && !complex_float {
                             return Err(two_types());
@@ -494,6 +525,9 @@ impl Parser<'_, '_> {
             }
         }
         let ty = match named {
+            Some(CType::Scalar(ty @ (Type::Float16 | Type::Float128))) if words.complex > 0 => {
+                self.unsupported_type(first.pos, format!("type '_Complex {ty}'"))?
+            }
             Some(CType::Scalar(ty)) if words.complex > 0 => CType::Scalar(Type::complex(ty)),
             Some(ty) => ty,
             None if words.is_empty() => return Err(self.unexpected("a type")),

@@ -77,6 +77,9 @@ fn scalar_spellings() {
         ("_Complex double", Type::complex(Double)),
         ("long double _Complex", Type::complex(LongDouble)),
         ("_Complex long double", Type::complex(LongDouble)),
+        ("_Float16", Float16),
+        ("_Float128", Float128),
+        ("__float128", Float128),
         ("const volatile unsigned", UInt),
         ("int8_t", SChar),
         ("uint8_t", UChar),
@@ -132,9 +135,11 @@ fn bad_spellings() {
             "cannot use incomplete type 'struct nowhere' here",
         ),
         ("int (int)", "cannot use function type here"),
-        ("_Float128", "unsupported: type '_Float128'"),
-        ("_Float16", "unsupported: type '_Float16'"),
-        ("__float128", "unsupported: type '__float128'"),
+        (
+            "_Complex __float128",
+            "unsupported: type '_Complex __float128'",
+        ),
+        ("_Float128x", "unsupported: type '_Float128x'"),
         ("_Decimal64", "unsupported: type '_Decimal64'"),
         ("_BitInt(7)", "unsupported: type '_BitInt'"),
         ("_Atomic int", "unsupported: _Atomic types"),
@@ -518,10 +523,13 @@ fn unsupported_shapes() {
             "unsupported: vector types (vector_size attribute)",
         ),
         (
-            "typedef float tf __attribute__((mode(TF)));",
-            "unsupported: the mode attribute: a mode jitcall cannot represent (half, quad or vector)",
+            "typedef _Complex float tc __attribute__((mode(TC)));",
+            "unsupported: the mode attribute: a mode jitcall cannot represent (a vector, or a complex half or quad)",
         ),
-        ("_Float16 half(void);", "unsupported: type '_Float16'"),
+        (
+            "_Complex _Float16 half(void);",
+            "unsupported: type '_Complex _Float16'",
+        ),
         ("void f(_Atomic int *p);", "unsupported: _Atomic types"),
         ("void f(int * _Atomic p);", "unsupported: _Atomic types"),
         (
@@ -892,6 +900,8 @@ fn mode_attributes() {
          typedef unsigned ti __attribute__((mode(TI)));
          typedef float df __attribute__((mode(DF)));
          typedef float xf __attribute__((mode(XF)));
+         typedef float hf __attribute__((mode(HF)));
+         typedef double tf __attribute__((mode(TF)));
          typedef _Complex float dc __attribute__((mode(DC)));",
     );
     for (name, ty) in [
@@ -901,6 +911,8 @@ fn mode_attributes() {
         ("ti", Type::UInt128),
         ("df", Type::Double),
         ("xf", Type::LongDouble),
+        ("hf", Type::Float16),
+        ("tf", Type::Float128),
         ("dc", Type::complex(Type::Double)),
     ] {
         assert_eq!(d.typedef(name), Some(&ty), "{name}");
@@ -949,7 +961,7 @@ fn unsupported_declarations_poison_only_their_users() {
 typedef float v4sf __attribute__((vector_size(16)));
 struct flags { unsigned a : 3; int b; };
 typedef struct flags flags_t;
-_Float128 q(_Float128);
+_Decimal64 q(_Decimal64);
 v4sf vadd(v4sf, v4sf);
 int takes_flags(flags_t);
 int takes_flags_pointer(flags_t *);
@@ -974,7 +986,7 @@ static const int table[] = { 1, 2, 3 }, also = 4;
     };
     assert_eq!(
         reason("q"),
-        "/usr/include/demo.h:4: function 'q' returns unsupported type '_Float128'"
+        "/usr/include/demo.h:4: function 'q' returns unsupported type '_Decimal64'"
     );
     assert_eq!(
         reason("vadd"),

@@ -45,7 +45,7 @@
 //! Which entry a caller needs is this module's to say (the bound form, the batch
 //! loop's stride); compiling it once and keeping it is the cache's.
 
-use super::{Base, Emitted, Emitter, RAX, RDX, UNROLL_LIMIT, at, disp};
+use super::{Base, Emitted, Emitter, RAX, RCX, RDX, UNROLL_LIMIT, at, disp};
 use crate::Error;
 use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetPiece, RetReg};
 use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
@@ -127,7 +127,7 @@ fn fast_kind(plan: &CallPlan) -> FastKind {
     match &plan.ret.location {
         RetLocation::Registers(pieces) => match pieces.as_slice() {
             [a] if (a.reg, a.offset) == (RetReg::Rax, 0) => FastKind::I,
-            [a] if (a.reg, a.offset) == (RetReg::Xmm0, 0) => FastKind::F,
+            [a] if (a.reg, a.offset) == (RetReg::Xmm0, 0) && a.width <= 8 => FastKind::F,
             _ => FastKind::Store,
         },
         RetLocation::Nothing | RetLocation::Memory => FastKind::Nothing,
@@ -200,15 +200,29 @@ impl Emitter {
                 at!(self.ops, base, disp, [mov Rd(dst), DWORD], []);
                 dynasm!(self.ops ; .arch x64 ; or Rq(dst), rax);
             }
-            Load::Float32 | Load::Float64 => unreachable!("float loads go to xmm registers"),
+            Load::Float32 | Load::Float64 | Load::SseBytes(_) | Load::Vector(_) => {
+                unreachable!("float loads go to xmm registers")
+            }
         }
     }
 
-    fn load_xmm(&mut self, dst: u8, base: Base, disp: i32, load: Load) {
-        if load == Load::Float32 {
-            at!(self.ops, base, disp, [movss Rx(dst), DWORD], []);
-        } else {
-            at!(self.ops, base, disp, [movsd Rx(dst), QWORD], []);
+    /// `xmm{dst} = [base + disp]` for one SSE eightbyte (with its SSEUP ones), per its
+    /// load kind. `exact` forbids reading past the value (user memory is not padded).
+    fn load_xmm(&mut self, dst: u8, base: Base, disp: i32, load: Load, exact: bool) {
+        match load {
+            Load::Float32 => at!(self.ops, base, disp, [movss Rx(dst), DWORD], []),
+            Load::SseBytes(2) if exact => {
+                at!(self.ops, base, disp, [movzx eax, WORD], []);
+                dynasm!(self.ops ; .arch x64 ; movd Rx(dst), eax);
+            }
+            Load::SseBytes(_) if exact => {
+                // 6 bytes: a dword, then the word above it into lane 2.
+                at!(self.ops, base, disp, [movss Rx(dst), DWORD], []);
+                at!(self.ops, base, disp + 4, [pinsrw Rx(dst), WORD], [, 2]);
+            }
+            Load::SseBytes(n) if n <= 4 => at!(self.ops, base, disp, [movss Rx(dst), DWORD], []),
+            Load::Vector(_) => at!(self.ops, base, disp, [movups Rx(dst), OWORD], []),
+            _ => at!(self.ops, base, disp, [movsd Rx(dst), QWORD], []),
         }
     }
 
@@ -534,7 +548,7 @@ impl Emitter {
                 for l in mine {
                     let d = base_disp + disp(l.offset)?;
                     match l.reg {
-                        Reg::Xmm(x) => self.load_xmm(x, base, d, l.load),
+                        Reg::Xmm(x) => self.load_xmm(x, base, d, l.load, exact),
                         Reg::Gpr(g) => self.load_gpr(gpr(g), base, d, l.load, exact),
                     }
                 }
@@ -592,10 +606,18 @@ impl Emitter {
                         }
                         RetReg::Xmm0 | RetReg::Xmm1 => {
                             let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
-                            if exact && p.width <= 4 {
-                                at!(self.ops, Base::Rbx, d, [movss DWORD], [, Rx(x)]);
-                            } else {
-                                at!(self.ops, Base::Rbx, d, [movsd QWORD], [, Rx(x)]);
+                            match p.width {
+                                16 => at!(self.ops, Base::Rbx, d, [movups OWORD], [, Rx(x)]),
+                                4 if exact => {
+                                    at!(self.ops, Base::Rbx, d, [movss DWORD], [, Rx(x)]);
+                                }
+                                // `_Float16` data, 2 or 6 bytes: through rcx (free after
+                                // the call, never a result register).
+                                w if exact && w != 8 => {
+                                    dynasm!(self.ops ; .arch x64 ; movq rcx, Rx(x));
+                                    self.store_gpr_exact(RCX, d, w);
+                                }
+                                _ => at!(self.ops, Base::Rbx, d, [movsd QWORD], [, Rx(x)]),
                             }
                         }
                     }
@@ -622,6 +644,8 @@ fn describe_load(reg: Reg, load: Load) -> String {
         (Reg::Gpr(g), Load::ZeroExtend(n)) => format!("{} (zero-extended {n} byte(s))", g.name(4)),
         (Reg::Gpr(g), Load::Bytes(n)) => g.name(n).to_string(),
         (Reg::Xmm(x), Load::Float32) => format!("xmm{x} (low 4 bytes)"),
+        (Reg::Xmm(x), Load::SseBytes(n)) => format!("xmm{x} (low {n} bytes)"),
+        (Reg::Xmm(x), Load::Vector(16)) => format!("xmm{x} (all 16 bytes)"),
         (Reg::Xmm(x), _) => format!("xmm{x} (low 8 bytes)"),
         (Reg::Gpr(g), _) => g.name(8).to_string(),
     }

@@ -76,6 +76,8 @@ pub(crate) use at;
 
 /// `rax`'s register number.
 const RAX: u8 = 0;
+/// `rcx`'s register number.
+const RCX: u8 = 1;
 /// `rdx`'s register number.
 const RDX: u8 = 2;
 

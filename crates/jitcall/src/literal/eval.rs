@@ -10,7 +10,7 @@ use super::error::LiteralError;
 use super::float::{self, Binary, Decimal, Format, Rounded};
 use super::syntax::{Designator, Init, Kind, Node};
 use crate::clex::FloatSuffix;
-use crate::{LongDouble, Type, Value};
+use crate::{Float16, Float128, LongDouble, Type, Value};
 use std::ffi::c_void;
 
 /// Aggregates with more scalar members than this are refused: nobody types such a
@@ -172,6 +172,8 @@ pub(super) fn format_of(ty: &Type) -> Option<Format> {
         Type::Float => Some(float::F32),
         Type::Double => Some(float::F64),
         Type::LongDouble => Some(float::X87),
+        Type::Float16 => Some(float::F16),
+        Type::Float128 => Some(float::F128),
         _ => None,
     }
 }
@@ -180,6 +182,8 @@ pub(super) fn encode(rounded: Rounded, ty: &Type) -> Value {
     match ty {
         Type::Float => Value::Float(float::rounded_f32(rounded)),
         Type::LongDouble => Value::LongDouble(LongDouble::from_bytes(float::rounded_x87(rounded))),
+        Type::Float16 => Value::Float16(Float16::from_bits(float::rounded_f16(rounded))),
+        Type::Float128 => Value::Float128(Float128::from_bits(float::rounded_f128(rounded))),
         _ => Value::Double(float::rounded_f64(rounded)),
     }
 }
@@ -188,6 +192,8 @@ pub(super) fn encode_binary(b: Binary, ty: &Type) -> Value {
     match ty {
         Type::Float => Value::Float(b.to_f32()),
         Type::LongDouble => Value::LongDouble(LongDouble::from_bytes(b.to_x87())),
+        Type::Float16 => Value::Float16(Float16::from_bits(b.to_f16())),
+        Type::Float128 => Value::Float128(Float128::from_bits(b.to_f128())),
         _ => Value::Double(b.to_f64()),
     }
 }
@@ -197,6 +203,8 @@ pub(super) fn binary_of(v: &Value) -> Option<Binary> {
         Value::Float(x) => Some(Binary::from_f32(x)),
         Value::Double(x) => Some(Binary::from_f64(x)),
         Value::LongDouble(x) => Some(Binary::from_x87(x.to_bytes())),
+        Value::Float16(x) => Some(Binary::from_f16(x.to_bits())),
+        Value::Float128(x) => Some(Binary::from_f128(x.to_bits())),
         _ => None,
     }
 }
@@ -284,7 +292,7 @@ impl Eval<'_> {
                 let num = self.number(node)?;
                 self.integer(node, num, ty)
             }
-            Type::Float | Type::Double | Type::LongDouble => {
+            Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128 => {
                 let num = self.number(node)?;
                 self.real(node, num, ty)
             }
@@ -493,7 +501,9 @@ impl Eval<'_> {
         };
         match to {
             t if t.is_integer() => self.integer(node, num, to),
-            Type::Float | Type::Double | Type::LongDouble => self.real(node, num, to),
+            Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128 => {
+                self.real(node, num, to)
+            }
             Type::Complex(elem) => {
                 let re = self.convert(node, v, from, elem)?;
                 Ok(Value::Complex(Box::new(re), Box::new(zero(elem))))
@@ -548,11 +558,13 @@ impl Eval<'_> {
             },
             Kind::Real { value, suffix } => match suffix {
                 FloatSuffix::None => Num::Decimal(value.clone()),
-                FloatSuffix::F | FloatSuffix::L => {
-                    let ty = if *suffix == FloatSuffix::F {
-                        Type::Float
-                    } else {
-                        Type::LongDouble
+                _ => {
+                    let ty = match suffix {
+                        FloatSuffix::F => Type::Float,
+                        FloatSuffix::L => Type::LongDouble,
+                        FloatSuffix::F16 => Type::Float16,
+                        FloatSuffix::F128 => Type::Float128,
+                        _ => Type::Double,
                     };
                     let format = format_of(&ty).unwrap_or(float::F64);
                     let rounded = value.round(format).ok_or_else(|| too_many_digits(node))?;
@@ -841,6 +853,8 @@ pub fn zero(ty: &Type) -> Value {
         Type::Float => Value::Float(0.0),
         Type::Double => Value::Double(0.0),
         Type::LongDouble => Value::LongDouble(LongDouble::from_f64(0.0)),
+        Type::Float16 => Value::Float16(Float16::default()),
+        Type::Float128 => Value::Float128(Float128::default()),
         Type::Struct(agg) => Value::Struct(agg.fields.iter().map(|f| zero(&f.ty)).collect()),
         Type::Union(agg) => match agg.fields.first() {
             Some(f) => Value::Union {
