@@ -262,6 +262,9 @@ fn graffiti_leaf(ty: &Type, seed: u64, leaf: &mut u64) -> Value {
         Type::Array(elem, n) => {
             Value::Array((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
         }
+        Type::Vector(elem, n) => {
+            Value::Vector((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
+        }
         Type::Struct(agg) => Value::Struct(
             agg.fields
                 .iter()
@@ -349,7 +352,8 @@ pub fn c_checks(ty: &Type, v: &Value, expr: &str, out: &mut String, leaf: &mut u
                 leaf,
             );
         }
-        (Type::Array(elem, _), Value::Array(vals)) => {
+        (Type::Array(elem, _), Value::Array(vals))
+        | (Type::Vector(elem, _), Value::Vector(vals)) => {
             for (i, ev) in vals.iter().enumerate() {
                 c_checks(elem, ev, &format!("{expr}[{i}]"), out, leaf);
             }
@@ -405,7 +409,8 @@ pub fn c_assign(ty: &Type, v: &Value, expr: &str, out: &mut String) {
                 out,
             );
         }
-        (Type::Array(elem, _), Value::Array(vals)) => {
+        (Type::Array(elem, _), Value::Array(vals))
+        | (Type::Vector(elem, _), Value::Vector(vals)) => {
             for (i, ev) in vals.iter().enumerate() {
                 c_assign(elem, ev, &format!("{expr}[{i}]"), out);
             }
@@ -721,6 +726,65 @@ pub fn shapes() -> Vec<Shape> {
         variadic(Float128, 1, [Int, Float128, Double, Float128]),
         variadic(Float16, 1, [Int, Float16, Double, s([Float16, Float16])]),
     ]);
+    // GNU vectors of 16 bytes (SSE + SSEUP: one whole xmm), 8 (SSE), 4 and 2 (INTEGER).
+    let vec_of = |elem: Type, lanes: u64| Type::vector(elem, lanes);
+    v.extend([
+        shape(vec_of(Float, 4), [vec_of(Float, 4), vec_of(Float, 4)]),
+        shape(
+            vec_of(Double, 2),
+            [vec_of(Double, 2), Int, vec_of(LongLong, 2)],
+        ),
+        shape(vec_of(Char, 16), vec![vec_of(Char, 16); 10]),
+        shape(
+            vec_of(Short, 8),
+            [vec_of(UShort, 8), Double, vec_of(Int128, 1)],
+        ),
+        shape(vec_of(Float16, 8), [vec_of(Float16, 8), vec_of(Float16, 4)]),
+        // gcc 12 passes a 4-byte vector of two _Float16 in xmm (SSE), a vector of one
+        // floating lane in memory; clang 19 both in a GPR: known divergences.
+        Shape {
+            diverges_on: &["clang-19"],
+            ..shape(vec_of(Float16, 2), [vec_of(Float16, 2), Int])
+        },
+        Shape {
+            diverges_on: &["clang-19"],
+            ..shape(Int, [vec_of(Float, 1), vec_of(Float16, 1)])
+        },
+        shape(Int, [vec_of(Double, 1), s([vec_of(Double, 1)])]),
+        shape(vec_of(Long, 1), [vec_of(Long, 1), vec_of(ULong, 1)]),
+        shape(
+            vec_of(Int, 2),
+            [vec_of(Int, 2), vec_of(Float, 2), vec_of(Char, 8)],
+        ),
+        shape(
+            vec_of(Char, 4),
+            [vec_of(Char, 4), vec_of(Short, 2), vec_of(UChar, 2)],
+        ),
+        shape(
+            s([vec_of(Float, 4)]),
+            [s([vec_of(Double, 2)]), s([vec_of(Float, 2), Long])],
+        ),
+        shape(
+            s([vec_of(Int, 2), vec_of(Float, 2)]),
+            [
+                s([vec_of(Char, 4), Float]),
+                Type::union([vec_of(Float, 4), Int128]),
+            ],
+        ),
+        shape(vec_of(Float, 4), vec![vec_of(Float, 4); 9]),
+        shape(s([Float, vec_of(Float, 4)]), [s([vec_of(Int, 4), Double])]),
+        variadic(
+            vec_of(Float, 4),
+            1,
+            [
+                Int,
+                vec_of(Float, 4),
+                Double,
+                vec_of(Int, 2),
+                vec_of(Char, 4),
+            ],
+        ),
+    ]);
     // Many mixed arguments: both register files exhausted in every order.
     v.push(shape(
         s([Float, Double]),
@@ -810,7 +874,8 @@ fn mark(ty: &Type, v: &Value, at: usize, mask: &mut [bool]) {
         (Type::Union(agg), Value::Union { member, value }) => {
             mark(&agg.fields[*member].ty, value, at, mask)
         }
-        (Type::Array(elem, _), Value::Array(vals)) => {
+        (Type::Array(elem, _), Value::Array(vals))
+        | (Type::Vector(elem, _), Value::Vector(vals)) => {
             let size = elem.layout().unwrap().size as usize;
             for (i, ev) in vals.iter().enumerate() {
                 mark(elem, ev, at + i * size, mask);

@@ -78,6 +78,10 @@ pub enum Type {
     Array(Arc<Type>, u64),
     /// `float _Complex`, `double _Complex` or `long double _Complex`.
     Complex(Arc<Type>),
+    /// A GNU vector, `elem __attribute__((vector_size(N)))`: `lanes` elements of an
+    /// integer type, `float`, `double` or `_Float16`, `N` bytes in all (a power of two,
+    /// at most 64), aligned to `N`.
+    Vector(Arc<Type>, u64),
 }
 
 /// The members and attributes of a struct or union.
@@ -244,6 +248,12 @@ impl Type {
         Type::Array(Arc::new(elem), count)
     }
 
+    /// `elem __attribute__((vector_size(lanes * sizeof(elem))))`: a GNU vector of
+    /// `lanes` elements (`__m128` is `Type::vector(Type::Float, 4)`).
+    pub fn vector(elem: Type, lanes: u64) -> Type {
+        Type::Vector(Arc::new(elem), lanes)
+    }
+
     /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`.
     pub fn complex(elem: Type) -> Type {
         Type::Complex(Arc::new(elem))
@@ -346,6 +356,24 @@ impl Type {
                     }
                 }
             }
+            Vector(elem, lanes) => {
+                let ok_elem = elem.is_integer() && !matches!(**elem, Bool)
+                    || matches!(**elem, Float | Double | Float16);
+                if !ok_elem {
+                    return Err(Error::invalid(format!(
+                        "`{self}`: a vector's elements are integers, float, double or _Float16"
+                    )));
+                }
+                let size = elem.layout()?.size.saturating_mul(*lanes);
+                if !size.is_power_of_two() || size > 64 {
+                    return Err(Error::unsupported(format!(
+                        "`{self}`: a vector of {size} bytes (jitcall has vectors of a power of \
+                         two bytes, at most 64)"
+                    )));
+                }
+                // gcc with the vector's ISA enabled, and clang always: aligned to its size.
+                (size, size)
+            }
             Struct(agg) => return agg.walk(false, |_, _, _, _| Ok(())),
             Union(agg) => return agg.walk(true, |_, _, _, _| Ok(())),
             scalar => {
@@ -433,7 +461,10 @@ impl Aggregate {
 fn same_type(a: &Type, b: &Type) -> bool {
     use Type::*;
     std::mem::discriminant(a) == std::mem::discriminant(b)
-        && (!matches!(a, Struct(_) | Union(_) | Array(..) | Complex(_)) || a == b)
+        && (!matches!(
+            a,
+            Struct(_) | Union(_) | Array(..) | Complex(_) | Vector(..)
+        ) || a == b)
 }
 
 impl PartialEq for Type {
@@ -447,6 +478,7 @@ impl PartialEq for Type {
             (Struct(a), Struct(b)) | (Union(a), Union(b)) => Arc::ptr_eq(a, b) || a == b,
             (Array(a, n), Array(b, m)) => n == m && (Arc::ptr_eq(a, b) || a == b),
             (Complex(a), Complex(b)) => a == b,
+            (Vector(a, n), Vector(b, m)) => n == m && a == b,
             _ => std::mem::discriminant(self) == std::mem::discriminant(other),
         }
     }
@@ -463,6 +495,10 @@ impl std::hash::Hash for Type {
                 n.hash(state);
             }
             Type::Complex(elem) => elem.hash(state),
+            Type::Vector(elem, n) => {
+                elem.hash(state);
+                n.hash(state);
+            }
             _ => {}
         }
     }
@@ -495,6 +531,10 @@ impl fmt::Display for Type {
             Float128 => "__float128",
             Pointer => "void *",
             Complex(elem) => return write!(f, "{elem} _Complex"),
+            Vector(elem, lanes) => {
+                let size = elem.layout().map_or(0, |l| l.size).saturating_mul(*lanes);
+                return write!(f, "{elem} __attribute__((vector_size({size})))");
+            }
             Array(elem, n) => return write!(f, "{elem}[{n}]"),
             Struct(agg) | Union(agg) => {
                 let kw = if matches!(self, Struct(_)) {

@@ -336,6 +336,9 @@ pub enum Value {
     Array(Vec<Value>),
     /// A complex number: real and imaginary parts, each of the element type.
     Complex(Box<Value>, Box<Value>),
+    /// A GNU vector (`__m128`, `float __attribute__((vector_size(16)))`): one value
+    /// per lane, of the element type.
+    Vector(Vec<Value>),
 }
 
 macro_rules! value_from {
@@ -455,6 +458,7 @@ impl Value {
             Value::Union { member, .. } => format!("union member {member}"),
             Value::Array(v) => format!("array of {} value(s)", v.len()),
             Value::Complex(..) => "complex".into(),
+            Value::Vector(v) => format!("vector of {} value(s)", v.len()),
         }
     }
 
@@ -559,6 +563,19 @@ impl Value {
                     )?;
                 }
             }
+            (Type::Vector(elem, lanes), Value::Vector(values)) => {
+                if values.len() as u64 != *lanes {
+                    return Err(mismatch(format!("{ty} ({lanes} lanes)")));
+                }
+                let size = elem.layout()?.size as usize;
+                for (i, v) in values.iter().enumerate() {
+                    v.store(
+                        elem,
+                        &mut out[i * size..(i + 1) * size],
+                        &Path::Element(path, i),
+                    )?;
+                }
+            }
             (Type::Complex(elem), Value::Complex(re, im)) => {
                 let size = elem.layout()?.size as usize;
                 re.store(elem, &mut out[..size], &Path::Part(path, "real"))?;
@@ -606,13 +623,17 @@ impl Value {
                     None => Value::Struct(Vec::new()),
                 }
             }
-            Type::Array(elem, count) => {
+            Type::Array(elem, count) | Type::Vector(elem, count) => {
                 let size = elem.layout()?.size as usize;
                 let mut values = Vec::with_capacity(*count as usize);
                 for i in 0..*count as usize {
                     values.push(Value::load(elem, &bytes[i * size..])?);
                 }
-                Value::Array(values)
+                if matches!(ty, Type::Vector(..)) {
+                    Value::Vector(values)
+                } else {
+                    Value::Array(values)
+                }
             }
             Type::Complex(elem) => {
                 let size = elem.layout()?.size as usize;
@@ -656,6 +677,8 @@ pub(crate) enum Codec {
     },
     /// An array: one codec per element.
     Array(Box<[Codec]>),
+    /// A vector: one codec per lane.
+    Vector(Box<[Codec]>),
     /// A complex number.
     Complex(Box<[Codec; 2]>),
 }
@@ -691,12 +714,17 @@ impl Codec {
                     read_as,
                 }
             }
-            Type::Array(elem, count) => {
+            Type::Array(elem, count) | Type::Vector(elem, count) => {
+                ty.layout()?;
                 let size = elem.layout()?.size as usize;
                 let elems: Result<Vec<Codec>, Error> = (0..*count as usize)
                     .map(|i| Codec::new(elem, offset + i * size))
                     .collect();
-                Codec::Array(elems?.into())
+                if matches!(ty, Type::Vector(..)) {
+                    Codec::Vector(elems?.into())
+                } else {
+                    Codec::Array(elems?.into())
+                }
             }
             Type::Complex(elem) => {
                 let size = elem.layout()?.size as usize;
@@ -769,7 +797,8 @@ impl Codec {
             | Value::Struct(_)
             | Value::Union { .. }
             | Value::Array(_)
-            | Value::Complex(..) => false,
+            | Value::Complex(..)
+            | Value::Vector(_) => false,
         }
     }
 
@@ -862,7 +891,11 @@ impl Codec {
                 }
                 None => put(Value::Void),
             },
-            Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => return None,
+            Type::Struct(_)
+            | Type::Union(_)
+            | Type::Array(..)
+            | Type::Complex(_)
+            | Type::Vector(..) => return None,
         })
     }
 
@@ -925,6 +958,7 @@ impl Codec {
                 None => false,
             },
             (Codec::Array(elems), Value::Array(values)) => Codec::store_all(elems, values, out),
+            (Codec::Vector(lanes), Value::Vector(values)) => Codec::store_all(lanes, values, out),
             (Codec::Complex(parts), Value::Complex(re, im)) => {
                 parts[0].store(re, out) && parts[1].store(im, out)
             }
@@ -948,6 +982,7 @@ impl Codec {
             },
             Codec::Struct(members) => Value::Struct(Codec::load_all(members, bytes)),
             Codec::Array(elems) => Value::Array(Codec::load_all(elems, bytes)),
+            Codec::Vector(lanes) => Value::Vector(Codec::load_all(lanes, bytes)),
             Codec::Union {
                 members, read_as, ..
             } => match members.get(*read_as) {

@@ -382,6 +382,16 @@ pub enum MemoryReason {
         /// The class it met.
         other: Class,
     },
+    /// A vector of one floating lane, 2, 4 or 8 bytes (`_Float16`, `float` or `double`
+    /// `__attribute__((vector_size(sizeof lane)))`), alone or as `member`: gcc 12 has
+    /// no vector mode for it and passes it in memory (clang differs for the 2- and
+    /// 4-byte ones, see `docs/DIVERGENCES.md`).
+    OneLaneFloatVector {
+        /// The vector: the value itself or a member.
+        member: MemberPath,
+        /// Its size.
+        size: u32,
+    },
     /// An X87UP eightbyte of `aggregate` (the upper half of a `long double`) that does
     /// not follow an X87 one (rule 5(b)): the `long double`'s lower eightbyte merged
     /// into another class.

@@ -144,6 +144,7 @@ fn classify_value(ty: &Type, layout: Layout) -> Result<Classification, Error> {
     match ty {
         Type::Void => Ok(of(&[])),
         Type::Complex(elem) if **elem == Type::LongDouble => Ok(of(&[ComplexX87])),
+        Type::Vector(elem, lanes) => vector_classes(elem, *lanes, layout.size, &Within::Value),
         _ if layout.size > 16 => Ok(Classification::Memory(MemoryReason::TooLarge {
             size: layout.size as u32,
         })),
@@ -192,6 +193,44 @@ fn scalar_classes(ty: &Type) -> Option<(Layout, Eightbytes<Class>)> {
     Some((layout, classes))
 }
 
+/// The classes of a vector of `lanes` elements of `elem`, `size` bytes, alone or as
+/// the member at `at` (psABI §3.2.3, as gcc 12 implements it, by the vector's machine
+/// mode): a 16-byte vector (`__m128`) is SSE and SSEUP, one whole xmm register; an
+/// 8-byte one (`__m64`) SSE; a 4-byte vector of two `_Float16` SSE; other 2- and 4-byte
+/// vectors INTEGER; and a vector of one `_Float16`, `float` or `double` MEMORY (gcc
+/// has no vector mode for it). clang differs on the small floating ones.
+fn vector_classes(
+    elem: &Type,
+    lanes: u64,
+    size: u64,
+    at: &Within,
+) -> Result<Classification, Error> {
+    use Class::*;
+    let floating = matches!(elem, Type::Float16 | Type::Float | Type::Double);
+    if floating && lanes == 1 && size <= 8 {
+        return Ok(Classification::Memory(MemoryReason::OneLaneFloatVector {
+            member: at.path(),
+            size: size as u32,
+        }));
+    }
+    let mut classes = Eightbytes::new();
+    match size {
+        4 if floating => classes.push(Sse),
+        0..=4 => classes.push(Integer),
+        8 => classes.push(Sse),
+        16 => {
+            classes.push(Sse);
+            classes.push(SseUp);
+        }
+        _ => {
+            return Err(Error::unsupported(format!(
+                "a {size}-byte vector by value (its ABI depends on AVX; not supported yet)"
+            )));
+        }
+    }
+    Ok(Classification::Eightbytes(classes))
+}
+
 /// Eightbytes a classification works on at most: an argument in registers spans two,
 /// and an array's element may start in the second (see `classify_array`). The
 /// classifiers below use fixed buffers of this size, not allocations.
@@ -237,6 +276,15 @@ fn classify_into(ty: &Type, offset: u64, classes: &mut [Class], at: &Within) -> 
             put(offset, Sse)?;
             put(offset + 8, SseUp)
         }
+        Type::Vector(elem, lanes) => match vector_classes(elem, *lanes, layout.size, at)? {
+            Classification::Memory(reason) => memory(reason),
+            Classification::Eightbytes(classes) => {
+                for (i, class) in classes.iter().enumerate() {
+                    put(offset + 8 * i as u64, *class)?;
+                }
+                Ok(())
+            }
+        },
         _ => put(offset, Integer),
     }
 }

@@ -201,6 +201,16 @@ pub(super) const BUILTIN_TYPEDEFS: &[&str] = &[
     "va_list",
     "__gnuc_va_list",
     "__builtin_va_list",
+    "__m64",
+    "__m128",
+    "__m128d",
+    "__m128i",
+    "__m256",
+    "__m256d",
+    "__m256i",
+    "__m512",
+    "__m512d",
+    "__m512i",
 ];
 
 pub(super) fn builtin_typedef(name: &str) -> Option<CType> {
@@ -218,6 +228,18 @@ pub(super) fn builtin_typedef(name: &str) -> Option<CType> {
         "__int128_t" => Type::Int128,
         "__uint128_t" => Type::UInt128,
         "FILE" => return Some(CType::Record(FILE_RECORD)),
+        // The intrinsics headers' vector types (gcc's `*intrin.h`; their `__may_alias__`
+        // changes nothing jitcall sees).
+        "__m64" => Type::vector(Type::Int, 2),
+        "__m128" => Type::vector(Type::Float, 4),
+        "__m128d" => Type::vector(Type::Double, 2),
+        "__m128i" => Type::vector(Type::LongLong, 2),
+        "__m256" => Type::vector(Type::Float, 8),
+        "__m256d" => Type::vector(Type::Double, 4),
+        "__m256i" => Type::vector(Type::LongLong, 4),
+        "__m512" => Type::vector(Type::Float, 16),
+        "__m512d" => Type::vector(Type::Double, 8),
+        "__m512i" => Type::vector(Type::LongLong, 8),
         // x86-64's `va_list` is `struct __va_list_tag[1]`: a pointer as a parameter.
         "va_list" | "__gnuc_va_list" | "__builtin_va_list" => {
             return Some(CType::Array(

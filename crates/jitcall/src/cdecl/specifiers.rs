@@ -340,8 +340,8 @@ pub(super) struct Attrs {
     pub(super) packed: Option<Pos>,
     pub(super) aligned: Option<(u64, Pos)>,
     pub(super) mode: Option<(Mode, Pos)>,
-    /// `vector_size`: makes a vector type.
-    pub(super) vector: Option<Pos>,
+    /// `vector_size(N)`: makes a vector type of `N` bytes.
+    pub(super) vector: Option<(u64, Pos)>,
     /// `ms_abi`: the function uses the Windows calling convention.
     pub(super) ms_abi: Option<Pos>,
     /// Another attribute that changes the ABI in a way jitcall cannot follow.
@@ -599,9 +599,10 @@ impl Parser<'_, '_> {
     /// The declared type after the attributes that make a new type: `mode` and
     /// `vector_size`.
     pub(super) fn apply_attributes(&self, ty: CType, attrs: &Attrs) -> Result<CType, ParseError> {
-        if let Some(at) = attrs.vector {
-            return self.unsupported_type(at, "vector types (vector_size attribute)".to_string());
-        }
+        let ty = match attrs.vector {
+            Some((size, at)) => self.vectorize(ty, size, at)?,
+            None => ty,
+        };
         if let Some((what, at)) = attrs.unsupported {
             return self.unsupported_type(at, what.to_string());
         }
@@ -622,6 +623,66 @@ impl Parser<'_, '_> {
             Some(Err(why)) => self.unsupported_type(at, format!("the mode attribute: {why}")),
             None => self.unsupported_type(at, "the mode attribute on this type".to_string()),
         }
+    }
+
+    /// `ty __attribute__((vector_size(size)))`: a GNU vector of `ty`, an integer type,
+    /// `float`, `double` or `_Float16`, with gcc's errors for a size that is no multiple
+    /// of the element's or no power of two.
+    /// Out of line: the parser recurses through `specifiers`, whose frame must stay
+    /// small (deeply nested declarators are an error, not a stack overflow).
+    #[inline(never)]
+    pub(super) fn vectorize(&self, ty: CType, size: u64, at: Pos) -> Result<CType, ParseError> {
+        let elem = match ty {
+            CType::Unsupported(_) => return Ok(ty),
+            // On a function's specifiers, it makes the result a vector.
+            CType::Function(mut f) => {
+                f.ret = self.vectorize(f.ret, size, at)?;
+                return Ok(CType::Function(f));
+            }
+            CType::Scalar(t)
+                if t.is_integer() && t != Type::Bool
+                    || matches!(t, Type::Float | Type::Double | Type::Float16) =>
+            {
+                t
+            }
+            CType::Scalar(Type::LongDouble | Type::Float128 | Type::Bool) | CType::Scalar(_) => {
+                return Err(ParseError::at(
+                    at,
+                    "invalid vector type for attribute 'vector_size'",
+                ));
+            }
+            _ => {
+                return self.unsupported_type(at, "vector_size on this type".to_string());
+            }
+        };
+        let elem_size = elem.layout().map_or(1, |l| l.size);
+        if size == 0 || !size.is_multiple_of(elem_size) {
+            return Err(ParseError::at(
+                at,
+                "vector size not an integral multiple of component size",
+            ));
+        }
+        if !(size / elem_size).is_power_of_two() {
+            return Err(ParseError::at(
+                at,
+                "number of vector components not a power of two",
+            ));
+        }
+        let vector = Type::vector(elem, size / elem_size);
+        match vector.layout() {
+            Ok(_) => Ok(CType::Scalar(vector)),
+            Err(_) => self.unsupported_type(at, format!("a vector of {size} bytes (at most 64)")),
+        }
+    }
+
+    /// `(N)` after `vector_size`. Out of line, as [`Parser::vectorize`].
+    #[inline(never)]
+    fn vector_size(&mut self) -> Result<u64, ParseError> {
+        self.expect("(")?;
+        let at = self.tok().pos;
+        let value = self.constant_expression()?;
+        self.expect(")")?;
+        u64::try_from(value.value).map_err(|_| ParseError::at(at, "vector size is negative"))
     }
 
     /// `__attribute__((...))` lists, any number of them. Layout attributes are kept,
@@ -664,7 +725,10 @@ impl Parser<'_, '_> {
                         };
                         attrs.raise(align, tok.pos);
                     }
-                    "vector_size" | "ext_vector_type" => attrs.vector = Some(tok.pos),
+                    "vector_size" => attrs.vector = Some((self.vector_size()?, tok.pos)),
+                    "ext_vector_type" => {
+                        attrs.unsupported = Some(("clang's ext_vector_type vectors", tok.pos));
+                    }
                     "mode" => {
                         self.expect("(")?;
                         let arg = self.tok();

@@ -519,8 +519,12 @@ fn unsupported_shapes() {
         ("struct s { int x : 3; };", "unsupported: bit-field 'x'"),
         ("struct s { int : 3; };", "unsupported: bit-fields"),
         (
-            "typedef int v4si __attribute__((vector_size(16)));",
-            "unsupported: vector types (vector_size attribute)",
+            "typedef int v4si __attribute__((ext_vector_type(4)));",
+            "unsupported: clang's ext_vector_type vectors",
+        ),
+        (
+            "typedef char v128 __attribute__((vector_size(128)));",
+            "unsupported: a vector of 128 bytes (at most 64)",
         ),
         (
             "typedef _Complex float tc __attribute__((mode(TC)));",
@@ -958,7 +962,7 @@ fn asm_labels_are_symbols() {
 #[test]
 fn unsupported_declarations_poison_only_their_users() {
     let text = "# 1 \"/usr/include/demo.h\"
-typedef float v4sf __attribute__((vector_size(16)));
+typedef float v4sf __attribute__((ext_vector_type(4)));
 struct flags { unsigned a : 3; int b; };
 typedef struct flags flags_t;
 _Decimal64 q(_Decimal64);
@@ -990,7 +994,7 @@ static const int table[] = { 1, 2, 3 }, also = 4;
     );
     assert_eq!(
         reason("vadd"),
-        "/usr/include/demo.h:5: function 'vadd' returns unsupported vector types (vector_size attribute)"
+        "/usr/include/demo.h:5: function 'vadd' returns unsupported clang's ext_vector_type vectors"
     );
     assert_eq!(
         reason("takes_flags"),
@@ -1026,7 +1030,7 @@ static const int table[] = { 1, 2, 3 }, also = 4;
             (
                 "v4sf".to_string(),
                 loc(1),
-                Err("unsupported vector types (vector_size attribute)".to_string())
+                Err("unsupported clang's ext_vector_type vectors".to_string())
             ),
             (
                 "struct flags".to_string(),
