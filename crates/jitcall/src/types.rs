@@ -572,6 +572,8 @@ pub struct Signature {
     params: Arc<[Type]>,
     fixed: usize,
     variadic: bool,
+    /// How the callee passes 32- and 64-byte vectors.
+    vector_abi: crate::abi::VectorAbi,
     /// Hash of the fields above, computed once: a signature is immutable, and the
     /// function cache hashes it on every lookup.
     hash: u64,
@@ -583,6 +585,7 @@ impl PartialEq for Signature {
         self.hash == other.hash
             && self.fixed == other.fixed
             && self.variadic == other.variadic
+            && self.vector_abi == other.vector_abi
             && same_type(&self.ret, &other.ret)
             && self.params.len() == other.params.len()
             && self
@@ -616,16 +619,41 @@ impl Signature {
     }
 
     fn build(ret: Type, fixed: usize, params: Vec<Type>, variadic: bool) -> Signature {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (&ret, &params, fixed, variadic).hash(&mut h);
-        Signature {
+        let mut sig = Signature {
             ret,
             params: params.into(),
             fixed,
             variadic,
-            hash: h.finish(),
+            vector_abi: crate::abi::VectorAbi::Detect,
+            hash: 0,
+        };
+        sig.hash = sig.compute_hash();
+        sig
+    }
+
+    fn compute_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.ret, &self.params[..], self.fixed, self.variadic).hash(&mut h);
+        if self.vector_abi != crate::abi::VectorAbi::Detect {
+            self.vector_abi.hash(&mut h);
         }
+        h.finish()
+    }
+
+    /// The same signature with the callee compiled as `abi` says: how it passes 32-
+    /// and 64-byte vectors (`__m256`, `__m512`). The default,
+    /// [`VectorAbi::Detect`](crate::abi::VectorAbi::Detect), assumes the callee uses
+    /// the vector registers this CPU has.
+    pub fn with_vector_abi(mut self, abi: crate::abi::VectorAbi) -> Signature {
+        self.vector_abi = abi;
+        self.hash = self.compute_hash();
+        self
+    }
+
+    /// How the callee passes 32- and 64-byte vectors.
+    pub fn vector_abi(&self) -> crate::abi::VectorAbi {
+        self.vector_abi
     }
 
     /// A call to a variadic function: `fixed` parameters, then the types of this call's
@@ -649,6 +677,7 @@ impl Signature {
             self.params[..self.fixed].iter().cloned(),
             variadic_args,
         )
+        .with_vector_abi(self.vector_abi)
     }
 
     /// The return type.

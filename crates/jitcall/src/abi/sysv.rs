@@ -52,7 +52,7 @@ pub fn classification(ty: &Type) -> Result<Classification, Error> {
         Type::Void => Layout { size: 0, align: 1 },
         _ => ty.layout()?,
     };
-    classify_value(ty, layout)
+    classify_value(ty, layout, VectorAbi::Detect)
 }
 
 /// Why classifying stopped early: the value is MEMORY, or a type is invalid. MEMORY is
@@ -135,7 +135,7 @@ fn merge_into(
 
 /// [`classification`] for a type whose layout the caller has already computed (it is
 /// not looked at for `void`), without allocating unless the value is MEMORY.
-fn classify_value(ty: &Type, layout: Layout) -> Result<Classification, Error> {
+fn classify_value(ty: &Type, layout: Layout, abi: VectorAbi) -> Result<Classification, Error> {
     use Class::*;
     if let Some((_, classes)) = scalar_classes(ty) {
         return Ok(Classification::Eightbytes(classes));
@@ -144,7 +144,11 @@ fn classify_value(ty: &Type, layout: Layout) -> Result<Classification, Error> {
     match ty {
         Type::Void => Ok(of(&[])),
         Type::Complex(elem) if **elem == Type::LongDouble => Ok(of(&[ComplexX87])),
+        Type::Vector(..) if layout.size > 16 => wide_vector_classes(layout.size, abi),
         Type::Vector(elem, lanes) => vector_classes(elem, *lanes, layout.size, &Within::Value),
+        _ if layout.size > 16 && holds_wide_vector(ty) => Err(Error::unsupported(format!(
+            "`{ty}` by value: a struct or union holding a 32- or 64-byte vector"
+        ))),
         _ if layout.size > 16 => Ok(Classification::Memory(MemoryReason::TooLarge {
             size: layout.size as u32,
         })),
@@ -169,7 +173,7 @@ fn classify_value(ty: &Type, layout: Layout) -> Result<Classification, Error> {
 /// path of [`classify`], and [`classify_value`]'s answer for scalars); `None` for the
 /// other types.
 #[inline]
-fn scalar_classes(ty: &Type) -> Option<(Layout, Eightbytes<Class>)> {
+fn scalar_classes(ty: &Type) -> Option<(Layout, Classes)> {
     use Class::*;
     let layout = ty.scalar_layout()?;
     let mut classes = Eightbytes::new();
@@ -229,6 +233,35 @@ fn vector_classes(
         }
     }
     Ok(Classification::Eightbytes(classes))
+}
+
+/// The classes of a 32- or 64-byte vector (psABI §3.2.3: SSE, then SSEUP for every
+/// other eightbyte: one `ymm` or `zmm` register) when the callee compiled as `abi`
+/// takes it in a register; MEMORY when it does not; an error when this CPU has no
+/// such register.
+fn wide_vector_classes(size: u64, abi: VectorAbi) -> Result<Classification, Error> {
+    if !abi.in_register(size)? {
+        return Ok(Classification::Memory(MemoryReason::WideVector {
+            size: size as u32,
+            abi: abi.resolve(),
+        }));
+    }
+    let mut classes = Classes::new();
+    classes.push(Class::Sse);
+    for _ in 1..size / 8 {
+        classes.push(Class::SseUp);
+    }
+    Ok(Classification::Eightbytes(classes))
+}
+
+/// Whether `ty` is or holds (in a member, at any depth) a vector of more than 16 bytes.
+fn holds_wide_vector(ty: &Type) -> bool {
+    match ty {
+        Type::Vector(..) => ty.layout().is_ok_and(|l| l.size > 16),
+        Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| holds_wide_vector(&f.ty)),
+        Type::Array(elem, _) => holds_wide_vector(elem),
+        _ => false,
+    }
 }
 
 /// Eightbytes a classification works on at most: an argument in registers spans two,
@@ -419,7 +452,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
     };
     let (ret_classes, ret_memory_reason) = match ret_layout {
         None => (Eightbytes::new(), None),
-        Some(l) => classify_value(ret_ty, l)?.into_parts(),
+        Some(l) => classify_value(ret_ty, l, sig.vector_abi())?.into_parts(),
     };
     let ret_location = return_location(&ret_classes, ret_size);
 
@@ -439,7 +472,19 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
             Some((l, classes)) if i < sig.fixed_count() => (l, classes, None),
             _ => {
                 let l = sig.param_layout(i)?;
-                let (classes, reason) = classify_value(ty, l)?.into_parts();
+                let variadic = i >= sig.fixed_count();
+                // psABI: a variadic `__m256` or `__m512` is passed in memory.
+                let abi = if variadic {
+                    VectorAbi::Sse
+                } else {
+                    sig.vector_abi()
+                };
+                let (classes, mut reason) = classify_value(ty, l, abi)?.into_parts();
+                if variadic && matches!(reason, Some(MemoryReason::WideVector { .. })) {
+                    reason = Some(MemoryReason::VariadicVector {
+                        size: l.size as u32,
+                    });
+                }
                 (l, classes, reason)
             }
         };
@@ -541,6 +586,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         variadic: sig.is_variadic(),
         frame_size,
         frame_align,
+        vector_abi: wide_vectors(sig).then(|| sig.vector_abi().resolve()),
     };
     debug_assert!(plan.gprs_used <= 6 && plan.vector_count <= ARG_XMMS);
     Ok(plan)
@@ -560,6 +606,12 @@ fn sse_load(classes: &[Class], rest: u32) -> Load {
         n @ (1..=3 | 5..=7) => Load::SseBytes(n as u8),
         _ => Load::Float64,
     }
+}
+
+/// Whether `sig` passes or returns a 32- or 64-byte vector by value.
+fn wide_vectors(sig: &Signature) -> bool {
+    let wide = |t: &Type| matches!(t, Type::Vector(..)) && t.layout().is_ok_and(|l| l.size > 16);
+    wide(sig.ret()) || sig.params().iter().any(wide)
 }
 
 fn return_location(classes: &[Class], size: u32) -> RetLocation {

@@ -221,7 +221,7 @@ impl Emitter {
                 at!(self.ops, base, disp + 4, [pinsrw Rx(dst), WORD], [, 2]);
             }
             Load::SseBytes(n) if n <= 4 => at!(self.ops, base, disp, [movss Rx(dst), DWORD], []),
-            Load::Vector(_) => at!(self.ops, base, disp, [movups Rx(dst), OWORD], []),
+            Load::Vector(n) => self.vector_move(true, n, dst, base, disp),
             _ => at!(self.ops, base, disp, [movsd Rx(dst), QWORD], []),
         }
     }
@@ -311,6 +311,9 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             dynasm!(e.ops ; .arch x64 ; mov r10, rdi);
             e.reserve_stack(plan, 8)?;
             e.call_body(plan, Source::Frame(Base::R10), entry)?;
+            if plan.uses_wide_registers() {
+                e.vzeroupper();
+            }
             e.note(|| {
                 "release the outgoing area and return the result registers as they are".into()
             });
@@ -328,6 +331,9 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             e.reserve_stack(plan, 8)?;
             e.call_body(plan, Source::Frame(Base::Rbx), entry)?;
             e.store_result(plan, false)?;
+            if plan.uses_wide_registers() {
+                e.vzeroupper();
+            }
             e.note(|| "epilogue: restore rbx and rbp, return".into());
             dynasm!(e.ops ; .arch x64 ; mov rbx, QWORD [rbp - 8] ; leave ; ret);
         }
@@ -339,6 +345,9 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
             e.reserve_stack(plan, 0)?;
             e.call_body(plan, Source::Pointers, entry)?;
             e.store_result(plan, true)?;
+            if plan.uses_wide_registers() {
+                e.vzeroupper();
+            }
             e.epilogue_r12();
         }
         Entry::Batch { .. } => {
@@ -371,6 +380,9 @@ fn generate(plan: &CallPlan, entry: Entry, with_notes: bool) -> Result<Emitted, 
                 ; jnz =>again
                 ; =>done
             );
+            if plan.uses_wide_registers() {
+                e.vzeroupper();
+            }
             e.epilogue_r12();
         }
     }
@@ -607,7 +619,7 @@ impl Emitter {
                         RetReg::Xmm0 | RetReg::Xmm1 => {
                             let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
                             match p.width {
-                                16 => at!(self.ops, Base::Rbx, d, [movups OWORD], [, Rx(x)]),
+                                16.. => self.vector_move(false, p.width, x, Base::Rbx, d),
                                 4 if exact => {
                                     at!(self.ops, Base::Rbx, d, [movss DWORD], [, Rx(x)]);
                                 }
@@ -646,6 +658,8 @@ fn describe_load(reg: Reg, load: Load) -> String {
         (Reg::Xmm(x), Load::Float32) => format!("xmm{x} (low 4 bytes)"),
         (Reg::Xmm(x), Load::SseBytes(n)) => format!("xmm{x} (low {n} bytes)"),
         (Reg::Xmm(x), Load::Vector(16)) => format!("xmm{x} (all 16 bytes)"),
+        (Reg::Xmm(x), Load::Vector(32)) => format!("ymm{x} (all 32 bytes)"),
+        (Reg::Xmm(x), Load::Vector(n)) => format!("zmm{x} (all {n} bytes)"),
         (Reg::Xmm(x), _) => format!("xmm{x} (low 8 bytes)"),
         (Reg::Gpr(g), _) => g.name(8).to_string(),
     }

@@ -223,9 +223,7 @@ pub(crate) fn generate(
                     keep_low_bytes(&mut e, RAX, n);
                     at!(e.ops, Base::Rsp, d, [mov QWORD], [, rax]);
                 }
-                (Reg::Xmm(x), Load::Vector(_)) => {
-                    at!(e.ops, Base::Rsp, d, [movups OWORD], [, Rx(x)]);
-                }
+                (Reg::Xmm(x), Load::Vector(n)) => e.vector_move(false, n, x, Base::Rsp, d),
                 (Reg::Xmm(x), _) => at!(e.ops, Base::Rsp, d, [movsd QWORD], [, Rx(x)]),
             }
         }
@@ -278,6 +276,10 @@ pub(crate) fn generate(
 
     // Everything else is zeroed: the result area, gaps, padding.
     zero_undefined(&mut e, &defined)?;
+    if plan.uses_wide_registers() {
+        // The ymm/zmm arguments are stored: Rust code runs next.
+        e.vzeroupper();
+    }
 
     e.note(|| "call the dispatcher: rdi = context, rsi = frame".into());
     let (context, dispatcher) = (context as i64, dispatcher as i64);
@@ -421,8 +423,8 @@ fn load_result(e: &mut Emitter, plan: &CallPlan, sret_slot: i32) -> Result<(), E
                     }
                     RetReg::Xmm0 | RetReg::Xmm1 => {
                         let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
-                        if p.width == 16 {
-                            at!(e.ops, Base::Rsp, d, [movups Rx(x), OWORD], []);
+                        if p.width >= 16 {
+                            e.vector_move(true, p.width, x, Base::Rsp, d);
                         } else if p.width <= 4 {
                             at!(e.ops, Base::Rsp, d, [movss Rx(x), DWORD], []);
                         } else {
