@@ -85,6 +85,23 @@ impl CTypes {
                 self.names.insert(ty.clone(), name.clone());
                 name
             }
+            // A vector is named by a typedef: `vector_size` among a member's specifiers
+            // would apply to an array member as a whole.
+            Type::Vector(elem, lanes) => {
+                if let Some(name) = self.names.get(ty) {
+                    return name.clone();
+                }
+                let elem_name = elem.to_string();
+                let name = format!("v{lanes}_{}", elem_name.replace(' ', "_"));
+                let size = ty.layout().map_or(0, |l| l.size);
+                writeln!(
+                    self.defs,
+                    "typedef {elem_name} {name} __attribute__((vector_size({size})));"
+                )
+                .unwrap();
+                self.names.insert(ty.clone(), name.clone());
+                name
+            }
             // Scalars print as C already; `void *` for every pointer.
             other => other.to_string(),
         }
