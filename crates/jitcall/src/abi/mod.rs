@@ -437,9 +437,8 @@ impl FromIterator<u32> for MemberPath {
 /// (a member aggregate is classified whole before the next member).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryReason {
-    /// Larger than two eightbytes. (The psABI allows up to eight for vector types,
-    /// which jitcall does not model; without them gcc passes any aggregate over 16
-    /// bytes in memory, rule 5(c).)
+    /// Larger than two eightbytes (rule 5(c); a 32- or 64-byte *vector* is classified
+    /// apart, see [`VectorAbi`], and an aggregate holding one is refused).
     TooLarge {
         /// `sizeof` the value.
         size: u32,

@@ -30,8 +30,8 @@ pub(super) enum CType {
     /// A typedef with `__attribute__((aligned(N)))`: the type, with alignment `N` as a
     /// member and for `_Alignof` (gcc keeps its size, and passes it as the type).
     Aligned(Box<CType>, u64),
-    /// A type jitcall cannot represent (`_Float128`, a vector): why, as in
-    /// "type '_Float128'". Only headers read tolerantly make these; using one in
+    /// A type jitcall cannot represent (`_Decimal64`, a 128-byte vector): why, as in
+    /// "type '_Decimal64'". Only headers read tolerantly make these; using one in
     /// anything called or laid out is an error naming the reason.
     Unsupported(String),
 }

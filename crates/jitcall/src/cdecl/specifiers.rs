@@ -5,8 +5,9 @@
 //!
 //! Qualifiers, storage classes and attributes that change nothing a call sees are
 //! skipped, not checked; those that change the ABI are understood (`aligned`, `packed`,
-//! `mode`) or, when jitcall cannot represent what they make (`vector_size`, `ms_abi`),
-//! refused as unsupported: an error, or in headers a type kept with its reason.
+//! `mode`, `vector_size`) or, when jitcall cannot represent what they make
+//! (`ext_vector_type`, `ms_abi`), refused as unsupported: an error, or in headers a type
+//! kept with its reason.
 
 use super::declarator::Ctx;
 use super::error::{ParseError, Pos};
