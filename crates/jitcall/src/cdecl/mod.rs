@@ -154,7 +154,7 @@ impl Declarations {
     }
 
     /// Parses the output of a C preprocessor (`cc -E`), as real headers make it, tolerantly:
-    /// a declaration jitcall cannot represent (a `_Float128` parameter, a struct with
+    /// a declaration jitcall cannot represent (a `_Decimal64` parameter, a struct with
     /// bit-fields, a `static inline` function) is kept with its reason, and is an error
     /// only when used ([`Declarations::find_function`]); one it cannot read is skipped
     /// ([`Declarations::skipped`]). Function bodies and initializers are skipped, and line
@@ -163,15 +163,15 @@ impl Declarations {
     ///
     /// ```
     /// let text = "# 1 \"/usr/include/m.h\"\n\
-    ///             _Float128 sqrtf128(_Float128);\n\
+    ///             _Decimal64 sqrtd64(_Decimal64);\n\
     ///             int sscanf(const char *, const char *, ...) __asm__(\"__isoc99_sscanf\");\n";
     /// let decls = jitcall::Declarations::parse_preprocessed(text)?;
     /// assert_eq!(decls.function("sscanf").unwrap().symbol, "__isoc99_sscanf");
-    /// let err = decls.find_function("sqrtf128").unwrap_err();
+    /// let err = decls.find_function("sqrtd64").unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "'sqrtf128' (/usr/include/m.h:1) cannot be called: \
-    ///      function 'sqrtf128' returns unsupported type '_Float128'"
+    ///     "'sqrtd64' (/usr/include/m.h:1) cannot be called: \
+    ///      function 'sqrtd64' returns unsupported type '_Decimal64'"
     /// );
     /// # Ok::<(), jitcall::ParseError>(())
     /// ```

@@ -390,7 +390,8 @@ impl Scope {
             Signature::variadic(ret, params, [])
         } else {
             Signature::new(ret, params)
-        };
+        }
+        .with_vector_abi(f.vector_abi);
         signature
             .validate()
             .map_err(|e| ParseError::at(f.pos, format!("'{}': {e}", f.name)))?;

@@ -345,6 +345,9 @@ pub(super) struct Attrs {
     pub(super) vector: Option<(u64, Pos)>,
     /// `ms_abi`: the function uses the Windows calling convention.
     pub(super) ms_abi: Option<Pos>,
+    /// `target("avx2")`, `target("avx512f")`, `target("no-avx")`: how the function
+    /// passes 32- and 64-byte vectors, as gcc decides it per function.
+    pub(super) target: Option<crate::abi::VectorAbi>,
     /// Another attribute that changes the ABI in a way jitcall cannot follow.
     pub(super) unsupported: Option<(&'static str, Pos)>,
 }
@@ -367,6 +370,7 @@ impl Attrs {
         self.mode = other.mode.or(self.mode);
         self.vector = other.vector.or(self.vector);
         self.ms_abi = other.ms_abi.or(self.ms_abi);
+        self.target = other.target.or(self.target);
         self.unsupported = other.unsupported.or(self.unsupported);
     }
 }
@@ -676,6 +680,33 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// `("avx2,fma")` after `target`: the vector registers a function compiled so
+    /// passes wide vectors in (gcc decides it per function), if the options say:
+    /// `avx512f` (or an `avx512` feature) → `Avx512`; `avx`, `avx2` → `Avx`;
+    /// `no-avx` → `Sse`. Out of line, as [`Parser::vectorize`].
+    #[inline(never)]
+    fn target_isa(&mut self) -> Result<Option<crate::abi::VectorAbi>, ParseError> {
+        use crate::abi::VectorAbi;
+        self.expect("(")?;
+        let mut options = String::new();
+        while self.tok().kind == Kind::Str {
+            options.push(',');
+            options.push_str(self.bump().text.trim_matches('"'));
+            self.eat(",");
+        }
+        self.expect(")")?;
+        let mut isa = None;
+        for option in options.split(',').map(str::trim) {
+            isa = match option {
+                o if o.starts_with("avx512") => Some(VectorAbi::Avx512),
+                "avx" | "avx2" if isa != Some(VectorAbi::Avx512) => Some(VectorAbi::Avx),
+                "no-avx" => Some(VectorAbi::Sse),
+                _ => isa,
+            };
+        }
+        Ok(isa)
+    }
+
     /// `(N)` after `vector_size`. Out of line, as [`Parser::vectorize`].
     #[inline(never)]
     fn vector_size(&mut self) -> Result<u64, ParseError> {
@@ -727,6 +758,7 @@ impl Parser<'_, '_> {
                         attrs.raise(align, tok.pos);
                     }
                     "vector_size" => attrs.vector = Some((self.vector_size()?, tok.pos)),
+                    "target" if self.is("(") => attrs.target = self.target_isa()?,
                     "ext_vector_type" => {
                         attrs.unsupported = Some(("clang's ext_vector_type vectors", tok.pos));
                     }

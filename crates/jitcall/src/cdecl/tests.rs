@@ -1104,3 +1104,40 @@ fn interchange_float_types_can_be_complex() {
     assert!(d.find_function("cf").is_err());
     assert!(d.skipped().is_empty());
 }
+
+#[test]
+fn target_attributes_state_the_vector_abi() {
+    use crate::abi::VectorAbi;
+    for (text, want) in [
+        ("__m256d f(__m256d);", VectorAbi::Detect),
+        (
+            "__m256d f(__m256d) __attribute__((target(\"no-avx\")));",
+            VectorAbi::Sse,
+        ),
+        (
+            "__attribute__((target(\"avx2,fma\"))) __m256d f(__m256d);",
+            VectorAbi::Avx,
+        ),
+        (
+            "__m512 f(__m512) __attribute__((__target__(\"avx2\", \"avx512f\")));",
+            VectorAbi::Avx512,
+        ),
+        (
+            "__m256d f(__m256d) __attribute__((target(\"arch=haswell\")));",
+            VectorAbi::Detect,
+        ),
+    ] {
+        assert_eq!(sig(text).vector_abi(), want, "{text}");
+    }
+    assert_eq!(
+        ty("float __attribute__((vector_size(16)))"),
+        Type::vector(Type::Float, 4)
+    );
+    assert_eq!(
+        sig("typedef short v8hi __attribute__((vector_size(16))); v8hi f(v8hi, __m64);"),
+        Signature::new(
+            Type::vector(Type::Short, 8),
+            [Type::vector(Type::Short, 8), Type::vector(Type::Int, 2)]
+        )
+    );
+}
