@@ -170,7 +170,10 @@ fn reproducers_replay_exactly_through_jitcall_call() {
     let dir = ScratchDir::new("fuzz-replay");
     let notes = fuzz::cgen::ReproducerNotes::default();
     for n in 0..30 {
-        let sig = sampler.next_signature();
+        // Built by plain gcc: 32- and 64-byte vectors in memory.
+        let sig = sampler
+            .next_signature()
+            .with_vector_abi(jitcall::abi::VectorAbi::Sse);
         let c = dir.join(format!("r{n}.c"));
         std::fs::write(&c, fuzz::cgen::render_reproducer(&sig, &notes)).unwrap();
         let so = dir.join(format!("r{n}.so"));

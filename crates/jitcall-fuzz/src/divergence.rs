@@ -10,7 +10,7 @@
 //! decide anything else about a case.
 
 use super::{Compiler, Family};
-use jitcall::abi::{ArgLocation, CallPlan, Class, Gpr, Reg, StackReason, sysv};
+use jitcall::abi::{ArgLocation, CallPlan, Class, Gpr, MemoryReason, Reg, StackReason, sysv};
 use jitcall::{Field, Signature, Type};
 
 /// What a known issue explains.
@@ -61,6 +61,38 @@ pub const KNOWN: &[Divergence] = &[
                   GPR or in memory",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| any_value(sig, float128_union),
+    },
+    Divergence {
+        name: "clang-wide-vector-return",
+        kind: Kind::Divergence,
+        summary: "a 32- or 64-byte vector result wider than the registers the callee is \
+                  compiled for: gcc 12 returns it in memory (sret), clang 19 in several \
+                  registers (xmm0..xmm3, or ymm0 and ymm1)",
+        applies: |c| c.family == Family::Clang,
+        matches: |_, plan| {
+            matches!(
+                plan.ret.memory_reason,
+                Some(MemoryReason::WideVector { .. })
+            )
+        },
+    },
+    Divergence {
+        name: "clang-va-arg-after-wide-vector",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 disagrees with itself in a variadic function with a named 32- or \
+                  64-byte vector parameter the callee's ISA has a register for: its va_arg \
+                  reads a variadic argument from where its caller put an earlier one",
+        applies: |c| c.family == Family::Clang,
+        matches: named_wide_vector_in_variadic,
+    },
+    Divergence {
+        name: "clang-variadic-named-wide-vector",
+        kind: Kind::Divergence,
+        summary: "a named 32- or 64-byte vector parameter of a variadic function, with the \
+                  callee compiled for its register: gcc 12 passes it in ymm/zmm, clang 19 \
+                  in memory",
+        applies: |c| c.family == Family::Clang,
+        matches: named_wide_vector_in_variadic,
     },
     Divergence {
         name: "clang-small-float-vector",
@@ -226,6 +258,19 @@ fn float128_union(ty: &Type) -> bool {
         Type::Array(elem, _) => float128_union(elem),
         _ => false,
     }
+}
+
+/// Whether a variadic function has a named parameter in a ymm or zmm register.
+fn named_wide_vector_in_variadic(sig: &Signature, plan: &CallPlan) -> bool {
+    sig.is_variadic()
+        && plan.args[..sig.fixed_count()]
+            .iter()
+            .any(|a| match &a.location {
+                ArgLocation::Registers(loads) => loads
+                    .iter()
+                    .any(|l| matches!(l.load, jitcall::abi::Load::Vector(n) if n > 16)),
+                _ => false,
+            })
 }
 
 fn any_value(sig: &Signature, f: impl Fn(&Type) -> bool) -> bool {

@@ -164,6 +164,24 @@ pub fn c_type() -> BoxedStrategy<Type> {
     .boxed()
 }
 
+/// GNU vectors of 32 and 64 bytes, whose ABI depends on how the callee was compiled
+/// (the harness states it from the compiler's flags): only as parameters, results and
+/// variadic arguments, never inside aggregates (which jitcall refuses by value).
+pub fn wide_vector() -> BoxedStrategy<Type> {
+    use Type::*;
+    prop_oneof![
+        Just(Type::vector(Double, 4)),
+        Just(Type::vector(Float, 8)),
+        Just(Type::vector(Int, 8)),
+        Just(Type::vector(Char, 32)),
+        Just(Type::vector(Float, 16)),
+        Just(Type::vector(Double, 8)),
+        Just(Type::vector(LongLong, 8)),
+        Just(Type::vector(UChar, 64)),
+    ]
+    .boxed()
+}
+
 /// Any type a function can return: often `void` or a scalar, else any [`c_type`].
 pub fn return_type() -> BoxedStrategy<Type> {
     prop_oneof![
@@ -171,6 +189,7 @@ pub fn return_type() -> BoxedStrategy<Type> {
         5 => scalar(),
         1 => complex(),
         1 => vector(),
+        1 => wide_vector(),
         5 => c_type()
     ]
     .boxed()
@@ -191,7 +210,13 @@ pub fn promote(ty: Type) -> Type {
 /// Signatures of 0 to `max_params` parameters; about one in six is a variadic call
 /// (at least one fixed parameter, the variadic arguments promoted).
 pub fn signature(max_params: usize) -> BoxedStrategy<Signature> {
-    let params = prop_oneof![5 => scalar(), 1 => complex(), 1 => vector(), 4 => c_type()];
+    let params = prop_oneof![
+        5 => scalar(),
+        1 => complex(),
+        1 => vector(),
+        1 => wide_vector(),
+        4 => c_type()
+    ];
     (
         return_type(),
         prop::collection::vec(params, 0..=max_params),
