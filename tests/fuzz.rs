@@ -73,6 +73,27 @@ fn a_short_run_passes_against_each_compiler() {
     }
 }
 
+/// Callees built for AVX2 and AVX-512F (where this CPU runs them) pass 32- and 64-byte
+/// vectors in ymm and zmm registers; the harness states that from the flags, and a run
+/// passes (clang's differences counted apart by name).
+#[test]
+fn short_runs_pass_with_avx_builds() {
+    for cc in compilers() {
+        for (flag, feature) in [
+            ("-mavx2", std::arch::is_x86_feature_detected!("avx2")),
+            ("-mavx512f", std::arch::is_x86_feature_detected!("avx512f")),
+        ] {
+            if !feature {
+                continue;
+            }
+            let command = format!("{cc} {flag}");
+            let summary = run(&command, 150, 23, false);
+            assert_eq!(summary.failed, 0, "{command}:\n{}", failures(&summary));
+            assert_eq!(summary.passed + summary.diverged(), 150, "{command}");
+        }
+    }
+}
+
 fn returns_aggregate(sig: &Signature) -> bool {
     matches!(sig.ret(), Type::Struct(_) | Type::Union(_))
 }
