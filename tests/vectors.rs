@@ -287,3 +287,94 @@ fn the_vector_choice_is_explicit_and_checked() {
         None
     );
 }
+
+/// The register-capture probe (`asm/probe.S`, `jitcall_probe_zmm`, which records the
+/// whole of zmm0..zmm7) called by gcc-compiled code built with `-mavx512f` and through
+/// jitcall with the same arguments: every byte of the `ymm`/`zmm` registers the
+/// `__m256d` and `__m512` arguments travel in, and the stack, are the compiler's; and
+/// `explain` names those registers.
+#[test]
+fn wide_vectors_land_in_the_registers_the_compiler_uses() {
+    if !std::arch::is_x86_feature_detected!("avx512f") {
+        return;
+    }
+    let caller = r#"
+        typedef double v4d __attribute__((vector_size(32)));
+        typedef float v16f __attribute__((vector_size(64)));
+        void jitcall_probe_zmm(void);
+        typedef void (*probe_fn)(v4d, double, v16f, v4d, int);
+        void call_probe(void) {
+            v4d a = {1.5, 2.5, 3.5, 4.5}, b = {-1, -2, -3, -4};
+            v16f c;
+            for (int i = 0; i < 16; i++) c[i] = i * 0.25f + 7;
+            ((probe_fn)jitcall_probe_zmm)(a, 0.125, c, b, -9);
+        }
+    "#;
+    let dir = ScratchDir::new("vector-probe");
+    let c = dir.join("caller.c");
+    std::fs::write(&c, caller).unwrap();
+    let probe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asm/probe.S");
+    let so = dir.join("libvprobe.so");
+    build_shared("gcc", &[&c, &probe], &so, &["-mavx512f"]);
+    let lib = Library::open(so.to_str().unwrap()).unwrap();
+    let record = |lib: &Library| -> Vec<u8> {
+        let zmm = lib.symbol("jitcall_probe_zmm_record").unwrap() as *const u8;
+        let gprs = lib.symbol("jitcall_probe_record").unwrap() as *const u8;
+        // SAFETY: both are globals of the probe library (512 and 704 bytes), which
+        // `lib` keeps loaded; nothing writes them during the read.
+        unsafe {
+            let mut v = std::slice::from_raw_parts(zmm, 512).to_vec();
+            v.extend_from_slice(std::slice::from_raw_parts(gprs, 704));
+            v
+        }
+    };
+    let call = lib
+        .function("call_probe", &Signature::new(Type::Void, []))
+        .unwrap();
+    // SAFETY: call_probe is `void call_probe(void)`.
+    unsafe { call.call(&[]) }.unwrap();
+    let theirs = record(&lib);
+
+    let decls = "typedef double v4d __attribute__((vector_size(32))); \
+                 typedef float v16f __attribute__((vector_size(64))); \
+                 void jitcall_probe_zmm(v4d, double, v16f, v4d, int);";
+    let sig: Signature = decls.parse().unwrap();
+    let f = lib.function("jitcall_probe_zmm", &sig).unwrap();
+    let c: Vec<Value> = (0..16)
+        .map(|i| Value::Float(i as f32 * 0.25 + 7.0))
+        .collect();
+    let args = [
+        Value::Vector([1.5, 2.5, 3.5, 4.5].map(Value::Double).to_vec()),
+        Value::Double(0.125),
+        Value::Vector(c),
+        Value::Vector([-1.0, -2.0, -3.0, -4.0].map(Value::Double).to_vec()),
+        Value::Int(-9),
+    ];
+    // SAFETY: the probe takes any arguments and records them.
+    unsafe { f.call(&args) }.unwrap();
+    let ours = record(&lib);
+    // zmm0 (a: 32 bytes in ymm0), zmm1 (0.125: 8 bytes), zmm2 (c: 64 bytes), zmm3 (b:
+    // 32 bytes), edi. (%al only matters to a variadic callee: gcc leaves it as it was
+    // for this one; jitcall sets it to 4.)
+    let spans = [
+        ("ymm0", 0..32),
+        ("xmm1", 64..72),
+        ("zmm2", 128..192),
+        ("ymm3", 192..224),
+        ("edi", 512..516),
+    ];
+    assert_eq!(ours[560], 4, "al");
+    for (name, span) in spans {
+        assert_eq!(ours[span.clone()], theirs[span], "{name}");
+    }
+    let run = common::run_jitcall(&["explain", decls], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for want in [
+        "→ ymm0 (whole)",
+        "→ zmm2 (whole)",
+        "→ ymm3 (whole)",
+        "→ xmm1 (low 8 bytes)",
+    ] {
+        assert!(run.stdout.contains(want), "{want}:\n{}", run.stdout);
+    }
+}
