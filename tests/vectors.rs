@@ -62,6 +62,33 @@ fn wide_shapes() -> Vec<Shape> {
             1,
             [Int, v4d.clone(), Double, v8f.clone(), v16f.clone()],
         ),
+        // Aggregates of one wide vector travel as the vector (psABI 5(c): SSE, then
+        // only SSEUP); with other data in its eightbytes, in memory.
+        shape(
+            s([v4d.clone()]),
+            [
+                s([v4d.clone()]),
+                Type::union([v8f.clone(), Float]),
+                s([Type::array(v4d.clone(), 1)]),
+            ],
+        ),
+        // clang 19 passes the union in a register (docs/DIVERGENCES.md): gcc only.
+        Shape {
+            diverges_on: &["clang-19"],
+            ..shape(
+                s([v16f.clone()]),
+                [
+                    Type::union([v4d.clone(), Type::array(Double, 4)]),
+                    s([v16f.clone()]),
+                    Int,
+                ],
+            )
+        },
+        // clang 19's va_arg of it crashes (docs/DIVERGENCES.md): gcc only.
+        Shape {
+            diverges_on: &["clang-19"],
+            ..variadic(Int, 1, [Int, s([v4d.clone()]), Double])
+        },
     ]
 }
 
@@ -85,6 +112,15 @@ fn wide_vectors_follow_the_callees_instruction_set() {
             let diverges = cc == "clang-19" && abi != VectorAbi::Avx512;
             let before = failures.len();
             for (n, shape) in shapes.iter().enumerate() {
+                // clang, where it diverges, does so for aggregates of wide vectors in
+                // ways that crash the call (docs/DIVERGENCES.md): vectors alone suffice
+                // to show that it still diverges.
+                let aggregate = |t: &Type| matches!(t, Type::Struct(_) | Type::Union(_));
+                if shape.diverges_on.contains(&cc)
+                    || (diverges && (aggregate(&shape.ret) || shape.params.iter().any(aggregate)))
+                {
+                    continue;
+                }
                 let sig = signature(shape).with_vector_abi(abi);
                 let vals = shape_values(shape, n);
                 let what = format!("{cc} {flag}: shape {n} `{sig}`");

@@ -146,9 +146,9 @@ fn classify_value(ty: &Type, layout: Layout, abi: VectorAbi) -> Result<Classific
         Type::Complex(elem) if **elem == Type::LongDouble => Ok(of(&[ComplexX87])),
         Type::Vector(..) if layout.size > 16 => wide_vector_classes(layout.size, abi),
         Type::Vector(elem, lanes) => vector_classes(elem, *lanes, layout.size, &Within::Value),
-        _ if layout.size > 16 && holds_wide_vector(ty) => Err(Error::unsupported(format!(
-            "`{ty}` by value: a struct or union holding a 32- or 64-byte vector"
-        ))),
+        _ if layout.size > 16 && layout.size <= 64 && holds_wide_vector(ty) => {
+            wide_aggregate_classes(ty, layout.size, abi)
+        }
         _ if layout.size > 16 => Ok(Classification::Memory(MemoryReason::TooLarge {
             size: layout.size as u32,
         })),
@@ -252,6 +252,69 @@ fn wide_vector_classes(size: u64, abi: VectorAbi) -> Result<Classification, Erro
         classes.push(Class::SseUp);
     }
     Ok(Classification::Eightbytes(classes))
+}
+
+/// An aggregate of 32 or 64 bytes holding a wide vector (psABI §3.2.3, rule 5(c) as gcc
+/// applies it): its scalars' classes merged over all its eightbytes; when that gives SSE
+/// and then only SSEUP (`struct { __m256 v; }`, `union { __m256 v; float f; }`) it
+/// travels as the vector would, else it is MEMORY (`union { __m256 v; double d[4]; }`).
+fn wide_aggregate_classes(ty: &Type, size: u64, abi: VectorAbi) -> Result<Classification, Error> {
+    use Class::*;
+    let mut classes = [NoClass; 8];
+    let mut leaves = Vec::new();
+    flatten(ty, 0, &mut leaves)?;
+    for (leaf, offset) in leaves {
+        let l = leaf.layout()?;
+        let leaf_classes = match &leaf {
+            Type::Vector(..) if l.size > 16 => {
+                let mut c = vec![Sse];
+                c.resize((l.size / 8) as usize, SseUp);
+                c
+            }
+            other => classification(other)?.classes().to_vec(),
+        };
+        if !offset.is_multiple_of(l.align) || leaf_classes.contains(&Memory) {
+            return Ok(Classification::Memory(MemoryReason::TooLarge {
+                size: size as u32,
+            }));
+        }
+        for (k, class) in leaf_classes.into_iter().enumerate() {
+            let i = (offset / 8) as usize + k;
+            classes[i] = merge(classes[i], class);
+        }
+    }
+    let words = &classes[..(size / 8) as usize];
+    if words[0] != Sse || words[1..].iter().any(|c| *c != SseUp) {
+        return Ok(Classification::Memory(MemoryReason::TooLarge {
+            size: size as u32,
+        }));
+    }
+    wide_vector_classes(size, abi)
+}
+
+/// Every scalar (and vector) of `ty` at `offset`, with its offset: all members of a
+/// union, all elements of an array.
+fn flatten(ty: &Type, offset: u64, out: &mut Vec<(Type, u64)>) -> Result<(), Error> {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            agg.walk(matches!(ty, Type::Union(_)), |_, field, off, _| {
+                flatten(&field.ty, offset + off, out)
+            })?;
+        }
+        Type::Array(elem, n) => {
+            let size = elem.layout()?.size;
+            for i in 0..*n {
+                flatten(elem, offset + i * size, out)?;
+            }
+        }
+        Type::Complex(elem) => {
+            let size = elem.layout()?.size;
+            out.push(((**elem).clone(), offset));
+            out.push(((**elem).clone(), offset + size));
+        }
+        other => out.push((other.clone(), offset)),
+    }
+    Ok(())
 }
 
 /// Whether `ty` is or holds (in a member, at any depth) a vector of more than 16 bytes.
@@ -608,10 +671,10 @@ fn sse_load(classes: &[Class], rest: u32) -> Load {
     }
 }
 
-/// Whether `sig` passes or returns a 32- or 64-byte vector by value.
+/// Whether `sig` passes or returns a 32- or 64-byte vector by value (alone or in an
+/// aggregate).
 fn wide_vectors(sig: &Signature) -> bool {
-    let wide = |t: &Type| matches!(t, Type::Vector(..)) && t.layout().is_ok_and(|l| l.size > 16);
-    wide(sig.ret()) || sig.params().iter().any(wide)
+    holds_wide_vector(sig.ret()) || sig.params().iter().any(holds_wide_vector)
 }
 
 fn return_location(classes: &[Class], size: u32) -> RetLocation {
