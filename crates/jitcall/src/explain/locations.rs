@@ -93,7 +93,11 @@ impl Builder<'_> {
                     .iter()
                     .map(|l| {
                         if split {
-                            let last = (l.offset + 8).min(arg.size) - 1;
+                            let width = match l.load {
+                                Load::Vector(n) => n as u32,
+                                _ => 8,
+                            };
+                            let last = (l.offset + width).min(arg.size) - 1;
                             format!("bytes {}-{last} in {}", l.offset, register_text(l))
                         } else {
                             register_text(l)
