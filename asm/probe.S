@@ -27,6 +27,8 @@
  *   jitcall_probe_x87   also loads st(0)
  *   jitcall_probe_x87x2 loads st(1) then st(0) (long double _Complex)
  *   jitcall_probe_sret  copies the sret bytes to [rdi] and returns rdi in rax
+ *   jitcall_probe_zmm   also records zmm0 .. zmm7 whole, 64 bytes each, into
+ *                       jitcall_probe_zmm_record (512 bytes); needs AVX-512F
  *
  * jitcall_probe_harness(entry, frame, target) -> u64 calls a frame trampoline with
  * canaries in every callee-saved register and returns a bitmask of what broke:
@@ -47,6 +49,11 @@ record:                                 /* local alias: PC-relative in a shared 
 jitcall_probe_result:
 result:
         .zero   328
+        .globl  jitcall_probe_zmm_record
+        .balign 64
+jitcall_probe_zmm_record:
+zmm_record:
+        .zero   512
         .text
 
 /* Records every argument register and the stack area into the record; clobbers r11 and
@@ -105,6 +112,24 @@ jitcall_probe:
         call    load_result
         ret
         .size   jitcall_probe, .-jitcall_probe
+
+        .globl  jitcall_probe_zmm
+        .type   jitcall_probe_zmm, @function
+jitcall_probe_zmm:
+        call    record_args
+        leaq    zmm_record(%rip), %r11
+        vmovdqu64 %zmm0, 0(%r11)
+        vmovdqu64 %zmm1, 64(%r11)
+        vmovdqu64 %zmm2, 128(%r11)
+        vmovdqu64 %zmm3, 192(%r11)
+        vmovdqu64 %zmm4, 256(%r11)
+        vmovdqu64 %zmm5, 320(%r11)
+        vmovdqu64 %zmm6, 384(%r11)
+        vmovdqu64 %zmm7, 448(%r11)
+        vzeroupper
+        call    load_result
+        ret
+        .size   jitcall_probe_zmm, .-jitcall_probe_zmm
 
         .globl  jitcall_probe_x87
         .type   jitcall_probe_x87, @function

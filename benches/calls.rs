@@ -694,10 +694,130 @@ fn report_code_size(lib: &Library) {
     );
 }
 
+/// `__m256d avx_add(__m256d, __m256d)` (ymm registers, the callee built for AVX2) and
+/// `_Float16 hmul(_Float16, _Float16)`: jitcall's entry points and, for the vector, a
+/// direct call from Rust code compiled for AVX2. (libffi has neither type.)
+fn bench_new_types(c: &mut Criterion, lib: &Library) {
+    use jitcall::Float16;
+    use std::arch::x86_64::{__m256d, _mm256_set_pd, _mm256_storeu_pd};
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let ptr = lib.symbol("avx_add").unwrap();
+        let v4d = Type::vector(Type::Double, 4);
+        let f = Function::new(ptr, &Signature::new(v4d.clone(), [v4d.clone(), v4d])).unwrap();
+        // rustc calls vector types not FFI-safe in general; with AVX2 enabled in the
+        // caller, `extern "C"` passes `__m256d` in ymm, exactly as C's `__m256d`.
+        #[allow(improper_ctypes_definitions)]
+        type AvxAdd = extern "C" fn(__m256d, __m256d) -> __m256d;
+        /// # Safety
+        ///
+        /// The CPU has AVX2 and `ptr` is `avx_add`.
+        #[target_feature(enable = "avx2")]
+        unsafe fn direct(ptr: *const c_void, a: __m256d, b: __m256d) -> [f64; 4] {
+            // SAFETY: the caller's contract: ptr is avx_add, whose C type this is; the
+            // AVX2 this function is compiled for passes __m256d in ymm as the callee does.
+            let add: AvxAdd = unsafe { std::mem::transmute(ptr) };
+            let mut out = [0.0; 4];
+            // SAFETY: `out` holds four doubles.
+            unsafe { _mm256_storeu_pd(out.as_mut_ptr(), add(a, b)) };
+            out
+        }
+        // SAFETY: AVX2 was detected just above.
+        let (a, b) = unsafe {
+            (
+                _mm256_set_pd(4.0, 3.0, 2.0, 1.0),
+                _mm256_set_pd(0.5, 0.5, 0.5, 0.5),
+            )
+        };
+        let want = [1.5, 2.5, 3.5, 4.5];
+        let lanes = |v: __m256d| {
+            let mut out = [0.0; 4];
+            // SAFETY: AVX2 was detected; `out` holds four doubles.
+            unsafe { _mm256_storeu_pd(out.as_mut_ptr(), v) };
+            out
+        };
+        let mut frame = f.frame();
+        frame.set_arg(0, a);
+        frame.set_arg(1, b);
+        // SAFETY (every call below): `avx_add` has this signature and was built for
+        // AVX2, which this CPU has (detected), so Detect passes __m256d in ymm as it does.
+        unsafe {
+            assert_eq!(direct(ptr, a, b), want);
+            f.call_frame(&mut frame);
+        }
+        assert_eq!(lanes(frame.ret::<__m256d>()), want);
+        let vals = [
+            Value::Vector([1.0, 2.0, 3.0, 4.0].map(Value::Double).to_vec()),
+            Value::Vector([0.5; 4].map(Value::Double).to_vec()),
+        ];
+        // SAFETY: as above.
+        let r = unsafe { f.call(&vals) }.unwrap();
+        assert_eq!(r, Value::Vector(want.map(Value::Double).to_vec()));
+        let mut g = c.benchmark_group("avx_add");
+        config(&mut g);
+        g.bench_function("direct", |bch| {
+            // SAFETY: as above.
+            bch.iter(|| unsafe { direct(black_box(ptr), black_box(a), black_box(b)) })
+        });
+        g.bench_function("call_frame", |bch| {
+            let (f, mut frame) = (f.clone(), f.frame());
+            bch.iter(move || {
+                frame.set_arg(0, black_box(a));
+                frame.set_arg(1, black_box(b));
+                // SAFETY: as above.
+                unsafe { f.call_frame(&mut frame) };
+                frame.ret::<__m256d>()
+            })
+        });
+        g.bench_function("call_values", |bch| {
+            // SAFETY: as above.
+            bch.iter(|| unsafe { f.call(black_box(&vals)) })
+        });
+        g.finish();
+    }
+
+    let ptr = lib.symbol("hmul").unwrap();
+    let f = Function::new(
+        ptr,
+        &Signature::new(Type::Float16, [Type::Float16, Type::Float16]),
+    )
+    .unwrap();
+    let (a, b) = (Float16::from_f32(1.5), Float16::from_f32(-2.25));
+    let mut frame = f.frame();
+    frame.set_arg(0, a);
+    frame.set_arg(1, b);
+    // SAFETY (every call below): `hmul` is `_Float16 hmul(_Float16, _Float16)`.
+    unsafe { f.call_frame(&mut frame) };
+    assert_eq!(frame.ret::<Float16>().to_f32(), -3.375);
+    let vals = [Value::Float16(a), Value::Float16(b)];
+    assert_eq!(
+        // SAFETY: as above.
+        unsafe { f.call(&vals) }.unwrap(),
+        Value::Float16(Float16::from_f32(-3.375))
+    );
+    let mut g = c.benchmark_group("hmul");
+    config(&mut g);
+    g.bench_function("call_frame", |bch| {
+        let (f, mut frame) = (f.clone(), f.frame());
+        bch.iter(move || {
+            frame.set_arg(0, black_box(a));
+            frame.set_arg(1, black_box(b));
+            // SAFETY: as above.
+            unsafe { f.call_frame(&mut frame) };
+            frame.ret::<Float16>()
+        })
+    });
+    g.bench_function("call_values", |bch| {
+        // SAFETY: as above.
+        bch.iter(|| unsafe { f.call(black_box(&vals)) })
+    });
+    g.finish();
+}
+
 fn all(c: &mut Criterion) {
     let lib = targets();
     report_code_size(&lib);
     bench_shapes(c, &lib);
+    bench_new_types(c, &lib);
     bench_compile(c, &lib);
 }
 

@@ -15,3 +15,12 @@ long sum12(long a, long b, long c, long d, long e, long f,
 }
 
 big3 bigmk(long k, big3 s) { big3 r = { s.a + k, s.b + k, s.c + k }; return r; }
+
+/* A 32-byte vector in ymm registers: the callee is compiled for AVX2 (the bench
+ * skips it on a CPU without). */
+typedef double v4d __attribute__((vector_size(32)));
+v4d avx_add(v4d a, v4d b) __attribute__((target("avx2")));
+v4d avx_add(v4d a, v4d b) { return a + b; }
+
+/* _Float16 in xmm registers. */
+_Float16 hmul(_Float16 a, _Float16 b) { return a * b; }

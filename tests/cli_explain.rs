@@ -110,6 +110,19 @@ const GOLDEN: &[(&str, &str, &[&str])] = &[
         "struct __attribute__((packed)) s { float f; unsigned long long z[0]; }; void f(struct s);",
         &[],
     ),
+    // _Float16 members: SSE eightbytes of 6 and 2 bytes.
+    (
+        "float16_struct",
+        "struct h { _Float16 a, b, c, d, e; }; struct h f(struct h v, _Float16 x)",
+        &["{1, 2.5, -0.5, 65504, 0.1}", "1.5f16"],
+    ),
+    // A 32-byte vector in ymm registers, as the CPU running the test decides (golden
+    // for a CPU with AVX-512F, see `explain_matches_the_golden_files`).
+    (
+        "m256d_avx512",
+        "__m256d f(__m256d a, __m256d b, double k)",
+        &["{1, 2, 3, 4}", "{0.5, 0.25, 0.125, 8}", "2"],
+    ),
     (
         "long_double_union",
         "union ld { long double x; int i; }; union ld f(union ld u, struct w { union ld u; } w)",
@@ -123,6 +136,10 @@ fn explain_matches_the_golden_files() {
     let bless = std::env::var_os("JITCALL_BLESS").is_some_and(|v| v == "1");
     let mut failures = Vec::new();
     for (name, decl, args) in GOLDEN {
+        // Detected at run time: the golden file is this CPU kind's.
+        if name.ends_with("avx512") && !std::arch::is_x86_feature_detected!("avx512f") {
+            continue;
+        }
         for (format, ext) in [("text", "txt"), ("json", "json")] {
             let mut all = vec!["explain", "--format", format, decl];
             all.extend_from_slice(args);
@@ -194,6 +211,22 @@ struct ProbeCase {
 }
 
 const PROBE_CASES: &[ProbeCase] = &[
+    ProbeCase {
+        defs: "struct h { _Float16 a, b, c, d, e; }; \
+               typedef float v4sf __attribute__((vector_size(16)));",
+        ret: "void",
+        variadic_after: None,
+        args: &[
+            (
+                "struct h",
+                "{1, 2.5, -0.5, 65504, 0.1}",
+                Some("{1, 2.5, -0.5, 65504, 0.1f16}"),
+            ),
+            ("_Float16", "1.5f16", None),
+            ("__float128", "0.1q", None),
+            ("v4sf", "{1, 2, 3, 4}", None),
+        ],
+    },
     ProbeCase {
         defs: "struct s { char c; double d; };",
         ret: "void",

@@ -10,7 +10,7 @@
 
 pub mod cli;
 
-use jitcall::{Library, LongDouble, Signature, Type, Value};
+use jitcall::{Float16, Float128, Library, LongDouble, Signature, Type, Value};
 use std::fmt::Write as _;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -246,6 +246,14 @@ fn graffiti_leaf(ty: &Type, seed: u64, leaf: &mut u64) -> Value {
         Type::Float => Value::Float(f as f32),
         Type::Double => Value::Double(-f),
         Type::LongDouble => Value::LongDouble(LongDouble::from_f64(f * 3.0)),
+        // Halves up to 48.75: exact in `_Float16`'s 11 bits.
+        Type::Float16 => Value::Float16(Float16::from_f32(
+            ((k % 97) as f32 * 0.5 + 0.25) * if seed.is_multiple_of(2) { 1.0 } else { -1.0 },
+        )),
+        // Low significand bits set, so that a value cut to a `double` shows.
+        Type::Float128 => Value::Float128(Float128::from_bits(
+            Float128::from_f64(f * 5.0).to_bits() | ((k as u128 * 0x9e37_79b9) << 8),
+        )),
         Type::Pointer => Value::Pointer(bytes(8) as u64 as usize as *mut std::ffi::c_void),
         Type::Complex(elem) => Value::Complex(
             Box::new(graffiti_leaf(elem, seed, leaf)),
@@ -253,6 +261,9 @@ fn graffiti_leaf(ty: &Type, seed: u64, leaf: &mut u64) -> Value {
         ),
         Type::Array(elem, n) => {
             Value::Array((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
+        }
+        Type::Vector(elem, n) => {
+            Value::Vector((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
         }
         Type::Struct(agg) => Value::Struct(
             agg.fields
@@ -294,9 +305,24 @@ pub fn c_scalar(v: &Value) -> String {
         Value::Float(x) => format!("{x:?}f"),
         Value::Double(x) => format!("{x:?}"),
         Value::LongDouble(x) => format!("{:?}L", x.to_f64()),
+        Value::Float16(x) => format!("((_Float16){:?})", x.to_f32()),
+        Value::Float128(x) => c_float128(x.to_bits()),
         Value::Pointer(p) => format!("(void *)0x{:x}ull", *p as usize),
         other => panic!("not a scalar: {other:?}"),
     }
+}
+
+/// An exact hexadecimal literal of a normal (or zero) `__float128`, with gcc's and
+/// clang's `Q` suffix.
+pub fn c_float128(bits: u128) -> String {
+    let sign = if bits >> 127 != 0 { "-" } else { "" };
+    let exp = ((bits >> 112) & 0x7fff) as i32;
+    let frac = bits & ((1u128 << 112) - 1);
+    if exp == 0 && frac == 0 {
+        return format!("{sign}0.0Q");
+    }
+    assert!(exp != 0 && exp != 0x7fff, "only normal numbers: {bits:#x}");
+    format!("{sign}0x1.{frac:028x}p{}Q", exp - 16383)
 }
 
 fn c_u128(x: u128) -> String {
@@ -326,7 +352,8 @@ pub fn c_checks(ty: &Type, v: &Value, expr: &str, out: &mut String, leaf: &mut u
                 leaf,
             );
         }
-        (Type::Array(elem, _), Value::Array(vals)) => {
+        (Type::Array(elem, _), Value::Array(vals))
+        | (Type::Vector(elem, _), Value::Vector(vals)) => {
             for (i, ev) in vals.iter().enumerate() {
                 c_checks(elem, ev, &format!("{expr}[{i}]"), out, leaf);
             }
@@ -382,7 +409,8 @@ pub fn c_assign(ty: &Type, v: &Value, expr: &str, out: &mut String) {
                 out,
             );
         }
-        (Type::Array(elem, _), Value::Array(vals)) => {
+        (Type::Array(elem, _), Value::Array(vals))
+        | (Type::Vector(elem, _), Value::Vector(vals)) => {
             for (i, ev) in vals.iter().enumerate() {
                 c_assign(elem, ev, &format!("{expr}[{i}]"), out);
             }
@@ -663,6 +691,100 @@ pub fn shapes() -> Vec<Shape> {
         ),
         variadic(Int, 1, [Int]),
     ];
+    // _Float16 (SSE, 2 bytes) and __float128 (SSE + SSEUP: one whole xmm register).
+    v.extend([
+        shape(Float16, [Float16, Float16, Double, Float16]),
+        shape(Float16, vec![Float16; 11]),
+        shape(
+            s([Float16, Float16, Float16]),
+            [s([Float16, Float16, Float16])],
+        ),
+        shape(
+            s(vec![Float16; 7]),
+            [s(vec![Float16; 7]), s([Float16, Float, Float16])],
+        ),
+        shape(s([Float16, Int]), [s([Int, Float16]), s([Float16, Long])]),
+        shape(s([Long, Float16]), [s([Long, Type::array(Float16, 3)])]),
+        shape(
+            Type::union([Float16, Short]),
+            [Type::union([Float16, Short]), Type::union([Float16, Float])],
+        ),
+        shape(Float128, [Float128, Int, Float128]),
+        shape(Float128, vec![Float128; 10]),
+        shape(s([Float128]), [s([Float128]), Double, s([Float128])]),
+        shape(
+            s([Float128, Long]),
+            [s([Float128, Float128]), Type::union([Float128, Long])],
+        ),
+        shape(
+            Type::union([Float128, Double]),
+            [
+                Type::union([Float128, Double]),
+                Type::union([Float128, Int128]),
+            ],
+        ),
+        variadic(Float128, 1, [Int, Float128, Double, Float128]),
+        variadic(Float16, 1, [Int, Float16, Double, s([Float16, Float16])]),
+    ]);
+    // GNU vectors of 16 bytes (SSE + SSEUP: one whole xmm), 8 (SSE), 4 and 2 (INTEGER).
+    let vec_of = |elem: Type, lanes: u64| Type::vector(elem, lanes);
+    v.extend([
+        shape(vec_of(Float, 4), [vec_of(Float, 4), vec_of(Float, 4)]),
+        shape(
+            vec_of(Double, 2),
+            [vec_of(Double, 2), Int, vec_of(LongLong, 2)],
+        ),
+        shape(vec_of(Char, 16), vec![vec_of(Char, 16); 10]),
+        shape(
+            vec_of(Short, 8),
+            [vec_of(UShort, 8), Double, vec_of(Int128, 1)],
+        ),
+        shape(vec_of(Float16, 8), [vec_of(Float16, 8), vec_of(Float16, 4)]),
+        // gcc 12 passes a 4-byte vector of two _Float16 in xmm (SSE), a vector of one
+        // floating lane in memory; clang 19 both in a GPR: known divergences.
+        Shape {
+            diverges_on: &["clang-19"],
+            ..shape(vec_of(Float16, 2), [vec_of(Float16, 2), Int])
+        },
+        Shape {
+            diverges_on: &["clang-19"],
+            ..shape(Int, [vec_of(Float, 1), vec_of(Float16, 1)])
+        },
+        shape(Int, [vec_of(Double, 1), s([vec_of(Double, 1)])]),
+        shape(vec_of(Long, 1), [vec_of(Long, 1), vec_of(ULong, 1)]),
+        shape(
+            vec_of(Int, 2),
+            [vec_of(Int, 2), vec_of(Float, 2), vec_of(Char, 8)],
+        ),
+        shape(
+            vec_of(Char, 4),
+            [vec_of(Char, 4), vec_of(Short, 2), vec_of(UChar, 2)],
+        ),
+        shape(
+            s([vec_of(Float, 4)]),
+            [s([vec_of(Double, 2)]), s([vec_of(Float, 2), Long])],
+        ),
+        shape(
+            s([vec_of(Int, 2), vec_of(Float, 2)]),
+            [
+                s([vec_of(Char, 4), Float]),
+                Type::union([vec_of(Float, 4), Int128]),
+            ],
+        ),
+        shape(vec_of(Float, 4), vec![vec_of(Float, 4); 9]),
+        shape(s([Float, vec_of(Float, 4)]), [s([vec_of(Int, 4), Double])]),
+        variadic(
+            vec_of(Float, 4),
+            1,
+            [
+                Int,
+                vec_of(Float, 4),
+                Double,
+                vec_of(Int, 2),
+                vec_of(Char, 4),
+            ],
+        ),
+    ]);
     // Many mixed arguments: both register files exhausted in every order.
     v.push(shape(
         s([Float, Double]),
@@ -752,7 +874,8 @@ fn mark(ty: &Type, v: &Value, at: usize, mask: &mut [bool]) {
         (Type::Union(agg), Value::Union { member, value }) => {
             mark(&agg.fields[*member].ty, value, at, mask)
         }
-        (Type::Array(elem, _), Value::Array(vals)) => {
+        (Type::Array(elem, _), Value::Array(vals))
+        | (Type::Vector(elem, _), Value::Vector(vals)) => {
             let size = elem.layout().unwrap().size as usize;
             for (i, ev) in vals.iter().enumerate() {
                 mark(elem, ev, at + i * size, mask);

@@ -85,6 +85,23 @@ impl CTypes {
                 self.names.insert(ty.clone(), name.clone());
                 name
             }
+            // A vector is named by a typedef: `vector_size` among a member's specifiers
+            // would apply to an array member as a whole.
+            Type::Vector(elem, lanes) => {
+                if let Some(name) = self.names.get(ty) {
+                    return name.clone();
+                }
+                let elem_name = elem.to_string();
+                let name = format!("v{lanes}_{}", elem_name.replace(' ', "_"));
+                let size = ty.layout().map_or(0, |l| l.size);
+                writeln!(
+                    self.defs,
+                    "typedef {elem_name} {name} __attribute__((vector_size({size})));"
+                )
+                .unwrap();
+                self.names.insert(ty.clone(), name.clone());
+                name
+            }
             // Scalars print as C already; `void *` for every pointer.
             other => other.to_string(),
         }
@@ -385,7 +402,20 @@ pub fn describe(sig: &Signature) -> String {
 }
 
 fn declarations_with(types: &mut CTypes, sig: &Signature) -> String {
-    let proto = types.name_all(sig);
+    let mut proto = types.name_all(sig);
+    // How the callee passes 32- and 64-byte vectors, as gcc's attribute says it.
+    let wide = |t: &Type| matches!(t, Type::Vector(..)) && t.layout().is_ok_and(|l| l.size > 16);
+    if sig.params().iter().chain([sig.ret()]).any(wide) {
+        let target = match sig.vector_abi() {
+            jitcall::abi::VectorAbi::Sse => Some("no-avx"),
+            jitcall::abi::VectorAbi::Avx => Some("avx"),
+            jitcall::abi::VectorAbi::Avx512 => Some("avx512f"),
+            _ => None,
+        };
+        if let Some(target) = target {
+            proto.push_str(&format!(" __attribute__((target(\"{target}\")))"));
+        }
+    }
     let mut decls: Vec<&str> = types.defs().lines().collect();
     decls.push(&proto);
     decls.join(" ")

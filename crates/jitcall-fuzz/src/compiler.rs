@@ -35,6 +35,9 @@ pub struct Compiler {
     pub major: u32,
     /// For messages, e.g. `gcc 12.2.0`.
     pub description: String,
+    /// How the code it builds passes 32- and 64-byte vectors: by the vector ISA its
+    /// flags enable (`__AVX512F__`, `__AVX__` predefined, or neither).
+    pub vector_abi: jitcall::abi::VectorAbi,
 }
 
 impl Compiler {
@@ -94,11 +97,19 @@ impl Compiler {
             Family::Clang => "clang",
             Family::Other => "an unknown compiler",
         };
+        let vector_abi = if get("__AVX512F__").is_some() {
+            jitcall::abi::VectorAbi::Avx512
+        } else if get("__AVX__").is_some() {
+            jitcall::abi::VectorAbi::Avx
+        } else {
+            jitcall::abi::VectorAbi::Sse
+        };
         Ok(Compiler {
             command,
             family,
             major,
             description: format!("{name} {major}.{minor}.{patch}"),
+            vector_abi,
         })
     }
 

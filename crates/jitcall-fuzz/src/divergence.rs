@@ -10,7 +10,7 @@
 //! decide anything else about a case.
 
 use super::{Compiler, Family};
-use jitcall::abi::{ArgLocation, CallPlan, Class, Gpr, Reg, StackReason, sysv};
+use jitcall::abi::{ArgLocation, CallPlan, Class, Gpr, MemoryReason, Reg, StackReason, sysv};
 use jitcall::{Field, Signature, Type};
 
 /// What a known issue explains.
@@ -53,6 +53,56 @@ impl Divergence {
 
 /// Every known issue.
 pub const KNOWN: &[Divergence] = &[
+    Divergence {
+        name: "clang-float128-union",
+        kind: Kind::Divergence,
+        summary: "gcc 12 classifies a union of a __float128 and other members eightbyte by \
+                  eightbyte (SSE, and SSEUP merged with SSE is SSE); clang 19 passes it in a \
+                  GPR or in memory",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, float128_union),
+    },
+    Divergence {
+        name: "clang-wide-vector-return",
+        kind: Kind::Divergence,
+        summary: "a 32- or 64-byte vector result wider than the registers the callee is \
+                  compiled for: gcc 12 returns it in memory (sret), clang 19 in several \
+                  registers (xmm0..xmm3, or ymm0 and ymm1)",
+        applies: |c| c.family == Family::Clang,
+        matches: |_, plan| {
+            matches!(
+                plan.ret.memory_reason,
+                Some(MemoryReason::WideVector { .. })
+            )
+        },
+    },
+    Divergence {
+        name: "clang-va-arg-after-wide-vector",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 disagrees with itself in a variadic function with a named 32- or \
+                  64-byte vector parameter the callee's ISA has a register for: its va_arg \
+                  reads a variadic argument from where its caller put an earlier one",
+        applies: |c| c.family == Family::Clang,
+        matches: named_wide_vector_in_variadic,
+    },
+    Divergence {
+        name: "clang-variadic-named-wide-vector",
+        kind: Kind::Divergence,
+        summary: "a named 32- or 64-byte vector parameter of a variadic function, with the \
+                  callee compiled for its register: gcc 12 passes it in ymm/zmm, clang 19 \
+                  in memory",
+        applies: |c| c.family == Family::Clang,
+        matches: named_wide_vector_in_variadic,
+    },
+    Divergence {
+        name: "clang-small-float-vector",
+        kind: Kind::Divergence,
+        summary: "gcc 12 passes a 4-byte vector of two _Float16 in xmm (SSE) and a vector \
+                  of one _Float16, float or double in memory (by its machine mode); clang 19 \
+                  passes the 2- and 4-byte ones in a GPR and returns the double one in xmm0",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, small_float_vector),
+    },
     Divergence {
         name: "clang-int128-r9",
         kind: Kind::Divergence,
@@ -170,6 +220,59 @@ pub fn explain(
 }
 
 /// Whether any parameter or the result of `sig` is a type for which `f` holds.
+/// Whether `ty` is or holds (at any depth) a vector gcc 12 and clang 19 classify
+/// differently: two `_Float16` (4 bytes: SSE for gcc, INTEGER for clang), or one
+/// floating lane of 2, 4 or 8 bytes (MEMORY for gcc; clang INTEGER for the first two,
+/// and returns the `double` one in xmm0).
+fn small_float_vector(ty: &Type) -> bool {
+    match ty {
+        Type::Vector(elem, lanes) => {
+            let floating = matches!(**elem, Type::Float16 | Type::Float | Type::Double);
+            floating && (*lanes == 1 || (**elem == Type::Float16 && *lanes == 2))
+        }
+        Type::Struct(agg) | Type::Union(agg) => {
+            agg.fields.iter().any(|f| small_float_vector(&f.ty))
+        }
+        Type::Array(elem, _) => small_float_vector(elem),
+        _ => false,
+    }
+}
+
+/// Whether `ty` holds (at any depth) a union with a `__float128` member and another
+/// member: gcc merges their classes eightbyte by eightbyte (SSEUP with SSE is SSE);
+/// clang 19 lowers such a union as a whole, to a GPR or memory.
+fn float128_union(ty: &Type) -> bool {
+    fn holds_float128(ty: &Type) -> bool {
+        match ty {
+            Type::Float128 => true,
+            Type::Struct(agg) | Type::Union(agg) => {
+                agg.fields.iter().any(|f| holds_float128(&f.ty))
+            }
+            Type::Array(elem, _) => holds_float128(elem),
+            _ => false,
+        }
+    }
+    match ty {
+        Type::Union(agg) if agg.fields.len() > 1 && holds_float128(ty) => true,
+        Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| float128_union(&f.ty)),
+        Type::Array(elem, _) => float128_union(elem),
+        _ => false,
+    }
+}
+
+/// Whether a variadic function has a named parameter in a ymm or zmm register.
+fn named_wide_vector_in_variadic(sig: &Signature, plan: &CallPlan) -> bool {
+    sig.is_variadic()
+        && plan.args[..sig.fixed_count()]
+            .iter()
+            .any(|a| match &a.location {
+                ArgLocation::Registers(loads) => loads
+                    .iter()
+                    .any(|l| matches!(l.load, jitcall::abi::Load::Vector(n) if n > 16)),
+                _ => false,
+            })
+}
+
 fn any_value(sig: &Signature, f: impl Fn(&Type) -> bool) -> bool {
     sig.params().iter().chain([sig.ret()]).any(f)
 }

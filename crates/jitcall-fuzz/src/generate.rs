@@ -2,7 +2,8 @@
 //! "graffiti" values the fuzzer passes.
 //!
 //! The strategies cover every type jitcall passes: all scalars (`_Bool` to
-//! `unsigned __int128`, `float`, `double`, `long double`, pointers), `_Complex`, and
+//! `unsigned __int128`, `float`, `double`, `long double`, `_Float16`, `__float128`,
+//! pointers), `_Complex`, GNU vectors of up to 16 bytes ([`vector`]), and
 //! structs and unions nested up to three deep, with arrays inside them, packed and
 //! over-aligned aggregates, over-aligned members and GNU C's empty structs. Aggregate
 //! members are named `f0`, `f1`, ... so that every value can be written as a C literal
@@ -48,7 +49,36 @@ pub fn scalar() -> BoxedStrategy<Type> {
         6 => Just(Float),
         7 => Just(Double),
         3 => Just(LongDouble),
+        2 => Just(Float16),
+        1 => Just(Float128),
         3 => Just(Pointer),
+    ]
+    .boxed()
+}
+
+/// GNU vectors of 16 bytes or less (those whose ABI does not depend on AVX): 16 bytes
+/// (SSE + SSEUP), 8 (SSE), 4 and 2 (INTEGER, or SSE for two `_Float16`), and the
+/// one-lane floating vectors gcc passes in memory (rarer: clang differs on them, and
+/// a case holding one says little else about clang).
+pub fn vector() -> BoxedStrategy<Type> {
+    use Type::*;
+    prop_oneof![
+        12 => Just(Type::vector(Float, 4)),
+        8 => Just(Type::vector(Double, 2)),
+        8 => Just(Type::vector(Int, 4)),
+        4 => Just(Type::vector(Char, 16)),
+        4 => Just(Type::vector(UShort, 8)),
+        4 => Just(Type::vector(LongLong, 2)),
+        4 => Just(Type::vector(Float16, 8)),
+        8 => Just(Type::vector(Float, 2)),
+        4 => Just(Type::vector(Int, 2)),
+        4 => Just(Type::vector(UChar, 8)),
+        4 => Just(Type::vector(Float16, 4)),
+        4 => Just(Type::vector(Char, 4)),
+        4 => Just(Type::vector(Short, 2)),
+        1 => Just(Type::vector(Float16, 2)),
+        1 => Just(Type::vector(Double, 1)),
+        1 => Just(Type::vector(Float, 1)),
     ]
     .boxed()
 }
@@ -114,7 +144,7 @@ fn aggregate(
 /// Any type a parameter can have: scalars, complex numbers, and structs and unions
 /// nested up to three deep (with array, packed and aligned variants).
 pub fn c_type() -> BoxedStrategy<Type> {
-    let leaf = prop_oneof![10 => scalar(), 1 => complex()];
+    let leaf = prop_oneof![10 => scalar(), 1 => complex(), 1 => vector()];
     leaf.prop_recursive(3, 24, 4, |inner| {
         let attrs = || {
             (
@@ -134,9 +164,35 @@ pub fn c_type() -> BoxedStrategy<Type> {
     .boxed()
 }
 
+/// GNU vectors of 32 and 64 bytes, whose ABI depends on how the callee was compiled
+/// (the harness states it from the compiler's flags): only as parameters, results and
+/// variadic arguments, never inside aggregates (which jitcall refuses by value).
+pub fn wide_vector() -> BoxedStrategy<Type> {
+    use Type::*;
+    prop_oneof![
+        Just(Type::vector(Double, 4)),
+        Just(Type::vector(Float, 8)),
+        Just(Type::vector(Int, 8)),
+        Just(Type::vector(Char, 32)),
+        Just(Type::vector(Float, 16)),
+        Just(Type::vector(Double, 8)),
+        Just(Type::vector(LongLong, 8)),
+        Just(Type::vector(UChar, 64)),
+    ]
+    .boxed()
+}
+
 /// Any type a function can return: often `void` or a scalar, else any [`c_type`].
 pub fn return_type() -> BoxedStrategy<Type> {
-    prop_oneof![2 => Just(Type::Void), 5 => scalar(), 1 => complex(), 5 => c_type()].boxed()
+    prop_oneof![
+        2 => Just(Type::Void),
+        5 => scalar(),
+        1 => complex(),
+        1 => vector(),
+        1 => wide_vector(),
+        5 => c_type()
+    ]
+    .boxed()
 }
 
 /// The type a variadic argument of type `ty` has after C's default argument
@@ -154,7 +210,13 @@ pub fn promote(ty: Type) -> Type {
 /// Signatures of 0 to `max_params` parameters; about one in six is a variadic call
 /// (at least one fixed parameter, the variadic arguments promoted).
 pub fn signature(max_params: usize) -> BoxedStrategy<Signature> {
-    let params = prop_oneof![5 => scalar(), 1 => complex(), 4 => c_type()];
+    let params = prop_oneof![
+        5 => scalar(),
+        1 => complex(),
+        1 => vector(),
+        1 => wide_vector(),
+        4 => c_type()
+    ];
     (
         return_type(),
         prop::collection::vec(params, 0..=max_params),
@@ -271,7 +333,7 @@ fn for_each_leaf(ty: &Type, at: usize, visit: &mut dyn FnMut(&Type, usize)) {
                 for_each_leaf(&f.ty, at, visit);
             }
         }
-        Type::Array(elem, n) => {
+        Type::Array(elem, n) | Type::Vector(elem, n) => {
             let Ok(size) = elem.layout().map(|l| l.size as usize) else {
                 return;
             };
@@ -303,6 +365,8 @@ fn make_valid(ty: &Type, bytes: &mut [u8]) {
             // An exponent of all ones (inf, nan) loses its top bit.
             Type::Float if b[3] & 0x7f == 0x7f && b[2] & 0x80 != 0 => b[3] &= !0x40,
             Type::Double if b[7] & 0x7f == 0x7f && b[6] & 0xf0 == 0xf0 => b[7] &= !0x40,
+            Type::Float16 if b[1] & 0x7c == 0x7c => b[1] &= !0x40,
+            Type::Float128 if b[15] & 0x7f == 0x7f && b[14] == 0xff => b[15] &= !0x40,
             Type::LongDouble => {
                 // The explicit integer bit makes a normal number; the exponent must be
                 // neither 0 (denormal) nor all ones (inf, nan).

@@ -138,7 +138,12 @@ impl Env {
                 command: self.compiler.command_line(),
                 message: format!("cannot run it: {e}"),
             })?;
-        let cases: Vec<Prepared> = sigs.into_iter().map(Prepared::new).collect();
+        // The callees pass wide vectors as the compiler's flags make them.
+        let abi = self.compiler.vector_abi;
+        let cases: Vec<Prepared> = sigs
+            .into_iter()
+            .map(|sig| Prepared::new(sig.with_vector_abi(abi)))
+            .collect();
         Ok(Job {
             first,
             outcomes: vec![None; cases.len()],

@@ -555,10 +555,11 @@ fn compare_capture(p: &Prepared, plan: &CallPlan, ours: &[u8], theirs: &[u8]) ->
                     };
                     let (o, t) = (&ours[range.clone()], &theirs[range]);
                     let at = l.offset as usize;
-                    // Narrow integers are compared with their extension to 32 bits.
+                    // Narrow integers are compared with their extension to 32 bits; of a
+                    // ymm or zmm register, the probe records the low 16 bytes (its xmm).
                     let compared: Vec<bool> = match l.load {
                         Load::SignExtend(_) | Load::ZeroExtend(_) => vec![true; 4],
-                        other => (0..other.width() as usize)
+                        other => (0..(other.width() as usize).min(16))
                             .map(|k| mask.get(at + k).is_some_and(|m| *m != 0))
                             .collect(),
                     };

@@ -101,7 +101,7 @@ pub use typed::{CArgs, CReturn, CType, ExternFn, TypedFunction};
 pub use types::{Aggregate, AggregateBuilder, Field, Layout, MAX_TYPE_SIZE, Signature, Type};
 #[doc(hidden)]
 pub use value::CodecCheck;
-pub use value::{LongDouble, Value};
+pub use value::{Float16, Float128, LongDouble, Value};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

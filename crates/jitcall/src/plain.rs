@@ -18,7 +18,8 @@
 //!   `bool`, or a padded `AnyBits` struct wrapped in [`Padded`].
 //!
 //! jitcall implements both for the C scalar types (every integer, `f32`, `f64`, raw
-//! pointers), arrays of them and `()`. A `#[repr(C)]` struct of your own opts in with
+//! pointers, [`crate::Float16`], [`crate::Float128`]), the `core::arch::x86_64` vector
+//! types (`__m128` .. `__m512i`), arrays of them and `()`. A `#[repr(C)]` struct of your own opts in with
 //! one line, `#[derive(jitcall_derive::Plain)]` (no padding) or `#[derive(jitcall_derive::AnyBits)]`
 //! (padding allowed), from the `jitcall-derive` crate (a proc-macro crate of its own, so
 //! that jitcall itself builds no proc-macro for it); the derive checks the
@@ -92,6 +93,21 @@ plain!(
     f32,
     f64,
     ()
+);
+
+// The `core::arch` vector types, as C's `__m128` .. `__m512i` (GNU vectors of 16, 32
+// and 64 bytes): frame slots of vector type read and write them directly.
+#[cfg(target_arch = "x86_64")]
+plain!(
+    core::arch::x86_64::__m128,
+    core::arch::x86_64::__m128d,
+    core::arch::x86_64::__m128i,
+    core::arch::x86_64::__m256,
+    core::arch::x86_64::__m256d,
+    core::arch::x86_64::__m256i,
+    core::arch::x86_64::__m512,
+    core::arch::x86_64::__m512d,
+    core::arch::x86_64::__m512i
 );
 
 // SAFETY: any address is a valid raw pointer value (a thin one: `T: Sized`);

@@ -63,6 +63,11 @@ pub enum Type {
     Double,
     /// `long double`: the x87 80-bit format in a 16-byte, 16-aligned slot.
     LongDouble,
+    /// `_Float16`: IEEE 754 binary16, 2 bytes, class SSE (psABI §3.2.3).
+    Float16,
+    /// `_Float128` (also spelled `__float128`): IEEE 754 binary128, 16 bytes aligned to
+    /// 16, classes SSE and SSEUP: one whole `xmm` register.
+    Float128,
     /// Any data or function pointer.
     Pointer,
     /// A `struct`.
@@ -73,6 +78,10 @@ pub enum Type {
     Array(Arc<Type>, u64),
     /// `float _Complex`, `double _Complex` or `long double _Complex`.
     Complex(Arc<Type>),
+    /// A GNU vector, `elem __attribute__((vector_size(N)))`: `lanes` elements of an
+    /// integer type, `float`, `double` or `_Float16`, `N` bytes in all (a power of two,
+    /// at most 64), aligned to `N`.
+    Vector(Arc<Type>, u64),
 }
 
 /// The members and attributes of a struct or union.
@@ -239,6 +248,12 @@ impl Type {
         Type::Array(Arc::new(elem), count)
     }
 
+    /// `elem __attribute__((vector_size(lanes * sizeof(elem))))`: a GNU vector of
+    /// `lanes` elements (`__m128` is `Type::vector(Type::Float, 4)`).
+    pub fn vector(elem: Type, lanes: u64) -> Type {
+        Type::Vector(Arc::new(elem), lanes)
+    }
+
     /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`.
     pub fn complex(elem: Type) -> Type {
         Type::Complex(Arc::new(elem))
@@ -301,10 +316,10 @@ impl Type {
         use Type::*;
         let n = match self {
             Bool | Char | SChar | UChar => 1,
-            Short | UShort => 2,
+            Short | UShort | Float16 => 2,
             Int | UInt | Float => 4,
             Long | ULong | LongLong | ULongLong | Double | Pointer => 8,
-            Int128 | UInt128 | LongDouble => 16,
+            Int128 | UInt128 | LongDouble | Float128 => 16,
             _ => return None,
         };
         Some(Layout { size: n, align: n })
@@ -340,6 +355,24 @@ impl Type {
                         )));
                     }
                 }
+            }
+            Vector(elem, lanes) => {
+                let ok_elem = elem.is_integer() && !matches!(**elem, Bool)
+                    || matches!(**elem, Float | Double | Float16);
+                if !ok_elem {
+                    return Err(Error::invalid(format!(
+                        "`{self}`: a vector's elements are integers, float, double or _Float16"
+                    )));
+                }
+                let size = elem.layout()?.size.saturating_mul(*lanes);
+                if !size.is_power_of_two() || size > 64 {
+                    return Err(Error::unsupported(format!(
+                        "`{self}`: a vector of {size} bytes (jitcall has vectors of a power of \
+                         two bytes, at most 64)"
+                    )));
+                }
+                // gcc with the vector's ISA enabled, and clang always: aligned to its size.
+                (size, size)
             }
             Struct(agg) => return agg.walk(false, |_, _, _, _| Ok(())),
             Union(agg) => return agg.walk(true, |_, _, _, _| Ok(())),
@@ -428,7 +461,10 @@ impl Aggregate {
 fn same_type(a: &Type, b: &Type) -> bool {
     use Type::*;
     std::mem::discriminant(a) == std::mem::discriminant(b)
-        && (!matches!(a, Struct(_) | Union(_) | Array(..) | Complex(_)) || a == b)
+        && (!matches!(
+            a,
+            Struct(_) | Union(_) | Array(..) | Complex(_) | Vector(..)
+        ) || a == b)
 }
 
 impl PartialEq for Type {
@@ -442,6 +478,7 @@ impl PartialEq for Type {
             (Struct(a), Struct(b)) | (Union(a), Union(b)) => Arc::ptr_eq(a, b) || a == b,
             (Array(a, n), Array(b, m)) => n == m && (Arc::ptr_eq(a, b) || a == b),
             (Complex(a), Complex(b)) => a == b,
+            (Vector(a, n), Vector(b, m)) => n == m && a == b,
             _ => std::mem::discriminant(self) == std::mem::discriminant(other),
         }
     }
@@ -458,6 +495,10 @@ impl std::hash::Hash for Type {
                 n.hash(state);
             }
             Type::Complex(elem) => elem.hash(state),
+            Type::Vector(elem, n) => {
+                elem.hash(state);
+                n.hash(state);
+            }
             _ => {}
         }
     }
@@ -486,8 +527,14 @@ impl fmt::Display for Type {
             Float => "float",
             Double => "double",
             LongDouble => "long double",
+            Float16 => "_Float16",
+            Float128 => "__float128",
             Pointer => "void *",
             Complex(elem) => return write!(f, "{elem} _Complex"),
+            Vector(elem, lanes) => {
+                let size = elem.layout().map_or(0, |l| l.size).saturating_mul(*lanes);
+                return write!(f, "{elem} __attribute__((vector_size({size})))");
+            }
             Array(elem, n) => return write!(f, "{elem}[{n}]"),
             Struct(agg) | Union(agg) => {
                 let kw = if matches!(self, Struct(_)) {
@@ -525,6 +572,8 @@ pub struct Signature {
     params: Arc<[Type]>,
     fixed: usize,
     variadic: bool,
+    /// How the callee passes 32- and 64-byte vectors.
+    vector_abi: crate::abi::VectorAbi,
     /// Hash of the fields above, computed once: a signature is immutable, and the
     /// function cache hashes it on every lookup.
     hash: u64,
@@ -536,6 +585,7 @@ impl PartialEq for Signature {
         self.hash == other.hash
             && self.fixed == other.fixed
             && self.variadic == other.variadic
+            && self.vector_abi == other.vector_abi
             && same_type(&self.ret, &other.ret)
             && self.params.len() == other.params.len()
             && self
@@ -569,16 +619,41 @@ impl Signature {
     }
 
     fn build(ret: Type, fixed: usize, params: Vec<Type>, variadic: bool) -> Signature {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (&ret, &params, fixed, variadic).hash(&mut h);
-        Signature {
+        let mut sig = Signature {
             ret,
             params: params.into(),
             fixed,
             variadic,
-            hash: h.finish(),
+            vector_abi: crate::abi::VectorAbi::Detect,
+            hash: 0,
+        };
+        sig.hash = sig.compute_hash();
+        sig
+    }
+
+    fn compute_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.ret, &self.params[..], self.fixed, self.variadic).hash(&mut h);
+        if self.vector_abi != crate::abi::VectorAbi::Detect {
+            self.vector_abi.hash(&mut h);
         }
+        h.finish()
+    }
+
+    /// The same signature with the callee compiled as `abi` says: how it passes 32-
+    /// and 64-byte vectors (`__m256`, `__m512`). The default,
+    /// [`VectorAbi::Detect`](crate::abi::VectorAbi::Detect), assumes the callee uses
+    /// the vector registers this CPU has.
+    pub fn with_vector_abi(mut self, abi: crate::abi::VectorAbi) -> Signature {
+        self.vector_abi = abi;
+        self.hash = self.compute_hash();
+        self
+    }
+
+    /// How the callee passes 32- and 64-byte vectors.
+    pub fn vector_abi(&self) -> crate::abi::VectorAbi {
+        self.vector_abi
     }
 
     /// A call to a variadic function: `fixed` parameters, then the types of this call's
@@ -602,6 +677,7 @@ impl Signature {
             self.params[..self.fixed].iter().cloned(),
             variadic_args,
         )
+        .with_vector_abi(self.vector_abi)
     }
 
     /// The return type.

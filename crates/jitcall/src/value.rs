@@ -153,6 +153,119 @@ impl From<f64> for LongDouble {
     }
 }
 
+/// A C `_Float16` (IEEE 754 binary16), as its bits.
+///
+/// Stable Rust has no `f16`; this type keeps the exact bits and converts to and from
+/// `f32` (exactly to `f32`, rounding to nearest-even from it). It is plain data
+/// ([`crate::Plain`]), so a frame slot of a `_Float16` reads and writes it directly.
+/// It is deliberately not a [`crate::CType`]: Rust's `extern "C"` would pass it in an
+/// integer register, where C passes a `_Float16` in `xmm`.
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Float16(u16);
+
+impl Float16 {
+    /// The `_Float16` with these bits.
+    pub const fn from_bits(bits: u16) -> Self {
+        Float16(bits)
+    }
+
+    /// The bits of this value.
+    pub const fn to_bits(self) -> u16 {
+        self.0
+    }
+
+    /// The `_Float16` nearest to `x` (ties to even; beyond the range, infinity).
+    pub fn from_f32(x: f32) -> Self {
+        Float16(crate::literal::float::Binary::from_f32(x).to_f16())
+    }
+
+    /// The `_Float16` nearest to `x`, rounded once (not through `f32`).
+    pub fn from_f64(x: f64) -> Self {
+        Float16(crate::literal::float::Binary::from_f64(x).to_f16())
+    }
+
+    /// The exact value as an `f32` (every `_Float16` is one).
+    pub fn to_f32(self) -> f32 {
+        crate::literal::float::Binary::from_f16(self.0).to_f32()
+    }
+}
+
+/// The shortest decimal that reads back (as a `_Float16`) to the same bits.
+impl fmt::Display for Float16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::literal::format_float16(*self))
+    }
+}
+
+/// `Float16(` the [`Display`](fmt::Display) form `)`.
+impl fmt::Debug for Float16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Float16({self})")
+    }
+}
+
+/// A C `_Float128` (`__float128`, IEEE 754 binary128), as its bits.
+///
+/// Stable Rust has no `f128`; this type keeps the exact bits and converts to and from
+/// `f64` (exactly from `f64`, rounding to nearest-even into it). Like [`Float16`] it is
+/// plain data but not a [`crate::CType`] (C passes it in `xmm`, Rust's `extern "C"`
+/// would pass a `u128` in two integer registers).
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Float128(u128);
+
+impl Float128 {
+    /// The `_Float128` with these bits.
+    pub const fn from_bits(bits: u128) -> Self {
+        Float128(bits)
+    }
+
+    /// The bits of this value.
+    pub const fn to_bits(self) -> u128 {
+        self.0
+    }
+
+    /// The exact value of `x` (every `f64` is a `_Float128`).
+    pub fn from_f64(x: f64) -> Self {
+        Float128(crate::literal::float::Binary::from_f64(x).to_f128())
+    }
+
+    /// The nearest `f64` (ties to even; beyond the range, infinity).
+    pub fn to_f64(self) -> f64 {
+        crate::literal::float::Binary::from_f128(self.0).to_f64()
+    }
+}
+
+/// The shortest decimal that reads back (as a `_Float128`) to the same bits.
+impl fmt::Display for Float128 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::literal::format_float128(*self))
+    }
+}
+
+/// `Float128(` the [`Display`](fmt::Display) form `)`.
+impl fmt::Debug for Float128 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Float128({self})")
+    }
+}
+
+impl From<f64> for Float128 {
+    fn from(x: f64) -> Self {
+        Float128::from_f64(x)
+    }
+}
+
+// SAFETY: a transparent wrapper of a u16: every bit pattern is a value, no padding.
+unsafe impl crate::AnyBits for Float16 {}
+// SAFETY: as above.
+unsafe impl crate::Plain for Float16 {}
+// SAFETY: a transparent wrapper of a u128: every bit pattern is a value, no padding.
+unsafe impl crate::AnyBits for Float128 {}
+// SAFETY: as above.
+unsafe impl crate::Plain for Float128 {}
+
 /// A value of a C [`Type`].
 ///
 /// A parameter takes the variant named after its type, and also the variant of any type
@@ -204,6 +317,10 @@ pub enum Value {
     Double(f64),
     /// `long double`.
     LongDouble(LongDouble),
+    /// `_Float16`.
+    Float16(Float16),
+    /// `_Float128`.
+    Float128(Float128),
     /// A pointer.
     Pointer(*mut c_void),
     /// A struct: one value per member, in order.
@@ -219,6 +336,9 @@ pub enum Value {
     Array(Vec<Value>),
     /// A complex number: real and imaginary parts, each of the element type.
     Complex(Box<Value>, Box<Value>),
+    /// A GNU vector (`__m128`, `float __attribute__((vector_size(16)))`): one value
+    /// per lane, of the element type.
+    Vector(Vec<Value>),
 }
 
 macro_rules! value_from {
@@ -240,6 +360,18 @@ value_from!(
 impl From<LongDouble> for Value {
     fn from(x: LongDouble) -> Value {
         Value::LongDouble(x)
+    }
+}
+
+impl From<Float16> for Value {
+    fn from(x: Float16) -> Value {
+        Value::Float16(x)
+    }
+}
+
+impl From<Float128> for Value {
+    fn from(x: Float128) -> Value {
+        Value::Float128(x)
     }
 }
 
@@ -319,11 +451,14 @@ impl Value {
             Value::Float(_) => "float".into(),
             Value::Double(_) => "double".into(),
             Value::LongDouble(_) => "long double".into(),
+            Value::Float16(_) => "_Float16".into(),
+            Value::Float128(_) => "__float128".into(),
             Value::Pointer(_) => "pointer".into(),
             Value::Struct(v) => format!("struct of {} value(s)", v.len()),
             Value::Union { member, .. } => format!("union member {member}"),
             Value::Array(v) => format!("array of {} value(s)", v.len()),
             Value::Complex(..) => "complex".into(),
+            Value::Vector(v) => format!("vector of {} value(s)", v.len()),
         }
     }
 
@@ -387,6 +522,8 @@ impl Value {
                 // The 6 bytes past the 80-bit value are padding: keep them defined.
                 out[10..16].fill(0);
             }
+            (Type::Float16, Value::Float16(v)) => put!(v.to_bits()),
+            (Type::Float128, Value::Float128(v)) => put!(v.to_bits()),
             (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
             (Type::Struct(agg), Value::Struct(values)) => {
                 if values.len() != agg.fields.len() {
@@ -416,6 +553,19 @@ impl Value {
             (Type::Array(elem, count), Value::Array(values)) => {
                 if values.len() as u64 != *count {
                     return Err(mismatch(ty.to_string()));
+                }
+                let size = elem.layout()?.size as usize;
+                for (i, v) in values.iter().enumerate() {
+                    v.store(
+                        elem,
+                        &mut out[i * size..(i + 1) * size],
+                        &Path::Element(path, i),
+                    )?;
+                }
+            }
+            (Type::Vector(elem, lanes), Value::Vector(values)) => {
+                if values.len() as u64 != *lanes {
+                    return Err(mismatch(format!("{ty} ({lanes} lanes)")));
                 }
                 let size = elem.layout()?.size as usize;
                 for (i, v) in values.iter().enumerate() {
@@ -473,13 +623,17 @@ impl Value {
                     None => Value::Struct(Vec::new()),
                 }
             }
-            Type::Array(elem, count) => {
+            Type::Array(elem, count) | Type::Vector(elem, count) => {
                 let size = elem.layout()?.size as usize;
                 let mut values = Vec::with_capacity(*count as usize);
                 for i in 0..*count as usize {
                     values.push(Value::load(elem, &bytes[i * size..])?);
                 }
-                Value::Array(values)
+                if matches!(ty, Type::Vector(..)) {
+                    Value::Vector(values)
+                } else {
+                    Value::Array(values)
+                }
             }
             Type::Complex(elem) => {
                 let size = elem.layout()?.size as usize;
@@ -523,6 +677,8 @@ pub(crate) enum Codec {
     },
     /// An array: one codec per element.
     Array(Box<[Codec]>),
+    /// A vector: one codec per lane.
+    Vector(Box<[Codec]>),
     /// A complex number.
     Complex(Box<[Codec; 2]>),
 }
@@ -558,12 +714,17 @@ impl Codec {
                     read_as,
                 }
             }
-            Type::Array(elem, count) => {
+            Type::Array(elem, count) | Type::Vector(elem, count) => {
+                ty.layout()?;
                 let size = elem.layout()?.size as usize;
                 let elems: Result<Vec<Codec>, Error> = (0..*count as usize)
                     .map(|i| Codec::new(elem, offset + i * size))
                     .collect();
-                Codec::Array(elems?.into())
+                if matches!(ty, Type::Vector(..)) {
+                    Codec::Vector(elems?.into())
+                } else {
+                    Codec::Array(elems?.into())
+                }
             }
             Type::Complex(elem) => {
                 let size = elem.layout()?.size as usize;
@@ -629,12 +790,15 @@ impl Codec {
                 b[..10].copy_from_slice(&x.to_bytes());
                 put(out, offset, b)
             }
+            Value::Float16(x) => put(out, offset, x.to_bits().to_le_bytes()),
+            Value::Float128(x) => put(out, offset, x.to_bits().to_le_bytes()),
             Value::Pointer(x) => put(out, offset, (*x as usize).to_le_bytes()),
             Value::Void
             | Value::Struct(_)
             | Value::Union { .. }
             | Value::Array(_)
-            | Value::Complex(..) => false,
+            | Value::Complex(..)
+            | Value::Vector(_) => false,
         }
     }
 
@@ -712,6 +876,13 @@ impl Codec {
                 }
                 None => put(Value::Void),
             },
+            Type::Float16 => match bytes.get(offset..offset + 2) {
+                Some(b) => put(Value::Float16(Float16::from_bits(u16::from_le_bytes([
+                    b[0], b[1],
+                ])))),
+                None => put(Value::Void),
+            },
+            Type::Float128 => get_float128(bytes, offset, put),
             Type::Pointer => match bytes.get(offset..offset + 8) {
                 Some(b) => {
                     let mut a = [0u8; 8];
@@ -720,7 +891,11 @@ impl Codec {
                 }
                 None => put(Value::Void),
             },
-            Type::Struct(_) | Type::Union(_) | Type::Array(..) | Type::Complex(_) => return None,
+            Type::Struct(_)
+            | Type::Union(_)
+            | Type::Array(..)
+            | Type::Complex(_)
+            | Type::Vector(..) => return None,
         })
     }
 
@@ -783,6 +958,7 @@ impl Codec {
                 None => false,
             },
             (Codec::Array(elems), Value::Array(values)) => Codec::store_all(elems, values, out),
+            (Codec::Vector(lanes), Value::Vector(values)) => Codec::store_all(lanes, values, out),
             (Codec::Complex(parts), Value::Complex(re, im)) => {
                 parts[0].store(re, out) && parts[1].store(im, out)
             }
@@ -806,6 +982,7 @@ impl Codec {
             },
             Codec::Struct(members) => Value::Struct(Codec::load_all(members, bytes)),
             Codec::Array(elems) => Value::Array(Codec::load_all(elems, bytes)),
+            Codec::Vector(lanes) => Value::Vector(Codec::load_all(lanes, bytes)),
             Codec::Union {
                 members, read_as, ..
             } => match members.get(*read_as) {
@@ -863,6 +1040,19 @@ impl Codec {
         // (capacity is exactly that; a panic before here only leaks what was written).
         unsafe { values.set_len(codecs.len()) };
         values
+    }
+}
+
+/// [`Codec::read_scalar`]'s `_Float128` arm.
+#[inline(always)]
+fn get_float128<R>(bytes: &[u8], offset: usize, put: impl FnOnce(Value) -> R) -> R {
+    match bytes.get(offset..offset + 16) {
+        Some(b) => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(b);
+            put(Value::Float128(Float128::from_bits(u128::from_le_bytes(a))))
+        }
+        None => put(Value::Void),
     }
 }
 
@@ -943,6 +1133,8 @@ mod tests {
             Type::Float,
             Type::Double,
             Type::LongDouble,
+            Type::Float16,
+            Type::Float128,
             Type::Pointer,
         ];
         let values = [
@@ -963,6 +1155,8 @@ mod tests {
             Value::Float(1.5),
             Value::Double(-2.25),
             Value::LongDouble(LongDouble::from_f64(3.5)),
+            Value::Float16(Float16::from_f32(-0.5)),
+            Value::Float128(Float128::from_f64(1e300)),
             Value::Pointer(0x1234_5678 as *mut c_void),
             Value::Void,
             Value::Struct(vec![Value::Int(1)]),

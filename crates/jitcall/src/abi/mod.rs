@@ -63,22 +63,27 @@ impl fmt::Display for Class {
     }
 }
 
-/// At most two items, one per eightbyte of a value that travels in registers, stored
-/// inline: an argument or result in registers spans at most two eightbytes, and a
-/// call plan holds one of these per argument, so inline storage saves two allocations
-/// per argument when a signature is compiled. Reads like a slice (`Deref<[T]>`).
+/// At most `N` items (two unless said otherwise), one per eightbyte of a value that
+/// travels in registers, stored inline: a value in general-purpose registers spans at
+/// most two eightbytes, and a call plan holds one of these per argument, so inline
+/// storage saves two allocations per argument when a signature is compiled. Classes
+/// take eight ([`Classes`]): a 64-byte vector is SSE and seven SSEUP in one `zmm`
+/// register. Reads like a slice (`Deref<[T]>`).
 #[derive(Clone, Copy)]
-pub struct Eightbytes<T: Copy> {
+pub struct Eightbytes<T: Copy, const N: usize = 2> {
     len: u8,
-    items: [std::mem::MaybeUninit<T>; 2],
+    items: [std::mem::MaybeUninit<T>; N],
 }
 
-impl<T: Copy> Eightbytes<T> {
+/// The classes of a value's eightbytes: up to eight (a 64-byte vector).
+pub type Classes = Eightbytes<Class, 8>;
+
+impl<T: Copy, const N: usize> Eightbytes<T, N> {
     /// No items.
     pub const fn new() -> Self {
         Eightbytes {
             len: 0,
-            items: [std::mem::MaybeUninit::uninit(); 2],
+            items: [std::mem::MaybeUninit::uninit(); N],
         }
     }
 
@@ -86,11 +91,11 @@ impl<T: Copy> Eightbytes<T> {
     ///
     /// # Panics
     ///
-    /// If there are two items already: no value in registers spans three eightbytes.
+    /// If there are `N` items already: no value in registers spans more eightbytes.
     pub fn push(&mut self, item: T) {
         assert!(
-            self.len < 2,
-            "a value in registers spans at most two eightbytes"
+            (self.len as usize) < N,
+            "a value in registers spans at most two eightbytes (eight for a vector)"
         );
         self.items[self.len as usize].write(item);
         self.len += 1;
@@ -103,23 +108,23 @@ impl<T: Copy> Eightbytes<T> {
     }
 }
 
-impl<T: Copy> Default for Eightbytes<T> {
+impl<T: Copy, const N: usize> Default for Eightbytes<T, N> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Copy> std::ops::Deref for Eightbytes<T> {
+impl<T: Copy, const N: usize> std::ops::Deref for Eightbytes<T, N> {
     type Target = [T];
     fn deref(&self) -> &[T] {
         self.as_slice()
     }
 }
 
-impl<T: Copy> FromIterator<T> for Eightbytes<T> {
+impl<T: Copy, const N: usize> FromIterator<T> for Eightbytes<T, N> {
     /// # Panics
     ///
-    /// If the iterator yields more than two items.
+    /// If the iterator yields more than `N` items.
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         let mut e = Eightbytes::new();
         for item in iter {
@@ -129,7 +134,7 @@ impl<T: Copy> FromIterator<T> for Eightbytes<T> {
     }
 }
 
-impl<'a, T: Copy> IntoIterator for &'a Eightbytes<T> {
+impl<'a, T: Copy, const N: usize> IntoIterator for &'a Eightbytes<T, N> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
@@ -137,35 +142,126 @@ impl<'a, T: Copy> IntoIterator for &'a Eightbytes<T> {
     }
 }
 
-impl<T: Copy + PartialEq> PartialEq for Eightbytes<T> {
+impl<T: Copy + PartialEq, const N: usize> PartialEq for Eightbytes<T, N> {
     fn eq(&self, other: &Self) -> bool {
         self.as_slice() == other.as_slice()
     }
 }
 
-impl<T: Copy + Eq> Eq for Eightbytes<T> {}
+impl<T: Copy + Eq, const N: usize> Eq for Eightbytes<T, N> {}
 
-impl<T: Copy + PartialEq, const N: usize> PartialEq<[T; N]> for Eightbytes<T> {
-    fn eq(&self, other: &[T; N]) -> bool {
+impl<T: Copy + PartialEq, const N: usize, const M: usize> PartialEq<[T; M]> for Eightbytes<T, N> {
+    fn eq(&self, other: &[T; M]) -> bool {
         self.as_slice() == other
     }
 }
 
-impl<T: Copy + PartialEq> PartialEq<Vec<T>> for Eightbytes<T> {
+impl<T: Copy + PartialEq, const N: usize> PartialEq<Vec<T>> for Eightbytes<T, N> {
     fn eq(&self, other: &Vec<T>) -> bool {
         self.as_slice() == other.as_slice()
     }
 }
 
-impl<T: Copy + std::hash::Hash> std::hash::Hash for Eightbytes<T> {
+impl<T: Copy + std::hash::Hash, const N: usize> std::hash::Hash for Eightbytes<T, N> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.as_slice().hash(state)
     }
 }
 
-impl<T: Copy + fmt::Debug> fmt::Debug for Eightbytes<T> {
+impl<T: Copy + fmt::Debug, const N: usize> fmt::Debug for Eightbytes<T, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+/// How the callee takes and returns 32- and 64-byte vectors (`__m256`, `__m512`) by
+/// value: that depends on how it was compiled, which no symbol says, so it is a choice
+/// stated in the [`crate::Signature`] ([`crate::Signature::with_vector_abi`]).
+///
+/// gcc passes a 32-byte vector in a `ymm` register only when the callee is compiled
+/// with AVX (`-mavx`, `-mavx2`), and a 64-byte one in a `zmm` register only with
+/// AVX-512F; otherwise in memory (with a `-Wpsabi` note). A variadic one is in memory
+/// either way. Vectors of 16 bytes or less do not depend on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VectorAbi {
+    /// What this CPU runs, detected at run time: as [`VectorAbi::Avx512`] with
+    /// AVX-512F, as [`VectorAbi::Avx`] with AVX. A vector the CPU has no register for
+    /// is an error (a callee compiled for it could not run here): state
+    /// [`VectorAbi::Sse`] for a callee compiled without AVX.
+    #[default]
+    Detect,
+    /// The callee was compiled without AVX (gcc's default for x86-64): 32- and 64-byte
+    /// vectors in memory (aligned to their size there, as with AVX).
+    Sse,
+    /// The callee was compiled with AVX: 32-byte vectors in `ymm`, 64-byte ones in
+    /// memory. Needs AVX on this CPU.
+    Avx,
+    /// The callee was compiled with AVX-512F: 32-byte vectors in `ymm`, 64-byte ones in
+    /// `zmm`. Needs AVX-512F on this CPU.
+    Avx512,
+}
+
+impl VectorAbi {
+    /// The choice with [`VectorAbi::Detect`] resolved for this CPU.
+    pub fn resolve(self) -> VectorAbi {
+        match self {
+            VectorAbi::Detect if std::arch::is_x86_feature_detected!("avx512f") => {
+                VectorAbi::Avx512
+            }
+            VectorAbi::Detect if std::arch::is_x86_feature_detected!("avx") => VectorAbi::Avx,
+            VectorAbi::Detect => VectorAbi::Sse,
+            other => other,
+        }
+    }
+
+    /// The largest vector, in bytes, that travels in one register: 16, 32 or 64.
+    pub fn register_bytes(self) -> u32 {
+        match self.resolve() {
+            VectorAbi::Avx512 => 64,
+            VectorAbi::Avx => 32,
+            _ => 16,
+        }
+    }
+
+    /// The name `explain` gives the choice.
+    pub fn name(self) -> &'static str {
+        match self {
+            VectorAbi::Detect => "detected",
+            VectorAbi::Sse => "SSE (no AVX)",
+            VectorAbi::Avx => "AVX",
+            VectorAbi::Avx512 => "AVX-512F",
+        }
+    }
+
+    /// Whether a vector of `size` bytes (32 or 64) travels in a register under this
+    /// choice, or why it cannot be called here: the register it needs is one this CPU
+    /// does not have.
+    pub(crate) fn in_register(self, size: u64) -> Result<bool, crate::Error> {
+        let (feature, has) = if size > 32 {
+            ("AVX-512F", std::arch::is_x86_feature_detected!("avx512f"))
+        } else {
+            ("AVX", std::arch::is_x86_feature_detected!("avx"))
+        };
+        let wants = match self {
+            VectorAbi::Sse => false,
+            VectorAbi::Avx => size <= 32,
+            VectorAbi::Avx512 => true,
+            VectorAbi::Detect if has => true,
+            VectorAbi::Detect => {
+                return Err(crate::Error::unsupported(format!(
+                    "a {size}-byte vector by value: this CPU has no {feature}, so the callee \
+                     cannot take it in a register; if it was compiled without {feature}, say \
+                     so with a VectorAbi that passes it in memory"
+                )));
+            }
+        };
+        if wants && !has {
+            return Err(crate::Error::unsupported(format!(
+                "a {size}-byte vector in a register needs {feature}, which this CPU does not have"
+            )));
+        }
+        Ok(wants)
     }
 }
 
@@ -258,13 +354,24 @@ pub enum Load {
     Float32,
     /// 8 bytes into the low half of an xmm register.
     Float64,
+    /// 2 or 6 bytes of SSE-class data (`_Float16` values) into the low bytes of an xmm
+    /// register; the register's bits above them are left undefined.
+    SseBytes(u8),
+    /// A whole vector register: an SSE eightbyte and the SSEUP eightbytes after it. 16
+    /// bytes (`_Float128`, `__m128`) fill an xmm register, 32 (`__m256`) a ymm
+    /// register, 64 (`__m512`) a zmm register.
+    Vector(u8),
 }
 
 impl Load {
     /// Bytes of the argument this load reads.
     pub fn width(self) -> u8 {
         match self {
-            Load::SignExtend(n) | Load::ZeroExtend(n) | Load::Bytes(n) => n,
+            Load::SignExtend(n)
+            | Load::ZeroExtend(n)
+            | Load::Bytes(n)
+            | Load::SseBytes(n)
+            | Load::Vector(n) => n,
             Load::Float32 => 4,
             Load::Float64 => 8,
         }
@@ -330,9 +437,8 @@ impl FromIterator<u32> for MemberPath {
 /// (a member aggregate is classified whole before the next member).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryReason {
-    /// Larger than two eightbytes. (The psABI allows up to eight for vector types,
-    /// which jitcall does not model; without them gcc passes any aggregate over 16
-    /// bytes in memory, rule 5(c).)
+    /// Larger than two eightbytes (rule 5(c); a 32- or 64-byte *vector* is classified
+    /// apart, see [`VectorAbi`], and an aggregate holding one is refused).
     TooLarge {
         /// `sizeof` the value.
         size: u32,
@@ -372,6 +478,29 @@ pub enum MemoryReason {
         /// The class it met.
         other: Class,
     },
+    /// A vector of one floating lane, 2, 4 or 8 bytes (`_Float16`, `float` or `double`
+    /// `__attribute__((vector_size(sizeof lane)))`), alone or as `member`: gcc 12 has
+    /// no vector mode for it and passes it in memory (clang differs for the 2- and
+    /// 4-byte ones, see `docs/DIVERGENCES.md`).
+    OneLaneFloatVector {
+        /// The vector: the value itself or a member.
+        member: MemberPath,
+        /// Its size.
+        size: u32,
+    },
+    /// A 32- or 64-byte vector whose register the callee does not use: it was
+    /// compiled for `abi` (psABI: `__m256` needs AVX, `__m512` AVX-512F).
+    WideVector {
+        /// The vector's size.
+        size: u32,
+        /// The choice that puts it in memory (resolved).
+        abi: VectorAbi,
+    },
+    /// A 32- or 64-byte vector as a variadic argument: always in memory.
+    VariadicVector {
+        /// The vector's size.
+        size: u32,
+    },
     /// An X87UP eightbyte of `aggregate` (the upper half of a `long double`) that does
     /// not follow an X87 one (rule 5(b)): the `long double`'s lower eightbyte merged
     /// into another class.
@@ -391,14 +520,14 @@ pub enum MemoryReason {
 pub enum Classification {
     /// The classes of its eightbytes after the post-merger cleanup (none for `void` or
     /// an empty aggregate).
-    Eightbytes(Eightbytes<Class>),
+    Eightbytes(Classes),
     /// Class MEMORY, for this reason.
     Memory(MemoryReason),
 }
 
 impl Classification {
     /// The classes as a plan records them: `[MEMORY]` for a value in memory.
-    pub fn classes(&self) -> Eightbytes<Class> {
+    pub fn classes(&self) -> Classes {
         match self {
             Classification::Eightbytes(classes) => *classes,
             Classification::Memory(_) => [Class::Memory].into_iter().collect(),
@@ -414,7 +543,7 @@ impl Classification {
     }
 
     /// [`Classification::classes`] and the reason, taken apart.
-    pub(crate) fn into_parts(self) -> (Eightbytes<Class>, Option<MemoryReason>) {
+    pub(crate) fn into_parts(self) -> (Classes, Option<MemoryReason>) {
         let classes = self.classes();
         match self {
             Classification::Eightbytes(_) => (classes, None),
@@ -453,7 +582,7 @@ pub struct ArgPlan {
     /// Offset of the argument's slot in the frame.
     pub frame_offset: u32,
     /// The eightbyte classes after the post-merger cleanup (`[Memory]` for MEMORY).
-    pub classes: Eightbytes<Class>,
+    pub classes: Classes,
     /// Where it travels.
     pub location: ArgLocation,
     /// Set when `location` is the stack: why.
@@ -485,7 +614,9 @@ pub struct RetPiece {
     pub reg: RetReg,
     /// Offset of the eightbyte within the result.
     pub offset: u32,
-    /// Bytes of the result in this eightbyte (1..=8).
+    /// Bytes of the result in this register: 1..=8 for one eightbyte, 16, 32 or 64 for
+    /// an SSE eightbyte with its SSEUP eightbytes (a `_Float128` in `xmm0`, a `__m256`
+    /// in `ymm0`, a `__m512` in `zmm0`).
     pub width: u8,
 }
 
@@ -508,6 +639,8 @@ impl RetPiece {
         match self.reg {
             RetReg::Rax => "rax",
             RetReg::Rdx => "rdx",
+            RetReg::Xmm0 if self.width > 32 => "zmm0",
+            RetReg::Xmm0 if self.width > 16 => "ymm0",
             RetReg::Xmm0 => "xmm0",
             RetReg::Xmm1 => "xmm1",
         }
@@ -522,7 +655,7 @@ pub struct RetPlan {
     /// `_Alignof` the result (1 for `void`).
     pub align: u32,
     /// Eightbyte classes (empty for `void`).
-    pub classes: Eightbytes<Class>,
+    pub classes: Classes,
     /// Where it comes back.
     pub location: RetLocation,
     /// Set when `location` is [`RetLocation::Memory`]: why.
@@ -558,6 +691,21 @@ pub struct CallPlan {
     pub frame_size: u32,
     /// Alignment the frame needs: 16, or more for an over-aligned argument or result.
     pub frame_align: u32,
+    /// When a 32- or 64-byte vector is passed or returned by value: how the callee
+    /// takes them ([`VectorAbi`], resolved for this CPU).
+    pub vector_abi: Option<VectorAbi>,
+}
+
+impl CallPlan {
+    /// Whether any value travels in a `ymm` or `zmm` register (then a trampoline that
+    /// returns to Rust clears their upper halves first, `vzeroupper`).
+    pub fn uses_wide_registers(&self) -> bool {
+        let wide = |l: &RegLoad| matches!(l.load, Load::Vector(n) if n > 16);
+        self.args.iter().any(|a| match &a.location {
+            ArgLocation::Registers(loads) => loads.iter().any(wide),
+            _ => false,
+        }) || matches!(&self.ret.location, RetLocation::Registers(p) if p.iter().any(|p| p.width > 16))
+    }
 }
 
 /// The frame's rule for argument slots: the slot of an argument of `size` bytes
@@ -621,7 +769,7 @@ mod tests {
 
     #[test]
     fn eightbytes_read_like_the_slice_they_hold() {
-        let mut e = Eightbytes::new();
+        let mut e: Eightbytes<Class> = Eightbytes::new();
         assert!(e.is_empty());
         e.push(Class::Sse);
         e.push(Class::Integer);
@@ -644,7 +792,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "at most two eightbytes")]
     fn a_third_eightbyte_is_a_bug() {
-        let mut e = Eightbytes::new();
+        let mut e: Eightbytes<Class> = Eightbytes::new();
         for _ in 0..3 {
             e.push(Class::Integer);
         }

@@ -52,7 +52,7 @@ pub fn classification(ty: &Type) -> Result<Classification, Error> {
         Type::Void => Layout { size: 0, align: 1 },
         _ => ty.layout()?,
     };
-    classify_value(ty, layout)
+    classify_value(ty, layout, VectorAbi::Detect)
 }
 
 /// Why classifying stopped early: the value is MEMORY, or a type is invalid. MEMORY is
@@ -135,7 +135,7 @@ fn merge_into(
 
 /// [`classification`] for a type whose layout the caller has already computed (it is
 /// not looked at for `void`), without allocating unless the value is MEMORY.
-fn classify_value(ty: &Type, layout: Layout) -> Result<Classification, Error> {
+fn classify_value(ty: &Type, layout: Layout, abi: VectorAbi) -> Result<Classification, Error> {
     use Class::*;
     if let Some((_, classes)) = scalar_classes(ty) {
         return Ok(Classification::Eightbytes(classes));
@@ -144,6 +144,11 @@ fn classify_value(ty: &Type, layout: Layout) -> Result<Classification, Error> {
     match ty {
         Type::Void => Ok(of(&[])),
         Type::Complex(elem) if **elem == Type::LongDouble => Ok(of(&[ComplexX87])),
+        Type::Vector(..) if layout.size > 16 => wide_vector_classes(layout.size, abi),
+        Type::Vector(elem, lanes) => vector_classes(elem, *lanes, layout.size, &Within::Value),
+        _ if layout.size > 16 && layout.size <= 64 && holds_wide_vector(ty) => {
+            wide_aggregate_classes(ty, layout.size, abi)
+        }
         _ if layout.size > 16 => Ok(Classification::Memory(MemoryReason::TooLarge {
             size: layout.size as u32,
         })),
@@ -168,7 +173,7 @@ fn classify_value(ty: &Type, layout: Layout) -> Result<Classification, Error> {
 /// path of [`classify`], and [`classify_value`]'s answer for scalars); `None` for the
 /// other types.
 #[inline]
-fn scalar_classes(ty: &Type) -> Option<(Layout, Eightbytes<Class>)> {
+fn scalar_classes(ty: &Type) -> Option<(Layout, Classes)> {
     use Class::*;
     let layout = ty.scalar_layout()?;
     let mut classes = Eightbytes::new();
@@ -181,10 +186,145 @@ fn scalar_classes(ty: &Type) -> Option<(Layout, Eightbytes<Class>)> {
             classes.push(Integer);
             classes.push(Integer);
         }
-        Type::Float | Type::Double => classes.push(Sse),
+        // psABI §3.2.3: `_Float16` is SSE; `__float128` is SSE and SSEUP.
+        Type::Float | Type::Double | Type::Float16 => classes.push(Sse),
+        Type::Float128 => {
+            classes.push(Sse);
+            classes.push(SseUp);
+        }
         _ => classes.push(Integer),
     }
     Some((layout, classes))
+}
+
+/// The classes of a vector of `lanes` elements of `elem`, `size` bytes, alone or as
+/// the member at `at` (psABI §3.2.3, as gcc 12 implements it, by the vector's machine
+/// mode): a 16-byte vector (`__m128`) is SSE and SSEUP, one whole xmm register; an
+/// 8-byte one (`__m64`) SSE; a 4-byte vector of two `_Float16` SSE; other 2- and 4-byte
+/// vectors INTEGER; and a vector of one `_Float16`, `float` or `double` MEMORY (gcc
+/// has no vector mode for it). clang differs on the small floating ones.
+fn vector_classes(
+    elem: &Type,
+    lanes: u64,
+    size: u64,
+    at: &Within,
+) -> Result<Classification, Error> {
+    use Class::*;
+    let floating = matches!(elem, Type::Float16 | Type::Float | Type::Double);
+    if floating && lanes == 1 && size <= 8 {
+        return Ok(Classification::Memory(MemoryReason::OneLaneFloatVector {
+            member: at.path(),
+            size: size as u32,
+        }));
+    }
+    let mut classes = Eightbytes::new();
+    match size {
+        4 if floating => classes.push(Sse),
+        0..=4 => classes.push(Integer),
+        8 => classes.push(Sse),
+        16 => {
+            classes.push(Sse);
+            classes.push(SseUp);
+        }
+        _ => {
+            return Err(Error::unsupported(format!(
+                "a {size}-byte vector by value (its ABI depends on AVX; not supported yet)"
+            )));
+        }
+    }
+    Ok(Classification::Eightbytes(classes))
+}
+
+/// The classes of a 32- or 64-byte vector (psABI §3.2.3: SSE, then SSEUP for every
+/// other eightbyte: one `ymm` or `zmm` register) when the callee compiled as `abi`
+/// takes it in a register; MEMORY when it does not; an error when this CPU has no
+/// such register.
+fn wide_vector_classes(size: u64, abi: VectorAbi) -> Result<Classification, Error> {
+    if !abi.in_register(size)? {
+        return Ok(Classification::Memory(MemoryReason::WideVector {
+            size: size as u32,
+            abi: abi.resolve(),
+        }));
+    }
+    let mut classes = Classes::new();
+    classes.push(Class::Sse);
+    for _ in 1..size / 8 {
+        classes.push(Class::SseUp);
+    }
+    Ok(Classification::Eightbytes(classes))
+}
+
+/// An aggregate of 32 or 64 bytes holding a wide vector (psABI §3.2.3, rule 5(c) as gcc
+/// applies it): its scalars' classes merged over all its eightbytes; when that gives SSE
+/// and then only SSEUP (`struct { __m256 v; }`, `union { __m256 v; float f; }`) it
+/// travels as the vector would, else it is MEMORY (`union { __m256 v; double d[4]; }`).
+fn wide_aggregate_classes(ty: &Type, size: u64, abi: VectorAbi) -> Result<Classification, Error> {
+    use Class::*;
+    let mut classes = [NoClass; 8];
+    let mut leaves = Vec::new();
+    flatten(ty, 0, &mut leaves)?;
+    for (leaf, offset) in leaves {
+        let l = leaf.layout()?;
+        let leaf_classes = match &leaf {
+            Type::Vector(..) if l.size > 16 => {
+                let mut c = vec![Sse];
+                c.resize((l.size / 8) as usize, SseUp);
+                c
+            }
+            other => classification(other)?.classes().to_vec(),
+        };
+        if !offset.is_multiple_of(l.align) || leaf_classes.contains(&Memory) {
+            return Ok(Classification::Memory(MemoryReason::TooLarge {
+                size: size as u32,
+            }));
+        }
+        for (k, class) in leaf_classes.into_iter().enumerate() {
+            let i = (offset / 8) as usize + k;
+            classes[i] = merge(classes[i], class);
+        }
+    }
+    let words = &classes[..(size / 8) as usize];
+    if words[0] != Sse || words[1..].iter().any(|c| *c != SseUp) {
+        return Ok(Classification::Memory(MemoryReason::TooLarge {
+            size: size as u32,
+        }));
+    }
+    wide_vector_classes(size, abi)
+}
+
+/// Every scalar (and vector) of `ty` at `offset`, with its offset: all members of a
+/// union, all elements of an array.
+fn flatten(ty: &Type, offset: u64, out: &mut Vec<(Type, u64)>) -> Result<(), Error> {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            agg.walk(matches!(ty, Type::Union(_)), |_, field, off, _| {
+                flatten(&field.ty, offset + off, out)
+            })?;
+        }
+        Type::Array(elem, n) => {
+            let size = elem.layout()?.size;
+            for i in 0..*n {
+                flatten(elem, offset + i * size, out)?;
+            }
+        }
+        Type::Complex(elem) => {
+            let size = elem.layout()?.size;
+            out.push(((**elem).clone(), offset));
+            out.push(((**elem).clone(), offset + size));
+        }
+        other => out.push((other.clone(), offset)),
+    }
+    Ok(())
+}
+
+/// Whether `ty` is or holds (in a member, at any depth) a vector of more than 16 bytes.
+fn holds_wide_vector(ty: &Type) -> bool {
+    match ty {
+        Type::Vector(..) => ty.layout().is_ok_and(|l| l.size > 16),
+        Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| holds_wide_vector(&f.ty)),
+        Type::Array(elem, _) => holds_wide_vector(elem),
+        _ => false,
+    }
 }
 
 /// Eightbytes a classification works on at most: an argument in registers spans two,
@@ -227,7 +367,20 @@ fn classify_into(ty: &Type, offset: u64, classes: &mut [Class], at: &Within) -> 
             put(offset, Integer)?;
             put(offset + 8, Integer)
         }
-        Type::Float | Type::Double => put(offset, Sse),
+        Type::Float | Type::Double | Type::Float16 => put(offset, Sse),
+        Type::Float128 => {
+            put(offset, Sse)?;
+            put(offset + 8, SseUp)
+        }
+        Type::Vector(elem, lanes) => match vector_classes(elem, *lanes, layout.size, at)? {
+            Classification::Memory(reason) => memory(reason),
+            Classification::Eightbytes(classes) => {
+                for (i, class) in classes.iter().enumerate() {
+                    put(offset + 8 * i as u64, *class)?;
+                }
+                Ok(())
+            }
+        },
         _ => put(offset, Integer),
     }
 }
@@ -362,7 +515,7 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
     };
     let (ret_classes, ret_memory_reason) = match ret_layout {
         None => (Eightbytes::new(), None),
-        Some(l) => classify_value(ret_ty, l)?.into_parts(),
+        Some(l) => classify_value(ret_ty, l, sig.vector_abi())?.into_parts(),
     };
     let ret_location = return_location(&ret_classes, ret_size);
 
@@ -382,7 +535,19 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
             Some((l, classes)) if i < sig.fixed_count() => (l, classes, None),
             _ => {
                 let l = sig.param_layout(i)?;
-                let (classes, reason) = classify_value(ty, l)?.into_parts();
+                let variadic = i >= sig.fixed_count();
+                // psABI: a variadic `__m256` or `__m512` is passed in memory.
+                let abi = if variadic {
+                    VectorAbi::Sse
+                } else {
+                    sig.vector_abi()
+                };
+                let (classes, mut reason) = classify_value(ty, l, abi)?.into_parts();
+                if variadic && matches!(reason, Some(MemoryReason::WideVector { .. })) {
+                    reason = Some(MemoryReason::VariadicVector {
+                        size: l.size as u32,
+                    });
+                }
                 (l, classes, reason)
             }
         };
@@ -454,15 +619,12 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
                     loads.push(RegLoad {
                         reg: Reg::Xmm(xmms_used),
                         offset,
-                        load: if width <= 4 {
-                            Load::Float32
-                        } else {
-                            Load::Float64
-                        },
+                        load: sse_load(&classes[i..], size - offset),
                     });
                     xmms_used += 1;
                 }
-                // SSEUP needs vector types (not yet modelled); NO_CLASS needs nothing.
+                // SSEUP travels in the register of the SSE eightbyte before it (see
+                // `sse_load`); NO_CLASS needs nothing.
                 _ => {}
             }
         }
@@ -487,9 +649,32 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         variadic: sig.is_variadic(),
         frame_size,
         frame_align,
+        vector_abi: wide_vectors(sig).then(|| sig.vector_abi().resolve()),
     };
     debug_assert!(plan.gprs_used <= 6 && plan.vector_count <= ARG_XMMS);
     Ok(plan)
+}
+
+/// How the SSE eightbyte that starts `classes` is loaded, `rest` bytes before the end
+/// of the value: with the SSEUP eightbytes after it, as one whole vector register;
+/// alone, as a `float`, a `double` or the 2 or 6 bytes of `_Float16` data it holds.
+fn sse_load(classes: &[Class], rest: u32) -> Load {
+    let up = classes[1..]
+        .iter()
+        .take_while(|c| **c == Class::SseUp)
+        .count() as u8;
+    match rest.min(8) {
+        _ if up > 0 => Load::Vector(8 * (up + 1)),
+        4 => Load::Float32,
+        n @ (1..=3 | 5..=7) => Load::SseBytes(n as u8),
+        _ => Load::Float64,
+    }
+}
+
+/// Whether `sig` passes or returns a 32- or 64-byte vector by value (alone or in an
+/// aggregate).
+fn wide_vectors(sig: &Signature) -> bool {
+    holds_wide_vector(sig.ret()) || sig.params().iter().any(holds_wide_vector)
 }
 
 fn return_location(classes: &[Class], size: u32) -> RetLocation {
@@ -504,7 +689,12 @@ fn return_location(classes: &[Class], size: u32) -> RetLocation {
             let mut pieces = Eightbytes::new();
             for (i, class) in classes.iter().enumerate() {
                 let offset = 8 * i as u32;
-                let width = (size - offset).min(8) as u8;
+                let mut width = (size - offset).min(8) as u8;
+                if *class == Sse
+                    && let Load::Vector(n) = sse_load(&classes[i..], size - offset)
+                {
+                    width = n;
+                }
                 let reg = match class {
                     Integer => {
                         ints += 1;

@@ -168,7 +168,10 @@ impl Parser<'_, '_> {
                         Some((name, pos)) => (Some(name), pos),
                         None => (None, specs.pos),
                     };
-                    let ty = p.apply(specs.ty, declarator.ops)?;
+                    let mut ty = p.apply(specs.ty, declarator.ops)?;
+                    if specs.attrs.vector.is_some() {
+                        ty = p.apply_attributes(ty, &specs.attrs)?;
+                    }
                     params.push(Param {
                         name,
                         ty: ty.decay(),
@@ -258,6 +261,10 @@ impl Parser<'_, '_> {
     pub(super) fn type_name(&mut self) -> Result<CType, ParseError> {
         let specs = self.specifiers(Ctx::Abstract)?;
         let declarator = self.declarator(Ctx::Abstract)?;
-        self.apply(specs.ty, declarator.ops)
+        let ty = self.apply(specs.ty, declarator.ops)?;
+        if specs.attrs.vector.is_none() {
+            return Ok(ty);
+        }
+        self.apply_attributes(ty, &specs.attrs)
     }
 }

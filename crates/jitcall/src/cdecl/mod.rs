@@ -31,8 +31,9 @@
 //! looked at, redeclarations are compared only as far as the call is concerned). GNU C
 //! is understood where it changes a layout or a call (`aligned`, `packed`, `mode`,
 //! `__asm__` labels, which name the symbol) and skipped elsewhere. The shapes jitcall
-//! cannot pass yet — bit-fields, vector types, `_Float16`, `_Float128`, decimal floats,
-//! `_BitInt`, `_Atomic`, packed enums, `ms_abi`, transparent unions — are errors starting
+//! cannot pass yet — bit-fields, clang's `ext_vector_type`, vectors over 64 bytes,
+//! `_Float128x`, `__bf16`, decimal floats, `_BitInt`, `_Atomic`, packed enums, `ms_abi`,
+//! transparent unions — are errors starting
 //! with "unsupported"; when reading headers ([`Declarations::parse_preprocessed`]) they
 //! are kept with their reason instead, and poison only the declarations that use them.
 //!
@@ -170,7 +171,7 @@ impl Declarations {
     }
 
     /// Parses the output of a C preprocessor (`cc -E`), as real headers make it, tolerantly:
-    /// a declaration jitcall cannot represent (a `_Float128` parameter, a struct with
+    /// a declaration jitcall cannot represent (a `_Decimal64` parameter, a struct with
     /// bit-fields, a `static inline` function) is kept with its reason, and is an error
     /// only when used ([`Declarations::find_function`]); one it cannot read is skipped
     /// ([`Declarations::skipped`]). Function bodies and initializers are skipped, and line
@@ -179,15 +180,15 @@ impl Declarations {
     ///
     /// ```
     /// let text = "# 1 \"/usr/include/m.h\"\n\
-    ///             _Float128 sqrtf128(_Float128);\n\
+    ///             _Decimal64 sqrtd64(_Decimal64);\n\
     ///             int sscanf(const char *, const char *, ...) __asm__(\"__isoc99_sscanf\");\n";
     /// let decls = jitcall::Declarations::parse_preprocessed(text)?;
     /// assert_eq!(decls.function("sscanf").unwrap().symbol, "__isoc99_sscanf");
-    /// let err = decls.find_function("sqrtf128").unwrap_err();
+    /// let err = decls.find_function("sqrtd64").unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "'sqrtf128' (/usr/include/m.h:1) cannot be called: \
-    ///      function 'sqrtf128' returns unsupported type '_Float128'"
+    ///     "'sqrtd64' (/usr/include/m.h:1) cannot be called: \
+    ///      function 'sqrtd64' returns unsupported type '_Decimal64'"
     /// );
     /// # Ok::<(), jitcall::ParseError>(())
     /// ```

@@ -27,6 +27,9 @@ pub(super) struct PendingFunction {
     pub(super) unsupported: Option<String>,
     /// The prototype as C text, without names, attributes or storage classes.
     pub(super) declaration: String,
+    /// How it passes 32- and 64-byte vectors: from `__attribute__((target("avx2")))`
+    /// and the like, else detected.
+    pub(super) vector_abi: crate::abi::VectorAbi,
 }
 
 /// A declaration a tolerant parse could not read, skipped with its reason.
@@ -274,6 +277,7 @@ impl<'a, 's> Parser<'a, 's> {
                     symbol: label,
                     unsupported,
                     declaration,
+                    vector_abi: attrs.target.unwrap_or_default(),
                 })?;
             }
             // Objects (`extern int errno;`) are accepted and forgotten: only functions

@@ -30,8 +30,8 @@ pub(super) enum CType {
     /// A typedef with `__attribute__((aligned(N)))`: the type, with alignment `N` as a
     /// member and for `_Alignof` (gcc keeps its size, and passes it as the type).
     Aligned(Box<CType>, u64),
-    /// A type jitcall cannot represent (`_Float128`, a vector): why, as in
-    /// "type '_Float128'". Only headers read tolerantly make these; using one in
+    /// A type jitcall cannot represent (`_Decimal64`, a 128-byte vector): why, as in
+    /// "type '_Decimal64'". Only headers read tolerantly make these; using one in
     /// anything called or laid out is an error naming the reason.
     Unsupported(String),
 }
@@ -201,6 +201,16 @@ pub(super) const BUILTIN_TYPEDEFS: &[&str] = &[
     "va_list",
     "__gnuc_va_list",
     "__builtin_va_list",
+    "__m64",
+    "__m128",
+    "__m128d",
+    "__m128i",
+    "__m256",
+    "__m256d",
+    "__m256i",
+    "__m512",
+    "__m512d",
+    "__m512i",
 ];
 
 pub(super) fn builtin_typedef(name: &str) -> Option<CType> {
@@ -218,6 +228,18 @@ pub(super) fn builtin_typedef(name: &str) -> Option<CType> {
         "__int128_t" => Type::Int128,
         "__uint128_t" => Type::UInt128,
         "FILE" => return Some(CType::Record(FILE_RECORD)),
+        // The intrinsics headers' vector types (gcc's `*intrin.h`; their `__may_alias__`
+        // changes nothing jitcall sees).
+        "__m64" => Type::vector(Type::Int, 2),
+        "__m128" => Type::vector(Type::Float, 4),
+        "__m128d" => Type::vector(Type::Double, 2),
+        "__m128i" => Type::vector(Type::LongLong, 2),
+        "__m256" => Type::vector(Type::Float, 8),
+        "__m256d" => Type::vector(Type::Double, 4),
+        "__m256i" => Type::vector(Type::LongLong, 4),
+        "__m512" => Type::vector(Type::Float, 16),
+        "__m512d" => Type::vector(Type::Double, 8),
+        "__m512i" => Type::vector(Type::LongLong, 8),
         // x86-64's `va_list` is `struct __va_list_tag[1]`: a pointer as a parameter.
         "va_list" | "__gnuc_va_list" | "__builtin_va_list" => {
             return Some(CType::Array(
@@ -368,7 +390,8 @@ impl Scope {
             Signature::variadic(ret, params, [])
         } else {
             Signature::new(ret, params)
-        };
+        }
+        .with_vector_abi(f.vector_abi);
         signature
             .validate()
             .map_err(|e| ParseError::at(f.pos, format!("'{}': {e}", f.name)))?;

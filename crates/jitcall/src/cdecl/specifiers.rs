@@ -5,8 +5,9 @@
 //!
 //! Qualifiers, storage classes and attributes that change nothing a call sees are
 //! skipped, not checked; those that change the ABI are understood (`aligned`, `packed`,
-//! `mode`) or, when jitcall cannot represent what they make (`vector_size`, `ms_abi`),
-//! refused as unsupported: an error, or in headers a type kept with its reason.
+//! `mode`, `vector_size`) or, when jitcall cannot represent what they make
+//! (`ext_vector_type`, `ms_abi`), refused as unsupported: an error, or in headers a type
+//! kept with its reason.
 
 use super::declarator::Ctx;
 use super::error::{ParseError, Pos};
@@ -248,8 +249,10 @@ pub(super) enum Mode {
     /// `QI`, `HI`, `SI`, `DI`, `TI` (and `byte`, `word`, `pointer`): an integer of this
     /// many bytes, of the declared type's signedness.
     Int(u8),
-    /// `SF`, `DF`, `XF`: `float`, `double`, `long double`.
+    /// `HF`, `SF`, `DF`, `XF`: `_Float16`, `float`, `double`, `long double`.
     Float(u8),
+    /// `TF`: `_Float128` (x86-64's `__float128`).
+    Quad,
     /// `SC`, `DC`, `XC`: their `_Complex` forms.
     Complex(u8),
     /// Anything else (`HF`, `TF`, `TC`, vector modes): a type jitcall cannot represent.
@@ -268,7 +271,9 @@ impl Mode {
             "SI" => Mode::Int(4),
             "DI" | "word" | "pointer" | "unwind_word" => Mode::Int(8),
             "TI" => Mode::Int(16),
+            "HF" => Mode::Float(2),
             "SF" => Mode::Float(4),
+            "TF" => Mode::Quad,
             "DF" => Mode::Float(8),
             "XF" => Mode::Float(16),
             "SC" => Mode::Complex(4),
@@ -291,6 +296,7 @@ impl Mode {
                 | Type::UInt128
         );
         let float = |bytes| match bytes {
+            2 => Type::Float16,
             4 => Type::Float,
             8 => Type::Double,
             _ => Type::LongDouble,
@@ -308,16 +314,25 @@ impl Mode {
                 (_, false) => Type::Int128,
                 (_, true) => Type::UInt128,
             }),
-            Mode::Float(bytes) if matches!(ty, Type::Float | Type::Double | Type::LongDouble) => {
-                Ok(float(bytes))
-            }
+            Mode::Float(bytes) if is_real_floating(ty) => Ok(float(bytes)),
+            Mode::Quad if is_real_floating(ty) => Ok(Type::Float128),
             Mode::Complex(bytes) if matches!(ty, Type::Complex(_)) => {
                 Ok(Type::complex(float(bytes)))
             }
-            Mode::Other => Err("a mode jitcall cannot represent (half, quad or vector)"),
+            Mode::Other => {
+                Err("a mode jitcall cannot represent (a vector, or a complex half or quad)")
+            }
             _ => Err("a mode that does not fit the declared type"),
         }
     }
+}
+
+/// Whether `ty` is a real floating type, which a floating `mode` may change.
+fn is_real_floating(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128
+    )
 }
 
 /// `__attribute__`s and alignment specifiers that matter for layout or calls.
@@ -326,10 +341,13 @@ pub(super) struct Attrs {
     pub(super) packed: Option<Pos>,
     pub(super) aligned: Option<(u64, Pos)>,
     pub(super) mode: Option<(Mode, Pos)>,
-    /// `vector_size`: makes a vector type.
-    pub(super) vector: Option<Pos>,
+    /// `vector_size(N)`: makes a vector type of `N` bytes.
+    pub(super) vector: Option<(u64, Pos)>,
     /// `ms_abi`: the function uses the Windows calling convention.
     pub(super) ms_abi: Option<Pos>,
+    /// `target("avx2")`, `target("avx512f")`, `target("no-avx")`: how the function
+    /// passes 32- and 64-byte vectors, as gcc decides it per function.
+    pub(super) target: Option<crate::abi::VectorAbi>,
     /// Another attribute that changes the ABI in a way jitcall cannot follow.
     pub(super) unsupported: Option<(&'static str, Pos)>,
 }
@@ -352,6 +370,7 @@ impl Attrs {
         self.mode = other.mode.or(self.mode);
         self.vector = other.vector.or(self.vector);
         self.ms_abi = other.ms_abi.or(self.ms_abi);
+        self.target = other.target.or(self.target);
         self.unsupported = other.unsupported.or(self.unsupported);
     }
 }
@@ -445,8 +464,20 @@ impl Parser<'_, '_> {
                     }));
                     self.bump();
                 }
-                "_Float16" | "_Float128" | "_Float128x" | "__float128" | "__ibm128" | "__bf16"
-                | "_Decimal32" | "_Decimal64" | "_Decimal128" | "_BitInt" => {
+                "_Float16" | "_Float128" | "__float128" => {
+                    if named.is_some() || !words.is_only_complex() {
+                        return Err(two_types());
+                    }
+                    // gcc's `__float128` is `_Float128` in C.
+                    named = Some(CType::Scalar(if tok.text == "_Float16" {
+                        Type::Float16
+                    } else {
+                        Type::Float128
+                    }));
+                    self.bump();
+                }
+                "_Float128x" | "__ibm128" | "__bf16" | "_Decimal32" | "_Decimal64"
+                | "_Decimal128" | "_BitInt" => {
                     if named.is_some() || !words.is_only_complex() {
                         return Err(two_types());
                     }
@@ -468,8 +499,13 @@ impl Parser<'_, '_> {
                         let complex_float = words.is_only_complex()
                             && matches!(
                                 named,
-                                Some(CType::Scalar(Type::Float | Type::Double | Type::LongDouble))
-                                    | Some(CType::Unsupported(_))
+                                Some(CType::Scalar(
+                                    Type::Float
+                                        | Type::Double
+                                        | Type::LongDouble
+                                        | Type::Float16
+                                        | Type::Float128
+                                )) | Some(CType::Unsupported(_))
                             );
                         if named.is_some() && !complex_float {
                             return Err(two_types());
@@ -494,6 +530,9 @@ impl Parser<'_, '_> {
             }
         }
         let ty = match named {
+            Some(CType::Scalar(ty @ (Type::Float16 | Type::Float128))) if words.complex > 0 => {
+                self.unsupported_type(first.pos, format!("type '_Complex {ty}'"))?
+            }
             Some(CType::Scalar(ty)) if words.complex > 0 => CType::Scalar(Type::complex(ty)),
             Some(ty) => ty,
             None if words.is_empty() => return Err(self.unexpected("a type")),
@@ -565,9 +604,10 @@ impl Parser<'_, '_> {
     /// The declared type after the attributes that make a new type: `mode` and
     /// `vector_size`.
     pub(super) fn apply_attributes(&self, ty: CType, attrs: &Attrs) -> Result<CType, ParseError> {
-        if let Some(at) = attrs.vector {
-            return self.unsupported_type(at, "vector types (vector_size attribute)".to_string());
-        }
+        let ty = match attrs.vector {
+            Some((size, at)) => self.vectorize(ty, size, at)?,
+            None => ty,
+        };
         if let Some((what, at)) = attrs.unsupported {
             return self.unsupported_type(at, what.to_string());
         }
@@ -588,6 +628,93 @@ impl Parser<'_, '_> {
             Some(Err(why)) => self.unsupported_type(at, format!("the mode attribute: {why}")),
             None => self.unsupported_type(at, "the mode attribute on this type".to_string()),
         }
+    }
+
+    /// `ty __attribute__((vector_size(size)))`: a GNU vector of `ty`, an integer type,
+    /// `float`, `double` or `_Float16`, with gcc's errors for a size that is no multiple
+    /// of the element's or no power of two.
+    /// Out of line: the parser recurses through `specifiers`, whose frame must stay
+    /// small (deeply nested declarators are an error, not a stack overflow).
+    #[inline(never)]
+    pub(super) fn vectorize(&self, ty: CType, size: u64, at: Pos) -> Result<CType, ParseError> {
+        let elem = match ty {
+            CType::Unsupported(_) => return Ok(ty),
+            // On a function's specifiers, it makes the result a vector.
+            CType::Function(mut f) => {
+                f.ret = self.vectorize(f.ret, size, at)?;
+                return Ok(CType::Function(f));
+            }
+            CType::Scalar(t)
+                if t.is_integer() && t != Type::Bool
+                    || matches!(t, Type::Float | Type::Double | Type::Float16) =>
+            {
+                t
+            }
+            CType::Scalar(Type::LongDouble | Type::Float128 | Type::Bool) | CType::Scalar(_) => {
+                return Err(ParseError::at(
+                    at,
+                    "invalid vector type for attribute 'vector_size'",
+                ));
+            }
+            _ => {
+                return self.unsupported_type(at, "vector_size on this type".to_string());
+            }
+        };
+        let elem_size = elem.layout().map_or(1, |l| l.size);
+        if size == 0 || !size.is_multiple_of(elem_size) {
+            return Err(ParseError::at(
+                at,
+                "vector size not an integral multiple of component size",
+            ));
+        }
+        if !(size / elem_size).is_power_of_two() {
+            return Err(ParseError::at(
+                at,
+                "number of vector components not a power of two",
+            ));
+        }
+        let vector = Type::vector(elem, size / elem_size);
+        match vector.layout() {
+            Ok(_) => Ok(CType::Scalar(vector)),
+            Err(_) => self.unsupported_type(at, format!("a vector of {size} bytes (at most 64)")),
+        }
+    }
+
+    /// `("avx2,fma")` after `target`: the vector registers a function compiled so
+    /// passes wide vectors in (gcc decides it per function), if the options say:
+    /// `avx512f` (or an `avx512` feature) → `Avx512`; `avx`, `avx2` → `Avx`;
+    /// `no-avx` → `Sse`. Out of line, as [`Parser::vectorize`].
+    #[inline(never)]
+    fn target_isa(&mut self) -> Result<Option<crate::abi::VectorAbi>, ParseError> {
+        use crate::abi::VectorAbi;
+        self.expect("(")?;
+        let mut options = String::new();
+        while self.tok().kind == Kind::Str {
+            options.push(',');
+            options.push_str(self.bump().text.trim_matches('"'));
+            self.eat(",");
+        }
+        self.expect(")")?;
+        let mut isa = None;
+        for option in options.split(',').map(str::trim) {
+            isa = match option {
+                o if o.starts_with("avx512") => Some(VectorAbi::Avx512),
+                "avx" | "avx2" if isa != Some(VectorAbi::Avx512) => Some(VectorAbi::Avx),
+                "no-avx" => Some(VectorAbi::Sse),
+                _ => isa,
+            };
+        }
+        Ok(isa)
+    }
+
+    /// `(N)` after `vector_size`. Out of line, as [`Parser::vectorize`].
+    #[inline(never)]
+    fn vector_size(&mut self) -> Result<u64, ParseError> {
+        self.expect("(")?;
+        let at = self.tok().pos;
+        let value = self.constant_expression()?;
+        self.expect(")")?;
+        u64::try_from(value.value).map_err(|_| ParseError::at(at, "vector size is negative"))
     }
 
     /// `__attribute__((...))` lists, any number of them. Layout attributes are kept,
@@ -630,7 +757,11 @@ impl Parser<'_, '_> {
                         };
                         attrs.raise(align, tok.pos);
                     }
-                    "vector_size" | "ext_vector_type" => attrs.vector = Some(tok.pos),
+                    "vector_size" => attrs.vector = Some((self.vector_size()?, tok.pos)),
+                    "target" if self.is("(") => attrs.target = self.target_isa()?,
+                    "ext_vector_type" => {
+                        attrs.unsupported = Some(("clang's ext_vector_type vectors", tok.pos));
+                    }
                     "mode" => {
                         self.expect("(")?;
                         let arg = self.tok();

@@ -77,6 +77,9 @@ fn scalar_spellings() {
         ("_Complex double", Type::complex(Double)),
         ("long double _Complex", Type::complex(LongDouble)),
         ("_Complex long double", Type::complex(LongDouble)),
+        ("_Float16", Float16),
+        ("_Float128", Float128),
+        ("__float128", Float128),
         ("const volatile unsigned", UInt),
         ("int8_t", SChar),
         ("uint8_t", UChar),
@@ -132,9 +135,11 @@ fn bad_spellings() {
             "cannot use incomplete type 'struct nowhere' here",
         ),
         ("int (int)", "cannot use function type here"),
-        ("_Float128", "unsupported: type '_Float128'"),
-        ("_Float16", "unsupported: type '_Float16'"),
-        ("__float128", "unsupported: type '__float128'"),
+        (
+            "_Complex __float128",
+            "unsupported: type '_Complex __float128'",
+        ),
+        ("_Float128x", "unsupported: type '_Float128x'"),
         ("_Decimal64", "unsupported: type '_Decimal64'"),
         ("_BitInt(7)", "unsupported: type '_BitInt'"),
         ("_Atomic int", "unsupported: _Atomic types"),
@@ -514,14 +519,21 @@ fn unsupported_shapes() {
         ("struct s { int x : 3; };", "unsupported: bit-field 'x'"),
         ("struct s { int : 3; };", "unsupported: bit-fields"),
         (
-            "typedef int v4si __attribute__((vector_size(16)));",
-            "unsupported: vector types (vector_size attribute)",
+            "typedef int v4si __attribute__((ext_vector_type(4)));",
+            "unsupported: clang's ext_vector_type vectors",
         ),
         (
-            "typedef float tf __attribute__((mode(TF)));",
-            "unsupported: the mode attribute: a mode jitcall cannot represent (half, quad or vector)",
+            "typedef char v128 __attribute__((vector_size(128)));",
+            "unsupported: a vector of 128 bytes (at most 64)",
         ),
-        ("_Float16 half(void);", "unsupported: type '_Float16'"),
+        (
+            "typedef _Complex float tc __attribute__((mode(TC)));",
+            "unsupported: the mode attribute: a mode jitcall cannot represent (a vector, or a complex half or quad)",
+        ),
+        (
+            "_Complex _Float16 half(void);",
+            "unsupported: type '_Complex _Float16'",
+        ),
         ("void f(_Atomic int *p);", "unsupported: _Atomic types"),
         ("void f(int * _Atomic p);", "unsupported: _Atomic types"),
         (
@@ -892,6 +904,8 @@ fn mode_attributes() {
          typedef unsigned ti __attribute__((mode(TI)));
          typedef float df __attribute__((mode(DF)));
          typedef float xf __attribute__((mode(XF)));
+         typedef float hf __attribute__((mode(HF)));
+         typedef double tf __attribute__((mode(TF)));
          typedef _Complex float dc __attribute__((mode(DC)));",
     );
     for (name, ty) in [
@@ -901,6 +915,8 @@ fn mode_attributes() {
         ("ti", Type::UInt128),
         ("df", Type::Double),
         ("xf", Type::LongDouble),
+        ("hf", Type::Float16),
+        ("tf", Type::Float128),
         ("dc", Type::complex(Type::Double)),
     ] {
         assert_eq!(d.typedef(name), Some(&ty), "{name}");
@@ -946,10 +962,10 @@ fn asm_labels_are_symbols() {
 #[test]
 fn unsupported_declarations_poison_only_their_users() {
     let text = "# 1 \"/usr/include/demo.h\"
-typedef float v4sf __attribute__((vector_size(16)));
+typedef float v4sf __attribute__((ext_vector_type(4)));
 struct flags { unsigned a : 3; int b; };
 typedef struct flags flags_t;
-_Float128 q(_Float128);
+_Decimal64 q(_Decimal64);
 v4sf vadd(v4sf, v4sf);
 int takes_flags(flags_t);
 int takes_flags_pointer(flags_t *);
@@ -974,11 +990,11 @@ static const int table[] = { 1, 2, 3 }, also = 4;
     };
     assert_eq!(
         reason("q"),
-        "/usr/include/demo.h:4: function 'q' returns unsupported type '_Float128'"
+        "/usr/include/demo.h:4: function 'q' returns unsupported type '_Decimal64'"
     );
     assert_eq!(
         reason("vadd"),
-        "/usr/include/demo.h:5: function 'vadd' returns unsupported vector types (vector_size attribute)"
+        "/usr/include/demo.h:5: function 'vadd' returns unsupported clang's ext_vector_type vectors"
     );
     assert_eq!(
         reason("takes_flags"),
@@ -1014,7 +1030,7 @@ static const int table[] = { 1, 2, 3 }, also = 4;
             (
                 "v4sf".to_string(),
                 loc(1),
-                Err("unsupported vector types (vector_size attribute)".to_string())
+                Err("unsupported clang's ext_vector_type vectors".to_string())
             ),
             (
                 "struct flags".to_string(),
@@ -1110,4 +1126,41 @@ fn extended_declarations_see_the_base_scope() {
     // The base is unchanged, and unknown names are still errors.
     assert_eq!(base.function("f").unwrap().signature.ret(), &Type::Long);
     assert!(base.extended("no_such_t h(void)").is_err());
+}
+
+#[test]
+fn target_attributes_state_the_vector_abi() {
+    use crate::abi::VectorAbi;
+    for (text, want) in [
+        ("__m256d f(__m256d);", VectorAbi::Detect),
+        (
+            "__m256d f(__m256d) __attribute__((target(\"no-avx\")));",
+            VectorAbi::Sse,
+        ),
+        (
+            "__attribute__((target(\"avx2,fma\"))) __m256d f(__m256d);",
+            VectorAbi::Avx,
+        ),
+        (
+            "__m512 f(__m512) __attribute__((__target__(\"avx2\", \"avx512f\")));",
+            VectorAbi::Avx512,
+        ),
+        (
+            "__m256d f(__m256d) __attribute__((target(\"arch=haswell\")));",
+            VectorAbi::Detect,
+        ),
+    ] {
+        assert_eq!(sig(text).vector_abi(), want, "{text}");
+    }
+    assert_eq!(
+        ty("float __attribute__((vector_size(16)))"),
+        Type::vector(Type::Float, 4)
+    );
+    assert_eq!(
+        sig("typedef short v8hi __attribute__((vector_size(16))); v8hi f(v8hi, __m64);"),
+        Signature::new(
+            Type::vector(Type::Short, 8),
+            [Type::vector(Type::Short, 8), Type::vector(Type::Int, 2)]
+        )
+    );
 }

@@ -189,10 +189,15 @@ const ROWS: &[Row] = &[
         Error("invalid suffix 'fl' on floating constant"),
         Diagnoses,
     ),
+    row("1.5q", Float(Type::Float128), Agrees),
+    row("0.1Q", Float(Type::Float128), Agrees),
+    row("0.1f128", Float(Type::Float128), Agrees),
+    row("0.1f16", Float(Type::Float16), Agrees),
+    row("0x1.ffcp15F16", Float(Type::Float16), Agrees),
     row(
-        "1.5q",
-        Error("invalid suffix 'q' on floating constant"),
-        Differs("gcc reads GNU's suffix for __float128, a type jitcall does not have"),
+        "1.5w",
+        Error("invalid suffix 'w' on floating constant"),
+        Differs("gcc reads GNU's suffix for __float80, which jitcall reads as `long double`"),
     ),
     // Character constants.
     row("'A'", Int(65, INT), Agrees),
@@ -476,7 +481,8 @@ const C_PRELUDE: &str = r#"int printf(const char *, ...);
     unsigned long long: "unsigned long long", __int128: "__int128", \
     unsigned __int128: "unsigned __int128", unsigned char: "unsigned char", \
     unsigned short: "unsigned short", float: "float", double: "double", \
-    long double: "long double", default: "other")
+    long double: "long double", _Float16: "_Float16", __float128: "__float128", \
+    default: "other")
 static void bytes(int row, const char *type, const void *p, int n) {
     printf("%d %s ", row, type);
     for (int i = 0; i < n; i++) printf("%02x", ((const unsigned char *)p)[i]);
@@ -485,7 +491,9 @@ static void bytes(int row, const char *type, const void *p, int n) {
 #define I(n, x) do { __typeof__(x) v_ = (x); int neg_ = v_ < 0; \
     unsigned long long m_ = neg_ ? -(unsigned long long)v_ : (unsigned long long)v_; \
     printf("%d %s %s%llu\n", n, TYPE(x), neg_ ? "-" : "", m_); } while (0)
-#define F(n, x) do { if (sizeof(x) > sizeof(double)) { long double l_ = (x); \
+#define F(n, x) do { if (sizeof(x) == 2 || _Generic((x), __float128: 1, default: 0)) { \
+    __typeof__(x) q_ = (x); bytes(n, TYPE(x), &q_, sizeof q_); } \
+    else if (sizeof(x) > sizeof(double)) { long double l_ = (x); \
     bytes(n, TYPE(x), &l_, 10); } else { double d_ = (x); bytes(n, TYPE(x), &d_, 8); } } while (0)
 #define S(n, x) do { static const char s_[] = x; bytes(n, "string", s_, (int)sizeof s_ - 1); } while (0)
 "#;
@@ -544,6 +552,8 @@ fn jitcall_line(n: usize, row: &Row, decls: &Declarations) -> Option<String> {
             let bytes = match value {
                 Value::Double(x) => x.to_le_bytes().to_vec(),
                 Value::LongDouble(x) => LongDouble::to_bytes(x).to_vec(),
+                Value::Float16(x) => x.to_bits().to_le_bytes().to_vec(),
+                Value::Float128(x) => x.to_bits().to_le_bytes().to_vec(),
                 _ => return None,
             };
             format!("{n} {ty} {}", hex(&bytes))

@@ -4,8 +4,9 @@
 //! Digit separators (C23 `'`) must stand between two digits of one digit sequence, as
 //! gcc requires (`1'000`, `0x1'0000`, `1.5'0e1'0`; not `1''0`, `0x'1`, `1'u`, `1e'1`).
 //! Suffixes are C's and gcc's for the types jitcall has: `u`, `l`, `ll` (one case for
-//! both `l`s) in any order for integers, `f` and `l` for floating constants; the others
-//! (`wb`, `q`, `f128`, `dd`, ...) are errors.
+//! both `l`s) in any order for integers; `f`, `l`, the interchange suffixes `f16`,
+//! `f32`, `f64`, `f128`, `f32x`, `f64x` and GNU's `q` for floating constants; the others
+//! (`wb`, `w`, `dd`, ...) are errors.
 //!
 //! It reads one lexeme already cut out by a parser's token loop; it does not round
 //! floating constants, and it gives an integer constant its C type but applies no
@@ -106,8 +107,15 @@ pub(crate) enum FloatSuffix {
     None,
     /// `f`: `float`.
     F,
-    /// `l`: `long double`.
+    /// `l`: `long double`; also `f64x`, its interchange name.
     L,
+    /// `f16`: `_Float16`.
+    F16,
+    /// `f64` or `f32x`: `double` by name (rounded as a `double` whatever it
+    /// initializes, unlike an unsuffixed constant).
+    F64,
+    /// `f128`, or GNU's `q`: `_Float128`.
+    F128,
 }
 
 /// Reads a preprocessing number (as cut by [`pp_number_end`]) as a C constant.
@@ -269,8 +277,11 @@ fn floating_constant(
     }
     let suffix = match text.get(i..).unwrap_or("") {
         "" => FloatSuffix::None,
-        "f" | "F" => FloatSuffix::F,
-        "l" | "L" => FloatSuffix::L,
+        "f" | "F" | "f32" | "F32" => FloatSuffix::F,
+        "l" | "L" | "f64x" | "F64x" => FloatSuffix::L,
+        "f16" | "F16" => FloatSuffix::F16,
+        "f64" | "F64" | "f32x" | "F32x" => FloatSuffix::F64,
+        "f128" | "F128" | "q" | "Q" => FloatSuffix::F128,
         other => {
             return Err(LexError::whole(
                 text,
@@ -382,7 +393,7 @@ mod tests {
                 "0x1.8",
                 "hexadecimal floating constant '0x1.8' needs an exponent (p)",
             ),
-            ("1.5q", "invalid suffix 'q' on floating constant"),
+            ("1.5w", "invalid suffix 'w' on floating constant"),
             ("1.5fl", "invalid suffix 'fl' on floating constant"),
             ("0x.p1", "floating constant '0x.p1' has no digits"),
         ] {

@@ -54,7 +54,7 @@
 //! Which entry a caller needs is this module's to say (the bound form, the batch
 //! loop's stride); compiling it once and keeping it is the cache's.
 
-use super::{Base, Emitted, Emitter, RAX, RDX, UNROLL_LIMIT, at, disp};
+use super::{Base, Emitted, Emitter, RAX, RCX, RDX, UNROLL_LIMIT, at, disp};
 use crate::abi::{ArgLocation, CallPlan, Gpr, Load, Reg, RetLocation, RetPiece, RetReg};
 use crate::{Errno, Error};
 use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
@@ -140,7 +140,7 @@ fn fast_kind(plan: &CallPlan) -> FastKind {
     match &plan.ret.location {
         RetLocation::Registers(pieces) => match pieces.as_slice() {
             [a] if (a.reg, a.offset) == (RetReg::Rax, 0) => FastKind::I,
-            [a] if (a.reg, a.offset) == (RetReg::Xmm0, 0) => FastKind::F,
+            [a] if (a.reg, a.offset) == (RetReg::Xmm0, 0) && a.width <= 8 => FastKind::F,
             _ => FastKind::Store,
         },
         RetLocation::Nothing | RetLocation::Memory => FastKind::Nothing,
@@ -213,15 +213,29 @@ impl Emitter {
                 at!(self.ops, base, disp, [mov Rd(dst), DWORD], []);
                 dynasm!(self.ops ; .arch x64 ; or Rq(dst), rax);
             }
-            Load::Float32 | Load::Float64 => unreachable!("float loads go to xmm registers"),
+            Load::Float32 | Load::Float64 | Load::SseBytes(_) | Load::Vector(_) => {
+                unreachable!("float loads go to xmm registers")
+            }
         }
     }
 
-    fn load_xmm(&mut self, dst: u8, base: Base, disp: i32, load: Load) {
-        if load == Load::Float32 {
-            at!(self.ops, base, disp, [movss Rx(dst), DWORD], []);
-        } else {
-            at!(self.ops, base, disp, [movsd Rx(dst), QWORD], []);
+    /// `xmm{dst} = [base + disp]` for one SSE eightbyte (with its SSEUP ones), per its
+    /// load kind. `exact` forbids reading past the value (user memory is not padded).
+    fn load_xmm(&mut self, dst: u8, base: Base, disp: i32, load: Load, exact: bool) {
+        match load {
+            Load::Float32 => at!(self.ops, base, disp, [movss Rx(dst), DWORD], []),
+            Load::SseBytes(2) if exact => {
+                at!(self.ops, base, disp, [movzx eax, WORD], []);
+                dynasm!(self.ops ; .arch x64 ; movd Rx(dst), eax);
+            }
+            Load::SseBytes(_) if exact => {
+                // 6 bytes: a dword, then the word above it into lane 2.
+                at!(self.ops, base, disp, [movss Rx(dst), DWORD], []);
+                at!(self.ops, base, disp + 4, [pinsrw Rx(dst), WORD], [, 2]);
+            }
+            Load::SseBytes(n) if n <= 4 => at!(self.ops, base, disp, [movss Rx(dst), DWORD], []),
+            Load::Vector(n) => self.vector_move(true, n, dst, base, disp),
+            _ => at!(self.ops, base, disp, [movsd Rx(dst), QWORD], []),
         }
     }
 
@@ -336,6 +350,9 @@ fn generate(
             dynasm!(e.ops ; .arch x64 ; mov r10, rdi);
             e.reserve_stack(plan, 8)?;
             e.call_body(plan, Source::Frame(Base::R10), entry)?;
+            if plan.uses_wide_registers() {
+                e.vzeroupper();
+            }
             e.note(|| {
                 "release the outgoing area and return the result registers as they are".into()
             });
@@ -354,6 +371,11 @@ fn generate(
             e.errno_before(errno, in_frame);
             e.call_body(plan, Source::Frame(Base::Rbx), entry)?;
             e.store_result(plan, false)?;
+            // The upper halves are clean before any other code runs, libc's
+            // __errno_location included.
+            if plan.uses_wide_registers() {
+                e.vzeroupper();
+            }
             e.errno_after(errno, in_frame);
             e.note(|| "epilogue: restore rbx and rbp, return".into());
             dynasm!(e.ops ; .arch x64 ; mov rbx, QWORD [rbp - 8] ; leave ; ret);
@@ -372,6 +394,11 @@ fn generate(
             e.errno_before(errno, ErrnoAt::Pointer);
             e.call_body(plan, Source::Pointers, entry)?;
             e.store_result(plan, true)?;
+            // The upper halves are clean before any other code runs, libc's
+            // __errno_location included.
+            if plan.uses_wide_registers() {
+                e.vzeroupper();
+            }
             e.errno_after(errno, ErrnoAt::Pointer);
             e.epilogue_r12();
         }
@@ -410,6 +437,9 @@ fn generate(
                 ; jnz =>again
                 ; =>done
             );
+            if plan.uses_wide_registers() {
+                e.vzeroupper();
+            }
             e.epilogue_r12();
         }
     }
@@ -629,7 +659,7 @@ impl Emitter {
                 for l in mine {
                     let d = base_disp + disp(l.offset)?;
                     match l.reg {
-                        Reg::Xmm(x) => self.load_xmm(x, base, d, l.load),
+                        Reg::Xmm(x) => self.load_xmm(x, base, d, l.load, exact),
                         Reg::Gpr(g) => self.load_gpr(gpr(g), base, d, l.load, exact),
                     }
                 }
@@ -687,10 +717,18 @@ impl Emitter {
                         }
                         RetReg::Xmm0 | RetReg::Xmm1 => {
                             let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
-                            if exact && p.width <= 4 {
-                                at!(self.ops, Base::Rbx, d, [movss DWORD], [, Rx(x)]);
-                            } else {
-                                at!(self.ops, Base::Rbx, d, [movsd QWORD], [, Rx(x)]);
+                            match p.width {
+                                16.. => self.vector_move(false, p.width, x, Base::Rbx, d),
+                                4 if exact => {
+                                    at!(self.ops, Base::Rbx, d, [movss DWORD], [, Rx(x)]);
+                                }
+                                // `_Float16` data, 2 or 6 bytes: through rcx (free after
+                                // the call, never a result register).
+                                w if exact && w != 8 => {
+                                    dynasm!(self.ops ; .arch x64 ; movq rcx, Rx(x));
+                                    self.store_gpr_exact(RCX, d, w);
+                                }
+                                _ => at!(self.ops, Base::Rbx, d, [movsd QWORD], [, Rx(x)]),
                             }
                         }
                     }
@@ -717,6 +755,10 @@ fn describe_load(reg: Reg, load: Load) -> String {
         (Reg::Gpr(g), Load::ZeroExtend(n)) => format!("{} (zero-extended {n} byte(s))", g.name(4)),
         (Reg::Gpr(g), Load::Bytes(n)) => g.name(n).to_string(),
         (Reg::Xmm(x), Load::Float32) => format!("xmm{x} (low 4 bytes)"),
+        (Reg::Xmm(x), Load::SseBytes(n)) => format!("xmm{x} (low {n} bytes)"),
+        (Reg::Xmm(x), Load::Vector(16)) => format!("xmm{x} (all 16 bytes)"),
+        (Reg::Xmm(x), Load::Vector(32)) => format!("ymm{x} (all 32 bytes)"),
+        (Reg::Xmm(x), Load::Vector(n)) => format!("zmm{x} (all {n} bytes)"),
         (Reg::Xmm(x), _) => format!("xmm{x} (low 8 bytes)"),
         (Reg::Gpr(g), _) => g.name(8).to_string(),
     }

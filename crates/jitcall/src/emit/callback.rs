@@ -119,6 +119,11 @@ fn piece_to_xmm(e: &mut Emitter, piece: &RegLoad, dst: u8) {
         (Reg::Xmm(x), Load::Float32) => {
             dynasm!(e.ops ; .arch x64 ; xorps Rx(dst), Rx(dst) ; movss Rx(dst), Rx(x));
         }
+        (Reg::Xmm(x), Load::SseBytes(n)) => {
+            dynasm!(e.ops ; .arch x64 ; movq rax, Rx(x));
+            keep_low_bytes(e, RAX, n);
+            dynasm!(e.ops ; .arch x64 ; movq Rx(dst), rax);
+        }
         (Reg::Xmm(x), _) => dynasm!(e.ops ; .arch x64 ; movaps Rx(dst), Rx(x)),
         (Reg::Gpr(g), Load::Bytes(8)) => {
             dynasm!(e.ops ; .arch x64 ; movq Rx(dst), Rq(g.encoding()))
@@ -194,7 +199,9 @@ pub(crate) fn generate(
             format!("argument {i}: store {}", regs.join(", "))
         });
         for l in loads {
-            defined[(arg.frame_offset + l.offset) as usize / 8] = true;
+            let first = (arg.frame_offset + l.offset) as usize / 8;
+            let words = (l.load.width() as usize).div_ceil(8).max(1);
+            defined[first..first + words].fill(true);
         }
         if let [lo, hi] = loads.as_slice() {
             // Two eightbytes: one 16-byte store, so that a closure reading the whole
@@ -222,6 +229,12 @@ pub(crate) fn generate(
                     dynasm!(e.ops ; .arch x64 ; movd eax, Rx(x));
                     at!(e.ops, Base::Rsp, d, [mov QWORD], [, rax]);
                 }
+                (Reg::Xmm(x), Load::SseBytes(n)) => {
+                    dynasm!(e.ops ; .arch x64 ; movq rax, Rx(x));
+                    keep_low_bytes(&mut e, RAX, n);
+                    at!(e.ops, Base::Rsp, d, [mov QWORD], [, rax]);
+                }
+                (Reg::Xmm(x), Load::Vector(n)) => e.vector_move(false, n, x, Base::Rsp, d),
                 (Reg::Xmm(x), _) => at!(e.ops, Base::Rsp, d, [movsd QWORD], [, Rx(x)]),
             }
         }
@@ -280,6 +293,10 @@ pub(crate) fn generate(
 
     // Everything else is zeroed: the result area, gaps, padding.
     zero_undefined(&mut e, &defined)?;
+    if plan.uses_wide_registers() {
+        // The ymm/zmm arguments are stored: Rust code runs next.
+        e.vzeroupper();
+    }
 
     // The caller's errno, before any Rust code can overwrite it: into the slot, with
     // its address beside it for the restore (the address is the thread's, the same
@@ -439,7 +456,9 @@ fn load_result(e: &mut Emitter, plan: &CallPlan, sret_slot: i32) -> Result<(), E
                     }
                     RetReg::Xmm0 | RetReg::Xmm1 => {
                         let x = if p.reg == RetReg::Xmm0 { 0 } else { 1 };
-                        if p.width <= 4 {
+                        if p.width >= 16 {
+                            e.vector_move(true, p.width, x, Base::Rsp, d);
+                        } else if p.width <= 4 {
                             at!(e.ops, Base::Rsp, d, [movss Rx(x), DWORD], []);
                         } else {
                             at!(e.ops, Base::Rsp, d, [movsd Rx(x), QWORD], []);

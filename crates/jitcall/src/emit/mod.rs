@@ -76,6 +76,8 @@ pub(crate) use at;
 
 /// `rax`'s register number.
 const RAX: u8 = 0;
+/// `rcx`'s register number.
+const RCX: u8 = 1;
 /// `rdx`'s register number.
 const RDX: u8 = 2;
 
@@ -157,6 +159,60 @@ impl Emitter {
                 }
             };
         }
+    }
+}
+
+impl Emitter {
+    /// `vmovups` between vector register `reg` (0..=15) at `width` bytes (16: xmm, 32:
+    /// ymm, 64: zmm) and `[base + disp]`: a load when `load`, else a store.
+    pub(crate) fn vector_move(&mut self, load: bool, width: u8, reg: u8, base: Base, disp: i32) {
+        match (width, load) {
+            (64, _) => self.zmm_move(load, reg, base, disp),
+            (32, true) => at!(self.ops, base, disp, [vmovups Ry(reg), YWORD], []),
+            (32, false) => at!(self.ops, base, disp, [vmovups YWORD], [, Ry(reg)]),
+            (_, true) => at!(self.ops, base, disp, [movups Rx(reg), OWORD], []),
+            (_, false) => at!(self.ops, base, disp, [movups OWORD], [, Rx(reg)]),
+        }
+    }
+
+    /// `vmovups zmm{reg}, [base + disp32]` (load) or `vmovups [base + disp32], zmm{reg}`
+    /// (store), encoded by hand: dynasm-rs has no EVEX (AVX-512) encodings. The bytes:
+    ///
+    /// ```text
+    /// 62                 EVEX
+    /// P0  R X B R' 0 0 m m   R, X, B, R' inverted; mm = 01 (the 0F map)
+    /// 7C  W vvvv 1 pp        W0, no vvvv (1111), no prefix (00)
+    /// 48  z L'L b V' aaa     L'L = 10 (512 bits), V' inverted, no mask
+    /// 10 / 11            VMOVUPS load / store
+    /// ModRM  10 reg base     32-bit displacement (EVEX scales an 8-bit one by 64)
+    /// [SIB 24]           for rsp or r12 as the base
+    /// disp32
+    /// ```
+    ///
+    /// (`as` encodes `{disp32} vmovups 16(%rbx), %zmm3` as `62 f1 7c 48 10 9b 10 00 00 00`.)
+    fn zmm_move(&mut self, load: bool, reg: u8, base: Base, disp: i32) {
+        debug_assert!(reg < 16);
+        let (base_ext, rm) = match base {
+            Base::Rbx => (0, 3),
+            Base::R10 => (1, 2),
+            Base::Rsp => (0, 4),
+            Base::R12 => (1, 4),
+        };
+        let p0 = 0b1111_0001 & !(((reg >> 3) & 1) << 7) & !(base_ext << 5);
+        let opcode = if load { 0x10 } else { 0x11 };
+        let modrm = 0b1000_0000 | ((reg & 7) << 3) | rm;
+        self.ops.extend([0x62, p0, 0x7c, 0x48, opcode, modrm]);
+        if rm == 4 {
+            self.ops.push(0x24);
+        }
+        self.ops.extend(disp.to_le_bytes());
+    }
+
+    /// `vzeroupper`, after code that used ymm or zmm registers and before Rust code
+    /// that may use SSE (which would otherwise pay for the dirty upper halves).
+    pub(crate) fn vzeroupper(&mut self) {
+        self.note(|| "vzeroupper: clear the upper halves of the vector registers".into());
+        dynasm!(self.ops ; .arch x64 ; vzeroupper);
     }
 }
 

@@ -23,14 +23,24 @@ fn register_text(l: &RegLoad) -> String {
         }
         (Reg::Gpr(g), Load::Bytes(n)) if matches!(n, 1 | 2 | 4 | 8) => g.name(n).to_string(),
         (Reg::Gpr(g), load) => format!("{} (low {} bytes)", g.name(load.width()), load.width()),
+        (Reg::Xmm(x), Load::Vector(n)) => format!("{} (whole)", vector_register(x, n)),
         (Reg::Xmm(x), load) => format!("xmm{x} (low {} bytes)", load.width()),
+    }
+}
+
+/// Vector register `n` at a width of 16, 32 or 64 bytes: `xmm1`, `ymm1`, `zmm1`.
+fn vector_register(n: u8, width: u8) -> String {
+    match width {
+        64 => format!("zmm{n}"),
+        32 => format!("ymm{n}"),
+        _ => format!("xmm{n}"),
     }
 }
 
 fn register_json(l: &RegLoad) -> Json {
     let (register, name) = match l.reg {
         Reg::Gpr(g) => (g.name(8).to_string(), g.name(l.load.width()).to_string()),
-        Reg::Xmm(x) => (format!("xmm{x}"), format!("xmm{x}")),
+        Reg::Xmm(x) => (format!("xmm{x}"), vector_register(x, l.load.width())),
     };
     let extend = match l.load {
         Load::SignExtend(_) => Json::str("sign"),
@@ -83,7 +93,11 @@ impl Builder<'_> {
                     .iter()
                     .map(|l| {
                         if split {
-                            let last = (l.offset + 8).min(arg.size) - 1;
+                            let width = match l.load {
+                                Load::Vector(n) => n as u32,
+                                _ => 8,
+                            };
+                            let last = (l.offset + width).min(arg.size) - 1;
                             format!("bytes {}-{last} in {}", l.offset, register_text(l))
                         } else {
                             register_text(l)
@@ -161,6 +175,9 @@ impl Builder<'_> {
                     .map(|p| {
                         let name = p.register_name();
                         let reg = match (p.reg, p.width) {
+                            (RetReg::Xmm0, w) if w >= 16 => {
+                                format!("{} (whole)", vector_register(0, w))
+                            }
                             (RetReg::Xmm0 | RetReg::Xmm1, w) => format!("{name} (low {w} bytes)"),
                             (_, 8) => name.to_string(),
                             (RetReg::Rax, 4) => "eax".into(),

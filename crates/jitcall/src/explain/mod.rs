@@ -335,7 +335,18 @@ impl Builder<'_> {
                 "Arguments, left to right. Each eightbyte (8-byte piece) of an argument has a \
                  class:\nINTEGER takes the next of rdi, rsi, rdx, rcx, r8, r9; SSE the next of \
                  xmm0 to xmm7;\nMEMORY and X87 go on the stack, and so does an argument that \
-                 does not fit in the registers left."
+                 does not fit in the registers left.{}",
+                if self
+                    .plan
+                    .args
+                    .iter()
+                    .any(|a| a.classes.contains(&Class::SseUp))
+                {
+                    "\nSSEUP eightbytes travel in the register of the SSE eightbyte before them: \
+                     16 bytes fill an xmm register, 32 a ymm, 64 a zmm."
+                } else {
+                    ""
+                }
             )
             .ok();
             if self.plan.ret.location == RetLocation::Memory {
@@ -372,6 +383,33 @@ impl Builder<'_> {
             self.plan.stack_size, self.plan.stack_align
         )
         .ok();
+        if let Some(abi) = self.plan.vector_abi {
+            let requested = self.sig.vector_abi();
+            let how = if requested == crate::abi::VectorAbi::Detect {
+                ", detected on this CPU"
+            } else {
+                ", as stated"
+            };
+            writeln!(
+                text,
+                "Vectors of 32 and 64 bytes: the callee is taken to be compiled for {} \
+                 (VectorAbi::{abi:?}{how}),\nso a 32-byte vector travels in {} and a 64-byte \
+                 one in {}",
+                abi.name(),
+                if abi.register_bytes() >= 32 {
+                    "a ymm register"
+                } else {
+                    "memory"
+                },
+                if abi.register_bytes() >= 64 {
+                    "a zmm register"
+                } else {
+                    "memory"
+                },
+            )
+            .ok();
+            json.push(("vector_abi", Json::str(abi.name())));
+        }
         json.push(("al", Json::num(al)));
         json.push(("stack_size", Json::num(self.plan.stack_size)));
         json.push(("stack_align", Json::num(self.plan.stack_align)));

@@ -120,6 +120,26 @@ pub(super) fn memory_reason_text(reason: &MemoryReason, ty: &Type) -> String {
                 x87_data(*x87)
             ),
         ),
+        MemoryReason::WideVector { size, abi } => format!(
+            "a {size}-byte vector, and the callee was compiled for {} (VectorAbi::{abi:?}): \
+             only {} takes it in a register",
+            abi.name(),
+            if *size > 32 { "AVX-512F" } else { "AVX" }
+        ),
+        MemoryReason::VariadicVector { size } => {
+            format!("a variadic {size}-byte vector, which the psABI always passes in memory")
+        }
+        MemoryReason::OneLaneFloatVector { member, size } => {
+            let what = if member.is_empty() {
+                "a".to_string()
+            } else {
+                format!("member `{}` is a", member_name(ty, member).0)
+            };
+            format!(
+                "{what} {size}-byte vector of one floating lane, which gcc has no vector \
+                 mode for and passes in memory"
+            )
+        }
         MemoryReason::X87UpAlone {
             aggregate,
             eightbyte,

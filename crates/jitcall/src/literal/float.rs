@@ -1,5 +1,5 @@
 //! Exact conversions between decimal (or hexadecimal) text and binary floating point,
-//! for `float`, `double` and the x87 80-bit `long double`.
+//! for `_Float16`, `float`, `double`, the x87 80-bit `long double` and `_Float128`.
 //!
 //! Rust parses and prints `f32` and `f64` correctly, but has no 80-bit type, and the
 //! command line must read `0.1` given to a `long double` parameter as the 80-bit value
@@ -49,6 +49,18 @@ pub const X87: Format = Format {
     emin: -16382,
     emax: 16383,
 };
+/// `_Float16` (IEEE 754 binary16).
+pub const F16: Format = Format {
+    precision: 11,
+    emin: -14,
+    emax: 15,
+};
+/// `_Float128` (IEEE 754 binary128).
+pub const F128: Format = Format {
+    precision: 113,
+    emin: -16382,
+    emax: 16383,
+};
 
 /// A finite binary value `mantissa × 2^exponent`, or one of the specials, with a sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +70,7 @@ pub enum Binary {
         /// Whether it is negative.
         negative: bool,
         /// The significand, as an integer.
-        mantissa: u64,
+        mantissa: u128,
         /// The power of two it is scaled by.
         exponent: i32,
     },
@@ -86,12 +98,12 @@ impl Binary {
             0x7ff => Binary::Nan { negative },
             0 => Binary::Finite {
                 negative,
-                mantissa: frac,
+                mantissa: frac as u128,
                 exponent: -1074,
             },
             _ => Binary::Finite {
                 negative,
-                mantissa: frac | (1 << 52),
+                mantissa: (frac | (1 << 52)) as u128,
                 exponent: exp - 1075,
             },
         }
@@ -102,7 +114,7 @@ impl Binary {
         let bits = x.to_bits();
         let negative = bits >> 31 != 0;
         let exp = ((bits >> 23) & 0xff) as i32;
-        let frac = (bits & ((1 << 23) - 1)) as u64;
+        let frac = (bits & ((1 << 23) - 1)) as u128;
         match exp {
             0xff if frac == 0 => Binary::Infinite { negative },
             0xff => Binary::Nan { negative },
@@ -140,8 +152,74 @@ impl Binary {
         }
         Binary::Finite {
             negative,
-            mantissa,
+            mantissa: mantissa as u128,
             exponent: exp.max(1) - 16383 - 63,
+        }
+    }
+
+    /// The value of the bits of a `_Float16`.
+    pub fn from_f16(bits: u16) -> Binary {
+        Binary::from_ieee(bits as u128, 16, F16)
+    }
+
+    /// The value of the bits of a `_Float128`.
+    pub fn from_f128(bits: u128) -> Binary {
+        Binary::from_ieee(bits, 128, F128)
+    }
+
+    /// The value of an IEEE 754 interchange format's `width` bits.
+    fn from_ieee(bits: u128, width: u32, format: Format) -> Binary {
+        let frac_bits = format.precision - 1;
+        let exp_bits = width - 1 - frac_bits;
+        let negative = (bits >> (width - 1)) & 1 != 0;
+        let exp = ((bits >> frac_bits) & ((1 << exp_bits) - 1)) as i32;
+        let frac = bits & ((1 << frac_bits) - 1);
+        let lsb = format.emin - frac_bits as i32;
+        match exp {
+            e if e == (1 << exp_bits) - 1 && frac == 0 => Binary::Infinite { negative },
+            e if e == (1 << exp_bits) - 1 => Binary::Nan { negative },
+            0 => Binary::Finite {
+                negative,
+                mantissa: frac,
+                exponent: lsb,
+            },
+            _ => Binary::Finite {
+                negative,
+                mantissa: frac | (1 << frac_bits),
+                exponent: exp - 1 + lsb,
+            },
+        }
+    }
+
+    /// As the bits of a `_Float16` (rounding in [`F16`]).
+    pub fn to_f16(self) -> u16 {
+        self.to_ieee(16, F16) as u16
+    }
+
+    /// As the bits of a `_Float128` (rounding in [`F128`]).
+    pub fn to_f128(self) -> u128 {
+        self.to_ieee(128, F128)
+    }
+
+    fn to_ieee(self, width: u32, format: Format) -> u128 {
+        match self {
+            Binary::Infinite { negative } => {
+                encode_ieee(Rounded::Infinite(negative), width, format)
+            }
+            // The quiet NaN with no payload, as gcc's `__builtin_nan("")`.
+            Binary::Nan { negative } => {
+                let frac_bits = format.precision - 1;
+                encode_ieee(Rounded::Infinite(negative), width, format) | (1 << (frac_bits - 1))
+            }
+            Binary::Finite {
+                negative,
+                mantissa,
+                exponent,
+            } => encode_ieee(
+                round_binary(negative, mantissa, exponent, format),
+                width,
+                format,
+            ),
         }
     }
 
@@ -200,7 +278,7 @@ pub enum Rounded {
         /// Whether it is negative.
         negative: bool,
         /// The significand.
-        mantissa: u64,
+        mantissa: u128,
         /// The exponent of the significand's top bit (normal) or `emin` (subnormal).
         exponent: i32,
     },
@@ -218,6 +296,7 @@ fn encode_f64(r: Rounded) -> f64 {
             exponent,
         } => {
             let sign = (negative as u64) << 63;
+            let mantissa = mantissa as u64;
             if mantissa >> 52 == 0 {
                 sign | mantissa
             } else {
@@ -266,6 +345,7 @@ fn encode_x87(r: Rounded) -> [u8; 10] {
             mantissa,
             exponent,
         } => {
+            let mantissa = mantissa as u64;
             if mantissa >> 63 == 0 {
                 x87_bytes(negative, 0, mantissa)
             } else {
@@ -275,12 +355,36 @@ fn encode_x87(r: Rounded) -> [u8; 10] {
     }
 }
 
+/// Encodes a value rounded in `format`, an IEEE 754 interchange format `width` bits
+/// wide (binary16, binary128), as its bits.
+fn encode_ieee(r: Rounded, width: u32, format: Format) -> u128 {
+    let frac_bits = format.precision - 1;
+    let exp_bits = width - 1 - frac_bits;
+    let sign = |n: bool| (n as u128) << (width - 1);
+    match r {
+        Rounded::Zero(n) => sign(n),
+        Rounded::Infinite(n) => sign(n) | (((1 << exp_bits) - 1) << frac_bits),
+        Rounded::Finite {
+            negative,
+            mantissa,
+            exponent,
+        } => {
+            if mantissa >> frac_bits == 0 {
+                sign(negative) | mantissa
+            } else {
+                let biased = (exponent - format.emin + 1) as u128;
+                sign(negative) | (biased << frac_bits) | (mantissa & ((1 << frac_bits) - 1))
+            }
+        }
+    }
+}
+
 /// Rounds the exact value `mantissa × 2^exponent` into `format`.
-fn round_binary(negative: bool, mantissa: u64, exponent: i32, format: Format) -> Rounded {
+fn round_binary(negative: bool, mantissa: u128, exponent: i32, format: Format) -> Rounded {
     if mantissa == 0 {
         return Rounded::Zero(negative);
     }
-    let mut num = Big::from_u128(mantissa as u128);
+    let mut num = Big::from_u128(mantissa);
     let mut den = Big::from_u128(1);
     if exponent >= 0 {
         num.shl(exponent as u32);
@@ -293,10 +397,10 @@ fn round_binary(negative: bool, mantissa: u64, exponent: i32, format: Format) ->
 /// Rounds the exact ratio `num / den` (both non-zero) into `format`, to nearest with
 /// ties to even, with gradual underflow and overflow to infinity.
 fn round_ratio(negative: bool, mut num: Big, mut den: Big, format: Format) -> Rounded {
-    // Scale so the quotient has QUOTIENT_BITS bits: enough for the significand, a
+    // Scale so the quotient has `quotient_bits` bits: enough for the significand, a
     // rounding bit and slack; the remainder joins the sticky bit.
-    const QUOTIENT_BITS: i64 = 68;
-    let k = QUOTIENT_BITS - (num.bit_len() as i64 - den.bit_len() as i64);
+    let quotient_bits = format.precision as i64 + 4;
+    let k = quotient_bits - (num.bit_len() as i64 - den.bit_len() as i64);
     // 2^-k is the weight of the quotient's lowest bit.
     if k >= 0 {
         num.shl(k as u32);
@@ -304,7 +408,7 @@ fn round_ratio(negative: bool, mut num: Big, mut den: Big, format: Format) -> Ro
         den.shl((-k) as u32);
     }
     let (q, rem_zero) = num.div_small_quotient(&den);
-    debug_assert!(q != 0 && q >> 70 == 0);
+    debug_assert!(q != 0 && q >> (quotient_bits + 2) == 0);
     let top = 127 - q.leading_zeros() as i64; // bit index of the leading one
     let e = top - k; // exponent of the leading one
     let p = format.precision as i64;
@@ -338,7 +442,7 @@ fn round_ratio(negative: bool, mut num: Big, mut den: Big, format: Format) -> Ro
     }
     Rounded::Finite {
         negative,
-        mantissa: kept as u64,
+        mantissa: kept,
         exponent: exponent as i32,
     }
 }
@@ -443,6 +547,18 @@ pub fn rounded_x87(r: Rounded) -> [u8; 10] {
     encode_x87(r)
 }
 
+/// Encodes a rounded value as `_Float16` bits. The value must have been rounded in
+/// [`F16`].
+pub fn rounded_f16(r: Rounded) -> u16 {
+    encode_ieee(r, 16, F16) as u16
+}
+
+/// Encodes a rounded value as `_Float128` bits. The value must have been rounded in
+/// [`F128`].
+pub fn rounded_f128(r: Rounded) -> u128 {
+    encode_ieee(r, 128, F128)
+}
+
 /// The shortest decimal digits that read back (in `format`) to the finite `value`:
 /// `(digits, e)` for `d1.d2d3... × 10^e`; zero gives `([0], 0)`, non-finite values
 /// `None`. Among equally short candidates the nearest wins, and an exact tie the larger,
@@ -514,8 +630,8 @@ fn increment(digits: &[u8], sci: i64) -> (Vec<u8>, i64) {
 
 /// Every decimal digit of `mantissa × 2^exponent` (non-zero), and the decimal exponent
 /// of the first digit.
-fn exact_decimal(mantissa: u64, exponent: i32) -> (Vec<u8>, i64) {
-    let mut n = Big::from_u128(mantissa as u128);
+fn exact_decimal(mantissa: u128, exponent: i32) -> (Vec<u8>, i64) {
+    let mut n = Big::from_u128(mantissa);
     let scale = if exponent >= 0 {
         n.shl(exponent as u32);
         0
@@ -780,9 +896,9 @@ mod tests {
             max,
             Rounded::Finite {
                 exponent: 16383,
-                mantissa: u64::MAX,
+                mantissa,
                 ..
-            }
+            } if mantissa == u64::MAX as u128
         ));
         assert_eq!(dec("1.2e4932").round(X87), Some(Rounded::Infinite(false)));
         // The smallest denormal, 2^-16445.

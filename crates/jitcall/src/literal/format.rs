@@ -6,7 +6,7 @@
 
 use super::eval::{int_parts, signed_text};
 use super::float::{self, Binary};
-use crate::{LongDouble, Type, Value};
+use crate::{Float16, Float128, LongDouble, Type, Value};
 use std::ffi::{CStr, c_char};
 
 /// Lays out shortest digits (`d1.d2d3... × 10^sci`) the way `%g` would, without its
@@ -92,6 +92,20 @@ pub fn format_long_double(x: LongDouble) -> String {
     format_binary(b, float::shortest(b, float::X87))
 }
 
+/// A `_Float16` in the shortest form that reads back (as a `_Float16`) to the same
+/// bits.
+pub fn format_float16(x: Float16) -> String {
+    let b = Binary::from_f16(x.to_bits());
+    format_binary(b, float::shortest(b, float::F16))
+}
+
+/// A `_Float128` in the shortest form that reads back (as a `_Float128`) to the same
+/// bits.
+pub fn format_float128(x: Float128) -> String {
+    let b = Binary::from_f128(x.to_bits());
+    format_binary(b, float::shortest(b, float::F128))
+}
+
 /// Bytes as a C string literal: quotes, escapes for `"`, `\`, control characters and
 /// bytes that are not UTF-8 (as three-digit octal escapes, which never swallow a
 /// following digit).
@@ -165,6 +179,8 @@ pub(super) fn write_value(out: &mut String, value: &Value, ty: &Type) {
         Value::Float(x) => out.push_str(&format_f32(*x)),
         Value::Double(x) => out.push_str(&format_f64(*x)),
         Value::LongDouble(x) => out.push_str(&format_long_double(*x)),
+        Value::Float16(x) => out.push_str(&format_float16(*x)),
+        Value::Float128(x) => out.push_str(&format_float128(*x)),
         Value::Pointer(p) if p.is_null() => out.push_str("NULL"),
         Value::Pointer(p) => out.push_str(&format!("{:#x}", *p as usize)),
         Value::Struct(values) => {
@@ -179,9 +195,9 @@ pub(super) fn write_value(out: &mut String, value: &Value, ty: &Type) {
                     .zip(fields.iter().chain(std::iter::repeat(&Type::Void))),
             );
         }
-        Value::Array(values) => {
+        Value::Array(values) | Value::Vector(values) => {
             let elem = match ty {
-                Type::Array(elem, _) => (**elem).clone(),
+                Type::Array(elem, _) | Type::Vector(elem, _) => (**elem).clone(),
                 _ => Type::Void,
             };
             list(out, &mut values.iter().map(|v| (v, &elem)));

@@ -98,7 +98,12 @@ fn floats() {
     assert_eq!(val("1.", &Type::Double), Value::Double(1.0));
     assert!(err("0x1.8", &Type::Double).message.contains("exponent"));
     assert!(err("1e", &Type::Double).message.contains("exponent"));
-    assert!(err("1.5q", &Type::Double).message.contains("invalid"));
+    assert!(err("1.5w", &Type::Double).message.contains("invalid"));
+    // The interchange suffixes name the C type of their format.
+    assert_eq!(val("0.1f32", &Type::Double), Value::Double(0.1f32 as f64));
+    assert_eq!(val("0.1F64", &Type::Float), Value::Float(0.1f64 as f32));
+    assert_eq!(val("0.1f32x", &Type::Double), Value::Double(0.1));
+    assert_eq!(val("0.1f64x", &Type::Double), Value::Double(0.1));
 }
 
 #[test]
@@ -115,6 +120,44 @@ fn long_double_literals_are_exact() {
     assert_eq!(format_long_double(x), "0.1");
     // 0.1L rounded to a double is the double 0.1.
     assert_eq!(val("0.1L", &Type::Double), Value::Double(0.1));
+}
+
+#[test]
+fn half_and_quad_literals_are_exact() {
+    use crate::{Float16, Float128, literal::format_float16, literal::format_float128};
+    let half = |text: &str| match val(text, &Type::Float16) {
+        Value::Float16(x) => x.to_bits(),
+        other => panic!("{text}: {other:?}"),
+    };
+    // IEEE 754 binary16: 0.1 is 0x2e66; 65504 the largest finite; 65520 ties to even
+    // (65536), past the largest: infinity; 2^-24 the smallest subnormal.
+    assert_eq!(half("0.1"), 0x2e66);
+    assert_eq!(half("65504"), 0x7bff);
+    assert_eq!(half("65520"), 0x7c00);
+    assert_eq!(half("-0x1p-24"), 0x8001);
+    assert_eq!(half("1.5f16"), 0x3e00);
+    assert_eq!(format_float16(Float16::from_bits(0x2e66)), "0.1");
+    // 65500 is the shortest decimal that reads back to 65504.
+    assert_eq!(format_float16(Float16::from_bits(0x7bff)), "65500");
+    assert_eq!(format_float16(Float16::from_bits(0x0001)), "6e-08");
+    let quad = |text: &str| match val(text, &Type::Float128) {
+        Value::Float128(x) => x.to_bits(),
+        other => panic!("{text}: {other:?}"),
+    };
+    // binary128: 0.1 rounds up in its last place.
+    assert_eq!(quad("0.1"), 0x3ffb_9999_9999_9999_9999_9999_9999_999a);
+    assert_eq!(quad("0.1q"), quad("0.1f128"));
+    // 0.1 read as a double first is another number.
+    assert_eq!(
+        quad("0.1f64"),
+        Float128::from_f64(0.1).to_bits(),
+        "a suffixed constant is rounded to its own type"
+    );
+    assert_eq!(format_float128(Float128::from_bits(quad("0.1"))), "0.1");
+    let third = Float128::from_bits(0x3ffd_5555_5555_5555_5555_5555_5555_5555);
+    let text = format_float128(third);
+    assert_eq!(quad(&text), third.to_bits(), "{text} reads back");
+    assert!(text.len() <= 2 + 36, "{text} is at most 36 digits");
 }
 
 #[test]
