@@ -695,8 +695,8 @@ fn report_code_size(lib: &Library) {
 }
 
 /// `__m256d avx_add(__m256d, __m256d)` (ymm registers, the callee built for AVX2) and
-/// `_Float16 hmul(_Float16, _Float16)`: jitcall's entry points and, for the vector, a
-/// direct call from Rust code compiled for AVX2. (libffi has neither type.)
+/// `_Float16 hmul(_Float16, _Float16)`: jitcall's entry points and a direct call (for the
+/// vector, from Rust code compiled for AVX2). libffi has neither type.
 fn bench_new_types(c: &mut Criterion, lib: &Library) {
     use jitcall::Float16;
     use std::arch::x86_64::{__m256d, _mm256_set_pd, _mm256_storeu_pd};
@@ -794,8 +794,24 @@ fn bench_new_types(c: &mut Criterion, lib: &Library) {
         unsafe { f.call(&vals) }.unwrap(),
         Value::Float16(Float16::from_f32(-3.375))
     );
+    // A direct call: `_Float16` travels in the low 16 bits of an xmm register, and so
+    // does an `f32`'s low half, so an `extern "C" fn(f32, f32) -> f32` whose arguments
+    // carry the half's bits in their low 16 is exactly hmul's call (Rust has no stable
+    // f16). The callee reads only those bits; the result's are the low 16 of xmm0.
+    type HalfBits = unsafe extern "C" fn(f32, f32) -> f32;
+    // SAFETY: `hmul` takes and returns its halves in xmm registers, as HalfBits does.
+    let direct: HalfBits = unsafe { std::mem::transmute(ptr) };
+    let half = |h: Float16| f32::from_bits(u32::from(h.to_bits()));
+    let (ha, hb) = (half(a), half(b));
+    // SAFETY: as above.
+    let bits = unsafe { direct(ha, hb) }.to_bits() as u16;
+    assert_eq!(Float16::from_bits(bits).to_f32(), -3.375);
     let mut g = c.benchmark_group("hmul");
     config(&mut g);
+    g.bench_function("direct", |bch| {
+        // SAFETY: as above.
+        bch.iter(|| unsafe { direct(black_box(ha), black_box(hb)) }.to_bits() as u16)
+    });
     g.bench_function("call_frame", |bch| {
         let (f, mut frame) = (f.clone(), f.frame());
         bch.iter(move || {
