@@ -115,6 +115,14 @@ const GOLDEN: &[(&str, &str, &[&str])] = &[
         "union ld { long double x; int i; }; union ld f(union ld u, struct w { union ld u; } w)",
         &[],
     ),
+    // Bit-fields: which bits of which bytes each holds; a float sharing an eightbyte
+    // with a bit-field makes it INTEGER.
+    (
+        "bit_fields",
+        "struct flags { float f; unsigned ready : 1; int level : 5; unsigned : 2; \
+         long long big : 40; _Bool on : 1; }; struct flags f(struct flags v)",
+        &[],
+    ),
 ];
 
 #[test]

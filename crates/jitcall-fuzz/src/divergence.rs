@@ -449,10 +449,14 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
                 name: f.name.clone(),
                 ty: without_zero_length_arrays(&f.ty),
                 align: f.align,
+                bits: f.bits,
             });
         }
         if agg.packed {
             b = b.packed();
+        }
+        if let Some(p) = agg.pack {
+            b = b.pack(p);
         }
         if let Some(a) = agg.align {
             b = b.aligned(a);

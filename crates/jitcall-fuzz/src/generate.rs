@@ -100,6 +100,7 @@ fn aggregate(
             name: Some(format!("f{i}")),
             ty,
             align,
+            bits: None,
         });
     }
     if packed {

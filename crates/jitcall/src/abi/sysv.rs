@@ -255,10 +255,23 @@ fn classify_aggregate(
     match ty {
         Type::Struct(agg) | Type::Union(agg) => {
             let mut members = Ok(());
-            agg.walk(matches!(ty, Type::Union(_)), |i, field, off, _| {
-                if members.is_ok() {
-                    members = classify_into(&field.ty, offset + off, local, &at.member(i));
+            agg.place(matches!(ty, Type::Union(_)), |i, field, place, _| {
+                if members.is_err() {
+                    return Ok(());
                 }
+                members = match place.bits {
+                    // gcc: a bit-field makes INTEGER every eightbyte its bits touch
+                    // (a zero-width one none), and is never "misaligned".
+                    Some(bits) => {
+                        let first = bits.absolute(offset + place.offset);
+                        let words = first / 64..(first + u64::from(bits.width)).div_ceil(64);
+                        let len = local.len() as u64;
+                        words
+                            .filter(|&w| bits.width > 0 && w < len)
+                            .try_for_each(|w| merge_into(local, w as usize, Class::Integer, at))
+                    }
+                    None => classify_into(&field.ty, offset + place.offset, local, &at.member(i)),
+                };
                 Ok(())
             })?;
             members?;

@@ -1,6 +1,7 @@
 //! The declaration parser's tokenizer: C text into identifiers, numbers, character
 //! constants, strings and punctuators, each with its position; comments, whitespace and
-//! preprocessor lines are skipped.
+//! preprocessor lines are skipped, except `#pragma pack` lines, which are kept aside
+//! with the index of the token they precede (see [`lex_with_pragmas`]).
 //!
 //! It only finds where tokens start and end, with [`crate::clex`]'s rules for numbers
 //! and quotes; what a number, character constant or string means is for
@@ -84,6 +85,9 @@ pub(super) struct Lexer<'a> {
     /// Only whitespace (or comments) since the last newline: a `#` here starts a
     /// preprocessor line.
     pub(super) line_start: bool,
+    /// `#pragma pack` lines skipped since the last token: each line's text (from the
+    /// `#`) and position.
+    pub(super) pragmas: Vec<(&'a str, Pos)>,
 }
 
 impl<'a> Lexer<'a> {
@@ -165,16 +169,28 @@ impl<'a> Lexer<'a> {
                         self.bump();
                     }
                 }
-                (Some('#'), _) if self.line_start => loop {
-                    match (self.peek(), self.peek_nth(1)) {
-                        (None | Some('\n'), _) => break,
-                        (Some('\\'), _) if self.splice() => {}
-                        (Some('/'), Some('*')) => self.block_comment()?,
-                        _ => {
-                            self.bump();
+                (Some('#'), _) if self.line_start => {
+                    let (start, pos) = (self.at, self.here());
+                    loop {
+                        match (self.peek(), self.peek_nth(1)) {
+                            (None | Some('\n'), _) => break,
+                            (Some('\\'), _) if self.splice() => {}
+                            (Some('/'), Some('*')) => self.block_comment()?,
+                            _ => {
+                                self.bump();
+                            }
                         }
                     }
-                },
+                    let line = self.src.get(start..self.at).unwrap_or("");
+                    let mut words = line
+                        .get(1..)
+                        .unwrap_or("")
+                        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+                    let mut words = words.by_ref().filter(|w| !w.is_empty());
+                    if words.next() == Some("pragma") && words.next() == Some("pack") {
+                        self.pragmas.push((line, pos));
+                    }
+                }
                 _ => return Ok(()),
             }
         }
@@ -250,19 +266,43 @@ impl<'a> Lexer<'a> {
 /// Splits C text into tokens, skipping comments and preprocessor lines. The last token
 /// is always [`Kind::Eof`].
 pub(super) fn lex(src: &str) -> Result<Vec<Token<'_>>, ParseError> {
+    lex_with_pragmas(src).map(|(tokens, _)| tokens)
+}
+
+/// A `#pragma pack` line: its text (from the `#`), its position, and the index of the
+/// token it precedes.
+pub(super) struct PragmaLine<'a> {
+    pub(super) text: &'a str,
+    pub(super) pos: Pos,
+    pub(super) before: usize,
+}
+
+/// [`lex`], and the `#pragma pack` lines between the tokens.
+pub(super) fn lex_with_pragmas(
+    src: &str,
+) -> Result<(Vec<Token<'_>>, Vec<PragmaLine<'_>>), ParseError> {
     let mut lexer = Lexer {
         src,
         at: 0,
         line: 1,
         column: 1,
         line_start: true,
+        pragmas: Vec::new(),
     };
     let mut tokens = Vec::new();
+    let mut pragmas = Vec::new();
     loop {
         let tok = lexer.token()?;
+        for (text, pos) in lexer.pragmas.drain(..) {
+            pragmas.push(PragmaLine {
+                text,
+                pos,
+                before: tokens.len(),
+            });
+        }
         tokens.push(tok);
         if tok.kind == Kind::Eof {
-            return Ok(tokens);
+            return Ok((tokens, pragmas));
         }
     }
 }
