@@ -136,7 +136,8 @@ fn decls_lists_layouts() {
     let text = ok(&["decls", "--include", "regex.h"]);
     assert!(
         text.contains("struct re_pattern_buffer: size 64, align 8\n")
-            && text.contains("bit-field can_be_null: bits 0..1 of the 4-byte unit at offset 56\n"),
+            && text
+                .contains("bit-field __can_be_null: bits 0..1 of the 4-byte unit at offset 56\n"),
         "{text}"
     );
     assert!(text.contains("int regcomp(regex_t *restrict, const char *restrict, int)"));
