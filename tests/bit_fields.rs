@@ -7,7 +7,7 @@
 mod common;
 
 use common::{compilers, open_c};
-use jitcall::{Declarations, Value};
+use jitcall::{Callback, Declarations, Value};
 
 const DECLS: &str = r#"
 struct flags { unsigned a : 3; int b : 5; _Bool c : 1; long long d : 40; unsigned : 2; int e : 7; };
@@ -165,6 +165,49 @@ fn bit_field_structs_cross_calls_both_ways() {
             ],
         );
         assert_eq!(made, w, "{cc}: make_wide");
+    }
+}
+
+/// A jitcall callback called from C with a bit-field struct, returning one: C builds
+/// the argument, the closure reads each member as C set it and returns a struct whose
+/// members C then checks.
+#[test]
+fn callbacks_take_and_return_bit_field_structs() {
+    let c = format!(
+        "{DECLS}
+         typedef struct flags (*flags_fn)(struct flags);
+         long long drive_flags(flags_fn f) {{
+             struct flags in = {{0}};
+             in.a = 6; in.b = -9; in.c = 1; in.d = -123456789012LL; in.e = 33;
+             struct flags out = f(in);
+             return out.a == 1 && out.b == 9 && out.c == 0 && out.d == 123456789012LL
+                 && out.e == -33;
+         }}"
+    );
+    let decls = Declarations::parse(&format!(
+        "{DECLS} long long drive_flags(struct flags (*)(struct flags));"
+    ))
+    .unwrap();
+    let ty = decls.tagged("struct flags").unwrap().clone();
+    let sig = jitcall::Signature::new(ty.clone(), [ty]);
+    let cb = Callback::new(&sig, |frame| {
+        let got = frame.arg_value(0).unwrap();
+        let reply = if got == flags(6, -9, true, -123_456_789_012, 33) {
+            flags(1, 9, false, 123_456_789_012, -33)
+        } else {
+            flags(0, 0, false, 0, 0)
+        };
+        frame.set_ret_value(&reply).unwrap();
+    })
+    .unwrap();
+    for cc in compilers() {
+        let lib = open_c(cc, "bitfields-cb", &c);
+        let f = decls.function("drive_flags").unwrap();
+        let drive = lib.function("drive_flags", &f.signature).unwrap();
+        // SAFETY: the signature is the C function's own; the callback lives across
+        // the call and has the signature the C code calls it with.
+        let got = unsafe { drive.call(&[Value::Pointer(cb.code_ptr() as *mut _)]) }.unwrap();
+        assert_eq!(got, Value::LongLong(1), "{cc}");
     }
 }
 

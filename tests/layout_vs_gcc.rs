@@ -480,6 +480,104 @@ fn temp_dir() -> PathBuf {
 
 #[test]
 fn layouts_match_the_c_compilers() {
+    check_cases(CASES, true);
+}
+
+/// 1,000 bit-field structs and unions drawn at random (a fixed seed): every integer type,
+/// widths from 0 to the type's, unnamed ones, `aligned` on some, ordinary members
+/// between them, packed or under `#pragma pack` now and then.
+#[test]
+fn random_bit_field_layouts_match_the_c_compilers() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    const INTS: &[(&str, u64)] = &[
+        ("_Bool", 1),
+        ("char", 8),
+        ("signed char", 8),
+        ("unsigned char", 8),
+        ("short", 16),
+        ("unsigned short", 16),
+        ("int", 32),
+        ("unsigned", 32),
+        ("long", 64),
+        ("unsigned long long", 64),
+        ("__int128", 128),
+    ];
+    const OTHERS: &[&str] = &["char", "short", "int", "long long", "double", "float"];
+    let (mut cases, mut gcc_only) = (Vec::new(), Vec::new());
+    for _ in 0..1000 {
+        let union = next(6) == 0;
+        let mut has_aligned = false;
+        let mut body = String::new();
+        let mut named = 0;
+        for i in 0..1 + next(8) {
+            if next(5) == 0 {
+                body.push_str(&format!(
+                    "{} m{i}; ",
+                    OTHERS[next(OTHERS.len() as u64) as usize]
+                ));
+                named += 1;
+                continue;
+            }
+            let (ty, bits) = INTS[next(INTS.len() as u64) as usize];
+            let unnamed = next(6) == 0;
+            let width = match (unnamed, next(4)) {
+                (true, 0) => 0,
+                (_, 1) => bits,
+                _ => 1 + next(bits),
+            };
+            let aligned = if next(12) == 0 {
+                has_aligned = true;
+                format!(" __attribute__((aligned({})))", 1 << next(4))
+            } else {
+                String::new()
+            };
+            if unnamed {
+                body.push_str(&format!("{ty} : {width}{aligned}; "));
+            } else {
+                body.push_str(&format!("{ty} m{i} : {width}{aligned}; "));
+                named += 1;
+            }
+        }
+        if named == 0 {
+            body.push_str("int last; ");
+        }
+        let kw = if union { "union u" } else { "struct s" };
+        let packed = if next(6) == 0 {
+            " __attribute__((packed))"
+        } else {
+            ""
+        };
+        let text = match next(6) {
+            0 => format!(
+                "\n#pragma pack({})\n{kw} {{ {body}}}{packed};\n",
+                1 << next(5)
+            ),
+            _ => format!("{kw} {{ {body}}}{packed};"),
+        };
+        let case = Case {
+            decls: Box::leak(text.into_boxed_str()),
+            types: if union { U } else { S },
+        };
+        if has_aligned {
+            gcc_only.push(case);
+        } else {
+            cases.push(case);
+        }
+    }
+    check_cases(&cases, true);
+    // clang places an `aligned` bit-field differently (docs/DIVERGENCES.md).
+    check_cases(&gcc_only, false);
+}
+
+/// Parses every case, and has each C compiler of the machine (clang-19 only if
+/// `clang`) print the layouts jitcall computed.
+fn check_cases(cases: &[Case], clang: bool) {
     let mut failures = Vec::new();
     let mut expected = BTreeMap::new();
     let mut program = String::from(
@@ -490,7 +588,7 @@ fn layouts_match_the_c_compilers() {
          }\n\n",
     );
     let mut main = String::from("int main(void) {\n");
-    for (index, case) in CASES.iter().enumerate() {
+    for (index, case) in cases.iter().enumerate() {
         let decls = match Declarations::parse(case.decls) {
             Ok(decls) => decls,
             Err(e) => {
@@ -531,7 +629,7 @@ fn layouts_match_the_c_compilers() {
     } else {
         panic!("no C compiler found: install gcc (the `cc` command) to run this test");
     }
-    if compiler_available("clang-19") {
+    if clang && compiler_available("clang-19") {
         compilers.push("clang-19");
     }
 
@@ -557,7 +655,7 @@ fn layouts_match_the_c_compilers() {
                 Some(got) if got == want => {}
                 got => failures.push(format!(
                     "case {index} ({}):\n    jitcall: {want}\n    {cc}: {}",
-                    CASES[index]
+                    cases[index]
                         .decls
                         .split_whitespace()
                         .collect::<Vec<_>>()
@@ -578,7 +676,7 @@ fn layouts_match_the_c_compilers() {
     eprintln!(
         "{} types in {} cases agree with {}",
         expected.len(),
-        CASES.len(),
+        cases.len(),
         compilers.join(" and ")
     );
 }
