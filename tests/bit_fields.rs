@@ -227,6 +227,112 @@ fn unnamed_bit_fields_classify_as_gcc_does() {
     assert_eq!(got, Value::Struct(vec![Value::Float(2.5), Value::Int(0)]));
 }
 
+/// gcc's empty records (only unnamed bit-fields): they take the registers their
+/// classes ask for, but no stack space and no hidden result pointer.
+#[test]
+fn empty_records_take_registers_but_no_stack_as_gcc_does() {
+    let text = "struct e { int : 32; }; struct big { long : 64; long : 64; long : 64; };
+        int in_register(struct e e, int a) { return a; }
+        int on_stack(int a0, int a1, int a2, int a3, int a4, int a5, struct e e, int a7) { return a7; }
+        int big_arg(struct big b, int a) { return a; }
+        struct big big_ret(int a, int *p) { struct big b; *p = a; return b; }";
+    let decls = Declarations::parse_preprocessed(text).unwrap();
+    let lib = open_c("gcc", "bitempty", text);
+    let call = |name: &str, args: &[Value]| {
+        let f = decls.function(name).unwrap();
+        let func = lib.function(name, &f.signature).unwrap();
+        // SAFETY: the signatures are the C functions' own.
+        unsafe { func.call(args) }.unwrap()
+    };
+    let e = || Value::Struct(vec![Value::Int(0)]);
+    assert_eq!(call("in_register", &[e(), Value::Int(5)]), Value::Int(5));
+    let mut args: Vec<Value> = (0..6).map(Value::Int).collect();
+    args.extend([e(), Value::Int(77)]);
+    assert_eq!(call("on_stack", &args), Value::Int(77));
+    let big = Value::Struct(vec![Value::Long(0); 3]);
+    assert_eq!(call("big_arg", &[big, Value::Int(9)]), Value::Int(9));
+    let mut seen = 0i32;
+    let out = Value::Pointer((&mut seen as *mut i32).cast());
+    call("big_ret", &[Value::Int(42), out]);
+    assert_eq!(seen, 42);
+}
+
+/// In a union gcc classifies a bit-field by its type alone: even a zero-width one
+/// makes the first eightbyte INTEGER, so `union { char : 0; double d; }` travels in
+/// `rdi`, and `union { char : 0; float f[4]; }` in `rdi` and `xmm0`.
+#[test]
+fn zero_width_bit_fields_in_unions_are_integer_as_gcc_does() {
+    let text = "union u1 { signed char : 0; double d; }; union u2 { char : 0; float f[4]; };
+        double first(union u1 u) { return u.d; }
+        float last(union u2 u) { return u.f[3]; }
+        union u1 make(double d) { union u1 u; u.d = d; return u; }";
+    let decls = Declarations::parse_preprocessed(text).unwrap();
+    let lib = open_c("gcc", "bitunion", text);
+    let call = |name: &str, args: &[Value]| {
+        let f = decls.function(name).unwrap();
+        let func = lib.function(name, &f.signature).unwrap();
+        // SAFETY: the signatures are the C functions' own.
+        unsafe { func.call(args) }.unwrap()
+    };
+    let u1 = |d: f64| Value::Union {
+        member: 1,
+        value: Box::new(Value::Double(d)),
+    };
+    assert_eq!(call("first", &[u1(2.5)]), Value::Double(2.5));
+    let f = (1..=4).map(|i| Value::Float(i as f32)).collect();
+    let u2 = Value::Union {
+        member: 1,
+        value: Box::new(Value::Array(f)),
+    };
+    assert_eq!(call("last", &[u2]), Value::Float(4.0));
+    assert_eq!(call("make", &[Value::Double(-1.5)]), u1(-1.5));
+}
+
+/// gcc turns a bit-field of a mode's width at a multiple of that width into an
+/// ordinary integer, which a packed parent can misalign: the argument is then MEMORY.
+/// Each struct below sits at offset 1 of a packed struct passed before a `short`; the
+/// `short` arrives where gcc's callee reads it only if jitcall classified alike.
+#[test]
+fn whole_mode_bit_fields_misaligned_by_a_packed_parent_as_gcc_does() {
+    let inner = [
+        "unsigned short : 16;",
+        "unsigned short x : 16;",
+        "unsigned int x : 16;",
+        "unsigned char a : 4; unsigned int : 32;",
+        "unsigned char a; unsigned short b : 16;",
+        "unsigned char a : 4; unsigned int : 16;",
+        "unsigned char c; unsigned int x : 16;",
+        "unsigned char a : 4; unsigned short : 12;",
+    ];
+    let mut text = String::new();
+    for (i, body) in inner.iter().enumerate() {
+        text.push_str(&format!(
+            "struct in{i} {{ {body} }};\n#pragma pack(push, 1)\n\
+             struct out{i} {{ char c; struct in{i} s; }};\n#pragma pack(pop)\n\
+             short pass{i}(struct out{i} o, short after) {{ return after; }}\n"
+        ));
+    }
+    let decls = Declarations::parse_preprocessed(&text).unwrap();
+    let lib = open_c("gcc", "bitmode", &text);
+    for (i, body) in inner.iter().enumerate() {
+        let name = format!("pass{i}");
+        let f = decls.function(&name).unwrap();
+        let func = lib.function(&name, &f.signature).unwrap();
+        let Some(jitcall::Type::Struct(agg)) = f.signature.params().first() else {
+            panic!("{name}");
+        };
+        let zero = jitcall::Value::from_bytes(
+            &f.signature.params()[0],
+            &vec![0u8; f.signature.params()[0].layout().unwrap().size as usize],
+        )
+        .unwrap();
+        assert_eq!(agg.fields.len(), 2);
+        // SAFETY: the signature is the C function's own.
+        let got = unsafe { func.call(&[zero, Value::Short(-1234)]) }.unwrap();
+        assert_eq!(got, Value::Short(-1234), "struct in{{ {body} }}");
+    }
+}
+
 /// A value that does not fit its bit-field is an error, not a truncation.
 #[test]
 fn values_out_of_a_bit_fields_range_are_errors() {

@@ -92,6 +92,45 @@ pub const KNOWN: &[Divergence] = &[
         },
     },
     Divergence {
+        name: "clang-unnamed-bit-field",
+        kind: Kind::Divergence,
+        summary: "clang ignores unnamed bit-fields when classifying; gcc classifies them like \
+                  any member (in a union, even a zero-width one), so their bits make an \
+                  eightbyte INTEGER",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, has_unnamed_bit_field),
+    },
+    Divergence {
+        name: "clang-va-arg-unnamed-bit-field",
+        kind: Kind::CompilerBug,
+        summary: "clang disagrees with itself over a variadic struct whose first eightbyte \
+                  holds only an unnamed bit-field: its caller passes only the later \
+                  eightbyte, its va_arg reads the struct from elsewhere",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            sig.params()[sig.fixed_count()..]
+                .iter()
+                .any(has_unnamed_bit_field)
+        },
+    },
+    Divergence {
+        name: "gcc-empty-record-va-start",
+        kind: Kind::CompilerBug,
+        summary: "gcc gives an empty record (only unnamed bit-fields) no stack space, but \
+                  its va_start counts the record's size when it is a fixed parameter on the \
+                  stack: every variadic argument on the stack is read from the wrong place",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| {
+            sig.is_variadic()
+                && plan.args[..sig.fixed_count()]
+                    .iter()
+                    .zip(sig.params())
+                    .any(|(a, t)| {
+                        a.size > 0 && matches!(a.location, ArgLocation::Nowhere) && is_empty(t)
+                    })
+        },
+    },
+    Divergence {
         name: "clang-va-arg-int128-r9",
         kind: Kind::CompilerBug,
         summary: "clang 18+ disagrees with itself after an __int128 that went to the stack \
@@ -247,6 +286,33 @@ fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
         Type::Void => Vec::new(),
         t if t.is_aggregate() => clang_classes(t),
         t => sysv::classify_type(t).unwrap_or_default(),
+    }
+}
+
+/// Whether `ty` is a struct or union of nothing but unnamed bit-fields, empty records
+/// and empty arrays (gcc's empty record).
+fn is_empty(ty: &Type) -> bool {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => agg
+            .fields
+            .iter()
+            .all(|f| (f.name.is_none() && f.bits.is_some()) || is_empty(&f.ty)),
+        Type::Array(elem, n) => *n == 0 || is_empty(elem),
+        _ => false,
+    }
+}
+
+/// Whether `ty` holds an unnamed bit-field of non-zero width, or a zero-width one in a
+/// union (clang ignores both; gcc classifies them).
+fn has_unnamed_bit_field(ty: &Type) -> bool {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| {
+            let union = matches!(ty, Type::Union(_));
+            (f.name.is_none() && f.bits.is_some_and(|w| w > 0 || union))
+                || has_unnamed_bit_field(&f.ty)
+        }),
+        Type::Array(elem, _) => has_unnamed_bit_field(elem),
+        _ => false,
     }
 }
 

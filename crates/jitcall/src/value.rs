@@ -395,7 +395,8 @@ impl Value {
                 agg.place(false, |i, field, place, l| {
                     let at = Path::Member(path, field.name.as_deref(), i);
                     if let Some(bits) = place.bits {
-                        let raw = bit_field_bits(&field.ty, bits.width, &values[i], &at)?;
+                        let named = field.name.is_some();
+                        let raw = bit_field_bits(&field.ty, bits.width, named, &values[i], &at)?;
                         if field.name.is_some() {
                             put_bits(out, bits.absolute(place.offset), bits.width, raw);
                         }
@@ -412,7 +413,7 @@ impl Value {
                 out.fill(0);
                 let at = Path::Member(path, field.name.as_deref(), *member);
                 if let Some(width) = field.bits {
-                    let raw = bit_field_bits(&field.ty, width, value, &at)?;
+                    let raw = bit_field_bits(&field.ty, width, field.name.is_some(), value, &at)?;
                     if field.name.is_some() {
                         put_bits(out, 0, width, raw);
                     }
@@ -513,8 +514,15 @@ impl Value {
 
 /// The bits to store for `v` in a bit-field of type `ty` and `width` bits: `v` must be
 /// a value of `ty` (as for any member) that fits in `width` bits, signed or not as `ty`
-/// is (`int x : 3` holds -4 to 3, `unsigned y : 3` 0 to 7).
-fn bit_field_bits(ty: &Type, width: u32, v: &Value, path: &Path<'_>) -> Result<u128, Error> {
+/// is (`int x : 3` holds -4 to 3, `unsigned y : 3` 0 to 7). For an unnamed bit-field
+/// (padding, never written) any value of `ty` will do.
+fn bit_field_bits(
+    ty: &Type,
+    width: u32,
+    named: bool,
+    v: &Value,
+    path: &Path<'_>,
+) -> Result<u128, Error> {
     let mismatch = || Error::ValueMismatch {
         path: path.to_string(),
         expected: format!("{ty} (a bit-field of {width} bits)"),
@@ -523,6 +531,10 @@ fn bit_field_bits(ty: &Type, width: u32, v: &Value, path: &Path<'_>) -> Result<u
     let kind = Codec::read_scalar(ty, 0, &[0; 16], |z| discriminant(&z)).ok_or_else(mismatch)?;
     if discriminant(v) != kind && !Codec::same_representation(v, kind) {
         return Err(mismatch());
+    }
+    // An unnamed bit-field is padding: any value of its type stands for it.
+    if !named {
+        return Ok(0);
     }
     // Every bit pattern of a 128-bit unsigned field is its own value.
     if let (Value::UInt128(x), 128) = (v, width) {
@@ -559,11 +571,15 @@ pub(crate) fn integer_of(v: &Value) -> Option<(i128, bool)> {
     })
 }
 
-/// The values a bit-field of `width` bits holds (`width` is 1 to 128).
+/// The values a bit-field of `width` bits holds (`width` is 0 to 128).
 pub(crate) fn bit_field_range(width: u32, signed: bool) -> (i128, i128) {
     match (signed, width) {
+        (_, 0) => (0, 0),
+        (true, 128) => (i128::MIN, i128::MAX),
         (true, _) => (-(1i128 << (width - 1)), (1i128 << (width - 1)) - 1),
-        (false, 128) => (0, i128::MAX),
+        // 2^127 - 1 (and, for 128 bits, as far as an i128 reaches: the value check
+        // takes full-width `unsigned __int128` values apart).
+        (false, 127..) => (0, i128::MAX),
         (false, _) => (0, (1i128 << width) - 1),
     }
 }
@@ -943,7 +959,7 @@ impl Codec {
                     named,
                 },
                 v,
-            ) => match bit_field_bits(ty, *width, v, &Path::Root("value")) {
+            ) => match bit_field_bits(ty, *width, *named, v, &Path::Root("value")) {
                 Ok(raw) if bit + u64::from(*width) <= out.len() as u64 * 8 => {
                     if *named {
                         put_bits(out, *bit, *width, raw);
@@ -1187,6 +1203,29 @@ mod tests {
         // (char/signed char, long/long long, unsigned long/unsigned long long) each
         // other's.
         assert_eq!(accepted, types.len() + 6);
+    }
+
+    #[test]
+    fn bit_field_ranges_cover_every_width() {
+        assert_eq!(bit_field_range(0, true), (0, 0));
+        assert_eq!(bit_field_range(1, true), (-1, 0));
+        assert_eq!(bit_field_range(1, false), (0, 1));
+        assert_eq!(bit_field_range(3, true), (-4, 3));
+        assert_eq!(bit_field_range(127, true), (i128::MIN / 2, i128::MAX / 2));
+        assert_eq!(bit_field_range(128, true), (i128::MIN, i128::MAX));
+        assert_eq!(bit_field_range(128, false), (0, i128::MAX));
+        assert_eq!(bit_field_range(127, false), (0, i128::MAX));
+        assert_eq!(bit_field_range(126, false), (0, i128::MAX / 2));
+        // A full-width value round-trips through its bits, sign and all.
+        for (ty, width, v) in [
+            (Type::Int128, 128, Value::Int128(i128::MIN)),
+            (Type::UInt128, 128, Value::UInt128(u128::MAX)),
+            (Type::LongLong, 64, Value::LongLong(i64::MIN)),
+            (Type::Char, 1, Value::Char(-1)),
+        ] {
+            let raw = bit_field_bits(&ty, width, true, &v, &Path::Root("value")).unwrap();
+            assert_eq!(bits_value(&ty, width, raw), v);
+        }
     }
 
     #[test]

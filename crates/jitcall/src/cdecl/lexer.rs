@@ -182,13 +182,12 @@ impl<'a> Lexer<'a> {
                         }
                     }
                     let line = self.src.get(start..self.at).unwrap_or("");
-                    let mut words = line
-                        .get(1..)
-                        .unwrap_or("")
-                        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_');
-                    let mut words = words.by_ref().filter(|w| !w.is_empty());
-                    if words.next() == Some("pragma") && words.next() == Some("pack") {
-                        self.pragmas.push((line, pos));
+                    if let Some((text, column)) = after_pragma(line) {
+                        let pos = Pos {
+                            column: pos.column + column,
+                            ..pos
+                        };
+                        self.pragmas.push((text, pos));
                     }
                 }
                 _ => return Ok(()),
@@ -269,12 +268,24 @@ pub(super) fn lex(src: &str) -> Result<Vec<Token<'_>>, ParseError> {
     lex_with_pragmas(src).map(|(tokens, _)| tokens)
 }
 
-/// A `#pragma pack` line: its text (from the `#`), its position, and the index of the
-/// token it precedes.
+/// A `#pragma pack` line or `_Pragma("pack(...)")` operator: its text from `pack` on,
+/// where that text starts, and the index of the token it precedes.
 pub(super) struct PragmaLine<'a> {
     pub(super) text: &'a str,
     pub(super) pos: Pos,
     pub(super) before: usize,
+}
+
+/// The text of `#pragma pack ...` from `pack` on, and its column offset in the line.
+fn after_pragma(line: &str) -> Option<(&str, usize)> {
+    let rest = line.strip_prefix('#')?.trim_start();
+    let rest = rest.strip_prefix("pragma")?;
+    let trimmed = rest.trim_start();
+    if !trimmed.starts_with("pack") || trimmed.len() == rest.len() {
+        return None;
+    }
+    let skipped = line.len() - trimmed.len();
+    Some((trimmed, line[..skipped].chars().count()))
 }
 
 /// [`lex`], and the `#pragma pack` lines between the tokens.
@@ -289,7 +300,7 @@ pub(super) fn lex_with_pragmas(
         line_start: true,
         pragmas: Vec::new(),
     };
-    let mut tokens = Vec::new();
+    let mut tokens: Vec<Token<'_>> = Vec::new();
     let mut pragmas = Vec::new();
     loop {
         let tok = lexer.token()?;
@@ -301,6 +312,28 @@ pub(super) fn lex_with_pragmas(
             });
         }
         tokens.push(tok);
+        // `_Pragma ( "pack(...)" )`, as text that was not preprocessed may have it: the
+        // pragma, not tokens. Other pragmas go, as their `#` lines do.
+        if let [.., op, open, string, close] = tokens[..]
+            && op.text == "_Pragma"
+            && open.text == "("
+            && string.kind == Kind::Str
+            && string.text.starts_with('"')
+            && close.text == ")"
+        {
+            tokens.truncate(tokens.len() - 4);
+            let inner = &string.text[1..string.text.len() - 1];
+            if inner.trim_start().starts_with("pack") {
+                pragmas.push(PragmaLine {
+                    text: inner.trim_start(),
+                    pos: Pos {
+                        column: string.pos.column + 1,
+                        ..string.pos
+                    },
+                    before: tokens.len(),
+                });
+            }
+        }
         if tok.kind == Kind::Eof {
             return Ok((tokens, pragmas));
         }

@@ -1,5 +1,6 @@
 //! `#pragma pack`, as gcc reads it: `pack(N)`, `pack()`, `pack(push[, id][, N])` and
-//! `pack(pop[, id])`, turned into the packing in effect at each token of the text.
+//! `pack(pop[, id])`, also written `_Pragma("pack(...)")`, turned into the packing in
+//! effect at each token of the text.
 //!
 //! It only keeps the pack stack; what packing does to a layout is [`crate::Type`]'s
 //! business ([`crate::AggregateBuilder::pack`]). Other pragmas never get here: the lexer
@@ -45,14 +46,13 @@ fn apply(
     current: &mut Option<u64>,
     stack: &mut Vec<(Option<String>, Option<u64>)>,
 ) -> Result<(), ParseError> {
-    let text = line.text.get(1..).unwrap_or("");
-    let mut tokens = lex(text).map_err(|e| ParseError::at(line.pos, e.message))?;
-    // Positions in the line, after its `#`.
+    let mut tokens = lex(line.text).map_err(|e| ParseError::at(line.pos, e.message))?;
+    // Positions in the line, from `pack` on.
     for tok in &mut tokens {
         tok.pos.line = line.pos.line;
-        tok.pos.column += line.pos.column;
+        tok.pos.column += line.pos.column - 1;
     }
-    let mut at = tokens.iter().skip(2).copied();
+    let mut at = tokens.iter().skip(1).copied();
     let mut next = || at.next().unwrap_or(tokens[tokens.len() - 1]);
     let open = next();
     if open.text != "(" {

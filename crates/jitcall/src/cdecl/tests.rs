@@ -1182,6 +1182,12 @@ fn pragma_pack_applies_at_the_closing_brace() {
         size("#pragma pack(2)\nstruct s { char c; int i;\n#pragma pack()\n};"),
         8
     );
+    // The operator form, as in text not preprocessed.
+    assert_eq!(
+        size("_Pragma(\"pack(push, 1)\") struct s { char c; int i; }; _Pragma(\"pack(pop)\")"),
+        5
+    );
+    assert_eq!(size("_Pragma(\"once\") struct s { char c; int i; };"), 8);
     // Other pragmas are skipped like every preprocessor line.
     assert_eq!(
         size("#pragma GCC visibility push(default)\nstruct s { char c; int i; };"),

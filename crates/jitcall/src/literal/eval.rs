@@ -238,7 +238,7 @@ impl Eval<'_> {
             return Ok(());
         };
         let (min, max) = crate::value::bit_field_range(width, signed);
-        if (min..=max).contains(&value) || width == 0 {
+        if (min..=max).contains(&value) || field.name.is_none() {
             return Ok(());
         }
         let name = field.name.as_deref().unwrap_or("");
