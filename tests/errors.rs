@@ -94,8 +94,8 @@ fn errors() -> Vec<(&'static str, String)> {
                 .to_string(),
         ),
         (
-            "complex integer",
-            Function::new(abs, &Signature::new(Type::Int, [Type::complex(Type::Int)]))
+            "complex _Bool",
+            Function::new(abs, &Signature::new(Type::Int, [Type::complex(Type::Bool)]))
                 .unwrap_err()
                 .to_string(),
         ),
@@ -141,7 +141,7 @@ fn every_bad_input_has_its_own_clear_error() {
         ("null target", "null"),
         ("variadic callback", "variadic"),
         ("void parameter", "void"),
-        ("complex integer", "_Complex"),
+        ("complex _Bool", "_Complex"),
         ("unpromoted variadic float", "promotes"),
         ("bad alignment", "power of two"),
     ];

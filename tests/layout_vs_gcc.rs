@@ -61,6 +61,12 @@ const CASES: &[Case] = &[
         S,
     ),
     case("struct s { char c; long double _Complex z; };", S),
+    // GNU C's complex integers.
+    case(
+        "struct s { char c; _Complex char a; short _Complex b; char d; int _Complex e;
+                    long long _Complex f; unsigned _Complex g; char h; };",
+        S,
+    ),
     // Packed.
     case(
         "struct __attribute__((packed)) s { char c; int i; double d; };",

@@ -2,7 +2,8 @@
 //! "graffiti" values the fuzzer passes.
 //!
 //! The strategies cover every type jitcall passes: all scalars (`_Bool` to
-//! `unsigned __int128`, `float`, `double`, `long double`, pointers), `_Complex`, and
+//! `unsigned __int128`, `float`, `double`, `long double`, pointers), `_Complex` (GNU C's
+//! complex integers too), and
 //! structs and unions nested up to three deep, with arrays inside them, packed and
 //! over-aligned aggregates, over-aligned members, bit-fields of every integer type
 //! (unnamed and zero-width ones too), `#pragma pack` and GNU C's empty structs. Aggregate
@@ -55,12 +56,23 @@ pub fn scalar() -> BoxedStrategy<Type> {
     .boxed()
 }
 
-/// `float _Complex`, `double _Complex` or `long double _Complex`.
+/// `float _Complex`, `double _Complex` or `long double _Complex`, or now and then one
+/// of GNU C's complex integers (`_Complex char` to `_Complex unsigned long long`; not
+/// `_Complex __int128`, which clang rejects).
 pub fn complex() -> BoxedStrategy<Type> {
+    use Type::*;
     prop_oneof![
-        Just(Type::Float),
-        Just(Type::Double),
-        Just(Type::LongDouble)
+        3 => Just(Float),
+        3 => Just(Double),
+        3 => Just(LongDouble),
+        1 => Just(Char),
+        1 => Just(UChar),
+        1 => Just(Short),
+        1 => Just(UShort),
+        1 => Just(Int),
+        1 => Just(UInt),
+        1 => Just(Long),
+        1 => Just(ULongLong),
     ]
     .prop_map(Type::complex)
     .boxed()

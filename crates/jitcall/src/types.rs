@@ -71,7 +71,8 @@ pub enum Type {
     Union(Arc<Aggregate>),
     /// `elem[count]`, only inside aggregates (C passes array parameters as pointers).
     Array(Arc<Type>, u64),
-    /// `float _Complex`, `double _Complex` or `long double _Complex`.
+    /// `float _Complex`, `double _Complex` or `long double _Complex`, or GNU C's complex
+    /// integers (`_Complex int`), laid out and passed as `struct { T re, im; }`.
     Complex(Arc<Type>),
 }
 
@@ -311,7 +312,8 @@ impl Type {
         Type::Array(Arc::new(elem), count)
     }
 
-    /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`.
+    /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`, or (GNU C) an
+    /// integer type other than `Bool`.
     pub fn complex(elem: Type) -> Type {
         Type::Complex(Arc::new(elem))
     }
@@ -389,13 +391,20 @@ impl Type {
         let (size, align) = match self {
             Void => return Err(Error::invalid("`void` has no size")),
             Complex(elem) => match **elem {
+                // GNU C also has complex integers (`_Complex int`), laid out and passed
+                // as `struct { T re, im; }`.
                 Float | Double | LongDouble => {
+                    let l = elem.layout()?;
+                    (2 * l.size, l.align)
+                }
+                ref int if int.is_integer() && *int != Bool => {
                     let l = elem.layout()?;
                     (2 * l.size, l.align)
                 }
                 ref other => {
                     return Err(Error::invalid(format!(
-                        "`{other} _Complex`: only float, double and long double can be complex"
+                        "`{other} _Complex`: only floating and integer types other than \
+                         `_Bool` can be complex"
                     )));
                 }
             },
@@ -949,7 +958,8 @@ mod tests {
 
     #[test]
     fn bad_types_are_errors() {
-        assert!(Type::complex(Type::Int).layout().is_err());
+        assert!(Type::complex(Type::Bool).layout().is_err());
+        assert!(Type::complex(Type::Pointer).layout().is_err());
         assert!(Type::structure([Type::Void]).layout().is_err());
         assert!(Type::build_struct().aligned(3).finish().layout().is_err());
         assert!(Type::array(Type::Double, u64::MAX / 2).layout().is_err());

@@ -120,7 +120,7 @@ fn bad_spellings() {
         ),
         ("int int", "duplicate 'int'"),
         ("long float", "invalid combination of type specifiers"),
-        ("int _Complex", "unsupported: complex integer types"),
+        ("_Bool _Complex", "invalid combination of type specifiers"),
         ("complex", "unknown type name 'complex'"),
         (
             "double complex",
