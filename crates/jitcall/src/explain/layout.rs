@@ -123,6 +123,9 @@ impl Builder<'_> {
             if let Some(n) = a.align {
                 attrs.push(format!("aligned({n})"));
             }
+            if let Some(n) = a.pack {
+                attrs.push(format!("#pragma pack({n})"));
+            }
         }
         let attrs_text = if attrs.is_empty() {
             String::new()
