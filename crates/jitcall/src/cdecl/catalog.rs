@@ -56,7 +56,7 @@ pub struct TypeEntry {
     pub name: String,
     /// Where it was defined.
     pub location: Location,
-    /// Its layout, or why jitcall cannot represent it (a bit-field, a vector member).
+    /// Its layout, or why jitcall cannot represent it (a vector member, an unsupported attribute).
     pub layout: Result<TypeLayout, String>,
 }
 
