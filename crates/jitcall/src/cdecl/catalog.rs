@@ -56,7 +56,8 @@ pub struct TypeEntry {
     pub name: String,
     /// Where it was defined.
     pub location: Location,
-    /// Its layout, or why jitcall cannot represent it (a vector member, an unsupported attribute).
+    /// Its layout, or why jitcall cannot represent it (a vector member, an unsupported
+    /// attribute).
     pub layout: Result<TypeLayout, String>,
 }
 

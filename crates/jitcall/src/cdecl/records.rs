@@ -58,7 +58,8 @@ impl Parser<'_, '_> {
             if !self.tolerant {
                 return Err(e);
             }
-            // What jitcall cannot lay out (a vector member, an unsupported attribute) poisons this type only.
+            // What jitcall cannot lay out (a vector member, an unsupported attribute)
+            // poisons this type only.
             self.next = open;
             self.skip_balanced()?;
             self.attributes()?;
