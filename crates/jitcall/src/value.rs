@@ -206,7 +206,10 @@ pub enum Value {
     LongDouble(LongDouble),
     /// A pointer.
     Pointer(*mut c_void),
-    /// A struct: one value per member, in order.
+    /// A struct: one value per member, in order. A bit-field's value is a value of its
+    /// declared type that fits its width (`int x : 3` holds -4 to 3; a signed bit-field
+    /// reads back sign-extended). An unnamed bit-field is padding: it has a value of its
+    /// type too, which is never written and reads as 0.
     Struct(Vec<Value>),
     /// A union: the member written (by index) and its value.
     Union {
