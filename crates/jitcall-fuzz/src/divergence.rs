@@ -86,8 +86,11 @@ pub const KNOWN: &[Divergence] = &[
                   zero-length array inside an eightbyte counts as its element",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| {
+            // (Unnamed bit-fields, which clang also reads differently, have their own
+            // entry.)
             any_value(sig, |t| {
-                clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
+                !has_unnamed_bit_field(t)
+                    && clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
             })
         },
     },
@@ -112,6 +115,16 @@ pub const KNOWN: &[Divergence] = &[
                 .iter()
                 .any(has_unnamed_bit_field)
         },
+    },
+    Divergence {
+        name: "gcc-complex-int-array-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "gcc classifies an array by its first element; when that element is a \
+                  complex integer straddling two eightbytes, the second gets a 32-bit class \
+                  that the array's later bytes overrun: gcc's caller passes only 4 bytes of \
+                  that eightbyte, its callee reads 8",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, _| any_value(sig, |t| complex_int_array_straddles(t, 0)),
     },
     Divergence {
         name: "gcc-empty-record-va-start",
@@ -286,6 +299,31 @@ fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
         Type::Void => Vec::new(),
         t if t.is_aggregate() => clang_classes(t),
         t => sysv::classify_type(t).unwrap_or_default(),
+    }
+}
+
+/// Whether `ty` (at `offset` in its argument) holds an array of complex integers whose
+/// first element straddles two eightbytes.
+fn complex_int_array_straddles(ty: &Type, offset: u64) -> bool {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+            agg.fields
+                .iter()
+                .zip(offsets)
+                .any(|(f, off)| complex_int_array_straddles(&f.ty, offset + off))
+        }
+        Type::Array(elem, n) => {
+            let straddles = match &**elem {
+                Type::Complex(part) if part.is_integer() => {
+                    let size = elem.layout().map_or(0, |l| l.size);
+                    *n > 0 && offset % 8 + size > 8
+                }
+                _ => false,
+            };
+            straddles || complex_int_array_straddles(elem, offset)
+        }
+        _ => false,
     }
 }
 
@@ -468,6 +506,10 @@ fn clang_classes(ty: &Type) -> Vec<Class> {
     let Ok(layout) = ty.layout() else {
         return Vec::new();
     };
+    // clang ignores unnamed bit-fields: a record of nothing else is passed nowhere.
+    if is_empty(ty) {
+        return Vec::new();
+    }
     if !ty.is_aggregate() || layout.size > 16 {
         return sysv::classify_type(ty).unwrap_or_default();
     }
