@@ -144,6 +144,15 @@ pub const KNOWN: &[Divergence] = &[
         },
     },
     Divergence {
+        name: "clang-bit-field-misaligned",
+        kind: Kind::Divergence,
+        summary: "gcc classifies some bit-fields as ordinary integers (a union's, or a \
+                  struct's of a mode's width at a multiple of it), which a packed parent \
+                  can misalign: MEMORY; clang never checks a bit-field's alignment",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, |t| gcc_misaligned_bit_field(t, 0)),
+    },
+    Divergence {
         name: "clang-va-arg-int128-r9",
         kind: Kind::CompilerBug,
         summary: "clang 18+ disagrees with itself after an __int128 that went to the stack \
@@ -299,6 +308,38 @@ fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
         Type::Void => Vec::new(),
         t if t.is_aggregate() => clang_classes(t),
         t => sysv::classify_type(t).unwrap_or_default(),
+    }
+}
+
+/// Whether `ty` (at byte `offset` in its argument) holds a bit-field that gcc classifies
+/// as an ordinary integer, misaligned there (`abi::sysv`'s rules: in a union, the mode
+/// that holds it; in a struct, one of a mode's width at a multiple of it, unless packed).
+fn gcc_misaligned_bit_field(ty: &Type, offset: u64) -> bool {
+    let union = matches!(ty, Type::Union(_));
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            let places = ty.field_places().ok().flatten().unwrap_or_default();
+            agg.fields
+                .iter()
+                .zip(places)
+                .any(|(f, place)| match place.bits {
+                    Some(bits) if union => {
+                        let mode = u64::from(bits.width).next_power_of_two().clamp(8, 128) / 8;
+                        !offset.is_multiple_of(mode)
+                    }
+                    Some(bits) => {
+                        let w = u64::from(bits.width);
+                        let within = bits.absolute(place.offset);
+                        matches!(w, 8 | 16 | 32 | 64 | 128)
+                            && !(agg.packed && w > 8)
+                            && within.is_multiple_of(w)
+                            && !(within + offset * 8).is_multiple_of(w)
+                    }
+                    None => gcc_misaligned_bit_field(&f.ty, offset + place.offset),
+                })
+        }
+        Type::Array(elem, n) => *n > 0 && gcc_misaligned_bit_field(elem, offset),
+        _ => false,
     }
 }
 
@@ -559,6 +600,41 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
                 align: f.align,
                 bits: f.bits,
             });
+        }
+        // clang ignores unnamed bit-fields: in a union, one goes when the union keeps
+        // its layout without it (a zero-width one always does).
+        if union {
+            let same = agg.clone();
+            let mut kept = Vec::new();
+            for f in &same.fields {
+                if f.name.is_none() && f.bits.is_some() {
+                    continue;
+                }
+                kept.push(f.clone());
+            }
+            if !kept.is_empty() && kept.len() < same.fields.len() {
+                let mut lean = Type::build_union();
+                for f in kept {
+                    lean = lean.member(Field {
+                        ty: without_zero_length_arrays(&f.ty),
+                        ..f
+                    });
+                }
+                if agg.packed {
+                    lean = lean.packed();
+                }
+                if let Some(p) = agg.pack {
+                    lean = lean.pack(p);
+                }
+                if let Some(a) = agg.align {
+                    lean = lean.aligned(a);
+                }
+                let lean = lean.finish();
+                let full = Type::Union(std::sync::Arc::new(agg.clone()));
+                if lean.layout().ok() == full.layout().ok() {
+                    return lean;
+                }
+            }
         }
         if agg.packed {
             b = b.packed();
