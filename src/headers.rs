@@ -136,11 +136,19 @@ fn type_json(t: &TypeEntry) -> Json {
                 .fields
                 .iter()
                 .map(|f| {
-                    Json::Object(vec![
+                    let mut member = vec![
                         ("name".to_string(), Json::str(&f.name)),
                         ("offset".to_string(), Json::Number(f.offset)),
                         ("size".to_string(), Json::Number(f.size)),
-                    ])
+                    ];
+                    if let Some(bits) = f.bits {
+                        member.push((
+                            "bit_offset".to_string(),
+                            Json::Number(u64::from(bits.bit_offset)),
+                        ));
+                        member.push(("bit_width".to_string(), Json::Number(u64::from(bits.width))));
+                    }
+                    Json::Object(member)
                 })
                 .collect();
             fields.push(("fields".to_string(), Json::Array(members)));
@@ -231,10 +239,24 @@ pub fn decls(args: DeclsArgs) -> Result<(), Failure> {
             ));
         }
         match &t.layout {
-            Ok(l) => out.push_str(&format!(
-                "    {:>5}  {}: size {}, align {}\n",
-                t.location.line, t.name, l.size, l.align
-            )),
+            Ok(l) => {
+                out.push_str(&format!(
+                    "    {:>5}  {}: size {}, align {}\n",
+                    t.location.line, t.name, l.size, l.align
+                ));
+                for f in &l.fields {
+                    if let Some(bits) = f.bits {
+                        out.push_str(&format!(
+                            "           bit-field {}: bits {}..{} of the {}-byte unit at offset {}\n",
+                            f.name,
+                            bits.bit_offset,
+                            bits.bit_offset + bits.width,
+                            f.size,
+                            f.offset
+                        ));
+                    }
+                }
+            }
             Err(reason) => out.push_str(&format!(
                 "    {:>5}  {}: unsupported: {reason}\n",
                 t.location.line, t.name

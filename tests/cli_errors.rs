@@ -21,8 +21,12 @@ const ERRORS: &[(&[&str], &[&str])] = &[
     ),
     (&["struct s { int a; };"], &["declare no function"]),
     (
-        &["struct s { int a : 3; }; int f(struct s)", "{1}"],
-        &["unsupported"],
+        &["struct s { int a : 3; }; int f(struct s)", "{.a = 9}"],
+        &["9 does not fit in bit-field 'a' (`int a : 3` holds -4 to 3)"],
+    ),
+    (
+        &["struct s { int a : 33; }; int f(struct s)", "{1}"],
+        &["width of bit-field 'a' (33) exceeds its type 'int' (32 bits)"],
     ),
     (
         &["int i_echo(int)"],

@@ -11,6 +11,26 @@ use common::{ScratchDir, build_executable, build_shared, run_jitcall};
 use std::path::Path;
 use std::process::Command;
 
+/// A record of nothing but unnamed bit-fields that finds no register left: explain
+/// says why it goes nowhere (gcc gives it no stack space: `tests/bit_fields.rs`).
+#[test]
+fn explain_says_why_an_empty_record_goes_nowhere() {
+    let run = jitcall(&[
+        "explain",
+        "struct e { int : 32; }; int f(int, int, int, int, int, int, struct e e, int last);",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "#6 struct e e\n      4 bytes, class INTEGER\n      → nowhere: it is nothing but \
+             unnamed bit-fields, which gcc gives no stack space\n  #7 int last\n      \
+             4 bytes, class INTEGER\n      → stack at [rsp + 0]"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
 /// An eightbyte gcc passes nothing for though it holds data (a later array element in
 /// an eightbyte the first element only pads): explain says which member is lost, and
 /// only there. That gcc really drops it is tested in `tests/fuzz.rs` (gcc's own call).
@@ -126,6 +146,14 @@ const GOLDEN: &[(&str, &str, &[&str])] = &[
     (
         "long_double_union",
         "union ld { long double x; int i; }; union ld f(union ld u, struct w { union ld u; } w)",
+        &[],
+    ),
+    // Bit-fields: which bits of which bytes each holds; a float sharing an eightbyte
+    // with a bit-field makes it INTEGER.
+    (
+        "bit_fields",
+        "struct flags { float f; unsigned ready : 1; int level : 5; unsigned : 2; \
+         long long big : 40; _Bool on : 1; }; struct flags f(struct flags v)",
         &[],
     ),
 ];

@@ -135,7 +135,9 @@ fn decls_lists_layouts() {
     ));
     let text = ok(&["decls", "--include", "regex.h"]);
     assert!(
-        text.contains("struct re_pattern_buffer: unsupported: bit-field"),
+        text.contains("struct re_pattern_buffer: size 64, align 8\n")
+            && text
+                .contains("bit-field __can_be_null: bits 0..1 of the 4-byte unit at offset 56\n"),
         "{text}"
     );
     assert!(text.contains("int regcomp(regex_t *restrict, const char *restrict, int)"));
@@ -168,6 +170,47 @@ fn own_declarations_use_the_headers_types() {
         ]);
         assert_eq!(out, "907060870\n");
     }
+}
+
+/// Bit-fields under `#pragma pack`: the offsets and bits are gcc's (its bytes for each
+/// bit-field set to all ones: `flags` 00 07 00 00, `len` 00 f8 ff 7f; `tail` at 4).
+#[test]
+fn decls_gives_bit_fields_their_bits() {
+    let dir = common::ScratchDir::new("decls-bits");
+    let header = dir.join("hdr.h");
+    std::fs::write(
+        &header,
+        "#pragma pack(push, 1)\n\
+         struct hdr { unsigned char kind; unsigned flags : 3; unsigned len : 20; int tail; };\n\
+         #pragma pack(pop)\n\
+         struct after { char c; int i; };\n",
+    )
+    .unwrap();
+    let header = header.to_str().unwrap();
+    let out = ok(&["decls", "--include", header, "--json"]);
+    assert!(
+        out.contains(
+            "{\"name\": \"struct hdr\", \"size\": 8, \"align\": 1, \"fields\": \
+             [{\"name\": \"kind\", \"offset\": 0, \"size\": 1}, \
+             {\"name\": \"flags\", \"offset\": 0, \"size\": 4, \"bit_offset\": 8, \"bit_width\": 3}, \
+             {\"name\": \"len\", \"offset\": 0, \"size\": 4, \"bit_offset\": 11, \"bit_width\": 20}, \
+             {\"name\": \"tail\", \"offset\": 4, \"size\": 4}]"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("{\"name\": \"struct after\", \"size\": 8, \"align\": 4"),
+        "{out}"
+    );
+    let text = ok(&["decls", "--include", header]);
+    assert!(
+        text.contains(
+            "struct hdr: size 8, align 1\n\
+             \x20          bit-field flags: bits 8..11 of the 4-byte unit at offset 0\n\
+             \x20          bit-field len: bits 11..31 of the 4-byte unit at offset 0\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! alignment, member offset and member size `Declarations::types` reports becomes a
 //! `_Static_assert` appended to that same preprocessed text, which gcc then compiles.
 //! No macro can change what a name means between the two readings. 0 mismatches.
+//! Bit-fields have no `offsetof`: their neighbours, and the sizes and alignments of
+//! the types holding them, are checked (their bits are proven in tests/layout_vs_gcc.rs).
 //!
 //! The ignored test `every_header_in_usr_include` does the same for every header under
 //! /usr/include that gcc compiles on its own (slow: run it with `--ignored`; its last
@@ -209,6 +211,12 @@ fn check_text(tag: &str, text: &str) -> Outcome {
         .unwrap();
         checks += 2;
         for f in &layout.fields {
+            // A bit-field has no `offsetof` or `sizeof` (tests/layout_vs_gcc.rs reads
+            // bit-fields' bits through C); its neighbours' offsets still show whether
+            // it was placed right.
+            if f.bits.is_some() {
+                continue;
+            }
             let field = &f.name;
             writeln!(
                 source,

@@ -3,8 +3,11 @@
 //!
 //! Every case of the table is parsed by jitcall; one C file then prints, for every type
 //! checked, its `sizeof`, `_Alignof` and the `offsetof` of every member jitcall found
-//! (nested and anonymous members included). Each case sits in its own function so tags
-//! can repeat. The compilers are the judge: nothing here hard-codes a layout.
+//! (nested and anonymous members included). A bit-field has no `offsetof`: the program
+//! sets it to all ones in a zeroed object and prints the object's bytes, which jitcall's
+//! bit positions must predict. Each case sits in its own function so tags can repeat
+//! (a case with `#pragma pack` resets it after its function). The compilers are the
+//! judge: nothing here hard-codes a layout.
 
 use jitcall::{Declarations, Type};
 use std::collections::BTreeMap;
@@ -58,6 +61,12 @@ const CASES: &[Case] = &[
         S,
     ),
     case("struct s { char c; long double _Complex z; };", S),
+    // GNU C's complex integers.
+    case(
+        "struct s { char c; _Complex char a; short _Complex b; char d; int _Complex e;
+                    long long _Complex f; unsigned _Complex g; char h; };",
+        S,
+    ),
     // Packed.
     case(
         "struct __attribute__((packed)) s { char c; int i; double d; };",
@@ -207,27 +216,173 @@ const CASES: &[Case] = &[
     case("enum e { A = 0x100000000 };", E),
     case("enum e { A = -0x7fffffffffffffff - 1 };", E),
     case("struct s { char c; enum { X, Y } e; char d; };", S),
+    // Bit-fields: storage units of every integer type, straddling, unnamed and
+    // zero-width ones, `aligned` on a bit-field, unions.
+    case("struct s { int a:3; int b:5; unsigned c:24; char d; };", S),
+    case("struct s { char a; int :0; char b; };", S),
+    case("struct s { char a; int :8; };", S),
+    case("struct s { float f; int :8; short t; };", S),
+    case("struct s { short a:9; short b:9; char c; };", S),
+    case("struct s { char a; long long b:40; char c; };", S),
+    case(
+        "struct s { char a:3; char b:6; _Bool c:1; _Bool d:1; signed char e:8; };",
+        S,
+    ),
+    case(
+        "struct s { int a:31; int b:2; long long c:33; long long d:33; };",
+        S,
+    ),
+    case("struct s { unsigned long long a:1; char b; };", S),
+    case("struct s { char a; unsigned __int128 b:100; char c; };", S),
+    case("struct s { char a; __int128 b:65; __int128 c:65; };", S),
+    case(
+        "enum e { A, B }; struct s { enum e a:1; enum e b:31; enum e c:2; };",
+        S,
+    ),
+    case(
+        "struct s { char a; int b:4 __attribute__((aligned(8))); char c; };",
+        S,
+    ),
+    case(
+        "struct s { char a; int :4 __attribute__((aligned(8))); char c; };",
+        S,
+    ),
+    case(
+        "struct s { char a; long long :0; char b; short :0; char c; };",
+        S,
+    ),
+    case("struct s { long long a:3; char b; };", S),
+    case("struct s { char a; short :1; };", S),
+    case("struct s { struct { char x; int y:4; } in; int z:3; };", S),
+    case(
+        "struct s { int a:4; struct { int b:4; }; union { int c:5; char d; }; };",
+        S,
+    ),
+    case("union u { char c; int :9; };", U),
+    case("union u { int x:3; };", U),
+    case("union u { long long x:33; char c[3]; unsigned y:1; };", U),
+    // Bit-fields in packed structs: nothing moves to avoid straddling.
+    case(
+        "struct __attribute__((packed)) s { char a:7; char b:2; };",
+        S,
+    ),
+    case(
+        "struct __attribute__((packed)) s { int a:7; int b:30; };",
+        S,
+    ),
+    case(
+        "struct __attribute__((packed)) s { char a; int :0; char b; };",
+        S,
+    ),
+    case(
+        "struct __attribute__((packed)) s { char a; long long b:64; short c:3; };",
+        S,
+    ),
+    case(
+        "struct __attribute__((packed)) s { char a; int b:4 __attribute__((aligned(4))); };",
+        S,
+    ),
+    case(
+        "struct s { char a; int b:31; } __attribute__((packed, aligned(2)));",
+        S,
+    ),
+    case(
+        "union __attribute__((packed)) u { int a:9; short b:3; };",
+        U,
+    ),
+    // #pragma pack: caps every member's alignment (also `aligned` ones), not the
+    // aggregate's own `aligned`, not a zero-width bit-field's padding; push and pop.
+    case(
+        "\n#pragma pack(1)\nstruct s { char a; int b; double c; };\n",
+        S,
+    ),
+    case(
+        "\n#pragma pack(2)\nstruct s { char a; int b:30; int c:20; };\n",
+        S,
+    ),
+    case(
+        "\n#pragma pack(2)\nstruct s { char a; int :0; char b; };\n",
+        S,
+    ),
+    case(
+        "\n#pragma pack(2)\nstruct s { char a; int b __attribute__((aligned(8))); };\n",
+        S,
+    ),
+    case(
+        "\n#pragma pack(2)\nstruct __attribute__((aligned(8))) s { char a; };\n",
+        S,
+    ),
+    case(
+        "\n#pragma pack(2)\nstruct s { char c; long long x:40; };\n",
+        S,
+    ),
+    case(
+        "\n#pragma pack(4)\nstruct s { char c; long double x; __int128 y; };\n",
+        S,
+    ),
+    case(
+        "\n#pragma pack(1)\nstruct s { char c; int x:4 __attribute__((aligned(8))); };\n",
+        S,
+    ),
+    case(
+        "\n#pragma pack(1)\nunion u { char c; int i; long long d:3; };\n",
+        U,
+    ),
+    case(
+        "\n#pragma pack(push, 1)\nstruct a { char c; int i; };\n\
+         #pragma pack(push, 4)\nstruct b { char c; double d; };\n\
+         #pragma pack(pop)\nstruct c { char c; double d; };\n\
+         #pragma pack(pop)\nstruct s { char c; double d; };\n",
+        &["struct a", "struct b", "struct c", "struct s"],
+    ),
+    case(
+        "\n#pragma pack(push, outer, 2)\nstruct a { char c; int i; };\n\
+         #pragma pack(push)\n#pragma pack(1)\nstruct b { char c; int i; };\n\
+         #pragma pack(pop, outer)\nstruct s { char c; int i; };\n",
+        &["struct a", "struct b", "struct s"],
+    ),
+    case(
+        "\n#pragma pack(1)\nstruct in { char c; int i; };\n#pragma pack(0)\n\
+         struct s { char c; struct in x; struct { char d; int e; } y; };\n",
+        &["struct in", "struct s"],
+    ),
 ];
 
-/// `path=offset` for every member, nested ones as `a.b`, anonymous ones by their
-/// members' names (C11 lets `offsetof` reach through them).
-fn member_offsets(ty: &Type, prefix: &str, base: u64, out: &mut Vec<(String, u64)>) {
+/// A member as the C program checks it: `offsetof`, or for a bit-field the bytes
+/// of an object with only that bit-field set to all ones.
+enum Member {
+    Offset(u64),
+    Bits(Vec<u8>),
+}
+
+/// Every member by its path, nested ones as `a.b`, anonymous ones by their members'
+/// names (C11 lets `offsetof` reach through them); unnamed bit-fields are padding.
+fn members(ty: &Type, prefix: &str, base: u64, size: u64, out: &mut Vec<(String, Member)>) {
     let (Type::Struct(agg) | Type::Union(agg)) = ty else {
         return;
     };
-    let offsets = ty
-        .field_offsets()
+    let places = ty
+        .field_places()
         .expect("layout was checked")
-        .expect("an aggregate has offsets");
-    for (field, offset) in agg.fields.iter().zip(offsets) {
-        let at = base + offset;
-        match &field.name {
-            Some(name) => {
-                let path = format!("{prefix}{name}");
-                out.push((path.clone(), at));
-                member_offsets(&field.ty, &format!("{path}."), at, out);
+        .expect("an aggregate has places");
+    for (field, place) in agg.fields.iter().zip(places) {
+        let at = base + place.offset;
+        match (&field.name, place.bits) {
+            (Some(name), Some(bits)) => {
+                let mut bytes = vec![0u8; size as usize];
+                let first = bits.absolute(at);
+                for bit in first..first + u64::from(bits.width) {
+                    bytes[(bit / 8) as usize] |= 1 << (bit % 8);
+                }
+                out.push((format!("{prefix}{name}"), Member::Bits(bytes)));
             }
-            None => member_offsets(&field.ty, prefix, at, out),
+            (Some(name), None) => {
+                let path = format!("{prefix}{name}");
+                out.push((path.clone(), Member::Offset(at)));
+                members(&field.ty, &format!("{path}."), at, size, out);
+            }
+            (None, Some(_)) => {}
+            (None, None) => members(&field.ty, prefix, at, size, out),
         }
     }
 }
@@ -252,14 +407,30 @@ fn check_line(index: usize, decls: &Declarations, name: &str) -> Result<(String,
     let layout = ty
         .layout()
         .map_err(|e| format!("layout of `{name}`: {e}"))?;
-    let mut members = Vec::new();
-    member_offsets(&ty, "", 0, &mut members);
+    let mut list = Vec::new();
+    members(&ty, "", 0, layout.size, &mut list);
     let mut expected = format!("{index}|{name}|{}|{}", layout.size, layout.align);
     let mut c =
         format!("    printf(\"{index}|{name}|%zu|%zu\", sizeof({name}), _Alignof({name}));\n");
-    for (path, offset) in &members {
-        write!(expected, "|{path}={offset}").unwrap();
-        writeln!(c, "    printf(\"|{path}=%zu\", offsetof({name}, {path}));").unwrap();
+    for (path, member) in &list {
+        match member {
+            Member::Offset(offset) => {
+                write!(expected, "|{path}={offset}").unwrap();
+                writeln!(c, "    printf(\"|{path}=%zu\", offsetof({name}, {path}));").unwrap();
+            }
+            Member::Bits(bytes) => {
+                write!(expected, "|{path}=").unwrap();
+                for b in bytes {
+                    write!(expected, "{b:02x}").unwrap();
+                }
+                writeln!(
+                    c,
+                    "    {{ {name} v; memset(&v, 0, sizeof v); v.{path} = -1; \
+                     printf(\"|{path}=\"); dump(&v, sizeof v); }}"
+                )
+                .unwrap();
+            }
+        }
     }
     c.push_str("    printf(\"\\n\");\n");
     Ok((expected, c))
@@ -315,14 +486,115 @@ fn temp_dir() -> PathBuf {
 
 #[test]
 fn layouts_match_the_c_compilers() {
+    check_cases(CASES, true);
+}
+
+/// 1,000 bit-field structs and unions drawn at random (a fixed seed): every integer type,
+/// widths from 0 to the type's, unnamed ones, `aligned` on some, ordinary members
+/// between them, packed or under `#pragma pack` now and then.
+#[test]
+fn random_bit_field_layouts_match_the_c_compilers() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    const INTS: &[(&str, u64)] = &[
+        ("_Bool", 1),
+        ("char", 8),
+        ("signed char", 8),
+        ("unsigned char", 8),
+        ("short", 16),
+        ("unsigned short", 16),
+        ("int", 32),
+        ("unsigned", 32),
+        ("long", 64),
+        ("unsigned long long", 64),
+        ("__int128", 128),
+    ];
+    const OTHERS: &[&str] = &["char", "short", "int", "long long", "double", "float"];
+    let (mut cases, mut gcc_only) = (Vec::new(), Vec::new());
+    for _ in 0..1000 {
+        let union = next(6) == 0;
+        let mut has_aligned = false;
+        let mut body = String::new();
+        let mut named = 0;
+        for i in 0..1 + next(8) {
+            if next(5) == 0 {
+                body.push_str(&format!(
+                    "{} m{i}; ",
+                    OTHERS[next(OTHERS.len() as u64) as usize]
+                ));
+                named += 1;
+                continue;
+            }
+            let (ty, bits) = INTS[next(INTS.len() as u64) as usize];
+            let unnamed = next(6) == 0;
+            let width = match (unnamed, next(4)) {
+                (true, 0) => 0,
+                (_, 1) => bits,
+                _ => 1 + next(bits),
+            };
+            let aligned = if next(12) == 0 {
+                has_aligned = true;
+                format!(" __attribute__((aligned({})))", 1 << next(4))
+            } else {
+                String::new()
+            };
+            if unnamed {
+                body.push_str(&format!("{ty} : {width}{aligned}; "));
+            } else {
+                body.push_str(&format!("{ty} m{i} : {width}{aligned}; "));
+                named += 1;
+            }
+        }
+        if named == 0 {
+            body.push_str("int last; ");
+        }
+        let kw = if union { "union u" } else { "struct s" };
+        let packed = if next(6) == 0 {
+            " __attribute__((packed))"
+        } else {
+            ""
+        };
+        let text = match next(6) {
+            0 => format!(
+                "\n#pragma pack({})\n{kw} {{ {body}}}{packed};\n",
+                1 << next(5)
+            ),
+            _ => format!("{kw} {{ {body}}}{packed};"),
+        };
+        let case = Case {
+            decls: Box::leak(text.into_boxed_str()),
+            types: if union { U } else { S },
+        };
+        if has_aligned {
+            gcc_only.push(case);
+        } else {
+            cases.push(case);
+        }
+    }
+    check_cases(&cases, true);
+    // clang places an `aligned` bit-field differently (docs/DIVERGENCES.md).
+    check_cases(&gcc_only, false);
+}
+
+/// Parses every case, and has each C compiler of the machine (clang-19 only if
+/// `clang`) print the layouts jitcall computed.
+fn check_cases(cases: &[Case], clang: bool) {
     let mut failures = Vec::new();
     let mut expected = BTreeMap::new();
     let mut program = String::from(
         "#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <stdarg.h>\n\
-         #include <stdbool.h>\n#include <sys/types.h>\n\n",
+         #include <stdbool.h>\n#include <string.h>\n#include <sys/types.h>\n\n\
+         static void dump(const void *p, size_t n) {\n\
+             for (size_t i = 0; i < n; i++) printf(\"%02x\", ((const unsigned char *)p)[i]);\n\
+         }\n\n",
     );
     let mut main = String::from("int main(void) {\n");
-    for (index, case) in CASES.iter().enumerate() {
+    for (index, case) in cases.iter().enumerate() {
         let decls = match Declarations::parse(case.decls) {
             Ok(decls) => decls,
             Err(e) => {
@@ -345,7 +617,11 @@ fn layouts_match_the_c_compilers() {
                 Err(e) => failures.push(format!("case {index}: {e}")),
             }
         }
-        program.push_str("}\n\n");
+        program.push_str("}\n");
+        if case.decls.contains("#pragma") {
+            program.push_str("#pragma pack()\n");
+        }
+        program.push('\n');
         writeln!(main, "    case_{index}();").unwrap();
     }
     main.push_str("    return 0;\n}\n");
@@ -359,7 +635,7 @@ fn layouts_match_the_c_compilers() {
     } else {
         panic!("no C compiler found: install gcc (the `cc` command) to run this test");
     }
-    if compiler_available("clang-19") {
+    if clang && compiler_available("clang-19") {
         compilers.push("clang-19");
     }
 
@@ -385,7 +661,7 @@ fn layouts_match_the_c_compilers() {
                 Some(got) if got == want => {}
                 got => failures.push(format!(
                     "case {index} ({}):\n    jitcall: {want}\n    {cc}: {}",
-                    CASES[index]
+                    cases[index]
                         .decls
                         .split_whitespace()
                         .collect::<Vec<_>>()
@@ -406,7 +682,7 @@ fn layouts_match_the_c_compilers() {
     eprintln!(
         "{} types in {} cases agree with {}",
         expected.len(),
-        CASES.len(),
+        cases.len(),
         compilers.join(" and ")
     );
 }

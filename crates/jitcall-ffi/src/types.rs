@@ -277,6 +277,7 @@ pub unsafe fn to_jitcall(t: *const ffi_type, depth: u32) -> Result<Type, Status>
                     name: None,
                     ty,
                     align: Some(a.max(1) as u64),
+                    bits: None,
                 });
             }
             let ty = b.clone().finish();
@@ -294,6 +295,7 @@ pub unsafe fn to_jitcall(t: *const ffi_type, depth: u32) -> Result<Type, Status>
                     name: None,
                     ty: Type::array(Type::UChar, want_size - l.size),
                     align: None,
+                    bits: None,
                 })
             } else {
                 b

@@ -70,7 +70,12 @@ impl CTypes {
                         .align
                         .map(|a| format!(" __attribute__((aligned({a})))"))
                         .unwrap_or_default();
-                    write!(body, " {base} f{i}{dims}{align};").unwrap();
+                    match (f.bits, &f.name) {
+                        (Some(w), Some(_)) => write!(body, " {base} f{i} : {w}{align};"),
+                        (Some(w), None) => write!(body, " {base} : {w}{align};"),
+                        (None, _) => write!(body, " {base} f{i}{dims}{align};"),
+                    }
+                    .unwrap();
                 }
                 self.count += 1;
                 let name = format!("{kw} t{}", self.count);
@@ -81,7 +86,17 @@ impl CTypes {
                 if let Some(a) = agg.align {
                     write!(attrs, " __attribute__((aligned({a})))").unwrap();
                 }
-                writeln!(self.defs, "{name} {{{body} }}{attrs};").unwrap();
+                // The operator form of `#pragma pack`: it fits on the command line's
+                // one line.
+                match agg.pack {
+                    Some(pack) => writeln!(
+                        self.defs,
+                        "_Pragma(\"pack(push, {pack})\") {name} {{{body} }}{attrs}; \
+                         _Pragma(\"pack(pop)\")"
+                    ),
+                    None => writeln!(self.defs, "{name} {{{body} }}{attrs};"),
+                }
+                .unwrap();
                 self.names.insert(ty.clone(), name.clone());
                 name
             }
@@ -175,7 +190,7 @@ pub const BATCH_PRELUDE: &str = r#"#include <stdarg.h>
 #define JF_MAX 64
 struct jf_slot {
     const unsigned char *expect;  /* the value's bytes */
-    const unsigned char *mask;    /* 1 for data bytes, 0 for padding */
+    const unsigned char *mask;    /* the data bits of each byte (not padding's) */
     unsigned char *seen;          /* what arrived */
     unsigned long size;           /* sizeof, as jitcall lays the type out */
 };
@@ -206,12 +221,12 @@ static void jf_arg(long i, const void *p, unsigned long size) {
     unsigned long k, n = jf_fit(i, s, size);
     for (k = 0; k < n; k++) {
         s->seen[k] = b[k];
-        if (s->mask[k] && b[k] != s->expect[k]) {
+        if ((b[k] ^ s->expect[k]) & s->mask[k]) {
             if (jf_state.mismatches++ == 0) {
                 jf_state.first_arg = i;
                 jf_state.first_byte = (long)k;
             }
-            jf_state.echo[k & 15] ^= (unsigned char)(b[k] ^ s->expect[k]);
+            jf_state.echo[k & 15] ^= (unsigned char)((b[k] ^ s->expect[k]) & s->mask[k]);
         }
     }
 }
@@ -222,7 +237,7 @@ static void jf_result(void *p, unsigned long size) {
     struct jf_slot *s = &jf_state.ret;
     unsigned long k, n = jf_fit(-1, s, size);
     for (k = 0; k < n; k++)
-        b[k] = s->expect[k] ^ (s->mask[k] ? jf_state.echo[k & 15] : 0);
+        b[k] = s->expect[k] ^ (jf_state.echo[k & 15] & s->mask[k]);
 }
 
 /* A caller's argument i, from the expected bytes. */
@@ -243,7 +258,7 @@ static int jf_ret_mismatches(void) {
     unsigned long k;
     int bad = 0;
     for (k = 0; k < s->size; k++)
-        bad += s->mask[k] && s->seen[k] != s->expect[k];
+        bad += ((s->seen[k] ^ s->expect[k]) & s->mask[k]) != 0;
     return bad;
 }
 "#;
@@ -539,7 +554,7 @@ pub fn render_reproducer(sig: &Signature, notes: &ReproducerNotes) -> String {
         };
         let value = generate::graffiti(ty, i).unwrap_or(Value::Void);
         let bytes = value.to_bytes(ty).unwrap_or_default();
-        let mask: Vec<u8> = generate::data_mask(ty).iter().map(|b| *b as u8).collect();
+        let mask: Vec<u8> = generate::data_bits(ty);
         let shown = literal::format_value(&value, ty);
         writeln!(tables, "/* {name} = {} */", comment_safe(&shown)).unwrap();
         writeln!(
@@ -614,7 +629,7 @@ static int check(const char *what, const void *p, size_t size,
     const unsigned char *b = p;
     int bad = 0;
     for (size_t k = 0; k < size; k++)
-        if (mask[k] && b[k] != expect[k]) {
+        if ((b[k] ^ expect[k]) & mask[k]) {
             fprintf(stderr, "%s byte %zu: got 0x%02x, expected 0x%02x\n",
                     what, k, b[k], expect[k]);
             bad++;

@@ -136,10 +136,71 @@ pub const KNOWN: &[Divergence] = &[
                   zero-length array inside an eightbyte counts as its element",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| {
+            // (Unnamed bit-fields, which clang also reads differently, have their own
+            // entry.)
             any_value(sig, |t| {
-                clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
+                !has_unnamed_bit_field(t)
+                    && clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
             })
         },
+    },
+    Divergence {
+        name: "clang-unnamed-bit-field",
+        kind: Kind::Divergence,
+        summary: "clang ignores unnamed bit-fields when classifying; gcc classifies them like \
+                  any member (in a union, even a zero-width one), so their bits make an \
+                  eightbyte INTEGER",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, has_unnamed_bit_field),
+    },
+    Divergence {
+        name: "clang-va-arg-unnamed-bit-field",
+        kind: Kind::CompilerBug,
+        summary: "clang disagrees with itself over a variadic struct whose first eightbyte \
+                  holds only an unnamed bit-field: its caller passes only the later \
+                  eightbyte, its va_arg reads the struct from elsewhere",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            sig.params()[sig.fixed_count()..]
+                .iter()
+                .any(has_unnamed_bit_field)
+        },
+    },
+    Divergence {
+        name: "gcc-complex-int-array-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "gcc classifies an array by its first element; when that element is a \
+                  complex integer straddling two eightbytes, the second gets a 32-bit class \
+                  that the array's later bytes overrun: gcc's caller passes only 4 bytes of \
+                  that eightbyte, its callee reads 8",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, _| any_value(sig, |t| complex_int_array_straddles(t, 0)),
+    },
+    Divergence {
+        name: "gcc-empty-record-va-start",
+        kind: Kind::CompilerBug,
+        summary: "gcc gives an empty record (only unnamed bit-fields) no stack space, but \
+                  its va_start counts the record's size when it is a fixed parameter on the \
+                  stack: every variadic argument on the stack is read from the wrong place",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| {
+            sig.is_variadic()
+                && plan.args[..sig.fixed_count()]
+                    .iter()
+                    .zip(sig.params())
+                    .any(|(a, t)| {
+                        a.size > 0 && matches!(a.location, ArgLocation::Nowhere) && is_empty(t)
+                    })
+        },
+    },
+    Divergence {
+        name: "clang-bit-field-misaligned",
+        kind: Kind::Divergence,
+        summary: "gcc classifies some bit-fields as ordinary integers (a union's, or a \
+                  struct's of a mode's width at a multiple of it), which a packed parent \
+                  can misalign: MEMORY; clang never checks a bit-field's alignment",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, |t| gcc_misaligned_bit_field(t, 0)),
     },
     Divergence {
         name: "clang-va-arg-int128-r9",
@@ -353,6 +414,90 @@ fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
     }
 }
 
+/// Whether `ty` (at byte `offset` in its argument) holds a bit-field that gcc classifies
+/// as an ordinary integer, misaligned there (`abi::sysv`'s rules: in a union, the mode
+/// that holds it; in a struct, one of a mode's width at a multiple of it, unless packed).
+fn gcc_misaligned_bit_field(ty: &Type, offset: u64) -> bool {
+    let union = matches!(ty, Type::Union(_));
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            let places = ty.field_places().ok().flatten().unwrap_or_default();
+            agg.fields
+                .iter()
+                .zip(places)
+                .any(|(f, place)| match place.bits {
+                    Some(bits) if union => {
+                        let mode = u64::from(bits.width).next_power_of_two().clamp(8, 128) / 8;
+                        !offset.is_multiple_of(mode)
+                    }
+                    Some(bits) => {
+                        let w = u64::from(bits.width);
+                        let within = bits.absolute(place.offset);
+                        matches!(w, 8 | 16 | 32 | 64 | 128)
+                            && !(agg.packed && w > 8)
+                            && within.is_multiple_of(w)
+                            && !(within + offset * 8).is_multiple_of(w)
+                    }
+                    None => gcc_misaligned_bit_field(&f.ty, offset + place.offset),
+                })
+        }
+        Type::Array(elem, n) => *n > 0 && gcc_misaligned_bit_field(elem, offset),
+        _ => false,
+    }
+}
+
+/// Whether `ty` (at `offset` in its argument) holds an array of complex integers whose
+/// first element straddles two eightbytes.
+fn complex_int_array_straddles(ty: &Type, offset: u64) -> bool {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+            agg.fields
+                .iter()
+                .zip(offsets)
+                .any(|(f, off)| complex_int_array_straddles(&f.ty, offset + off))
+        }
+        Type::Array(elem, n) => {
+            let straddles = match &**elem {
+                Type::Complex(part) if part.is_integer() => {
+                    let size = elem.layout().map_or(0, |l| l.size);
+                    *n > 0 && offset % 8 + size > 8
+                }
+                _ => false,
+            };
+            straddles || complex_int_array_straddles(elem, offset)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `ty` is a struct or union of nothing but unnamed bit-fields, empty records
+/// and empty arrays (gcc's empty record).
+fn is_empty(ty: &Type) -> bool {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => agg
+            .fields
+            .iter()
+            .all(|f| (f.name.is_none() && f.bits.is_some()) || is_empty(&f.ty)),
+        Type::Array(elem, n) => *n == 0 || is_empty(elem),
+        _ => false,
+    }
+}
+
+/// Whether `ty` holds an unnamed bit-field of non-zero width, or a zero-width one in a
+/// union (clang ignores both; gcc classifies them).
+fn has_unnamed_bit_field(ty: &Type) -> bool {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| {
+            let union = matches!(ty, Type::Union(_));
+            (f.name.is_none() && f.bits.is_some_and(|w| w > 0 || union))
+                || has_unnamed_bit_field(&f.ty)
+        }),
+        Type::Array(elem, _) => has_unnamed_bit_field(elem),
+        _ => false,
+    }
+}
+
 /// Whether `ty` (at `offset` in its argument) holds a union with a member that has a
 /// `float` at the start of an eightbyte and no data in the 4 bytes after it, while
 /// another member has data there.
@@ -505,6 +650,10 @@ fn clang_classes(ty: &Type) -> Vec<Class> {
     let Ok(layout) = ty.layout() else {
         return Vec::new();
     };
+    // clang ignores unnamed bit-fields: a record of nothing else is passed nowhere.
+    if is_empty(ty) {
+        return Vec::new();
+    }
     if !ty.is_aggregate() || layout.size > 16 {
         return sysv::classify_type(ty).unwrap_or_default();
     }
@@ -552,10 +701,49 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
                 name: f.name.clone(),
                 ty: without_zero_length_arrays(&f.ty),
                 align: f.align,
+                bits: f.bits,
             });
+        }
+        // clang ignores unnamed bit-fields: in a union, one goes when the union keeps
+        // its layout without it (a zero-width one always does).
+        if union {
+            let same = agg.clone();
+            let mut kept = Vec::new();
+            for f in &same.fields {
+                if f.name.is_none() && f.bits.is_some() {
+                    continue;
+                }
+                kept.push(f.clone());
+            }
+            if !kept.is_empty() && kept.len() < same.fields.len() {
+                let mut lean = Type::build_union();
+                for f in kept {
+                    lean = lean.member(Field {
+                        ty: without_zero_length_arrays(&f.ty),
+                        ..f
+                    });
+                }
+                if agg.packed {
+                    lean = lean.packed();
+                }
+                if let Some(p) = agg.pack {
+                    lean = lean.pack(p);
+                }
+                if let Some(a) = agg.align {
+                    lean = lean.aligned(a);
+                }
+                let lean = lean.finish();
+                let full = Type::Union(std::sync::Arc::new(agg.clone()));
+                if lean.layout().ok() == full.layout().ok() {
+                    return lean;
+                }
+            }
         }
         if agg.packed {
             b = b.packed();
+        }
+        if let Some(p) = agg.pack {
+            b = b.pack(p);
         }
         if let Some(a) = agg.align {
             b = b.aligned(a);

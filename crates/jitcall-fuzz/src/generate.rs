@@ -3,9 +3,11 @@
 //!
 //! The strategies cover every type jitcall passes: all scalars (`_Bool` to
 //! `unsigned __int128`, `float`, `double`, `long double`, `_Float16`, `__float128`,
-//! pointers), `_Complex`, GNU vectors of up to 16 bytes ([`vector`]), and
+//! pointers), `_Complex` (GNU C's complex integers too), GNU vectors of up to 16 bytes
+//! ([`vector`]), and
 //! structs and unions nested up to three deep, with arrays inside them, packed and
-//! over-aligned aggregates, over-aligned members and GNU C's empty structs. Aggregate
+//! over-aligned aggregates, over-aligned members, bit-fields of every integer type
+//! (unnamed and zero-width ones too), `#pragma pack` and GNU C's empty structs. Aggregate
 //! members are named `f0`, `f1`, ... so that every value can be written as a C literal
 //! with designators. Signatures take 0 to `max_params` parameters (both register files
 //! run out, in every order) and sometimes a variadic tail of promoted types. Shrinking
@@ -16,8 +18,9 @@
 //! argument 2, or 17). A few bits are then fixed so that every value is valid for its
 //! type ([`graffiti`]): `_Bool` is 0 or 1, narrow integers have their top bit set (a
 //! missing sign- or zero-extension shows), floating values are finite, and a
-//! `long double` is a normal x87 number. Only *data* bytes are compared: never padding,
-//! never the 6 bytes after a `long double`'s 10 ([`data_mask`]).
+//! `long double` is a normal x87 number. Only *data* bits are compared: never padding
+//! (nor the bits of a byte no bit-field holds), never the 6 bytes after a
+//! `long double`'s 10 ([`data_bits`]).
 //!
 //! This module generates; it does not render C (that is [`super::cgen`]) or call
 //! anything.
@@ -83,12 +86,23 @@ pub fn vector() -> BoxedStrategy<Type> {
     .boxed()
 }
 
-/// `float _Complex`, `double _Complex` or `long double _Complex`.
+/// `float _Complex`, `double _Complex` or `long double _Complex`, or now and then one
+/// of GNU C's complex integers (`_Complex char` to `_Complex unsigned long long`; not
+/// `_Complex __int128`, which clang rejects).
 pub fn complex() -> BoxedStrategy<Type> {
+    use Type::*;
     prop_oneof![
-        Just(Type::Float),
-        Just(Type::Double),
-        Just(Type::LongDouble)
+        3 => Just(Float),
+        3 => Just(Double),
+        3 => Just(LongDouble),
+        1 => Just(Char),
+        1 => Just(UChar),
+        1 => Just(Short),
+        1 => Just(UShort),
+        1 => Just(Int),
+        1 => Just(UInt),
+        1 => Just(Long),
+        1 => Just(ULongLong),
     ]
     .prop_map(Type::complex)
     .boxed()
@@ -99,9 +113,14 @@ fn alignment() -> impl Strategy<Value = u64> {
     (0..=6u32).prop_map(|k| 1u64 << k)
 }
 
+/// A member: its type, an `aligned` attribute, and for a bit-field its width and
+/// whether it has a name (an unnamed one is padding).
+type Member = (Type, Option<u64>, Option<(u32, bool)>);
+
 /// One member: its type (possibly an array of it, possibly two-dimensional) and an
-/// optional `aligned` attribute.
-fn member(inner: BoxedStrategy<Type>) -> impl Strategy<Value = (Type, Option<u64>)> {
+/// optional `aligned` attribute; or now and then a bit-field (no `aligned`: clang places
+/// aligned bit-fields differently, docs/DIVERGENCES.md).
+fn member(inner: BoxedStrategy<Type>) -> impl Strategy<Value = Member> {
     let ty = prop_oneof![
         12 => inner.clone(),
         3 => (inner.clone(), 1..5u64).prop_map(|(t, n)| Type::array(t, n)),
@@ -110,26 +129,76 @@ fn member(inner: BoxedStrategy<Type>) -> impl Strategy<Value = (Type, Option<u64
         // GNU C's zero-length array.
         1 => inner.prop_map(|t| Type::array(t, 0)),
     ];
-    (ty, prop::option::weighted(0.06, alignment()))
+    prop_oneof![
+        5 => (ty, prop::option::weighted(0.06, alignment())).prop_map(|(t, a)| (t, a, None)),
+        1 => bit_field(),
+    ]
 }
 
-/// Builds a struct or union with members `f0`, `f1`, ... and the given attributes.
+/// A bit-field of any integer type: mostly named, any width up to the type's; now and
+/// then unnamed (padding), of width 0 (which pads to the type's alignment) or not.
+fn bit_field() -> impl Strategy<Value = Member> {
+    use Type::*;
+    let ty = prop_oneof![
+        Just(Bool),
+        Just(Char),
+        Just(SChar),
+        Just(UChar),
+        Just(Short),
+        Just(UShort),
+        Just(Int),
+        Just(UInt),
+        Just(Long),
+        Just(ULong),
+        Just(LongLong),
+        Just(ULongLong),
+        Just(Int128),
+        Just(UInt128),
+    ];
+    (ty, 0..8u32, any::<prop::sample::Index>()).prop_map(|(ty, shape, pick)| {
+        let bits = match ty {
+            Bool => 1,
+            ref t => 8 * t.layout().map_or(1, |l| l.size) as u32,
+        };
+        let width = 1 + pick.index(bits as usize) as u32;
+        let (width, named) = match shape {
+            0 => (0, false),
+            1 => (width, false),
+            2 => (bits, true),
+            _ => (width, true),
+        };
+        (ty, None, Some((width, named)))
+    })
+}
+
+/// `#pragma pack` values.
+fn pack() -> impl Strategy<Value = u64> {
+    (0..=4u32).prop_map(|k| 1u64 << k)
+}
+
+/// Builds a struct or union with members `f0`, `f1`, ... (an unnamed bit-field has no
+/// name) and the given attributes.
 fn aggregate(
     union: bool,
-    members: Vec<(Type, Option<u64>)>,
+    members: Vec<Member>,
     packed: bool,
     aligned: Option<u64>,
+    pack: Option<u64>,
 ) -> Type {
     let mut b = if union {
         Type::build_union()
     } else {
         Type::build_struct()
     };
-    for (i, (ty, align)) in members.into_iter().enumerate() {
+    for (i, (ty, align, bits)) in members.into_iter().enumerate() {
         b = b.member(Field {
-            name: Some(format!("f{i}")),
+            name: match bits {
+                Some((_, false)) => None,
+                _ => Some(format!("f{i}")),
+            },
             ty,
             align,
+            bits: bits.map(|(width, _)| width),
         });
     }
     if packed {
@@ -137,6 +206,9 @@ fn aggregate(
     }
     if let Some(a) = aligned {
         b = b.aligned(a);
+    }
+    if let Some(p) = pack {
+        b = b.pack(p);
     }
     b.finish()
 }
@@ -150,15 +222,16 @@ pub fn c_type() -> BoxedStrategy<Type> {
             (
                 prop::bool::weighted(0.12),
                 prop::option::weighted(0.1, alignment()),
+                prop::option::weighted(0.05, pack()),
             )
         };
         prop_oneof![
             6 => (prop::collection::vec(member(inner.clone()), 1..5), attrs())
-                .prop_map(|(m, (p, a))| aggregate(false, m, p, a)),
+                .prop_map(|(m, (p, a, k))| aggregate(false, m, p, a, k)),
             2 => (prop::collection::vec(member(inner.clone()), 1..4), attrs())
-                .prop_map(|(m, (p, a))| aggregate(true, m, p, a)),
+                .prop_map(|(m, (p, a, k))| aggregate(true, m, p, a, k)),
             // GNU C's empty struct: size 0, passed nowhere.
-            1 => Just(aggregate(false, Vec::new(), false, None)),
+            1 => Just(aggregate(false, Vec::new(), false, None, None)),
         ]
     })
     .boxed()
@@ -286,37 +359,65 @@ pub fn graffiti(ty: &Type, tag: usize) -> Result<Value, Error> {
     Value::from_bytes(ty, &bytes)
 }
 
-/// For each byte of a value of `ty`: whether it carries data. Padding, the 6 bytes
-/// after a `long double`'s 10, and union bytes outside the member [`graffiti`] writes
-/// are not data. Empty for `void`.
+/// For each byte of a value of `ty`: whether it carries data (any of its bits, see
+/// [`data_bits`]). Empty for `void`.
 pub fn data_mask(ty: &Type) -> Vec<bool> {
+    data_bits(ty).iter().map(|b| *b != 0).collect()
+}
+
+/// For each byte of a value of `ty`: which of its bits carry data. Padding (unnamed
+/// bit-fields included), the 6 bytes after a `long double`'s 10, and union bytes outside
+/// the member [`graffiti`] writes are not data; a bit-field's bits are. Empty for `void`.
+pub fn data_bits(ty: &Type) -> Vec<u8> {
     let size = match ty {
         Type::Void => 0,
         t => t.layout().map_or(0, |l| l.size as usize),
     };
-    let mut mask = vec![false; size];
-    for_each_leaf(ty, 0, &mut |leaf, at| {
-        let len = match leaf {
-            Type::LongDouble => 10,
-            t => t.layout().map_or(0, |l| l.size as usize),
-        };
-        if let Some(span) = mask.get_mut(at..at + len) {
-            span.fill(true);
+    let mut mask = vec![0u8; size];
+    for_each_leaf(ty, 0, &mut |leaf| match leaf {
+        Leaf::Scalar(t, at) => {
+            let len = match t {
+                Type::LongDouble => 10,
+                t => t.layout().map_or(0, |l| l.size as usize),
+            };
+            if let Some(span) = mask.get_mut(at..at + len) {
+                span.fill(0xff);
+            }
+        }
+        Leaf::Bits { first, width } => {
+            for bit in first..first + u64::from(width) {
+                if let Some(b) = mask.get_mut((bit / 8) as usize) {
+                    *b |= 1 << (bit % 8);
+                }
+            }
         }
     });
     mask
 }
 
-/// Calls `visit(scalar, offset)` for every scalar of a value of `ty` at `offset`,
+/// A piece of a value's data: a scalar at a byte offset, or a named bit-field's bits.
+enum Leaf<'a> {
+    Scalar(&'a Type, usize),
+    Bits { first: u64, width: u32 },
+}
+
+/// Calls `visit` for every scalar and named bit-field of a value of `ty` at `offset`,
 /// following in a union only the member jitcall reads (the first spanning the whole
 /// union, else the first), as `Value::from_bytes` does.
-fn for_each_leaf(ty: &Type, at: usize, visit: &mut dyn FnMut(&Type, usize)) {
+fn for_each_leaf<'a>(ty: &'a Type, at: usize, visit: &mut dyn FnMut(Leaf<'a>)) {
     match ty {
         Type::Void => {}
         Type::Struct(agg) => {
-            if let Ok(Some(offsets)) = ty.field_offsets() {
-                for (f, off) in agg.fields.iter().zip(offsets) {
-                    for_each_leaf(&f.ty, at + off as usize, visit);
+            if let Ok(Some(places)) = ty.field_places() {
+                for (f, place) in agg.fields.iter().zip(places) {
+                    match place.bits {
+                        Some(bits) if f.name.is_some() => visit(Leaf::Bits {
+                            first: bits.absolute(at as u64 + place.offset),
+                            width: bits.width,
+                        }),
+                        Some(_) => {}
+                        None => for_each_leaf(&f.ty, at + place.offset as usize, visit),
+                    }
                 }
             }
         }
@@ -330,7 +431,14 @@ fn for_each_leaf(ty: &Type, at: usize, visit: &mut dyn FnMut(&Type, usize)) {
                 .position(|f| f.ty.layout().is_ok_and(|l| l.size == size))
                 .unwrap_or(0);
             if let Some(f) = agg.fields.get(member) {
-                for_each_leaf(&f.ty, at, visit);
+                match f.bits {
+                    Some(width) if f.name.is_some() => visit(Leaf::Bits {
+                        first: at as u64 * 8,
+                        width,
+                    }),
+                    Some(_) => {}
+                    None => for_each_leaf(&f.ty, at, visit),
+                }
             }
         }
         Type::Array(elem, n) | Type::Vector(elem, n) => {
@@ -348,13 +456,17 @@ fn for_each_leaf(ty: &Type, at: usize, visit: &mut dyn FnMut(&Type, usize)) {
             for_each_leaf(elem, at, visit);
             for_each_leaf(elem, at + size, visit);
         }
-        scalar => visit(scalar, at),
+        scalar => visit(Leaf::Scalar(scalar, at)),
     }
 }
 
 /// Changes the fewest bits that make `bytes` a valid value of `ty`.
 fn make_valid(ty: &Type, bytes: &mut [u8]) {
-    for_each_leaf(ty, 0, &mut |leaf, at| {
+    for_each_leaf(ty, 0, &mut |leaf| {
+        // Every bit pattern of a bit-field is a value of it.
+        let Leaf::Scalar(leaf, at) = leaf else {
+            return;
+        };
         let Some(b) = bytes.get_mut(at..) else {
             return;
         };
@@ -442,21 +554,19 @@ mod tests {
             for (i, ty) in sig.params().iter().enumerate() {
                 let v = graffiti(ty, i).unwrap();
                 let bytes = v.to_bytes(ty).unwrap();
-                let mask = data_mask(ty);
+                let mask = data_bits(ty);
                 assert_eq!(bytes.len(), mask.len());
-                // Round trip through Value keeps every data byte.
+                // Round trip through Value keeps every data bit.
                 let again = Value::from_bytes(ty, &bytes).unwrap().to_bytes(ty).unwrap();
                 for k in 0..bytes.len() {
-                    if mask[k] {
-                        assert_eq!(bytes[k], again[k], "{ty} byte {k}");
-                    }
+                    assert_eq!(bytes[k] & mask[k], again[k] & mask[k], "{ty} byte {k}");
                 }
-                check_leaves(&v);
+                check_leaves(&v, ty);
             }
         }
     }
 
-    fn check_leaves(v: &Value) {
+    fn check_leaves(v: &Value, ty: &Type) {
         match v {
             Value::Float(x) => assert!(x.is_finite()),
             Value::Double(x) => assert!(x.is_finite()),
@@ -470,11 +580,32 @@ mod tests {
             Value::UChar(x) => assert!(*x >= 0x80),
             Value::Short(x) => assert!(*x < 0),
             Value::UShort(x) => assert!(*x >= 0x8000),
-            Value::Struct(vs) | Value::Array(vs) => vs.iter().for_each(check_leaves),
-            Value::Union { value, .. } => check_leaves(value),
+            // A bit-field holds any bits: only other members have fixed ones.
+            Value::Struct(vs) => match ty {
+                Type::Struct(agg) => vs
+                    .iter()
+                    .zip(&agg.fields)
+                    .filter(|(_, f)| f.bits.is_none())
+                    .for_each(|(v, f)| check_leaves(v, &f.ty)),
+                _ => panic!("{ty}"),
+            },
+            Value::Array(vs) => match ty {
+                Type::Array(elem, _) => vs.iter().for_each(|v| check_leaves(v, elem)),
+                _ => panic!("{ty}"),
+            },
+            Value::Union { member, value } => match ty {
+                Type::Union(agg) if agg.fields[*member].bits.is_none() => {
+                    check_leaves(value, &agg.fields[*member].ty)
+                }
+                _ => {}
+            },
             Value::Complex(re, im) => {
-                check_leaves(re);
-                check_leaves(im);
+                let elem = match ty {
+                    Type::Complex(elem) => &**elem,
+                    _ => panic!("{ty}"),
+                };
+                check_leaves(re, elem);
+                check_leaves(im, elem);
             }
             _ => {}
         }

@@ -218,7 +218,10 @@ impl ChildEnv<'_> {
 /// Compares a result with its expected bytes.
 fn judge_result(via: Via, p: &Prepared, got: &[u8]) -> Option<Finding> {
     (0..p.ret_expect.len())
-        .find(|&k| p.ret_mask[k] != 0 && got.get(k) != Some(&p.ret_expect[k]))
+        .find(|&k| {
+            got.get(k)
+                .is_none_or(|g| (g ^ p.ret_expect[k]) & p.ret_mask[k] != 0)
+        })
         .map(|byte| Finding::Result {
             via,
             byte,
@@ -377,7 +380,11 @@ fn callback(env: &ChildEnv<'_>, n: usize, p: &Prepared) -> Result<i32, Finding> 
                 Err(e) => return Some(error(format!("argument {i}: {e}"))),
             };
             (0..p.expect[i].len())
-                .find(|&k| p.masks[i][k] != 0 && bytes.get(k) != Some(&p.expect[i][k]))
+                .find(|&k| {
+                    bytes
+                        .get(k)
+                        .is_none_or(|b| (b ^ p.expect[i][k]) & p.masks[i][k] != 0)
+                })
                 .map(|byte| Finding::Argument {
                     via,
                     arg: i,
@@ -536,7 +543,7 @@ fn compare_capture(p: &Prepared, plan: &CallPlan, ours: &[u8], theirs: &[u8]) ->
                         break;
                     }
                     let (o, t) = (ours[RECORD_STACK + at], theirs[RECORD_STACK + at]);
-                    if *data != 0 && o != t {
+                    if (o ^ t) & *data != 0 {
                         return Some(format!(
                             "argument {i} byte {k}, on the stack at [rsp + {at}], is {o:#04x}; \
                              the compiler's call put {t:#04x}"
@@ -557,13 +564,16 @@ fn compare_capture(p: &Prepared, plan: &CallPlan, ours: &[u8], theirs: &[u8]) ->
                     let at = l.offset as usize;
                     // Narrow integers are compared with their extension to 32 bits; of a
                     // ymm or zmm register, the probe records the low 16 bytes (its xmm).
-                    let compared: Vec<bool> = match l.load {
-                        Load::SignExtend(_) | Load::ZeroExtend(_) => vec![true; 4],
+                    // Bit masks: a byte a bit-field shares with padding is compared on
+                    // its data bits only.
+                    let compared: Vec<u8> = match l.load {
+                        Load::SignExtend(_) | Load::ZeroExtend(_) => vec![0xff; 4],
                         other => (0..(other.width() as usize).min(16))
-                            .map(|k| mask.get(at + k).is_some_and(|m| *m != 0))
+                            .map(|k| mask.get(at + k).copied().unwrap_or(0))
                             .collect(),
                     };
-                    if let Some(k) = (0..compared.len()).find(|&k| compared[k] && o[k] != t[k]) {
+                    if let Some(k) = (0..compared.len()).find(|&k| (o[k] ^ t[k]) & compared[k] != 0)
+                    {
                         let hex = |b: &[u8]| {
                             b[..compared.len()]
                                 .iter()

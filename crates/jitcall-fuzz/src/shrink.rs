@@ -173,6 +173,9 @@ fn simpler(ty: &Type) -> Vec<Type> {
                 if let Some(a) = align {
                     b = b.aligned(a);
                 }
+                if let Some(p) = agg.pack {
+                    b = b.pack(p);
+                }
                 b.finish()
             };
             for f in &agg.fields {
@@ -199,7 +202,8 @@ fn simpler(ty: &Type) -> Vec<Type> {
                     fields[j].align = None;
                     out.push(rebuild(fields, agg.packed, agg.align));
                 }
-                for s in simpler(&f.ty) {
+                // A bit-field keeps its integer type (a simpler type could be too narrow).
+                for s in simpler(&f.ty).into_iter().filter(|_| f.bits.is_none()) {
                     let mut fields = agg.fields.clone();
                     fields[j].ty = s;
                     out.push(rebuild(fields, agg.packed, agg.align));

@@ -12,7 +12,7 @@ use std::fmt;
 #[non_exhaustive]
 pub enum Error {
     /// A type that C does not allow where it was used (a `void` field, an array
-    /// parameter, a complex integer, a non-power-of-two alignment, ...).
+    /// parameter, a complex `_Bool`, a non-power-of-two alignment, ...).
     InvalidType {
         /// What is wrong, naming the offending type.
         message: String,

@@ -76,7 +76,8 @@ pub enum Type {
     Union(Arc<Aggregate>),
     /// `elem[count]`, only inside aggregates (C passes array parameters as pointers).
     Array(Arc<Type>, u64),
-    /// `float _Complex`, `double _Complex` or `long double _Complex`.
+    /// `float _Complex`, `double _Complex` or `long double _Complex`, or GNU C's complex
+    /// integers (`_Complex int`), laid out and passed as `struct { T re, im; }`.
     Complex(Arc<Type>),
     /// A GNU vector, `elem __attribute__((vector_size(N)))`: `lanes` elements of an
     /// integer type, `float`, `double` or `_Float16`, `N` bytes in all (a power of two,
@@ -96,6 +97,10 @@ pub struct Aggregate {
     pub packed: bool,
     /// `__attribute__((aligned(N)))` on the aggregate: raises its alignment to `N`.
     pub align: Option<u64>,
+    /// `#pragma pack(N)` in effect where the aggregate was defined: caps the alignment
+    /// of every member at `N` (even one with `aligned`), but not the aggregate's own
+    /// `aligned`, nor the padding a zero-width bit-field asks for.
+    pub pack: Option<u64>,
 }
 
 /// One member of a struct or union.
@@ -108,6 +113,39 @@ pub struct Field {
     /// `_Alignas(N)` or `__attribute__((aligned(N)))` on the member: raises the
     /// member's alignment to `N` (never lowers it, as in gcc).
     pub align: Option<u64>,
+    /// For a bit-field, its width in bits (`int flags : 3` has `Some(3)`); an unnamed
+    /// bit-field has no name, and a zero-width one (`int : 0`) only pads.
+    pub bits: Option<u32>,
+}
+
+/// Where one member of a struct or union lies, as [`Type::field_places`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldPlace {
+    /// The member's byte offset; for a bit-field, the offset of its *storage unit*: the
+    /// object of its declared type, at that type's alignment, that holds its first bit
+    /// (as gcc places the unit when nothing is packed).
+    pub offset: u64,
+    /// For a bit-field, its bits within the storage unit.
+    pub bits: Option<BitPlace>,
+}
+
+/// A bit-field's bits: `width` bits from bit `bit_offset` of the storage unit, counted
+/// from the least significant bit of the unit's first byte (x86-64 is little-endian:
+/// bit `b` is bit `b % 8` of byte `offset + b / 8`). Under `packed` or `#pragma pack`
+/// the bits may run past the unit's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BitPlace {
+    /// The first bit, from the start of the storage unit.
+    pub bit_offset: u32,
+    /// How many bits (0 for a zero-width bit-field).
+    pub width: u32,
+}
+
+impl BitPlace {
+    /// The first bit counted from the start of the aggregate, for a unit at `offset`.
+    pub fn absolute(&self, offset: u64) -> u64 {
+        offset * 8 + u64::from(self.bit_offset)
+    }
 }
 
 /// Size and alignment of a type, in bytes.
@@ -151,6 +189,30 @@ impl AggregateBuilder {
             name: Some(name.into()),
             ty,
             align: None,
+            bits: None,
+        });
+        self
+    }
+
+    /// Appends a bit-field `ty name : width` (`ty` an integer type, `_Bool` included).
+    pub fn bit_field(mut self, name: impl Into<String>, ty: Type, width: u32) -> Self {
+        self.agg.fields.push(Field {
+            name: Some(name.into()),
+            ty,
+            align: None,
+            bits: Some(width),
+        });
+        self
+    }
+
+    /// Appends an unnamed bit-field `ty : width`: padding (width 0 pads to the next
+    /// unit of `ty`).
+    pub fn unnamed_bit_field(mut self, ty: Type, width: u32) -> Self {
+        self.agg.fields.push(Field {
+            name: None,
+            ty,
+            align: None,
+            bits: Some(width),
         });
         self
     }
@@ -161,6 +223,7 @@ impl AggregateBuilder {
             name: Some(name.into()),
             ty,
             align: Some(align),
+            bits: None,
         });
         self
     }
@@ -183,6 +246,13 @@ impl AggregateBuilder {
         self
     }
 
+    /// Lays the aggregate out under `#pragma pack(pack)`: every member's alignment is
+    /// capped at `pack` (1, 2, 4, 8 or 16).
+    pub fn pack(mut self, pack: u64) -> Self {
+        self.agg.pack = Some(pack);
+        self
+    }
+
     /// The finished type.
     pub fn finish(self) -> Type {
         let agg = Arc::new(self.agg);
@@ -201,6 +271,7 @@ fn unnamed_fields(fields: impl IntoIterator<Item = Type>) -> Vec<Field> {
             name: None,
             ty,
             align: None,
+            bits: None,
         })
         .collect()
 }
@@ -230,6 +301,7 @@ impl Type {
             fields: unnamed_fields(fields),
             packed: false,
             align: None,
+            pack: None,
         }))
     }
 
@@ -240,6 +312,7 @@ impl Type {
             fields: unnamed_fields(fields),
             packed: false,
             align: None,
+            pack: None,
         }))
     }
 
@@ -254,7 +327,8 @@ impl Type {
         Type::Vector(Arc::new(elem), lanes)
     }
 
-    /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`.
+    /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`, or (GNU C) an
+    /// integer type other than `Bool`.
     pub fn complex(elem: Type) -> Type {
         Type::Complex(Arc::new(elem))
     }
@@ -268,6 +342,7 @@ impl Type {
                 fields: Vec::new(),
                 packed: false,
                 align: None,
+                pack: None,
             },
         }
     }
@@ -331,13 +406,20 @@ impl Type {
         let (size, align) = match self {
             Void => return Err(Error::invalid("`void` has no size")),
             Complex(elem) => match **elem {
+                // GNU C also has complex integers (`_Complex int`), laid out and passed
+                // as `struct { T re, im; }`.
                 Float | Double | LongDouble => {
+                    let l = elem.layout()?;
+                    (2 * l.size, l.align)
+                }
+                ref int if int.is_integer() && *int != Bool => {
                     let l = elem.layout()?;
                     (2 * l.size, l.align)
                 }
                 ref other => {
                     return Err(Error::invalid(format!(
-                        "`{other} _Complex`: only float, double and long double can be complex"
+                        "`{other} _Complex`: only floating and integer types other than \
+                         `_Bool` can be complex"
                     )));
                 }
             },
@@ -385,8 +467,24 @@ impl Type {
         Ok(Layout { size, align })
     }
 
-    /// Offsets of the members of a struct or union (all zero for a union); `None` for
-    /// other types.
+    /// Where each member of a struct or union lies, bit-fields' bits included; `None`
+    /// for other types.
+    pub fn field_places(&self) -> Result<Option<Vec<FieldPlace>>, Error> {
+        let (agg, union) = match self {
+            Type::Struct(agg) => (agg, false),
+            Type::Union(agg) => (agg, true),
+            _ => return Ok(None),
+        };
+        let mut places = Vec::with_capacity(agg.fields.len());
+        agg.place(union, |_, _, place, _| {
+            places.push(place);
+            Ok(())
+        })?;
+        Ok(Some(places))
+    }
+
+    /// Offsets of the members of a struct or union (all zero for a union; a
+    /// bit-field's is its storage unit's, see [`FieldPlace`]); `None` for other types.
     pub fn field_offsets(&self) -> Result<Option<Vec<u64>>, Error> {
         match self {
             Type::Struct(agg) => agg.layout(false).map(|(_, o)| Some(o)),
@@ -407,18 +505,44 @@ impl Aggregate {
         Ok((layout, offsets))
     }
 
-    /// Calls `visit(index, member, offset, member layout)` for every member in order,
-    /// then returns the aggregate's layout, by gcc's rules: each member is placed at the
-    /// next multiple of its alignment (1 in a packed aggregate, raised by the member's
-    /// own `aligned`); the aggregate's alignment is the largest member alignment, raised
-    /// by its own `aligned`; its size is rounded up to that alignment. Allocates
-    /// nothing, so value conversion can walk members on every call.
+    /// Whether any member is a bit-field (members of nested aggregates not counted).
+    pub fn has_bit_fields(&self) -> bool {
+        self.fields.iter().any(|f| f.bits.is_some())
+    }
+
+    /// [`Aggregate::place`] without the bits: `visit(index, member, offset, member
+    /// layout)`, the offset of a bit-field being that of its storage unit.
     pub(crate) fn walk(
         &self,
         union: bool,
         mut visit: impl FnMut(usize, &Field, u64, Layout) -> Result<(), Error>,
     ) -> Result<Layout, Error> {
+        self.place(union, |i, field, place, l| visit(i, field, place.offset, l))
+    }
+
+    /// Calls `visit(index, member, place, member layout)` for every member in order,
+    /// then returns the aggregate's layout, by gcc's rules: each member is placed at the
+    /// next multiple of its alignment (1 in a packed aggregate, raised by the member's
+    /// own `aligned`, capped by `#pragma pack`); the aggregate's alignment is the
+    /// largest member alignment, raised by its own `aligned`; its size is rounded up to
+    /// that alignment. Bit-fields follow gcc's x86-64 rules (`place_field` in gcc's
+    /// `stor-layout.c`): see [`Aggregate::place_bit_field`]. Allocates nothing, so value
+    /// conversion can walk members on every call.
+    pub(crate) fn place(
+        &self,
+        union: bool,
+        mut visit: impl FnMut(usize, &Field, FieldPlace, Layout) -> Result<(), Error>,
+    ) -> Result<Layout, Error> {
         let what = if union { "union" } else { "struct" };
+        if let Some(pack) = self.pack
+            && !matches!(pack, 1 | 2 | 4 | 8 | 16)
+        {
+            return Err(Error::invalid(format!(
+                "#pragma pack({pack}): the value must be 1, 2, 4, 8 or 16"
+            )));
+        }
+        // Bits, so bit-fields can share bytes: the next free bit of a struct, the
+        // largest member of a union.
         let mut end = 0u64;
         let mut align = 1u64;
         for (i, field) in self.fields.iter().enumerate() {
@@ -429,29 +553,130 @@ impl Aggregate {
                 Some(l) => l,
                 None => field.ty.layout()?,
             };
-            let mut field_align = if self.packed { 1 } else { l.align };
-            if let Some(a) = field.align {
-                check_align(a, "a member")?;
-                field_align = field_align.max(a);
-            }
-            align = align.max(field_align);
-            let offset = if union { 0 } else { round_up(end, field_align) };
-            end = end.max(offset + l.size);
-            if end > MAX_TYPE_SIZE {
+            let place = match field.bits {
+                Some(width) => {
+                    let start = if union { 0 } else { end };
+                    let (pos, field_align) = self.place_bit_field(i, field, width, l, start)?;
+                    align = align.max(field_align);
+                    end = if union {
+                        end.max(u64::from(width).next_multiple_of(8))
+                    } else {
+                        pos + u64::from(width)
+                    };
+                    let unit = pos / (8 * l.align) * l.align;
+                    FieldPlace {
+                        offset: unit,
+                        bits: Some(BitPlace {
+                            bit_offset: (pos - 8 * unit) as u32,
+                            width,
+                        }),
+                    }
+                }
+                None => {
+                    let mut field_align = if self.packed { 1 } else { l.align };
+                    if let Some(a) = field.align {
+                        check_align(a, "a member")?;
+                        field_align = field_align.max(a);
+                    }
+                    if let Some(pack) = self.pack {
+                        field_align = field_align.min(pack);
+                    }
+                    align = align.max(field_align);
+                    let offset = if union {
+                        0
+                    } else {
+                        round_up(end.div_ceil(8), field_align)
+                    };
+                    end = end.max((offset + l.size) * 8);
+                    FieldPlace { offset, bits: None }
+                }
+            };
+            if end > MAX_TYPE_SIZE * 8 {
                 return Err(Error::unsupported(format!(
                     "{what} larger than {MAX_TYPE_SIZE} bytes"
                 )));
             }
-            visit(i, field, offset, l)?;
+            visit(i, field, place, l)?;
         }
         if let Some(a) = self.align {
             check_align(a, what)?;
             align = align.max(a);
         }
         Ok(Layout {
-            size: round_up(end, align),
+            size: round_up(end.div_ceil(8), align),
             align,
         })
+    }
+
+    /// Places bit-field `i`, `width` bits of a type laid out as `l`, at or after bit
+    /// `start`: its first bit, and the alignment it gives the aggregate. gcc's rules
+    /// for x86-64:
+    ///
+    /// - a bit-field that would cross a boundary of its type's alignment starts at the
+    ///   next boundary, unless the aggregate is packed or under `#pragma pack`
+    ///   (`excess_unit_span`);
+    /// - `aligned(N)` on a bit-field aligns its first bit to `N` bytes (capped by
+    ///   `#pragma pack`);
+    /// - a named bit-field gives the aggregate its type's alignment (1 when packed,
+    ///   capped by `#pragma pack`), an unnamed one gives none (psABI §3.1.2);
+    /// - a zero-width bit-field pads to the next boundary of its type's alignment
+    ///   whatever the packing, and takes no space.
+    fn place_bit_field(
+        &self,
+        i: usize,
+        field: &Field,
+        width: u32,
+        l: Layout,
+        start: u64,
+    ) -> Result<(u64, u64), Error> {
+        let name = field.name.as_deref().map_or_else(
+            || format!("unnamed bit-field {i}"),
+            |n| format!("bit-field '{n}'"),
+        );
+        let type_bits = match field.ty {
+            Type::Bool => 1,
+            ref ty if ty.is_integer() => 8 * l.size,
+            ref ty => {
+                return Err(Error::invalid(format!(
+                    "{name} has type `{ty}`: a bit-field must have an integer type"
+                )));
+            }
+        };
+        if u64::from(width) > type_bits {
+            return Err(Error::invalid(format!(
+                "{name}: width {width} exceeds its type `{}` ({type_bits} bits)",
+                field.ty
+            )));
+        }
+        if width == 0 && field.name.is_some() {
+            return Err(Error::invalid(format!("{name} has zero width")));
+        }
+        let unit = 8 * l.align;
+        if width == 0 {
+            let a = field.align.map_or(l.align, |a| a.max(l.align));
+            check_align(a, "a member")?;
+            return Ok((round_up(start, 8 * a), 1));
+        }
+        let mut pos = start;
+        let mut field_align = 1;
+        if let Some(a) = field.align {
+            check_align(a, "a member")?;
+            let a = self.pack.map_or(a, |pack| a.min(pack));
+            pos = round_up(pos, 8 * a);
+            field_align = a;
+        }
+        if !self.packed && self.pack.is_none() && pos % unit + u64::from(width) > unit {
+            pos = round_up(pos, unit);
+        }
+        if field.name.is_none() {
+            return Ok((pos, 1));
+        }
+        let type_align = match self.pack {
+            Some(pack) => l.align.min(pack),
+            None if self.packed => 1,
+            None => l.align,
+        };
+        Ok((pos, field_align.max(type_align)))
     }
 }
 
@@ -553,6 +778,9 @@ impl fmt::Display for Type {
                     write!(f, " {}", field.ty)?;
                     if let Some(name) = &field.name {
                         write!(f, " {name}")?;
+                    }
+                    if let Some(width) = field.bits {
+                        write!(f, " : {width}")?;
                     }
                 }
                 return write!(f, "; }}");
@@ -806,7 +1034,8 @@ mod tests {
 
     #[test]
     fn bad_types_are_errors() {
-        assert!(Type::complex(Type::Int).layout().is_err());
+        assert!(Type::complex(Type::Bool).layout().is_err());
+        assert!(Type::complex(Type::Pointer).layout().is_err());
         assert!(Type::structure([Type::Void]).layout().is_err());
         assert!(Type::build_struct().aligned(3).finish().layout().is_err());
         assert!(Type::array(Type::Double, u64::MAX / 2).layout().is_err());

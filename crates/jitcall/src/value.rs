@@ -323,7 +323,10 @@ pub enum Value {
     Float128(Float128),
     /// A pointer.
     Pointer(*mut c_void),
-    /// A struct: one value per member, in order.
+    /// A struct: one value per member, in order. A bit-field's value is a value of its
+    /// declared type that fits its width (`int x : 3` holds -4 to 3; a signed bit-field
+    /// reads back sign-extended). An unnamed bit-field is padding: it has a value of its
+    /// type too, which is never written and reads as 0.
     Struct(Vec<Value>),
     /// A union: the member written (by index) and its value.
     Union {
@@ -529,13 +532,18 @@ impl Value {
                 if values.len() != agg.fields.len() {
                     return Err(mismatch(format!("{ty} ({} members)", agg.fields.len())));
                 }
-                agg.walk(false, |i, field, off, l| {
-                    let off = off as usize;
-                    values[i].store(
-                        &field.ty,
-                        &mut out[off..off + l.size as usize],
-                        &Path::Member(path, field.name.as_deref(), i),
-                    )
+                agg.place(false, |i, field, place, l| {
+                    let at = Path::Member(path, field.name.as_deref(), i);
+                    if let Some(bits) = place.bits {
+                        let named = field.name.is_some();
+                        let raw = bit_field_bits(&field.ty, bits.width, named, &values[i], &at)?;
+                        if field.name.is_some() {
+                            put_bits(out, bits.absolute(place.offset), bits.width, raw);
+                        }
+                        return Ok(());
+                    }
+                    let off = place.offset as usize;
+                    values[i].store(&field.ty, &mut out[off..off + l.size as usize], &at)
                 })?;
             }
             (Type::Union(agg), Value::Union { member, value }) => {
@@ -543,12 +551,16 @@ impl Value {
                     return Err(mismatch(format!("{ty} ({} members)", agg.fields.len())));
                 };
                 out.fill(0);
-                let size = field.ty.layout()?.size as usize;
-                value.store(
-                    &field.ty,
-                    &mut out[..size],
-                    &Path::Member(path, field.name.as_deref(), *member),
-                )?;
+                let at = Path::Member(path, field.name.as_deref(), *member);
+                if let Some(width) = field.bits {
+                    let raw = bit_field_bits(&field.ty, width, field.name.is_some(), value, &at)?;
+                    if field.name.is_some() {
+                        put_bits(out, 0, width, raw);
+                    }
+                } else {
+                    let size = field.ty.layout()?.size as usize;
+                    value.store(&field.ty, &mut out[..size], &at)?;
+                }
             }
             (Type::Array(elem, count), Value::Array(values)) => {
                 if values.len() as u64 != *count {
@@ -600,8 +612,15 @@ impl Value {
         Ok(match ty {
             Type::Struct(agg) => {
                 let mut values = Vec::with_capacity(agg.fields.len());
-                agg.walk(false, |_, field, off, _| {
-                    values.push(Value::load(&field.ty, &bytes[off as usize..])?);
+                agg.place(false, |_, field, place, _| {
+                    values.push(match place.bits {
+                        Some(bits) => bit_field_value(
+                            field,
+                            bits.width,
+                            get_bits(bytes, bits.absolute(place.offset), bits.width),
+                        ),
+                        None => Value::load(&field.ty, &bytes[place.offset as usize..])?,
+                    });
                     Ok(())
                 })?;
                 Value::Struct(values)
@@ -618,7 +637,10 @@ impl Value {
                 match agg.fields.get(member) {
                     Some(field) => Value::Union {
                         member,
-                        value: Box::new(Value::load(&field.ty, bytes)?),
+                        value: Box::new(match field.bits {
+                            Some(width) => bit_field_value(field, width, get_bits(bytes, 0, width)),
+                            None => Value::load(&field.ty, bytes)?,
+                        }),
                     },
                     None => Value::Struct(Vec::new()),
                 }
@@ -647,6 +669,148 @@ impl Value {
     }
 }
 
+/// The bits to store for `v` in a bit-field of type `ty` and `width` bits: `v` must be
+/// a value of `ty` (as for any member) that fits in `width` bits, signed or not as `ty`
+/// is (`int x : 3` holds -4 to 3, `unsigned y : 3` 0 to 7). For an unnamed bit-field
+/// (padding, never written) any value of `ty` will do.
+fn bit_field_bits(
+    ty: &Type,
+    width: u32,
+    named: bool,
+    v: &Value,
+    path: &Path<'_>,
+) -> Result<u128, Error> {
+    let mismatch = || Error::ValueMismatch {
+        path: path.to_string(),
+        expected: format!("{ty} (a bit-field of {width} bits)"),
+        found: v.kind_name(),
+    };
+    let kind = Codec::read_scalar(ty, 0, &[0; 16], |z| discriminant(&z)).ok_or_else(mismatch)?;
+    if discriminant(v) != kind && !Codec::same_representation(v, kind) {
+        return Err(mismatch());
+    }
+    // An unnamed bit-field is padding: any value of its type stands for it.
+    if !named {
+        return Ok(0);
+    }
+    // Every bit pattern of a 128-bit unsigned field is its own value.
+    if let (Value::UInt128(x), 128) = (v, width) {
+        return Ok(*x);
+    }
+    let Some((value, signed)) = integer_of(v) else {
+        return Err(mismatch());
+    };
+    let (min, max) = bit_field_range(width, signed);
+    if value < min || value > max {
+        return Err(Error::invalid(format!(
+            "{path}: {value} does not fit in a bit-field `{ty} : {width}` ({min} to {max})"
+        )));
+    }
+    Ok(value as u128 & mask(width))
+}
+
+/// An integer value as an `i128` (a `unsigned __int128` above `i128::MAX` saturates),
+/// and whether its type is signed; `None` for other values.
+pub(crate) fn integer_of(v: &Value) -> Option<(i128, bool)> {
+    Some(match *v {
+        Value::Bool(b) => (b.into(), false),
+        Value::Char(x) | Value::SChar(x) => (x.into(), true),
+        Value::UChar(x) => (x.into(), false),
+        Value::Short(x) => (x.into(), true),
+        Value::UShort(x) => (x.into(), false),
+        Value::Int(x) => (x.into(), true),
+        Value::UInt(x) => (x.into(), false),
+        Value::Long(x) | Value::LongLong(x) => (x.into(), true),
+        Value::ULong(x) | Value::ULongLong(x) => (x.into(), false),
+        Value::Int128(x) => (x, true),
+        Value::UInt128(x) => (i128::try_from(x).unwrap_or(i128::MAX), false),
+        _ => return None,
+    })
+}
+
+/// The values a bit-field of `width` bits holds (`width` is 0 to 128).
+pub(crate) fn bit_field_range(width: u32, signed: bool) -> (i128, i128) {
+    match (signed, width) {
+        (_, 0) => (0, 0),
+        (true, 128) => (i128::MIN, i128::MAX),
+        (true, _) => (-(1i128 << (width - 1)), (1i128 << (width - 1)) - 1),
+        // 2^127 - 1 (and, for 128 bits, as far as an i128 reaches: the value check
+        // takes full-width `unsigned __int128` values apart).
+        (false, 127..) => (0, i128::MAX),
+        (false, _) => (0, (1i128 << width) - 1),
+    }
+}
+
+fn mask(width: u32) -> u128 {
+    if width >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << width) - 1
+    }
+}
+
+/// Writes the low `width` bits of `raw` at bit `first` of `out` (bit `b` is bit `b % 8`
+/// of byte `b / 8`), leaving the other bits as they are.
+fn put_bits(out: &mut [u8], first: u64, width: u32, raw: u128) {
+    for k in 0..u64::from(width) {
+        let bit = first + k;
+        if let Some(byte) = out.get_mut((bit / 8) as usize) {
+            let m = 1u8 << (bit % 8);
+            if (raw >> k) & 1 == 1 {
+                *byte |= m;
+            } else {
+                *byte &= !m;
+            }
+        }
+    }
+}
+
+/// The `width` bits at bit `first` of `bytes`, as the low bits of the result.
+fn get_bits(bytes: &[u8], first: u64, width: u32) -> u128 {
+    let mut raw = 0u128;
+    for k in 0..u64::from(width) {
+        let bit = first + k;
+        if bytes
+            .get((bit / 8) as usize)
+            .is_some_and(|b| b >> (bit % 8) & 1 == 1)
+        {
+            raw |= 1 << k;
+        }
+    }
+    raw
+}
+
+/// The value of bit-field `field` (`width` bits) holding `raw`; an unnamed one (padding)
+/// reads as 0.
+fn bit_field_value(field: &crate::Field, width: u32, raw: u128) -> Value {
+    let raw = if field.name.is_some() { raw } else { 0 };
+    bits_value(&field.ty, width, raw)
+}
+
+/// The value of type `ty` whose `width`-bit pattern is `raw`: sign-extended for a signed
+/// type.
+fn bits_value(ty: &Type, width: u32, raw: u128) -> Value {
+    let shift = 128 - width.clamp(1, 128);
+    let signed = ((raw << shift) as i128) >> shift;
+    match ty {
+        Type::Bool => Value::Bool(raw != 0),
+        Type::Char => Value::Char(signed as i8),
+        Type::SChar => Value::SChar(signed as i8),
+        Type::UChar => Value::UChar(raw as u8),
+        Type::Short => Value::Short(signed as i16),
+        Type::UShort => Value::UShort(raw as u16),
+        Type::Int => Value::Int(signed as i32),
+        Type::UInt => Value::UInt(raw as u32),
+        Type::Long => Value::Long(signed as i64),
+        Type::ULong => Value::ULong(raw as u64),
+        Type::LongLong => Value::LongLong(signed as i64),
+        Type::ULongLong => Value::ULongLong(raw as u64),
+        Type::Int128 => Value::Int128(signed),
+        Type::UInt128 => Value::UInt128(raw),
+        _ => Value::Void,
+    }
+}
+
 /// A type's value conversion compiled once: every member's offset resolved, so storing
 /// and loading a value walks only the value, never the type's layout again. Built per
 /// signature by [`crate::Function::call`] on first use.
@@ -664,6 +828,15 @@ pub(crate) enum Codec {
         ty: Type,
         offset: u32,
         kind: Discriminant<Value>,
+    },
+    /// A bit-field of type `ty` (an integer type), `width` bits from bit `bit` of the
+    /// buffer; an unnamed one (`named` false) is padding: its value is checked and not
+    /// written, and reads as 0.
+    BitField {
+        ty: Type,
+        bit: u64,
+        width: u32,
+        named: bool,
     },
     /// A struct: one codec per member.
     Struct(Box<[Codec]>),
@@ -689,8 +862,17 @@ impl Codec {
         Ok(match ty {
             Type::Struct(agg) => {
                 let mut members = Vec::with_capacity(agg.fields.len());
-                agg.walk(false, |_, field, off, _| {
-                    members.push(Codec::new(&field.ty, offset + off as usize)?);
+                agg.place(false, |_, field, place, _| {
+                    let at = offset + place.offset as usize;
+                    members.push(match place.bits {
+                        Some(bits) => Codec::BitField {
+                            ty: field.ty.clone(),
+                            bit: bits.absolute(at as u64),
+                            width: bits.width,
+                            named: field.name.is_some(),
+                        },
+                        None => Codec::new(&field.ty, at)?,
+                    });
                     Ok(())
                 })?;
                 Codec::Struct(members.into())
@@ -704,7 +886,15 @@ impl Codec {
                     if read_as.is_none() && field.ty.layout()?.size == size {
                         read_as = Some(i);
                     }
-                    members.push(Codec::new(&field.ty, offset)?);
+                    members.push(match field.bits {
+                        Some(width) => Codec::BitField {
+                            ty: field.ty.clone(),
+                            bit: offset as u64 * 8,
+                            width,
+                            named: field.name.is_some(),
+                        },
+                        None => Codec::new(&field.ty, offset)?,
+                    });
                 }
                 let read_as = read_as.unwrap_or(0);
                 Codec::Union {
@@ -939,6 +1129,23 @@ impl Codec {
     pub(crate) fn store(&self, value: &Value, out: &mut [u8]) -> bool {
         match (self, value) {
             (Codec::Scalar { offset, kind, .. }, v) => Codec::store_scalar(*kind, *offset, v, out),
+            (
+                Codec::BitField {
+                    ty,
+                    bit,
+                    width,
+                    named,
+                },
+                v,
+            ) => match bit_field_bits(ty, *width, *named, v, &Path::Root("value")) {
+                Ok(raw) if bit + u64::from(*width) <= out.len() as u64 * 8 => {
+                    if *named {
+                        put_bits(out, *bit, *width, raw);
+                    }
+                    true
+                }
+                _ => false,
+            },
             (Codec::Struct(members), Value::Struct(values)) => {
                 Codec::store_all(members, values, out)
             }
@@ -980,6 +1187,19 @@ impl Codec {
                 Some(v) => v,
                 None => Value::Void,
             },
+            Codec::BitField {
+                ty,
+                bit,
+                width,
+                named,
+            } => {
+                let raw = if *named && bit + u64::from(*width) <= bytes.len() as u64 * 8 {
+                    get_bits(bytes, *bit, *width)
+                } else {
+                    0
+                };
+                bits_value(ty, *width, raw)
+            }
             Codec::Struct(members) => Value::Struct(Codec::load_all(members, bytes)),
             Codec::Array(elems) => Value::Array(Codec::load_all(elems, bytes)),
             Codec::Vector(lanes) => Value::Vector(Codec::load_all(lanes, bytes)),
@@ -1180,6 +1400,29 @@ mod tests {
         // (char/signed char, long/long long, unsigned long/unsigned long long) each
         // other's.
         assert_eq!(accepted, types.len() + 6);
+    }
+
+    #[test]
+    fn bit_field_ranges_cover_every_width() {
+        assert_eq!(bit_field_range(0, true), (0, 0));
+        assert_eq!(bit_field_range(1, true), (-1, 0));
+        assert_eq!(bit_field_range(1, false), (0, 1));
+        assert_eq!(bit_field_range(3, true), (-4, 3));
+        assert_eq!(bit_field_range(127, true), (i128::MIN / 2, i128::MAX / 2));
+        assert_eq!(bit_field_range(128, true), (i128::MIN, i128::MAX));
+        assert_eq!(bit_field_range(128, false), (0, i128::MAX));
+        assert_eq!(bit_field_range(127, false), (0, i128::MAX));
+        assert_eq!(bit_field_range(126, false), (0, i128::MAX / 2));
+        // A full-width value round-trips through its bits, sign and all.
+        for (ty, width, v) in [
+            (Type::Int128, 128, Value::Int128(i128::MIN)),
+            (Type::UInt128, 128, Value::UInt128(u128::MAX)),
+            (Type::LongLong, 64, Value::LongLong(i64::MIN)),
+            (Type::Char, 1, Value::Char(-1)),
+        ] {
+            let raw = bit_field_bits(&ty, width, true, &v, &Path::Root("value")).unwrap();
+            assert_eq!(bits_value(&ty, width, raw), v);
+        }
     }
 
     #[test]

@@ -408,10 +408,63 @@ fn classify_aggregate(
     match ty {
         Type::Struct(agg) | Type::Union(agg) => {
             let mut members = Ok(());
-            agg.walk(matches!(ty, Type::Union(_)), |i, field, off, _| {
-                if members.is_ok() {
-                    members = classify_into(&field.ty, offset + off, local, &at.member(i));
+            let union = matches!(ty, Type::Union(_));
+            agg.place(union, |i, field, place, _| {
+                if members.is_err() {
+                    return Ok(());
                 }
+                members = match place.bits {
+                    // gcc: a bit-field makes INTEGER every eightbyte its bits touch, and
+                    // is not "misaligned" (but see above). A zero-width one touches nothing in a
+                    // struct, but a union's members are classified by their types
+                    // alone, so there it makes its first eightbyte INTEGER.
+                    // In a union, gcc classifies a bit-field as an integer of the
+                    // smallest machine mode that holds it, which must be aligned.
+                    Some(bits)
+                        if union
+                            && !offset.is_multiple_of(
+                                u64::from(bits.width).next_power_of_two().clamp(8, 128) / 8,
+                            ) =>
+                    {
+                        memory(MemoryReason::Misaligned {
+                            member: at.member(i).path(),
+                            offset: offset as u32,
+                            align: (u64::from(bits.width).next_power_of_two().clamp(8, 128) / 8)
+                                as u32,
+                        })
+                    }
+                    // gcc makes a struct's bit-field of 8, 16, 32, 64 or 128 bits that
+                    // sits at a multiple of its width an ordinary integer of that mode
+                    // (`layout_decl`; not in a packed struct, above 8 bits), and an
+                    // integer must be aligned in the argument.
+                    Some(bits)
+                        if !union
+                            && matches!(bits.width, 8 | 16 | 32 | 64 | 128)
+                            && !(agg.packed && bits.width > 8)
+                            && bits
+                                .absolute(place.offset)
+                                .is_multiple_of(u64::from(bits.width))
+                            && !bits
+                                .absolute(offset + place.offset)
+                                .is_multiple_of(u64::from(bits.width)) =>
+                    {
+                        memory(MemoryReason::Misaligned {
+                            member: at.member(i).path(),
+                            offset: (bits.absolute(offset + place.offset) / 8) as u32,
+                            align: bits.width / 8,
+                        })
+                    }
+                    Some(bits) => {
+                        let width = if union { bits.width.max(1) } else { bits.width };
+                        let first = bits.absolute(offset + place.offset);
+                        let words = first / 64..(first + u64::from(width)).div_ceil(64);
+                        let len = local.len() as u64;
+                        words
+                            .filter(|&w| width > 0 && w < len)
+                            .try_for_each(|w| merge_into(local, w as usize, Class::Integer, at))
+                    }
+                    None => classify_into(&field.ty, offset + place.offset, local, &at.member(i)),
+                };
                 Ok(())
             })?;
             members?;
@@ -503,6 +556,25 @@ fn integer_load(ty: &Type, width: u8) -> Load {
     }
 }
 
+/// Whether `ty` is what gcc calls an empty record (`is_empty_type`): a struct or union
+/// whose every member is an unnamed bit-field, an empty record, or an array of no
+/// elements or of empty records. gcc passes one in the registers its classes ask for
+/// (an unnamed bit-field makes an eightbyte INTEGER), but gives it no stack space and
+/// no hidden result pointer (`arg_size_in_bytes`, `aggregate_value_p`).
+fn is_empty_record(ty: &Type) -> bool {
+    fn empty(ty: &Type) -> bool {
+        match ty {
+            Type::Struct(agg) | Type::Union(agg) => agg
+                .fields
+                .iter()
+                .all(|f| (f.name.is_none() && f.bits.is_some()) || empty(&f.ty)),
+            Type::Array(elem, n) => *n == 0 || empty(elem),
+            _ => false,
+        }
+    }
+    matches!(ty, Type::Struct(_) | Type::Union(_)) && empty(ty)
+}
+
 /// Classifies a whole signature: the plan for one call.
 pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
     // The result. (Each layout is computed once, with the checks `Signature::validate`
@@ -517,7 +589,11 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
         None => (Eightbytes::new(), None),
         Some(l) => classify_value(ret_ty, l, sig.vector_abi())?.into_parts(),
     };
-    let ret_location = return_location(&ret_classes, ret_size);
+    let ret_location = match return_location(&ret_classes, ret_size) {
+        // gcc: an empty record is never returned through memory (no hidden pointer).
+        RetLocation::Memory if is_empty_record(ret_ty) => RetLocation::Nothing,
+        location => location,
+    };
 
     let mut gprs_used = 0u8;
     let mut xmms_used = 0u8;
@@ -590,6 +666,12 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
             unreachable!("pushed just above")
         };
         if size == 0 {
+            continue;
+        }
+        // gcc gives an empty record no stack space: it takes registers when it gets
+        // them, and otherwise is passed nowhere.
+        if arg.stack_reason.is_some() && is_empty_record(ty) {
+            arg.stack_reason = None;
             continue;
         }
         if arg.stack_reason.is_some() {

@@ -56,7 +56,8 @@ pub struct TypeEntry {
     pub name: String,
     /// Where it was defined.
     pub location: Location,
-    /// Its layout, or why jitcall cannot represent it (a bit-field, a vector member).
+    /// Its layout, or why jitcall cannot represent it (a vector member, an unsupported
+    /// attribute).
     pub layout: Result<TypeLayout, String>,
 }
 
@@ -78,10 +79,13 @@ pub struct TypeLayout {
 pub struct FieldEntry {
     /// Its name.
     pub name: String,
-    /// `offsetof`, from the start of the outermost type.
+    /// `offsetof`, from the start of the outermost type; for a bit-field, the offset of
+    /// its storage unit (see [`crate::FieldPlace`]).
     pub offset: u64,
-    /// `sizeof` of the member.
+    /// `sizeof` of the member; for a bit-field, of its declared type.
     pub size: u64,
+    /// For a bit-field, its bits from the start of the storage unit at `offset`.
+    pub bits: Option<crate::BitPlace>,
 }
 
 /// A declaration a header parse skipped because it could not be read.
@@ -260,17 +264,20 @@ fn fields(ty: &Type, base: u64, out: &mut Vec<FieldEntry>) {
         Type::Struct(agg) | Type::Union(agg) => agg,
         _ => return,
     };
-    let Ok(Some(offsets)) = ty.field_offsets() else {
+    let Ok(Some(places)) = ty.field_places() else {
         return;
     };
-    for (field, offset) in agg.fields.iter().zip(offsets) {
+    for (field, place) in agg.fields.iter().zip(places) {
         match &field.name {
             Some(name) => out.push(FieldEntry {
                 name: name.clone(),
-                offset: base + offset,
+                offset: base + place.offset,
                 size: field.ty.layout().map_or(0, |l| l.size),
+                bits: place.bits,
             }),
-            None => fields(&field.ty, base + offset, out),
+            // An unnamed bit-field is padding.
+            None if place.bits.is_some() => {}
+            None => fields(&field.ty, base + place.offset, out),
         }
     }
 }

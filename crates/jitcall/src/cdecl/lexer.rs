@@ -1,6 +1,7 @@
 //! The declaration parser's tokenizer: C text into identifiers, numbers, character
 //! constants, strings and punctuators, each with its position; comments, whitespace and
-//! preprocessor lines are skipped.
+//! preprocessor lines are skipped, except `#pragma pack` lines, which are kept aside
+//! with the index of the token they precede (see [`lex_with_pragmas`]).
 //!
 //! It only finds where tokens start and end, with [`crate::clex`]'s rules for numbers
 //! and quotes; what a number, character constant or string means is for
@@ -84,6 +85,9 @@ pub(super) struct Lexer<'a> {
     /// Only whitespace (or comments) since the last newline: a `#` here starts a
     /// preprocessor line.
     pub(super) line_start: bool,
+    /// `#pragma pack` lines skipped since the last token: each line's text (from the
+    /// `#`) and position.
+    pub(super) pragmas: Vec<(&'a str, Pos)>,
 }
 
 impl<'a> Lexer<'a> {
@@ -165,16 +169,27 @@ impl<'a> Lexer<'a> {
                         self.bump();
                     }
                 }
-                (Some('#'), _) if self.line_start => loop {
-                    match (self.peek(), self.peek_nth(1)) {
-                        (None | Some('\n'), _) => break,
-                        (Some('\\'), _) if self.splice() => {}
-                        (Some('/'), Some('*')) => self.block_comment()?,
-                        _ => {
-                            self.bump();
+                (Some('#'), _) if self.line_start => {
+                    let (start, pos) = (self.at, self.here());
+                    loop {
+                        match (self.peek(), self.peek_nth(1)) {
+                            (None | Some('\n'), _) => break,
+                            (Some('\\'), _) if self.splice() => {}
+                            (Some('/'), Some('*')) => self.block_comment()?,
+                            _ => {
+                                self.bump();
+                            }
                         }
                     }
-                },
+                    let line = self.src.get(start..self.at).unwrap_or("");
+                    if let Some((text, column)) = after_pragma(line) {
+                        let pos = Pos {
+                            column: pos.column + column,
+                            ..pos
+                        };
+                        self.pragmas.push((text, pos));
+                    }
+                }
                 _ => return Ok(()),
             }
         }
@@ -250,19 +265,77 @@ impl<'a> Lexer<'a> {
 /// Splits C text into tokens, skipping comments and preprocessor lines. The last token
 /// is always [`Kind::Eof`].
 pub(super) fn lex(src: &str) -> Result<Vec<Token<'_>>, ParseError> {
+    lex_with_pragmas(src).map(|(tokens, _)| tokens)
+}
+
+/// A `#pragma pack` line or `_Pragma("pack(...)")` operator: its text from `pack` on,
+/// where that text starts, and the index of the token it precedes.
+pub(super) struct PragmaLine<'a> {
+    pub(super) text: &'a str,
+    pub(super) pos: Pos,
+    pub(super) before: usize,
+}
+
+/// The text of `#pragma pack ...` from `pack` on, and its column offset in the line.
+fn after_pragma(line: &str) -> Option<(&str, usize)> {
+    let rest = line.strip_prefix('#')?.trim_start();
+    let rest = rest.strip_prefix("pragma")?;
+    let trimmed = rest.trim_start();
+    if !trimmed.starts_with("pack") || trimmed.len() == rest.len() {
+        return None;
+    }
+    let skipped = line.len() - trimmed.len();
+    Some((trimmed, line[..skipped].chars().count()))
+}
+
+/// [`lex`], and the `#pragma pack` lines between the tokens.
+pub(super) fn lex_with_pragmas(
+    src: &str,
+) -> Result<(Vec<Token<'_>>, Vec<PragmaLine<'_>>), ParseError> {
     let mut lexer = Lexer {
         src,
         at: 0,
         line: 1,
         column: 1,
         line_start: true,
+        pragmas: Vec::new(),
     };
-    let mut tokens = Vec::new();
+    let mut tokens: Vec<Token<'_>> = Vec::new();
+    let mut pragmas = Vec::new();
     loop {
         let tok = lexer.token()?;
+        for (text, pos) in lexer.pragmas.drain(..) {
+            pragmas.push(PragmaLine {
+                text,
+                pos,
+                before: tokens.len(),
+            });
+        }
         tokens.push(tok);
+        // `_Pragma ( "pack(...)" )`, as text that was not preprocessed may have it: the
+        // pragma, not tokens. Other pragmas go, as their `#` lines do.
+        if let [.., op, open, string, close] = tokens[..]
+            && op.text == "_Pragma"
+            && open.text == "("
+            && string.kind == Kind::Str
+            && string.text.starts_with('"')
+            && close.text == ")"
+        {
+            tokens.truncate(tokens.len() - 4);
+            let inner = &string.text[1..string.text.len() - 1];
+            if inner.trim_start().starts_with("pack") {
+                pragmas.push(PragmaLine {
+                    text: inner.trim_start(),
+                    pos: Pos {
+                        column: string.pos.column + 1,
+                        ..string.pos
+                    },
+                    before: tokens.len(),
+                });
+            }
+        }
         if tok.kind == Kind::Eof {
-            return Ok(tokens);
+            return Ok((tokens, pragmas));
         }
     }
 }

@@ -24,16 +24,19 @@
 //!
 //! It is deliberately **not a validating C parser**. It reads declarations, never
 //! statements, and the only expressions it evaluates are integer constant expressions
-//! (array sizes, enumerator values, alignments, `_Static_assert`). It does not run the
-//! preprocessor itself: `#` lines are skipped, so macros must already be expanded —
+//! (array sizes, enumerator values, alignments, bit-field widths, `_Static_assert`). It
+//! does not run the preprocessor itself: `#` lines are skipped (except `#pragma pack`,
+//! which packs the structs defined under it as in gcc), so macros must already be
+//! expanded —
 //! [`Declarations::from_headers`] runs `cc -E` for real headers. It accepts some text a
 //! C compiler rejects (qualifiers are ignored, the sizes of array parameters are never
 //! looked at, redeclarations are compared only as far as the call is concerned). GNU C
 //! is understood where it changes a layout or a call (`aligned`, `packed`, `mode`,
 //! `__asm__` labels, which name the symbol) and skipped elsewhere. The shapes jitcall
-//! cannot pass yet — bit-fields, clang's `ext_vector_type`, vectors over 64 bytes,
-//! `_Float128x`, `__bf16`, decimal floats, `_BitInt`, `_Atomic`, packed enums, `ms_abi`,
-//! transparent unions — are errors starting
+//! cannot pass yet — clang's `ext_vector_type`, vectors over 64 bytes, `_Float128x`,
+//! `__bf16`, decimal floats, `_BitInt`, `_Atomic`, packed enums, `ms_abi`, transparent
+//! unions, bit-fields of a typedef with an alignment, `packed` on one member of an
+//! unpacked struct — are errors starting
 //! with "unsupported"; when reading headers ([`Declarations::parse_preprocessed`]) they
 //! are kept with their reason instead, and poison only the declarations that use them.
 //!
@@ -44,6 +47,7 @@
 //! - `lexer`: tokens with their positions; what a number, character constant or
 //!   string means is read, when the parser needs it, by the C lexical layer the
 //!   literal parser shares, so a lexeme means the same in declarations and literals;
+//! - `pragma`: `#pragma pack` and its stack, as the packing in effect at each token;
 //! - `parser`: the token cursor, the nesting guard, external declarations;
 //! - `specifiers`, `records`, `declarator`: a declaration's base type, its struct,
 //!   union and enum definitions, and the pointers, arrays and functions around it;
@@ -86,6 +90,7 @@ mod expr;
 mod headers;
 mod lexer;
 mod parser;
+mod pragma;
 mod records;
 mod scope;
 mod specifiers;
@@ -98,8 +103,9 @@ pub use catalog::{
 pub use error::ParseError;
 use error::Pos;
 pub use headers::{HeaderError, HeaderOptions, include_line, preprocess};
-use lexer::{Kind, lex};
+use lexer::{Kind, lex, lex_with_pragmas};
 use parser::Parser;
+use pragma::PackTable;
 use scope::{BUILTIN_TYPEDEFS, CType, Ordinary, RecordKind, Scope, builtin_typedef};
 
 // ---------------------------------------------------------------------------------------
@@ -171,8 +177,8 @@ impl Declarations {
     }
 
     /// Parses the output of a C preprocessor (`cc -E`), as real headers make it, tolerantly:
-    /// a declaration jitcall cannot represent (a `_Decimal64` parameter, a struct with
-    /// bit-fields, a `static inline` function) is kept with its reason, and is an error
+    /// a declaration jitcall cannot represent (a `_Decimal64` parameter, a
+    /// `static inline` function) is kept with its reason, and is an error
     /// only when used ([`Declarations::find_function`]); one it cannot read is skipped
     /// ([`Declarations::skipped`]). Function bodies and initializers are skipped, and line
     /// markers say which header each declaration comes from. Only text that cannot even be
@@ -202,7 +208,7 @@ impl Declarations {
         tolerant: bool,
         base: Option<&Declarations>,
     ) -> Result<Declarations, ParseError> {
-        let tokens = lex(text)?;
+        let (tokens, pragmas) = lex_with_pragmas(text)?;
         let scope = match base {
             // The base's functions are indexed by its own parse: the new text starts
             // without them, so that its prototypes (redeclarations too) are its own.
@@ -217,6 +223,7 @@ impl Declarations {
         };
         let mut parser = Parser::new(&tokens, Cow::Owned(scope));
         parser.tolerant = tolerant;
+        parser.pack = PackTable::new(&pragmas, tolerant)?;
         parser.translation_unit()?;
         let Parser {
             scope,

@@ -12,6 +12,7 @@ use super::declarator::Op;
 use super::error::{ParseError, Pos};
 use super::expr::Int;
 use super::lexer::{EOF, Kind, Token, describe};
+use super::pragma::PackTable;
 use super::scope::{CType, FnType, Ordinary, Scope};
 use super::specifiers::{Keyword, is_keyword, keyword};
 use crate::clex;
@@ -71,6 +72,8 @@ pub(super) struct Parser<'a, 's> {
     /// instead of failing the whole text, and definitions and initializers are skipped.
     pub(super) tolerant: bool,
     pub(super) skipped: Vec<Skipped>,
+    /// `#pragma pack` in effect at each token.
+    pub(super) pack: PackTable,
 }
 
 impl<'a, 's> Parser<'a, 's> {
@@ -84,6 +87,7 @@ impl<'a, 's> Parser<'a, 's> {
             last: None,
             tolerant: false,
             skipped: Vec::new(),
+            pack: PackTable::default(),
         }
     }
 

@@ -2,7 +2,10 @@
 //! completed [`Type`] of each definition (laid out by [`Type::layout`], as gcc lays it
 //! out); enumerators and the integer type gcc gives an enum.
 //!
-//! Bit-fields, packed enums and alignment on enums are refused as unsupported.
+//! Bit-fields are read with their widths (checked as gcc checks them) and laid out by
+//! [`Type::layout`]; `#pragma pack` in effect at a definition's closing brace packs it,
+//! as in gcc. Packed enums, alignment on enums and bit-fields of a type with an
+//! alignment attribute are refused as unsupported.
 
 use super::MAX_DEPTH;
 use super::declarator::Ctx;
@@ -11,7 +14,7 @@ use super::expr::{Int, fits, wrap};
 use super::lexer::{EOF, Kind};
 use super::parser::Parser;
 use super::scope::{CType, Record, RecordKind};
-use super::specifiers::Attrs;
+use super::specifiers::{Attrs, DeclSpecs};
 use crate::{Field, Type};
 use std::collections::HashSet;
 
@@ -20,6 +23,8 @@ pub(super) struct Member {
     pub(super) ty: CType,
     pub(super) attrs: Attrs,
     pub(super) pos: Pos,
+    /// A bit-field's width, and where it was written.
+    pub(super) bits: Option<(u32, Pos)>,
 }
 
 impl Parser<'_, '_> {
@@ -44,14 +49,17 @@ impl Parser<'_, '_> {
         let id = self.define_tag(kind, tag, keyword.pos)?;
         let open = self.next;
         let body = self.nested(|p| p.members()).and_then(|members| {
+            // gcc lays a record out at its closing brace, with the packing then in effect.
+            let pack = self.pack.at(self.next.saturating_sub(1));
             attrs.merge(self.attributes()?);
-            self.finish_record(id, kind, members, attrs)
+            self.finish_record(id, kind, members, attrs, pack)
         });
         if let Err(e) = body {
             if !self.tolerant {
                 return Err(e);
             }
-            // What jitcall cannot lay out (a bit-field) poisons this type only.
+            // What jitcall cannot lay out (a vector member, an unsupported attribute)
+            // poisons this type only.
             self.next = open;
             self.skip_balanced()?;
             self.attributes()?;
@@ -160,34 +168,13 @@ impl Parser<'_, '_> {
                         ty: specs.ty,
                         attrs: specs.attrs,
                         pos: specs.pos,
+                        bits: None,
                     });
                 }
                 continue;
             }
             loop {
-                if self.is(":") {
-                    return Err(ParseError::at(self.tok().pos, "unsupported: bit-fields"));
-                }
-                let declarator = self.declarator(Ctx::Named)?;
-                let mut attrs = specs.attrs;
-                attrs.merge(self.trailing_attributes()?.0);
-                let Some((name, pos)) = declarator.name else {
-                    return Err(ParseError::at(specs.pos, "member without a name"));
-                };
-                if self.is(":") {
-                    return Err(ParseError::at(
-                        self.tok().pos,
-                        format!("unsupported: bit-field '{name}'"),
-                    ));
-                }
-                let ty = self.apply(specs.ty.clone(), declarator.ops)?;
-                let ty = self.apply_attributes(ty, &attrs)?;
-                members.push(Member {
-                    name: Some(name),
-                    ty,
-                    attrs,
-                    pos,
-                });
+                members.push(self.member_declarator(&specs)?);
                 if self.eat(",") {
                     continue;
                 }
@@ -201,12 +188,77 @@ impl Parser<'_, '_> {
         Ok(members)
     }
 
+    /// One member declarator (a bit-field's width included) after the specifiers
+    /// `specs`. Out of line: struct bodies nest through `members`, whose frame stays
+    /// small this way (see `MAX_NESTING`).
+    #[inline(never)]
+    fn member_declarator(&mut self, specs: &DeclSpecs) -> Result<Member, ParseError> {
+        if self.is(":") {
+            // An unnamed bit-field: padding.
+            let bits = self.bit_field_width(None)?;
+            let mut attrs = specs.attrs;
+            attrs.merge(self.trailing_attributes()?.0);
+            let ty = self.apply_attributes(specs.ty.clone(), &attrs)?;
+            return Ok(Member {
+                name: None,
+                ty,
+                attrs,
+                pos: bits.1,
+                bits: Some(bits),
+            });
+        }
+        let declarator = self.declarator(Ctx::Named)?;
+        let mut attrs = specs.attrs;
+        attrs.merge(self.trailing_attributes()?.0);
+        let Some((name, pos)) = declarator.name else {
+            return Err(ParseError::at(specs.pos, "member without a name"));
+        };
+        let bits = if self.is(":") {
+            let bits = self.bit_field_width(Some(&name))?;
+            attrs.merge(self.trailing_attributes()?.0);
+            Some(bits)
+        } else {
+            None
+        };
+        let ty = self.apply(specs.ty.clone(), declarator.ops)?;
+        let ty = self.apply_attributes(ty, &attrs)?;
+        Ok(Member {
+            name: Some(name),
+            ty,
+            attrs,
+            pos,
+            bits,
+        })
+    }
+
+    /// A bit-field's `: width`, the ':' next: the width and its position. gcc's checks
+    /// that need no type: a constant, not negative, and not zero for a named member.
+    fn bit_field_width(&mut self, name: Option<&str>) -> Result<(u32, Pos), ParseError> {
+        self.expect(":")?;
+        let start = self.tok().pos;
+        let width = self.constant_expression()?.value;
+        let what = name.map_or_else(
+            || "unnamed bit-field".to_string(),
+            |n| format!("bit-field '{n}'"),
+        );
+        if width < 0 {
+            return Err(ParseError::at(start, format!("negative width in {what}")));
+        }
+        if width == 0 && name.is_some() {
+            return Err(ParseError::at(start, format!("zero width for {what}")));
+        }
+        let width = u32::try_from(width)
+            .map_err(|_| ParseError::at(start, format!("width of {what} exceeds its type")))?;
+        Ok((width, start))
+    }
+
     pub(super) fn finish_record(
         &mut self,
         id: usize,
         kind: RecordKind,
         members: Vec<Member>,
         attrs: Attrs,
+        pack: Option<u64>,
     ) -> Result<(), ParseError> {
         let (tag, pos) = match self.scope.records.get(id) {
             Some(record) => (record.tag.clone(), record.pos),
@@ -278,14 +330,31 @@ impl Parser<'_, '_> {
                     ));
                 }
             }
+            if let Some((width, at)) = member.bits {
+                let what = match &member.name {
+                    Some(name) => format!("bit-field '{name}'"),
+                    None => "unnamed bit-field".to_string(),
+                };
+                bit_field_checks(&ty, width, &what, at)?;
+                if member_align.is_some() && member.attrs.aligned.is_none() {
+                    return Err(ParseError::at(
+                        member.pos,
+                        format!("unsupported: {what} has a type with an alignment attribute"),
+                    ));
+                }
+            }
             builder = builder.member(Field {
                 name: member.name,
                 ty,
                 align: member_align,
+                bits: member.bits.map(|(width, _)| width),
             });
         }
         if packed {
             builder = builder.packed();
+        }
+        if let Some(pack) = pack {
+            builder = builder.pack(pack);
         }
         if let Some((align, _)) = attrs.aligned {
             builder = builder.aligned(align);
@@ -422,6 +491,28 @@ impl Parser<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// gcc's checks of a bit-field's type and width: an integer type (an enum is one), no
+/// wider than that type (`_Bool`: 1 bit).
+fn bit_field_checks(ty: &Type, width: u32, what: &str, at: Pos) -> Result<(), ParseError> {
+    if !ty.is_integer() {
+        return Err(ParseError::at(
+            at,
+            format!("{what} has invalid type '{ty}'"),
+        ));
+    }
+    let bits = match ty {
+        Type::Bool => 1,
+        _ => ty.layout().map_or(0, |l| 8 * l.size),
+    };
+    if u64::from(width) > bits {
+        return Err(ParseError::at(
+            at,
+            format!("width of {what} ({width}) exceeds its type '{ty}' ({bits} bits)"),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `value` is representable in the integer type `ty`.

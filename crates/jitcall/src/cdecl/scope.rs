@@ -108,7 +108,7 @@ pub(super) struct Record {
     /// How many aggregate and array levels the type nests.
     pub(super) depth: usize,
     pub(super) being_defined: bool,
-    /// Why jitcall cannot represent this type (a bit-field, an unsupported member), for
+    /// Why jitcall cannot represent this type (an unsupported member or attribute), for
     /// headers read tolerantly; `ty` is then `None`.
     pub(super) unsupported: Option<String>,
 }

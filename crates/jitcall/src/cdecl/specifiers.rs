@@ -167,7 +167,14 @@ impl TypeWords {
         let integer_words = w.char_ + w.short + w.int + w.int128 + w.bool_ + w.void;
         if w.float + w.double + w.complex > 0 {
             if w.complex > 0 && w.float + w.double == 0 && integer_words + sign + w.long > 0 {
-                return Err("unsupported: complex integer types".to_string());
+                // GNU C's complex integers: `_Complex int`, `unsigned char _Complex`.
+                let real = TypeWords { complex: 0, ..*w };
+                return match real.resolve()? {
+                    CType::Scalar(ty) if ty.is_integer() && ty != Type::Bool => {
+                        Ok(CType::Scalar(Type::complex(ty)))
+                    }
+                    _ => invalid(),
+                };
             }
             if integer_words + sign > 0
                 || w.float + w.double > 1

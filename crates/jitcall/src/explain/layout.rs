@@ -55,10 +55,23 @@ fn leaves(ty: &Type, prefix: &str, offset: u64, out: &mut Vec<Leaf>) -> Result<(
     };
     match ty {
         Type::Struct(agg) | Type::Union(agg) => {
-            let offsets = ty.field_offsets()?.unwrap_or_default();
-            for (i, (field, off)) in agg.fields.iter().zip(offsets).enumerate() {
+            let places = ty.field_places()?.unwrap_or_default();
+            for (i, (field, place)) in agg.fields.iter().zip(places).enumerate() {
                 let name = field.name.clone().unwrap_or_else(|| format!("#{i}"));
-                leaves(&field.ty, &join(&name), offset + off, out)?;
+                match place.bits {
+                    // A bit-field holds the bytes its bits touch.
+                    Some(bits) if bits.width > 0 => {
+                        let (first, size) = bit_bytes(place.offset, bits);
+                        out.push(Leaf {
+                            path: join(&name),
+                            offset: offset + first,
+                            size,
+                            ty: field.ty.clone(),
+                        });
+                    }
+                    Some(_) => {}
+                    None => leaves(&field.ty, &join(&name), offset + place.offset, out)?,
+                }
             }
         }
         Type::Array(elem, n) => {
@@ -86,6 +99,13 @@ fn leaves(ty: &Type, prefix: &str, offset: u64, out: &mut Vec<Leaf>) -> Result<(
     Ok(())
 }
 
+/// The first byte a bit-field's bits touch, and how many bytes they touch.
+fn bit_bytes(unit: u64, bits: crate::BitPlace) -> (u64, u64) {
+    let first = bits.absolute(unit);
+    let end = first + u64::from(bits.width);
+    (first / 8, end.div_ceil(8).max(first / 8 + 1) - first / 8)
+}
+
 impl Builder<'_> {
     pub(super) fn aggregate(&self, agg: &AggregateView, text: &mut String) -> Result<Json, Error> {
         let ty = &agg.ty;
@@ -103,6 +123,9 @@ impl Builder<'_> {
             if let Some(n) = a.align {
                 attrs.push(format!("aligned({n})"));
             }
+            if let Some(n) = a.pack {
+                attrs.push(format!("#pragma pack({n})"));
+            }
         }
         let attrs_text = if attrs.is_empty() {
             String::new()
@@ -116,14 +139,57 @@ impl Builder<'_> {
         )
         .ok();
         writeln!(text, "  offset  size  member").ok();
-        let offsets = ty.field_offsets()?.unwrap_or_default();
+        let places = ty.field_places()?.unwrap_or_default();
         let mut members = Vec::new();
         let mut padding = Vec::new();
         let mut end = 0u64;
         let mut rows: Vec<(u64, u64, String)> = Vec::new();
-        for (i, (field, off)) in fields.iter().zip(&offsets).enumerate() {
-            let size = field.ty.layout()?.size;
+        for (i, (field, place)) in fields.iter().zip(&places).enumerate() {
             let name = field.name.clone().unwrap_or_else(|| format!("#{i}"));
+            if let Some(bits) = place.bits {
+                // A bit-field row: the bytes its bits touch, and which bits they are
+                // (bit b is bit b % 8 of byte b / 8).
+                let first = bits.absolute(place.offset);
+                let (off, size) = bit_bytes(place.offset, bits);
+                let what = match (&field.name, bits.width) {
+                    (_, 0) => format!(
+                        "{} : 0 (pads to the next {}-byte unit)",
+                        field.ty,
+                        field.ty.layout()?.size
+                    ),
+                    (Some(_), w) => format!(
+                        "{} : {w}, bits {first}-{} (byte {} bit {} to byte {} bit {})",
+                        self.declaration(&field.ty, &name),
+                        first + u64::from(w) - 1,
+                        first / 8,
+                        first % 8,
+                        (first + u64::from(w) - 1) / 8,
+                        (first + u64::from(w) - 1) % 8
+                    ),
+                    (None, w) => format!(
+                        "{} : {w}, bits {first}-{} (unnamed: padding)",
+                        field.ty,
+                        first + u64::from(w) - 1
+                    ),
+                };
+                if bits.width > 0 {
+                    rows.push((off, size, what));
+                    end = end.max(off + size);
+                } else {
+                    rows.push((first / 8, 0, what));
+                }
+                members.push(Json::object([
+                    ("name", Json::String(name)),
+                    ("type", Json::String(self.namer.label(&field.ty))),
+                    ("offset", Json::num(place.offset)),
+                    ("size", Json::num(field.ty.layout()?.size)),
+                    ("bit_offset", Json::num(u64::from(bits.bit_offset))),
+                    ("bit_width", Json::num(u64::from(bits.width))),
+                ]));
+                continue;
+            }
+            let off = &place.offset;
+            let size = field.ty.layout()?.size;
             if kind == "struct" && *off > end {
                 rows.push((end, off - end, "(padding)".into()));
                 padding.push(Json::object([

@@ -127,11 +127,13 @@ impl Builder<'_> {
                 ])
             }
             ArgLocation::Nowhere => {
-                writeln!(
-                    text,
-                    "      → nowhere: an empty aggregate takes no register"
-                )
-                .ok();
+                let why = if arg.size == 0 {
+                    "an empty aggregate takes no register"
+                } else {
+                    // gcc's empty record: padding only, out of registers or MEMORY.
+                    "it is nothing but unnamed bit-fields, which gcc gives no stack space"
+                };
+                writeln!(text, "      → nowhere: {why}").ok();
                 Json::object([("kind", Json::str("nowhere"))])
             }
         };

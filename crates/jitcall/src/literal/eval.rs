@@ -255,6 +255,31 @@ impl Eval<'_> {
         LiteralError::new(node.start, node.end, msg)
     }
 
+    /// Whether `v`, read for bit-field `field` of `width` bits, fits in it.
+    fn fits_bit_field(
+        &self,
+        node: &Node,
+        field: &crate::Field,
+        width: u32,
+        v: &Value,
+    ) -> Result<(), LiteralError> {
+        let Some((value, signed)) = crate::value::integer_of(v) else {
+            return Ok(());
+        };
+        let (min, max) = crate::value::bit_field_range(width, signed);
+        if (min..=max).contains(&value) || field.name.is_none() {
+            return Ok(());
+        }
+        let name = field.name.as_deref().unwrap_or("");
+        Err(Self::err(
+            node,
+            format!(
+                "{value} does not fit in bit-field '{name}' (`{} {name} : {width}` holds {min} to {max})",
+                field.ty
+            ),
+        ))
+    }
+
     pub(super) fn enter(&mut self, node: &Node) -> Result<(), LiteralError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH * 2 {
@@ -369,6 +394,14 @@ impl Eval<'_> {
                     if let Some((d, s, e)) = &init.designator {
                         next = member_index(ty, agg, d, *s, *e)?;
                     }
+                    // C: initializers skip unnamed bit-fields (padding).
+                    while agg
+                        .fields
+                        .get(next)
+                        .is_some_and(|f| f.name.is_none() && f.bits.is_some())
+                    {
+                        next += 1;
+                    }
                     let Some(field) = agg.fields.get(next) else {
                         return Err(Self::err(
                             &init.value,
@@ -379,6 +412,9 @@ impl Eval<'_> {
                         ));
                     };
                     let v = self.value(&init.value, &field.ty)?;
+                    if let Some(width) = field.bits {
+                        self.fits_bit_field(&init.value, field, width, &v)?;
+                    }
                     if let Some(slot) = values.get_mut(next) {
                         *slot = Some(v);
                     }
@@ -405,6 +441,9 @@ impl Eval<'_> {
                             return Err(Self::err(node, format!("{ty} has no members")));
                         };
                         let value = self.value(&init.value, &field.ty)?;
+                        if let Some(width) = field.bits {
+                            self.fits_bit_field(&init.value, field, width, &value)?;
+                        }
                         Ok(Value::Union {
                             member,
                             value: Box::new(value),

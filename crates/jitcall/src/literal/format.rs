@@ -184,15 +184,21 @@ pub(super) fn write_value(out: &mut String, value: &Value, ty: &Type) {
         Value::Pointer(p) if p.is_null() => out.push_str("NULL"),
         Value::Pointer(p) => out.push_str(&format!("{:#x}", *p as usize)),
         Value::Struct(values) => {
-            let fields: Vec<Type> = match ty {
-                Type::Struct(agg) => agg.fields.iter().map(|f| f.ty.clone()).collect(),
+            // `None` for an unnamed bit-field: padding, which C initializers skip.
+            let fields: Vec<Option<Type>> = match ty {
+                Type::Struct(agg) => agg
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.is_some() || f.bits.is_none()).then(|| f.ty.clone()))
+                    .collect(),
                 _ => Vec::new(),
             };
             list(
                 out,
                 &mut values
                     .iter()
-                    .zip(fields.iter().chain(std::iter::repeat(&Type::Void))),
+                    .zip(fields.iter().chain(std::iter::repeat(&Some(Type::Void))))
+                    .filter_map(|(v, f)| f.as_ref().map(|f| (v, f))),
             );
         }
         Value::Array(values) | Value::Vector(values) => {
