@@ -21,7 +21,7 @@ const ERRORS: &[(&[&str], &[&str])] = &[
     ),
     (&["struct s { int a; };"], &["declare no function"]),
     (
-        &["struct s { int a : 3; }; int f(struct s)", "{.a = 9}"],
+        &["struct s { int a : 3; }; int i_echo(struct s)", "{.a = 9}"],
         &["9 does not fit in bit-field 'a' (`int a : 3` holds -4 to 3)"],
     ),
     (

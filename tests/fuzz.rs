@@ -104,7 +104,7 @@ fn another_struct_return_convention_fails_and_replays() {
     // follows the psABI, must disagree on small struct results, and only there.
     // A seed whose shrunk failure is found through Function::call, which `jitcall call`
     // replays (one found through a callback comes with a caveat instead).
-    let summary = run("gcc -fpcc-struct-return", 150, 82, true);
+    let summary = run("gcc -fpcc-struct-return", 150, 83, true);
     assert!(summary.failed > 0, "no failure found");
     for f in &summary.failures {
         assert!(

@@ -177,7 +177,9 @@ fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
         (Value::Double(x), Value::Double(y)) => x.to_bits() == y.to_bits(),
-        (Value::Struct(xs), Value::Struct(ys)) | (Value::Array(xs), Value::Array(ys)) => {
+        (Value::Struct(xs), Value::Struct(ys))
+        | (Value::Array(xs), Value::Array(ys))
+        | (Value::Vector(xs), Value::Vector(ys)) => {
             xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same(x, y))
         }
         (
