@@ -1441,4 +1441,54 @@ mod tests {
         );
         assert_eq!(LongDouble::from_parts(true, 1, 1 << 63).to_f64(), -0.0);
     }
+
+    #[test]
+    fn bitints_read_from_n_bits_and_print_in_decimal() {
+        let b = |bits, signed, bytes: &[u8]| BitInt::from_le_bytes(bits, signed, bytes).unwrap();
+        // The bits above N are ignored: 0xff as 7 bits is -1, as unsigned 7 bits 127.
+        assert_eq!(b(7, true, &[0xff]).to_i128(), Some(-1));
+        assert_eq!(b(7, false, &[0xff]).to_i128(), Some(127));
+        assert_eq!(b(7, true, &[0x3f]).to_i128(), Some(63));
+        assert_eq!(b(100, true, &[0xff; 16]).to_i128(), Some(-1));
+        let min256 = b(256, true, &[[0; 31].as_slice(), &[0x80]].concat());
+        assert_eq!(
+            min256.to_string(),
+            "-57896044618658097711785492504343953926634992332820282019728792003956564819968"
+        );
+        assert_eq!(min256.to_i128(), None);
+        assert_eq!(
+            b(200, false, &[0xff; 32]).to_string(),
+            "1606938044258990275541962092341162602522202993782792835301375"
+        );
+        assert_eq!(b(200, false, &[0xff; 32]).limbs()[3], 0xff);
+        assert_eq!(BitInt::new(7, true, 64), None);
+        assert_eq!(BitInt::new(7, true, -65), None);
+        assert_eq!(
+            BitInt::new(1, true, 0),
+            None,
+            "a signed _BitInt has 2 bits or more"
+        );
+        assert_eq!(BitInt::new(64, false, -1), None);
+        assert_eq!(
+            BitInt::new(128, true, i128::MIN).unwrap().to_i128(),
+            Some(i128::MIN)
+        );
+        assert_eq!(BitInt::new(128, false, 5).unwrap().to_u128(), Some(5));
+        let bytes = Value::BitInt(BitInt::new(7, true, -2).unwrap())
+            .to_bytes(&Type::BitInt {
+                bits: 7,
+                signed: true,
+            })
+            .unwrap();
+        assert_eq!(bytes, [0xfe], "stored extended over its byte");
+        let wrong = Value::BitInt(BitInt::new(8, true, -2).unwrap());
+        assert!(
+            wrong
+                .to_bytes(&Type::BitInt {
+                    bits: 7,
+                    signed: true
+                })
+                .is_err()
+        );
+    }
 }
