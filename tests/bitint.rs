@@ -84,17 +84,21 @@ int drive_memory(u200 (*cb)(long, long, long, long, long, s128, u200)) {
 }
 "#;
 
-/// The fixture built by clang-19, or `None` when clang-19 is not installed.
-fn fixture(tag: &str) -> Option<Library> {
-    let clang = Command::new("clang-19")
+/// Whether clang-19 is installed (gcc 12 has no `_BitInt`).
+fn has_clang() -> bool {
+    let found = Command::new("clang-19")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !clang {
+    if !found {
         eprintln!("note: clang-19 not found; _BitInt is not tested");
-        return None;
     }
-    Some(open_c("clang-19", tag, SOURCE))
+    found
+}
+
+/// The fixture built by clang-19, or `None` when clang-19 is not installed.
+fn fixture(tag: &str) -> Option<Library> {
+    has_clang().then(|| open_c("clang-19", tag, SOURCE))
 }
 
 fn ty(bits: u32, signed: bool) -> Type {
@@ -427,4 +431,54 @@ fn callbacks() {
         assert_eq!(got, Value::Int(0), "{driver}: the C side got our result");
         assert_eq!(*seen.lock().unwrap(), want_args, "{driver}: arguments");
     }
+}
+
+#[test]
+fn cli_reads_declarations_and_literals() {
+    if !has_clang() {
+        return;
+    }
+    let dir = ScratchDir::new("bitint_cli");
+    let c = dir.join("bitint.c");
+    std::fs::write(&c, SOURCE).unwrap();
+    let so = dir.join("libbitint.so");
+    build_shared("clang-19", &[&c], &so, &[]);
+    let lib = so.to_str().unwrap();
+    let typedefs = SOURCE.split("/* One bit").next().unwrap();
+    let call = |decl: &str, args: &[&str]| {
+        let text = format!("{typedefs}{decl}");
+        let mut argv = vec!["call", "-l", lib, text.as_str(), "--"];
+        argv.extend_from_slice(args);
+        run_jitcall(&argv, &[])
+    };
+    let run = call("s7 neg7(s7)", &["5wb"]);
+    assert_eq!((run.code, run.stdout.trim()), (0, "-5"), "{}", run.stderr);
+    let run = call("u33 not33(u33)", &["0x1uwb"]);
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "8589934590"),
+        "{}",
+        run.stderr
+    );
+    // 2^200 - 1 - 5, printed in full.
+    let run = call("u200 not200(u200)", &["5"]);
+    assert_eq!(
+        run.stdout.trim(),
+        "1606938044258990275541962092341162602522202993782792835301370",
+        "{}",
+        run.stderr
+    );
+    let run = call("s7 neg7(s7)", &["64"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("64 does not fit in `_BitInt(7)` (-64 to 63)"),
+        "{}",
+        run.stderr
+    );
+    let run = call(
+        "int late128(long, long, long, long, long, s128, long)",
+        &["1", "2", "3", "4", "5", "-2", "7"],
+    );
+    assert_eq!((run.code, run.stdout.trim()), (0, "0"), "{}", run.stderr);
 }
