@@ -206,12 +206,12 @@ static void jf_arg(long i, const void *p, unsigned long size) {
     unsigned long k, n = jf_fit(i, s, size);
     for (k = 0; k < n; k++) {
         s->seen[k] = b[k];
-        if (s->mask[k] && b[k] != s->expect[k]) {
+        if ((b[k] ^ s->expect[k]) & s->mask[k]) {
             if (jf_state.mismatches++ == 0) {
                 jf_state.first_arg = i;
                 jf_state.first_byte = (long)k;
             }
-            jf_state.echo[k & 15] ^= (unsigned char)(b[k] ^ s->expect[k]);
+            jf_state.echo[k & 15] ^= (unsigned char)((b[k] ^ s->expect[k]) & s->mask[k]);
         }
     }
 }
@@ -222,7 +222,7 @@ static void jf_result(void *p, unsigned long size) {
     struct jf_slot *s = &jf_state.ret;
     unsigned long k, n = jf_fit(-1, s, size);
     for (k = 0; k < n; k++)
-        b[k] = s->expect[k] ^ (s->mask[k] ? jf_state.echo[k & 15] : 0);
+        b[k] = s->expect[k] ^ (jf_state.echo[k & 15] & s->mask[k]);
 }
 
 /* A caller's argument i, from the expected bytes. */
@@ -243,7 +243,7 @@ static int jf_ret_mismatches(void) {
     unsigned long k;
     int bad = 0;
     for (k = 0; k < s->size; k++)
-        bad += s->mask[k] && s->seen[k] != s->expect[k];
+        bad += ((s->seen[k] ^ s->expect[k]) & s->mask[k]) != 0;
     return bad;
 }
 "#;
@@ -539,7 +539,7 @@ pub fn render_reproducer(sig: &Signature, notes: &ReproducerNotes) -> String {
         };
         let value = generate::graffiti(ty, i).unwrap_or(Value::Void);
         let bytes = value.to_bytes(ty).unwrap_or_default();
-        let mask: Vec<u8> = generate::data_mask(ty).iter().map(|b| *b as u8).collect();
+        let mask = generate::data_bits(ty);
         let shown = literal::format_value(&value, ty);
         writeln!(tables, "/* {name} = {} */", comment_safe(&shown)).unwrap();
         writeln!(
@@ -614,7 +614,7 @@ static int check(const char *what, const void *p, size_t size,
     const unsigned char *b = p;
     int bad = 0;
     for (size_t k = 0; k < size; k++)
-        if (mask[k] && b[k] != expect[k]) {
+        if ((b[k] ^ expect[k]) & mask[k]) {
             fprintf(stderr, "%s byte %zu: got 0x%02x, expected 0x%02x\n",
                     what, k, b[k], expect[k]);
             bad++;

@@ -290,10 +290,7 @@ impl Prepared {
                 Type::Void => Vec::new(),
                 t => v.to_bytes(t)?,
             };
-            let mask = super::generate::data_mask(ty)
-                .iter()
-                .map(|b| *b as u8)
-                .collect();
+            let mask = super::generate::data_bits(ty);
             Ok((v, bytes, mask))
         };
         let mut p = Prepared {

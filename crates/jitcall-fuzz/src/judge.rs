@@ -218,7 +218,10 @@ impl ChildEnv<'_> {
 /// Compares a result with its expected bytes.
 fn judge_result(via: Via, p: &Prepared, got: &[u8]) -> Option<Finding> {
     (0..p.ret_expect.len())
-        .find(|&k| p.ret_mask[k] != 0 && got.get(k) != Some(&p.ret_expect[k]))
+        .find(|&k| {
+            got.get(k)
+                .is_none_or(|b| (b ^ p.ret_expect[k]) & p.ret_mask[k] != 0)
+        })
         .map(|byte| Finding::Result {
             via,
             byte,
@@ -377,7 +380,11 @@ fn callback(env: &ChildEnv<'_>, n: usize, p: &Prepared) -> Result<i32, Finding> 
                 Err(e) => return Some(error(format!("argument {i}: {e}"))),
             };
             (0..p.expect[i].len())
-                .find(|&k| p.masks[i][k] != 0 && bytes.get(k) != Some(&p.expect[i][k]))
+                .find(|&k| {
+                    bytes
+                        .get(k)
+                        .is_none_or(|b| (b ^ p.expect[i][k]) & p.masks[i][k] != 0)
+                })
                 .map(|byte| Finding::Argument {
                     via,
                     arg: i,
