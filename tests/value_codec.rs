@@ -3,7 +3,7 @@
 //! `Value::store` accepts, writes the same bytes (union padding zeroed, struct padding
 //! untouched), and reads back what `Value::load` reads.
 //!
-//! Types come from `jitcall_fuzz::generate::c_type` (plus arrays of them, as
+//! Types come from `jitcall_fuzz::generate::c_type_with` (`_BitInt` included; plus arrays of them, as
 //! `Value::to_bytes` takes), values from `jitcall_fuzz::generate::value` at the leaves.
 //! Around them this file builds the values the fuzzer never makes: any member of a
 //! union, the other spelling of a scalar (`char`/`signed char`, `long`/`long long`,
@@ -22,8 +22,8 @@ use std::cell::Cell;
 /// Any type the fuzzer generates, and now and then an array of one.
 fn any_type() -> BoxedStrategy<Type> {
     prop_oneof![
-        6 => generate::c_type(),
-        1 => (generate::c_type(), 0..4u64).prop_map(|(t, n)| Type::array(t, n)),
+        6 => generate::c_type_with(true),
+        1 => (generate::c_type_with(true), 0..4u64).prop_map(|(t, n)| Type::array(t, n)),
     ]
     .boxed()
 }
@@ -177,7 +177,9 @@ fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
         (Value::Double(x), Value::Double(y)) => x.to_bits() == y.to_bits(),
-        (Value::Struct(xs), Value::Struct(ys)) | (Value::Array(xs), Value::Array(ys)) => {
+        (Value::Struct(xs), Value::Struct(ys))
+        | (Value::Array(xs), Value::Array(ys))
+        | (Value::Vector(xs), Value::Vector(ys)) => {
             xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same(x, y))
         }
         (

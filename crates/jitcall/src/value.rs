@@ -877,6 +877,9 @@ pub(crate) enum Codec {
         offset: u32,
         kind: Discriminant<Value>,
     },
+    /// A `_BitInt` at `offset`: its value's width is checked against the type's, which
+    /// the scalar kind alone does not carry.
+    BitInt { ty: Type, offset: u32 },
     /// A struct: one codec per member.
     Struct(Box<[Codec]>),
     /// A union of `size` bytes at `offset`: one codec per member, and the member a
@@ -944,6 +947,14 @@ impl Codec {
                     Codec::new(elem, offset)?,
                     Codec::new(elem, offset + size)?,
                 ]))
+            }
+            Type::BitInt { .. } => {
+                ty.layout()?;
+                Codec::BitInt {
+                    ty: ty.clone(),
+                    offset: u32::try_from(offset)
+                        .map_err(|_| Error::unsupported("a frame of 4 GiB or more"))?,
+                }
             }
             scalar => {
                 scalar.layout()?;
@@ -1163,6 +1174,17 @@ impl Codec {
     pub(crate) fn store(&self, value: &Value, out: &mut [u8]) -> bool {
         match (self, value) {
             (Codec::Scalar { offset, kind, .. }, v) => Codec::store_scalar(*kind, *offset, v, out),
+            (Codec::BitInt { ty, offset }, Value::BitInt(v)) => {
+                let size = ty.scalar_layout().map_or(0, |l| l.size as usize);
+                let offset = *offset as usize;
+                match out.get_mut(offset..offset + size) {
+                    Some(dst) if v.ty() == *ty => {
+                        v.write_to(dst);
+                        true
+                    }
+                    _ => false,
+                }
+            }
             (Codec::Struct(members), Value::Struct(values)) => {
                 Codec::store_all(members, values, out)
             }
@@ -1204,6 +1226,9 @@ impl Codec {
                 Some(v) => v,
                 None => Value::Void,
             },
+            Codec::BitInt { ty, offset } => {
+                Codec::read_scalar(ty, *offset, bytes, |v| v).unwrap_or(Value::Void)
+            }
             Codec::Struct(members) => Value::Struct(Codec::load_all(members, bytes)),
             Codec::Array(elems) => Value::Array(Codec::load_all(elems, bytes)),
             Codec::Vector(lanes) => Value::Vector(Codec::load_all(lanes, bytes)),
