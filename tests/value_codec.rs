@@ -3,8 +3,9 @@
 //! `Value::store` accepts, writes the same bytes (union padding zeroed, struct padding
 //! untouched), and reads back what `Value::load` reads.
 //!
-//! Types come from `jitcall_fuzz::generate::c_type_with` (`_BitInt` included; plus arrays of them, as
-//! `Value::to_bytes` takes), values from `jitcall_fuzz::generate::value` at the leaves.
+//! Types come from `jitcall_fuzz::generate::c_type_with` (`_BitInt` included; plus
+//! arrays of them, as `Value::to_bytes` takes), values from
+//! `jitcall_fuzz::generate::value` at the leaves.
 //! Around them this file builds the values the fuzzer never makes: any member of a
 //! union, the other spelling of a scalar (`char`/`signed char`, `long`/`long long`,
 //! `unsigned long`/`unsigned long long`), and mismatches at any depth — another
