@@ -71,6 +71,17 @@ pub fn bitint() -> BoxedStrategy<Type> {
         .boxed()
 }
 
+/// `types`, whose weights add up to `weight`, and when `bitint` also [`bitint`] now and
+/// then. Without `_BitInt` the strategy is `types` itself, so that a seed gives the
+/// signatures it gave before `_BitInt` existed.
+fn with_bitint(bitint: bool, weight: u32, types: BoxedStrategy<Type>) -> BoxedStrategy<Type> {
+    if bitint {
+        prop_oneof![weight => types, 2 => self::bitint()].boxed()
+    } else {
+        types
+    }
+}
+
 /// GNU vectors of 16 bytes or less (those whose ABI does not depend on AVX): 16 bytes
 /// (SSE + SSEUP), 8 (SSE), 4 and 2 (INTEGER, or SSE for two `_Float16`), and the
 /// one-lane floating vectors gcc passes in memory (rarer: clang differs on them, and
@@ -164,12 +175,11 @@ pub fn c_type() -> BoxedStrategy<Type> {
 
 /// [`c_type`], with `_BitInt` among the scalars when `bitint`.
 pub fn c_type_with(bitint: bool) -> BoxedStrategy<Type> {
-    let leaf = prop_oneof![
-        10 => scalar(),
-        1 => complex(),
-        1 => vector(),
-        if bitint { 2 } else { 0 } => self::bitint(),
-    ];
+    let leaf = with_bitint(
+        bitint,
+        12,
+        prop_oneof![10 => scalar(), 1 => complex(), 1 => vector()].boxed(),
+    );
     leaf.prop_recursive(3, 24, 4, |inner| {
         let attrs = || {
             (
@@ -214,16 +224,15 @@ pub fn return_type() -> BoxedStrategy<Type> {
 
 /// [`return_type`], with `_BitInt` among the scalars when `bitint`.
 fn return_type_with(bitint: bool) -> BoxedStrategy<Type> {
-    prop_oneof![
+    let base = prop_oneof![
         2 => Just(Type::Void),
         5 => scalar(),
         1 => complex(),
         1 => vector(),
         1 => wide_vector(),
-        if bitint { 2 } else { 0 } => self::bitint(),
         5 => c_type_with(bitint)
-    ]
-    .boxed()
+    ];
+    with_bitint(bitint, 15, base.boxed())
 }
 
 /// The type a variadic argument of type `ty` has after C's default argument
@@ -252,9 +261,9 @@ pub fn signature_with(max_params: usize, bitint: bool) -> BoxedStrategy<Signatur
         1 => complex(),
         1 => vector(),
         1 => wide_vector(),
-        if bitint { 2 } else { 0 } => self::bitint(),
         4 => c_type_with(bitint)
     ];
+    let params = with_bitint(bitint, 12, params.boxed());
     (
         return_type_with(bitint),
         prop::collection::vec(params, 0..=max_params),
