@@ -3,8 +3,9 @@
 //! `Value::store` accepts, writes the same bytes (union padding zeroed, struct padding
 //! untouched), and reads back what `Value::load` reads.
 //!
-//! Types come from `jitcall_fuzz::generate::c_type` (plus arrays of them, as
-//! `Value::to_bytes` takes), values from `jitcall_fuzz::generate::value` at the leaves.
+//! Types come from `jitcall_fuzz::generate::c_type_with` (`_BitInt` included; plus
+//! arrays of them, as `Value::to_bytes` takes), values from
+//! `jitcall_fuzz::generate::value` at the leaves.
 //! Around them this file builds the values the fuzzer never makes: any member of a
 //! union, the other spelling of a scalar (`char`/`signed char`, `long`/`long long`,
 //! `unsigned long`/`unsigned long long`), and mismatches at any depth — another
@@ -22,8 +23,8 @@ use std::cell::Cell;
 /// Any type the fuzzer generates, and now and then an array of one.
 fn any_type() -> BoxedStrategy<Type> {
     prop_oneof![
-        6 => generate::c_type(),
-        1 => (generate::c_type(), 0..4u64).prop_map(|(t, n)| Type::array(t, n)),
+        6 => generate::c_type_with(true),
+        1 => (generate::c_type_with(true), 0..4u64).prop_map(|(t, n)| Type::array(t, n)),
     ]
     .boxed()
 }

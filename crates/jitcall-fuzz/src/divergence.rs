@@ -77,6 +77,16 @@ pub const KNOWN: &[Divergence] = &[
         },
     },
     Divergence {
+        name: "clang-padded-wide-aggregate",
+        kind: Kind::Divergence,
+        summary: "an aggregate of 32 or 64 bytes whose only data is a 16-byte vector at its \
+                  start, the rest padding (`union { __m128 v; } __attribute__((aligned(64)))`): \
+                  gcc 12 passes it in memory (its padding eightbytes are NO_CLASS, not \
+                  SSEUP), clang 19 built for that width in a ymm or zmm register",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, padded_wide_aggregate),
+    },
+    Divergence {
         name: "clang-va-arg-after-wide-vector",
         kind: Kind::CompilerBug,
         summary: "clang 19 disagrees with itself in a variadic function with a named 32- or \
@@ -278,6 +288,38 @@ pub fn explain(
     KNOWN
         .iter()
         .find(|d| d.kind == kind && d.applies_to(compiler) && d.matches(sig, plan))
+}
+
+/// Whether `ty` is a 32- or 64-byte aggregate whose every scalar is a 16-byte vector at
+/// offset 0 (the rest padding, from an `aligned` attribute).
+fn padded_wide_aggregate(ty: &Type) -> bool {
+    fn leaves(ty: &Type, offset: u64, out: &mut Vec<(Type, u64)>) {
+        match ty {
+            Type::Struct(agg) | Type::Union(agg) => {
+                let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+                for (f, off) in agg.fields.iter().zip(offsets) {
+                    leaves(&f.ty, offset + off, out);
+                }
+            }
+            Type::Array(elem, n) => {
+                let size = elem.layout().map_or(0, |l| l.size);
+                for i in 0..*n {
+                    leaves(elem, offset + i * size, out);
+                }
+            }
+            other => out.push((other.clone(), offset)),
+        }
+    }
+    let size = ty.layout().map_or(0, |l| l.size);
+    if !ty.is_aggregate() || !(size == 32 || size == 64) {
+        return false;
+    }
+    let mut found = Vec::new();
+    leaves(ty, 0, &mut found);
+    !found.is_empty()
+        && found.iter().all(|(t, off)| {
+            *off == 0 && matches!(t, Type::Vector(..)) && t.layout().is_ok_and(|l| l.size == 16)
+        })
 }
 
 /// Whether any parameter or the result of `sig` is a type for which `f` holds.

@@ -25,7 +25,7 @@
 //! This module generates; it does not render C (that is [`super::cgen`]) or call
 //! anything.
 
-use jitcall::{Error, Field, Signature, Type, Value};
+use jitcall::{BitInt, Error, Field, Signature, Type, Value};
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -57,6 +57,32 @@ pub fn scalar() -> BoxedStrategy<Type> {
         3 => Just(Pointer),
     ]
     .boxed()
+}
+
+/// C23 `_BitInt(N)` and `unsigned _BitInt(N)` around the psABI's boundaries: 1 to 64
+/// bits (the size of a `char` to a `long`), 65 to 128 (two INTEGER eightbytes, aligned
+/// to 8 only), and wider (MEMORY). Only for clang: gcc 12 has no `_BitInt`.
+pub fn bitint() -> BoxedStrategy<Type> {
+    let widths = prop::sample::select(vec![
+        1u32, 2, 7, 8, 9, 15, 17, 31, 33, 48, 63, 64, 65, 100, 127, 128, 129, 200, 256, 300,
+    ]);
+    (widths, any::<bool>())
+        .prop_map(|(bits, signed)| Type::BitInt {
+            bits,
+            signed: signed && bits > 1,
+        })
+        .boxed()
+}
+
+/// `types`, whose weights add up to `weight`, and when `bitint` also [`bitint`] now and
+/// then. Without `_BitInt` the strategy is `types` itself, so that a seed gives the
+/// signatures it gave before `_BitInt` existed.
+fn with_bitint(bitint: bool, weight: u32, types: BoxedStrategy<Type>) -> BoxedStrategy<Type> {
+    if bitint {
+        prop_oneof![weight => types, 2 => self::bitint()].boxed()
+    } else {
+        types
+    }
 }
 
 /// GNU vectors of 16 bytes or less (those whose ABI does not depend on AVX): 16 bytes
@@ -216,7 +242,16 @@ fn aggregate(
 /// Any type a parameter can have: scalars, complex numbers, and structs and unions
 /// nested up to three deep (with array, packed and aligned variants).
 pub fn c_type() -> BoxedStrategy<Type> {
-    let leaf = prop_oneof![10 => scalar(), 1 => complex(), 1 => vector()];
+    c_type_with(false)
+}
+
+/// [`c_type`], with `_BitInt` among the scalars when `bitint`.
+pub fn c_type_with(bitint: bool) -> BoxedStrategy<Type> {
+    let leaf = with_bitint(
+        bitint,
+        12,
+        prop_oneof![10 => scalar(), 1 => complex(), 1 => vector()].boxed(),
+    );
     leaf.prop_recursive(3, 24, 4, |inner| {
         let attrs = || {
             (
@@ -257,15 +292,20 @@ pub fn wide_vector() -> BoxedStrategy<Type> {
 
 /// Any type a function can return: often `void` or a scalar, else any [`c_type`].
 pub fn return_type() -> BoxedStrategy<Type> {
-    prop_oneof![
+    return_type_with(false)
+}
+
+/// [`return_type`], with `_BitInt` among the scalars when `bitint`.
+fn return_type_with(bitint: bool) -> BoxedStrategy<Type> {
+    let base = prop_oneof![
         2 => Just(Type::Void),
         5 => scalar(),
         1 => complex(),
         1 => vector(),
         1 => wide_vector(),
-        5 => c_type()
-    ]
-    .boxed()
+        5 => c_type_with(bitint)
+    ];
+    with_bitint(bitint, 15, base.boxed())
 }
 
 /// The type a variadic argument of type `ty` has after C's default argument
@@ -283,15 +323,22 @@ pub fn promote(ty: Type) -> Type {
 /// Signatures of 0 to `max_params` parameters; about one in six is a variadic call
 /// (at least one fixed parameter, the variadic arguments promoted).
 pub fn signature(max_params: usize) -> BoxedStrategy<Signature> {
+    signature_with(max_params, false)
+}
+
+/// [`signature`], with `_BitInt` parameters, results and members when `bitint` (for a
+/// compiler that has them: clang).
+pub fn signature_with(max_params: usize, bitint: bool) -> BoxedStrategy<Signature> {
     let params = prop_oneof![
         5 => scalar(),
         1 => complex(),
         1 => vector(),
         1 => wide_vector(),
-        4 => c_type()
+        4 => c_type_with(bitint)
     ];
+    let params = with_bitint(bitint, 12, params.boxed());
     (
-        return_type(),
+        return_type_with(bitint),
         prop::collection::vec(params, 0..=max_params),
         prop::option::weighted(1.0 / 6.0, any::<prop::sample::Index>()),
     )
@@ -375,6 +422,15 @@ pub fn data_bits(ty: &Type) -> Vec<u8> {
     };
     let mut mask = vec![0u8; size];
     for_each_leaf(ty, 0, &mut |leaf| match leaf {
+        // The bits above N of a `_BitInt(N)` are padding (C23 6.2.6.2): a callee may
+        // leave anything there (clang does, in the high register of a result).
+        Leaf::Scalar(Type::BitInt { bits, .. }, at) => {
+            for bit in 0..u64::from(*bits) {
+                if let Some(b) = mask.get_mut(at + (bit / 8) as usize) {
+                    *b |= 1 << (bit % 8);
+                }
+            }
+        }
         Leaf::Scalar(t, at) => {
             let len = match t {
                 Type::LongDouble => 10,
@@ -472,6 +528,17 @@ fn make_valid(ty: &Type, bytes: &mut [u8]) {
         };
         match leaf {
             Type::Bool => b[0] &= 1,
+            // Every bit above N a copy of the sign (or zero), as jitcall stores it.
+            Type::BitInt { bits, signed } => {
+                let size = leaf.layout().map_or(0, |l| l.size as usize);
+                let canonical = b
+                    .get(..size)
+                    .and_then(|v| BitInt::from_le_bytes(*bits, *signed, v))
+                    .and_then(|v| Value::BitInt(v).to_bytes(leaf).ok());
+                if let Some(canonical) = canonical {
+                    b[..size].copy_from_slice(&canonical);
+                }
+            }
             Type::Char | Type::SChar | Type::UChar => b[0] |= 0x80,
             Type::Short | Type::UShort => b[1] |= 0x80,
             // An exponent of all ones (inf, nan) loses its top bit.
@@ -518,13 +585,18 @@ impl std::fmt::Debug for Sampler {
 impl Sampler {
     /// Signatures of up to `max_params` parameters from `seed`.
     pub fn new(seed: u64, max_params: usize) -> Sampler {
+        Sampler::with_bitint(seed, max_params, false)
+    }
+
+    /// [`Sampler::new`], with `_BitInt` types among the generated ones when `bitint`.
+    pub fn with_bitint(seed: u64, max_params: usize, bitint: bool) -> Sampler {
         let mut key = [0u8; 32];
         key[..8].copy_from_slice(&seed.to_le_bytes());
         key[8..16].copy_from_slice(b"jitcall!");
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
         Sampler {
             runner: TestRunner::new_with_rng(Config::default(), rng),
-            strategy: signature(max_params),
+            strategy: signature_with(max_params, bitint),
         }
     }
 

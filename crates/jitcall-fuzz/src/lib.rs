@@ -721,7 +721,9 @@ pub fn run(config: &Config, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Summa
     let started = Instant::now();
     let env = harness::Env::new(&config.cc)?;
     on_event(Event::Start(&env.compiler));
-    let mut sampler = generate::Sampler::new(config.seed, config.max_params);
+    // gcc 12 has no `_BitInt`: only clang's runs generate it.
+    let bitint = env.compiler.family == compiler::Family::Clang;
+    let mut sampler = generate::Sampler::with_bitint(config.seed, config.max_params, bitint);
     let mut failures = Vec::new();
     let mut divergences: Vec<(&'static str, usize)> = Vec::new();
     let (mut passed, mut callbacks, mut done) = (0, 0, 0);
@@ -853,5 +855,25 @@ fn reproducer(
 /// outcome per signature, in order.
 pub fn check(cc: &str, sigs: &[Signature]) -> Result<Vec<Outcome>, FuzzError> {
     let env = harness::Env::new(cc)?;
+    let bitint = sigs
+        .iter()
+        .any(|s| holds_bitint(s.ret()) || s.params().iter().any(holds_bitint));
+    if bitint && env.compiler.family != compiler::Family::Clang {
+        return Err(FuzzError::Config(format!(
+            "_BitInt needs a compiler that has it (clang 16 or later; {} does not): \
+             pass --cc clang-19",
+            env.compiler.description
+        )));
+    }
     env.check(sigs)
+}
+
+/// Whether `ty` is or holds (at any depth) a `_BitInt`.
+fn holds_bitint(ty: &Type) -> bool {
+    match ty {
+        Type::BitInt { .. } => true,
+        Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| holds_bitint(&f.ty)),
+        Type::Array(elem, _) | Type::Vector(elem, _) | Type::Complex(elem) => holds_bitint(elem),
+        _ => false,
+    }
 }

@@ -99,12 +99,12 @@ pub use plain::{AnyBits, FrameValue, Padded, Plain};
 pub use provenance::{Ledger, LoadedObject, Provenance, ledger};
 pub use typed::{CArgs, CReturn, CType, ExternFn, TypedFunction};
 pub use types::{
-    Aggregate, AggregateBuilder, BitPlace, Field, FieldPlace, Layout, MAX_TYPE_SIZE, Signature,
-    Type,
+    Aggregate, AggregateBuilder, BitPlace, Field, FieldPlace, Layout, MAX_BITINT_WIDTH,
+    MAX_TYPE_SIZE, Signature, Type,
 };
 #[doc(hidden)]
 pub use value::CodecCheck;
-pub use value::{Float16, Float128, LongDouble, Value};
+pub use value::{BitInt, Float16, Float128, LongDouble, Value};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

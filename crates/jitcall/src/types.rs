@@ -19,6 +19,9 @@ use std::sync::Arc;
 /// sane program, and the bound keeps every size computation far from overflow.
 pub const MAX_TYPE_SIZE: u64 = 1 << 28;
 
+/// The widest `_BitInt` (clang's `__BITINT_MAXWIDTH__`).
+pub const MAX_BITINT_WIDTH: u32 = 8_388_608;
+
 /// A C type.
 ///
 /// Scalar variants carry their C names. Aggregates are built with
@@ -68,6 +71,16 @@ pub enum Type {
     /// `_Float128` (also spelled `__float128`): IEEE 754 binary128, 16 bytes aligned to
     /// 16, classes SSE and SSEUP: one whole `xmm` register.
     Float128,
+    /// C23 `_BitInt(N)` (`signed`) or `unsigned _BitInt(N)`, as clang lays it out
+    /// (x86-64 psABI): `N` up to 64 takes the size and alignment of the smallest of
+    /// `char`, `short`, `int`, `long` that holds it; wider ones are 8-aligned limbs of
+    /// 8 bytes. Class INTEGER up to 128 bits, MEMORY above (see `docs/ABI.md`).
+    BitInt {
+        /// `N`: 1 to [`MAX_BITINT_WIDTH`] (at least 2 when signed).
+        bits: u32,
+        /// `_BitInt(N)` rather than `unsigned _BitInt(N)`.
+        signed: bool,
+    },
     /// Any data or function pointer.
     Pointer,
     /// A `struct`.
@@ -395,6 +408,7 @@ impl Type {
             Int | UInt | Float => 4,
             Long | ULong | LongLong | ULongLong | Double | Pointer => 8,
             Int128 | UInt128 | LongDouble | Float128 => 16,
+            BitInt { bits, signed } if *bits > u32::from(*signed) => return bitint_layout(*bits),
             _ => return None,
         };
         Some(Layout { size: n, align: n })
@@ -455,6 +469,17 @@ impl Type {
                 }
                 // gcc with the vector's ISA enabled, and clang always: aligned to its size.
                 (size, size)
+            }
+            BitInt { bits, signed } => {
+                let least = if *signed { 2 } else { 1 };
+                if *bits < least || *bits > MAX_BITINT_WIDTH {
+                    return Err(Error::invalid(format!(
+                        "`{self}`: the width of a{} _BitInt is {least} to {MAX_BITINT_WIDTH}",
+                        if *signed { " signed" } else { "n unsigned" }
+                    )));
+                }
+                let l = bitint_layout(*bits).expect("width checked above");
+                (l.size, l.align)
             }
             Struct(agg) => return agg.walk(false, |_, _, _, _| Ok(())),
             Union(agg) => return agg.walk(true, |_, _, _, _| Ok(())),
@@ -680,6 +705,26 @@ impl Aggregate {
     }
 }
 
+/// The layout of a `_BitInt(bits)` (psABI §3.1.2, as clang-19 lays it out): up to 64
+/// bits, the smallest of 1, 2, 4, 8 bytes that holds it, aligned to its size; wider,
+/// 8-byte limbs aligned to 8. `None` for a width C forbids or above the maximum.
+fn bitint_layout(bits: u32) -> Option<Layout> {
+    if bits == 0 || bits > MAX_BITINT_WIDTH {
+        return None;
+    }
+    let size = match bits {
+        ..=8 => 1,
+        9..=16 => 2,
+        17..=32 => 4,
+        33..=64 => 8,
+        _ => u64::from(bits).div_ceil(64) * 8,
+    };
+    Some(Layout {
+        size,
+        align: size.min(8),
+    })
+}
+
 /// `a == b`, with the common case — two scalars — decided by one inlined discriminant
 /// compare, never a call.
 #[inline(always)]
@@ -688,7 +733,7 @@ fn same_type(a: &Type, b: &Type) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
         && (!matches!(
             a,
-            Struct(_) | Union(_) | Array(..) | Complex(_) | Vector(..)
+            Struct(_) | Union(_) | Array(..) | Complex(_) | Vector(..) | BitInt { .. }
         ) || a == b)
 }
 
@@ -704,6 +749,7 @@ impl PartialEq for Type {
             (Array(a, n), Array(b, m)) => n == m && (Arc::ptr_eq(a, b) || a == b),
             (Complex(a), Complex(b)) => a == b,
             (Vector(a, n), Vector(b, m)) => n == m && a == b,
+            (BitInt { bits: n, signed: s }, BitInt { bits: m, signed: t }) => n == m && s == t,
             _ => std::mem::discriminant(self) == std::mem::discriminant(other),
         }
     }
@@ -720,6 +766,10 @@ impl std::hash::Hash for Type {
                 n.hash(state);
             }
             Type::Complex(elem) => elem.hash(state),
+            Type::BitInt { bits, signed } => {
+                bits.hash(state);
+                signed.hash(state);
+            }
             Type::Vector(elem, n) => {
                 elem.hash(state);
                 n.hash(state);
@@ -755,6 +805,10 @@ impl fmt::Display for Type {
             Float16 => "_Float16",
             Float128 => "__float128",
             Pointer => "void *",
+            BitInt { bits, signed } => {
+                let unsigned = if *signed { "" } else { "unsigned " };
+                return write!(f, "{unsigned}_BitInt({bits})");
+            }
             Complex(elem) => return write!(f, "{elem} _Complex"),
             Vector(elem, lanes) => {
                 let size = elem.layout().map_or(0, |l| l.size).saturating_mul(*lanes);

@@ -266,6 +266,209 @@ unsafe impl crate::AnyBits for Float128 {}
 // SAFETY: as above.
 unsafe impl crate::Plain for Float128 {}
 
+/// A C23 `_BitInt(N)` or `unsigned _BitInt(N)` value: `N` bits as little-endian 64-bit
+/// limbs (`N` rounded up to a multiple of 64), the bits above `N` in the top limb a
+/// copy of the sign (signed) or zero (unsigned). Any width up to
+/// [`crate::MAX_BITINT_WIDTH`]; [`BitInt::to_i128`] and [`BitInt::to_u128`] read
+/// the narrow ones.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct BitInt {
+    bits: u32,
+    signed: bool,
+    limbs: Box<[u64]>,
+}
+
+impl BitInt {
+    /// `value` as a `_BitInt(bits)` (`signed`) or `unsigned _BitInt(bits)`; `None` when
+    /// it does not fit in `bits` bits or the width is out of range.
+    pub fn new(bits: u32, signed: bool, value: i128) -> Option<BitInt> {
+        BitInt::from_parts(bits, signed, value < 0, value.unsigned_abs())
+    }
+
+    /// `-magnitude` (if `negative`) or `magnitude` as a `_BitInt(bits)` (`signed`) or
+    /// `unsigned _BitInt(bits)`; `None` when it does not fit or the width is out of
+    /// range.
+    pub fn from_parts(bits: u32, signed: bool, negative: bool, magnitude: u128) -> Option<BitInt> {
+        Type::BitInt { bits, signed }.layout().ok()?;
+        let negative = negative && magnitude != 0;
+        // The largest magnitude each sign allows, capped at what a u128 holds.
+        let room = if signed { bits - 1 } else { bits };
+        let max = if room >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << room) - 1
+        };
+        let fits = match (negative, signed) {
+            (true, false) => false,
+            (true, true) => magnitude - 1 <= max,
+            (false, _) => magnitude <= max,
+        };
+        if !fits {
+            return None;
+        }
+        let v = if negative {
+            magnitude.wrapping_neg()
+        } else {
+            magnitude
+        };
+        let fill = if negative { u64::MAX } else { 0 };
+        let mut limbs = vec![fill; bits.div_ceil(64) as usize];
+        limbs[0] = v as u64;
+        if limbs.len() > 1 {
+            limbs[1] = (v >> 64) as u64;
+        }
+        Some(BitInt::canonical(bits, signed, limbs))
+    }
+
+    /// The `_BitInt(bits)` whose low `bits` bits are those of `bytes` (little-endian;
+    /// missing bytes read as zero, bits above `bits` are ignored): how a value is read
+    /// back from memory or registers, whose bits above `N` the psABI leaves
+    /// unspecified. `None` for a width out of range.
+    pub fn from_le_bytes(bits: u32, signed: bool, bytes: &[u8]) -> Option<BitInt> {
+        Type::BitInt { bits, signed }.layout().ok()?;
+        let mut limbs = vec![0u64; bits.div_ceil(64) as usize];
+        for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks(8)) {
+            let mut a = [0u8; 8];
+            a[..chunk.len()].copy_from_slice(chunk);
+            *limb = u64::from_le_bytes(a);
+        }
+        Some(BitInt::canonical(bits, signed, limbs))
+    }
+
+    /// `limbs` with the bits above `bits` set to copies of bit `bits - 1` (signed) or
+    /// cleared (unsigned).
+    fn canonical(bits: u32, signed: bool, mut limbs: Vec<u64>) -> BitInt {
+        let top = (bits - 1) % 64 + 1;
+        if let Some(last) = limbs.last_mut()
+            && top < 64
+        {
+            let shift = 64 - top;
+            *last = if signed {
+                ((*last << shift) as i64 >> shift) as u64
+            } else {
+                (*last << shift) >> shift
+            };
+        }
+        BitInt {
+            bits,
+            signed,
+            limbs: limbs.into(),
+        }
+    }
+
+    /// `N`.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// Whether this is a `_BitInt(N)` rather than an `unsigned _BitInt(N)`.
+    pub fn is_signed(&self) -> bool {
+        self.signed
+    }
+
+    /// The type of this value.
+    pub fn ty(&self) -> Type {
+        Type::BitInt {
+            bits: self.bits,
+            signed: self.signed,
+        }
+    }
+
+    /// The value's limbs, least significant first, the top one extended (see
+    /// [`BitInt`]).
+    pub fn limbs(&self) -> &[u64] {
+        &self.limbs
+    }
+
+    /// Whether the value is below zero.
+    pub fn is_negative(&self) -> bool {
+        self.signed && self.limbs.last().is_some_and(|l| (*l as i64) < 0)
+    }
+
+    /// The value as an `i128`, if it fits.
+    pub fn to_i128(&self) -> Option<i128> {
+        let fill = if self.is_negative() { u64::MAX } else { 0 };
+        let lo = self.limbs[0];
+        let hi = self.limbs.get(1).copied().unwrap_or(fill);
+        if self.limbs.iter().skip(2).any(|l| *l != fill) {
+            return None;
+        }
+        let v = (u128::from(hi) << 64 | u128::from(lo)) as i128;
+        ((v < 0) == self.is_negative()).then_some(v)
+    }
+
+    /// The value as a `u128`, if it fits.
+    pub fn to_u128(&self) -> Option<u128> {
+        if self.is_negative() {
+            return None;
+        }
+        let hi = self.limbs.get(1).copied().unwrap_or(0);
+        if self.limbs.iter().skip(2).any(|l| *l != 0) {
+            return None;
+        }
+        Some(u128::from(hi) << 64 | u128::from(self.limbs[0]))
+    }
+
+    /// The bytes of the value in memory, `size` of them (the type's size): the low
+    /// bytes of the extended limbs.
+    fn write_to(&self, out: &mut [u8]) {
+        for (chunk, limb) in out.chunks_mut(8).zip(self.limbs.iter()) {
+            chunk.copy_from_slice(&limb.to_le_bytes()[..chunk.len()]);
+        }
+    }
+}
+
+/// The value in decimal (no suffix).
+impl fmt::Display for BitInt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let negative = self.is_negative();
+        // The magnitude, by two's complement negation of the limbs.
+        let mut mag: Vec<u64> = self.limbs.to_vec();
+        if negative {
+            let mut carry = true;
+            for l in &mut mag {
+                let (v, c) = (!*l).overflowing_add(carry as u64);
+                *l = v;
+                carry = c;
+            }
+        }
+        // Repeated division by 10^19, collecting 19-digit groups.
+        const GROUP: u64 = 10_000_000_000_000_000_000;
+        let mut groups = Vec::new();
+        while mag.iter().any(|l| *l != 0) {
+            let mut rem = 0u128;
+            for l in mag.iter_mut().rev() {
+                let cur = rem << 64 | u128::from(*l);
+                *l = (cur / u128::from(GROUP)) as u64;
+                rem = cur % u128::from(GROUP);
+            }
+            groups.push(rem as u64);
+        }
+        let mut text = if negative {
+            String::from("-")
+        } else {
+            String::new()
+        };
+        match groups.split_last() {
+            None => text.push('0'),
+            Some((first, rest)) => {
+                text.push_str(&first.to_string());
+                for g in rest.iter().rev() {
+                    text.push_str(&format!("{g:019}"));
+                }
+            }
+        }
+        f.pad(&text)
+    }
+}
+
+/// `BitInt(` the value `: ` the type `)`.
+impl fmt::Debug for BitInt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BitInt({self}: {})", self.ty())
+    }
+}
+
 /// A value of a C [`Type`].
 ///
 /// A parameter takes the variant named after its type, and also the variant of any type
@@ -321,6 +524,9 @@ pub enum Value {
     Float16(Float16),
     /// `_Float128`.
     Float128(Float128),
+    /// `_BitInt(N)` or `unsigned _BitInt(N)`: the value must have the parameter's
+    /// width and signedness.
+    BitInt(BitInt),
     /// A pointer.
     Pointer(*mut c_void),
     /// A struct: one value per member, in order. A bit-field's value is a value of its
@@ -456,6 +662,7 @@ impl Value {
             Value::LongDouble(_) => "long double".into(),
             Value::Float16(_) => "_Float16".into(),
             Value::Float128(_) => "__float128".into(),
+            Value::BitInt(v) => v.ty().to_string(),
             Value::Pointer(_) => "pointer".into(),
             Value::Struct(v) => format!("struct of {} value(s)", v.len()),
             Value::Union { member, .. } => format!("union member {member}"),
@@ -528,6 +735,11 @@ impl Value {
             (Type::Float16, Value::Float16(v)) => put!(v.to_bits()),
             (Type::Float128, Value::Float128(v)) => put!(v.to_bits()),
             (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
+            (Type::BitInt { bits, signed }, Value::BitInt(v))
+                if v.bits == *bits && v.signed == *signed =>
+            {
+                v.write_to(out)
+            }
             (Type::Struct(agg), Value::Struct(values)) => {
                 if values.len() != agg.fields.len() {
                     return Err(mismatch(format!("{ty} ({} members)", agg.fields.len())));
@@ -838,6 +1050,9 @@ pub(crate) enum Codec {
         width: u32,
         named: bool,
     },
+    /// A `_BitInt` at `offset`: its value's width is checked against the type's, which
+    /// the scalar kind alone does not carry.
+    BitInt { ty: Type, offset: u32 },
     /// A struct: one codec per member.
     Struct(Box<[Codec]>),
     /// A union of `size` bytes at `offset`: one codec per member, and the member a
@@ -923,6 +1138,14 @@ impl Codec {
                     Codec::new(elem, offset + size)?,
                 ]))
             }
+            Type::BitInt { .. } => {
+                ty.layout()?;
+                Codec::BitInt {
+                    ty: ty.clone(),
+                    offset: u32::try_from(offset)
+                        .map_err(|_| Error::unsupported("a frame of 4 GiB or more"))?,
+                }
+            }
             scalar => {
                 scalar.layout()?;
                 Codec::Scalar {
@@ -983,7 +1206,9 @@ impl Codec {
             Value::Float16(x) => put(out, offset, x.to_bits().to_le_bytes()),
             Value::Float128(x) => put(out, offset, x.to_bits().to_le_bytes()),
             Value::Pointer(x) => put(out, offset, (*x as usize).to_le_bytes()),
-            Value::Void
+            // Its width is the type's, not the kind's: `Value::store` checks it.
+            Value::BitInt(_)
+            | Value::Void
             | Value::Struct(_)
             | Value::Union { .. }
             | Value::Array(_)
@@ -1073,6 +1298,16 @@ impl Codec {
                 None => put(Value::Void),
             },
             Type::Float128 => get_float128(bytes, offset, put),
+            Type::BitInt { bits, signed } => {
+                let size = ty.scalar_layout().map_or(0, |l| l.size as usize);
+                match bytes.get(offset..offset + size) {
+                    Some(b) => match BitInt::from_le_bytes(*bits, *signed, b) {
+                        Some(v) => put(Value::BitInt(v)),
+                        None => put(Value::Void),
+                    },
+                    None => put(Value::Void),
+                }
+            }
             Type::Pointer => match bytes.get(offset..offset + 8) {
                 Some(b) => {
                     let mut a = [0u8; 8];
@@ -1146,6 +1381,17 @@ impl Codec {
                 }
                 _ => false,
             },
+            (Codec::BitInt { ty, offset }, Value::BitInt(v)) => {
+                let size = ty.scalar_layout().map_or(0, |l| l.size as usize);
+                let offset = *offset as usize;
+                match out.get_mut(offset..offset + size) {
+                    Some(dst) if v.ty() == *ty => {
+                        v.write_to(dst);
+                        true
+                    }
+                    _ => false,
+                }
+            }
             (Codec::Struct(members), Value::Struct(values)) => {
                 Codec::store_all(members, values, out)
             }
@@ -1199,6 +1445,9 @@ impl Codec {
                     0
                 };
                 bits_value(ty, *width, raw)
+            }
+            Codec::BitInt { ty, offset } => {
+                Codec::read_scalar(ty, *offset, bytes, |v| v).unwrap_or(Value::Void)
             }
             Codec::Struct(members) => Value::Struct(Codec::load_all(members, bytes)),
             Codec::Array(elems) => Value::Array(Codec::load_all(elems, bytes)),
@@ -1459,5 +1708,55 @@ mod tests {
             f64::INFINITY
         );
         assert_eq!(LongDouble::from_parts(true, 1, 1 << 63).to_f64(), -0.0);
+    }
+
+    #[test]
+    fn bitints_read_from_n_bits_and_print_in_decimal() {
+        let b = |bits, signed, bytes: &[u8]| BitInt::from_le_bytes(bits, signed, bytes).unwrap();
+        // The bits above N are ignored: 0xff as 7 bits is -1, as unsigned 7 bits 127.
+        assert_eq!(b(7, true, &[0xff]).to_i128(), Some(-1));
+        assert_eq!(b(7, false, &[0xff]).to_i128(), Some(127));
+        assert_eq!(b(7, true, &[0x3f]).to_i128(), Some(63));
+        assert_eq!(b(100, true, &[0xff; 16]).to_i128(), Some(-1));
+        let min256 = b(256, true, &[[0; 31].as_slice(), &[0x80]].concat());
+        assert_eq!(
+            min256.to_string(),
+            "-57896044618658097711785492504343953926634992332820282019728792003956564819968"
+        );
+        assert_eq!(min256.to_i128(), None);
+        assert_eq!(
+            b(200, false, &[0xff; 32]).to_string(),
+            "1606938044258990275541962092341162602522202993782792835301375"
+        );
+        assert_eq!(b(200, false, &[0xff; 32]).limbs()[3], 0xff);
+        assert_eq!(BitInt::new(7, true, 64), None);
+        assert_eq!(BitInt::new(7, true, -65), None);
+        assert_eq!(
+            BitInt::new(1, true, 0),
+            None,
+            "a signed _BitInt has 2 bits or more"
+        );
+        assert_eq!(BitInt::new(64, false, -1), None);
+        assert_eq!(
+            BitInt::new(128, true, i128::MIN).unwrap().to_i128(),
+            Some(i128::MIN)
+        );
+        assert_eq!(BitInt::new(128, false, 5).unwrap().to_u128(), Some(5));
+        let bytes = Value::BitInt(BitInt::new(7, true, -2).unwrap())
+            .to_bytes(&Type::BitInt {
+                bits: 7,
+                signed: true,
+            })
+            .unwrap();
+        assert_eq!(bytes, [0xfe], "stored extended over its byte");
+        let wrong = Value::BitInt(BitInt::new(8, true, -2).unwrap());
+        assert!(
+            wrong
+                .to_bytes(&Type::BitInt {
+                    bits: 7,
+                    signed: true
+                })
+                .is_err()
+        );
     }
 }

@@ -186,6 +186,14 @@ fn scalar_classes(ty: &Type) -> Option<(Layout, Classes)> {
             classes.push(Integer);
             classes.push(Integer);
         }
+        // psABI §3.2.3: `_BitInt(N)` is INTEGER in each eightbyte up to 128 bits; wider
+        // ones are MEMORY (left to `classify_value`, as an aggregate too large).
+        Type::BitInt { .. } if layout.size > 16 => return None,
+        Type::BitInt { .. } => {
+            for _ in 0..layout.size.div_ceil(8) {
+                classes.push(Integer);
+            }
+        }
         // psABI §3.2.3: `_Float16` is SSE; `__float128` is SSE and SSEUP.
         Type::Float | Type::Double | Type::Float16 => classes.push(Sse),
         Type::Float128 => {
@@ -366,6 +374,12 @@ fn classify_into(ty: &Type, offset: u64, classes: &mut [Class], at: &Within) -> 
         Type::Int128 | Type::UInt128 => {
             put(offset, Integer)?;
             put(offset + 8, Integer)
+        }
+        Type::BitInt { .. } => {
+            for k in 0..layout.size.div_ceil(8) {
+                put(offset + 8 * k, Integer)?;
+            }
+            Ok(())
         }
         Type::Float | Type::Double | Type::Float16 => put(offset, Sse),
         Type::Float128 => {
@@ -552,6 +566,10 @@ fn integer_load(ty: &Type, width: u8) -> Load {
         Type::Short => Load::SignExtend(2),
         Type::Bool | Type::UChar => Load::ZeroExtend(1),
         Type::UShort => Load::ZeroExtend(2),
+        // Extended to 32 bits as clang-19's callers do (its callees re-extend from N
+        // bits; the psABI leaves the bits above N unspecified).
+        Type::BitInt { signed: true, .. } if width <= 2 => Load::SignExtend(width),
+        Type::BitInt { signed: false, .. } if width <= 2 => Load::ZeroExtend(width),
         _ => Load::Bytes(width),
     }
 }

@@ -228,13 +228,16 @@ fn number(tok: Token<'_>) -> Result<Int, ParseError> {
         Some(Type::Int) => (false, false),
         Some(Type::UInt) => (true, false),
         Some(Type::Long | Type::LongLong) => (false, true),
-        Some(_) => (true, true),
-        None => {
+        // A `wb` constant of 64 bits or fewer counts as a `long` (clang gives `_BitInt(N)`
+        // its own arithmetic; in a width or a size the value is what matters).
+        Some(Type::BitInt { signed, .. }) if constant.value <= u64::MAX as u128 => (!signed, true),
+        Some(Type::BitInt { .. }) | None => {
             return Err(ParseError::at(
                 tok.pos,
                 format!("integer constant '{}' is too large", tok.text),
             ));
         }
+        Some(_) => (true, true),
     };
     Ok(Int {
         // Below 2^64: every C type's values fit an i128.

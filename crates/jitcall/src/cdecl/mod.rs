@@ -34,9 +34,9 @@
 //! is understood where it changes a layout or a call (`aligned`, `packed`, `mode`,
 //! `__asm__` labels, which name the symbol) and skipped elsewhere. The shapes jitcall
 //! cannot pass yet — clang's `ext_vector_type`, vectors over 64 bytes, `_Float128x`,
-//! `__bf16`, decimal floats, `_BitInt`, `_Atomic`, packed enums, `ms_abi`, transparent
-//! unions, bit-fields of a typedef with an alignment, `packed` on one member of an
-//! unpacked struct — are errors starting
+//! `__bf16`, decimal floats, `_Atomic`, packed enums, `ms_abi`, transparent unions,
+//! bit-fields of a typedef with an alignment, `packed` on one member of an unpacked
+//! struct — are errors starting
 //! with "unsupported"; when reading headers ([`Declarations::parse_preprocessed`]) they
 //! are kept with their reason instead, and poison only the declarations that use them.
 //!

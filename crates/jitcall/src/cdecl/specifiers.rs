@@ -12,7 +12,7 @@
 use super::declarator::Ctx;
 use super::error::{ParseError, Pos};
 use super::expr::Int;
-use super::lexer::Kind;
+use super::lexer::{Kind, Token};
 use super::parser::Parser;
 use super::scope::{CType, Ordinary};
 use super::{BIGGEST_ALIGNMENT, MAX_ALIGNMENT};
@@ -131,6 +131,18 @@ impl TypeWords {
     }
 
     /// No type keyword but `_Complex` (which `_Float32 _Complex` may add).
+    /// Whether the words are at most `signed`, `unsigned` (what `_BitInt` takes) and
+    /// `_Complex` (refused later, with its own message).
+    pub(super) fn is_only_sign(&self) -> bool {
+        TypeWords {
+            signed: 0,
+            unsigned: 0,
+            complex: 0,
+            ..*self
+        }
+        .is_empty()
+    }
+
     pub(super) fn is_only_complex(&self) -> bool {
         TypeWords {
             complex: 0,
@@ -458,41 +470,20 @@ impl Parser<'_, '_> {
                     anonymous_record = anonymous;
                     attrs.merge(extra);
                 }
-                "_Float32" | "_Float64" | "_Float32x" | "_Float64x" | "__float80" => {
-                    if named.is_some() || !words.is_only_complex() {
+                "_Float32" | "_Float64" | "_Float32x" | "_Float64x" | "__float80" | "_Float16"
+                | "_Float128" | "__float128" | "_BitInt" => {
+                    if named.is_some() {
                         return Err(two_types());
                     }
-                    // Interchange types with the same format as these C types (and
-                    // `__float80`, x87's format: `long double` on x86-64).
-                    named = Some(CType::Scalar(match tok.text {
-                        "_Float32" => Type::Float,
-                        "_Float64x" | "__float80" => Type::LongDouble,
-                        _ => Type::Double,
-                    }));
-                    self.bump();
-                }
-                "_Float16" | "_Float128" | "__float128" => {
-                    if named.is_some() || !words.is_only_complex() {
-                        return Err(two_types());
-                    }
-                    // gcc's `__float128` is `_Float128` in C.
-                    named = Some(CType::Scalar(if tok.text == "_Float16" {
-                        Type::Float16
-                    } else {
-                        Type::Float128
-                    }));
-                    self.bump();
+                    named = Some(self.named_scalar(tok, &words)?);
                 }
                 "_Float128x" | "__ibm128" | "__bf16" | "_Decimal32" | "_Decimal64"
-                | "_Decimal128" | "_BitInt" => {
+                | "_Decimal128" => {
                     if named.is_some() || !words.is_only_complex() {
                         return Err(two_types());
                     }
                     named = Some(self.unsupported_type(tok.pos, format!("type '{}'", tok.text))?);
                     self.bump();
-                    if tok.text == "_BitInt" && self.is("(") {
-                        self.skip_balanced()?;
-                    }
                 }
                 "typeof" | "__typeof" | "__typeof__" | "typeof_unqual" => {
                     if have_type {
@@ -514,7 +505,11 @@ impl Parser<'_, '_> {
                                         | Type::Float128
                                 )) | Some(CType::Unsupported(_))
                             );
-                        if named.is_some() && !complex_float {
+                        // `_BitInt(N) unsigned`: the sign may follow.
+                        let sign_of_bitint =
+                            matches!(named, Some(CType::Scalar(Type::BitInt { .. })))
+                                && words.is_only_sign();
+                        if named.is_some() && !complex_float && !sign_of_bitint {
                             return Err(two_types());
                         }
                         self.bump();
@@ -536,8 +531,15 @@ impl Parser<'_, '_> {
                 },
             }
         }
+        if let Some(CType::Scalar(Type::BitInt { signed, .. })) = &mut named
+            && words.unsigned > 0
+        {
+            *signed = false;
+        }
         let ty = match named {
-            Some(CType::Scalar(ty @ (Type::Float16 | Type::Float128))) if words.complex > 0 => {
+            Some(CType::Scalar(ty @ (Type::Float16 | Type::Float128 | Type::BitInt { .. })))
+                if words.complex > 0 =>
+            {
                 self.unsupported_type(first.pos, format!("type '_Complex {ty}'"))?
             }
             Some(CType::Scalar(ty)) if words.complex > 0 => CType::Scalar(Type::complex(ty)),
@@ -839,6 +841,48 @@ impl Parser<'_, '_> {
     }
 
     /// `_Alignas(N)` or `_Alignas(type)`; `_Alignas(0)` has no effect.
+    /// The scalar a type name of one word (and `_BitInt ( width )`) names, after the
+    /// type `words`. Out of line, to keep [`Parser::specifiers`]' frame small: it
+    /// recurses with nested records.
+    #[inline(never)]
+    fn named_scalar(&mut self, tok: Token<'_>, words: &TypeWords) -> Result<CType, ParseError> {
+        let fits = if tok.text == "_BitInt" {
+            words.is_only_sign()
+        } else {
+            words.is_only_complex()
+        };
+        if !fits {
+            return Err(ParseError::at(
+                tok.pos,
+                "two or more data types in declaration specifiers",
+            ));
+        }
+        self.bump();
+        Ok(CType::Scalar(match tok.text {
+            // Interchange types with the same format as these C types (and
+            // `__float80`, x87's format: `long double` on x86-64).
+            "_Float32" => Type::Float,
+            "_Float64x" | "__float80" => Type::LongDouble,
+            "_Float64" | "_Float32x" => Type::Double,
+            "_Float16" => Type::Float16,
+            // gcc's `__float128` is `_Float128` in C.
+            "_Float128" | "__float128" => Type::Float128,
+            // A sign word after it (`_BitInt(8) unsigned`) is applied at the end.
+            _ => return self.bitint_specifier(words.unsigned == 0),
+        }))
+    }
+
+    /// `( width )` after `_BitInt`, `signed` by the words before it.
+    fn bitint_specifier(&mut self, signed: bool) -> Result<CType, ParseError> {
+        self.expect("(")?;
+        let at = self.tok().pos;
+        let width = self.constant_expression()?.value;
+        self.expect(")")?;
+        // `_BitInt(1) unsigned`: the sign word comes later.
+        let signed = signed && !self.is("unsigned");
+        bitint_type(width, signed, at)
+    }
+
     pub(super) fn alignas(&mut self) -> Result<Option<u64>, ParseError> {
         self.bump();
         self.expect("(")?;
@@ -865,6 +909,35 @@ impl Parser<'_, '_> {
         };
         self.expect(")")?;
         Ok(align)
+    }
+}
+
+/// `_BitInt(width)` or `unsigned _BitInt(width)`, with clang's errors for a width C
+/// forbids (`at` is the width's position).
+#[inline(never)]
+fn bitint_type(width: i128, signed: bool, at: Pos) -> Result<CType, ParseError> {
+    let (sign, least) = if signed {
+        ("signed", 2)
+    } else {
+        ("unsigned", 1)
+    };
+    if width < least {
+        return Err(ParseError::at(
+            at,
+            format!("{sign} _BitInt must have a bit size of at least {least}"),
+        ));
+    }
+    match u32::try_from(width) {
+        Ok(bits) if bits <= crate::MAX_BITINT_WIDTH => {
+            Ok(CType::Scalar(Type::BitInt { bits, signed }))
+        }
+        _ => Err(ParseError::at(
+            at,
+            format!(
+                "{sign} _BitInt of bit sizes greater than {} not supported",
+                crate::MAX_BITINT_WIDTH
+            ),
+        )),
     }
 }
 

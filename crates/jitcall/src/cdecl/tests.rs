@@ -141,13 +141,51 @@ fn bad_spellings() {
         ),
         ("_Float128x", "unsupported: type '_Float128x'"),
         ("_Decimal64", "unsupported: type '_Decimal64'"),
-        ("_BitInt(7)", "unsupported: type '_BitInt'"),
+        (
+            "_BitInt(1)",
+            "signed _BitInt must have a bit size of at least 2",
+        ),
+        (
+            "unsigned _BitInt(0)",
+            "unsigned _BitInt must have a bit size of at least 1",
+        ),
+        (
+            "_BitInt(8388609)",
+            "signed _BitInt of bit sizes greater than 8388608 not supported",
+        ),
+        (
+            "long _BitInt(7)",
+            "two or more data types in declaration specifiers",
+        ),
+        (
+            "_BitInt(7) int",
+            "two or more data types in declaration specifiers",
+        ),
+        (
+            "_Complex _BitInt(7)",
+            "unsupported: type '_Complex _BitInt(7)'",
+        ),
         ("_Atomic int", "unsupported: _Atomic types"),
         ("", "expected a type but found end of input"),
     ] {
         let e = d.parse_type(text).expect_err(text);
         assert_eq!(e.message, message, "{text}");
     }
+}
+
+#[test]
+fn bitint_widths_and_signedness() {
+    let bitint = |bits, signed| Type::BitInt { bits, signed };
+    assert_eq!(ty("_BitInt(7)"), bitint(7, true));
+    assert_eq!(ty("signed _BitInt(2)"), bitint(2, true));
+    assert_eq!(ty("unsigned _BitInt(1)"), bitint(1, false));
+    assert_eq!(ty("_BitInt(64) unsigned const"), bitint(64, false));
+    assert_eq!(ty("_BitInt(8 * 16 + 1)"), bitint(129, true));
+    assert_eq!(ty("unsigned _BitInt(8388608)"), bitint(8_388_608, false));
+    assert_eq!(
+        sig("typedef unsigned _BitInt(100) u100; u100 f(_BitInt(7), u100);"),
+        Signature::new(bitint(100, false), [bitint(7, true), bitint(100, false)])
+    );
 }
 
 #[test]

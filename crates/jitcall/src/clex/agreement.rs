@@ -148,8 +148,8 @@ const ROWS: &[Row] = &[
         Diagnoses,
     ),
     row(
-        "1wb",
-        Error("invalid suffix 'wb' on integer constant"),
+        "1wbl",
+        Error("invalid suffix 'wbl' on integer constant"),
         Diagnoses,
     ),
     row(

@@ -4,9 +4,9 @@
 //! Digit separators (C23 `'`) must stand between two digits of one digit sequence, as
 //! gcc requires (`1'000`, `0x1'0000`, `1.5'0e1'0`; not `1''0`, `0x'1`, `1'u`, `1e'1`).
 //! Suffixes are C's and gcc's for the types jitcall has: `u`, `l`, `ll` (one case for
-//! both `l`s) in any order for integers; `f`, `l`, the interchange suffixes `f16`,
-//! `f32`, `f64`, `f128`, `f32x`, `f64x` and GNU's `q` for floating constants; the others
-//! (`wb`, `w`, `dd`, ...) are errors.
+//! both `l`s) in any order and C23's `wb`/`uwb` for integers; `f`, `l`, the interchange
+//! suffixes `f16`, `f32`, `f64`, `f128`, `f32x`, `f64x` and GNU's `q` for floating
+//! constants; the others (`w`, `dd`, ...) are errors.
 //!
 //! It reads one lexeme already cut out by a parser's token loop; it does not round
 //! floating constants, and it gives an integer constant its C type but applies no
@@ -60,6 +60,10 @@ pub(crate) enum IntSuffix {
     UnsignedLong,
     LongLong,
     UnsignedLongLong,
+    /// C23 `wb`: `_BitInt(N)`, `N` the fewest bits that hold the value and a sign.
+    BitInt,
+    /// C23 `uwb`: `unsigned _BitInt(N)`, `N` the fewest bits that hold the value.
+    UnsignedBitInt,
 }
 
 impl IntConst {
@@ -70,7 +74,20 @@ impl IntConst {
     /// no type, and gcc diagnoses it.
     pub fn c_type(&self) -> Option<Type> {
         use Type::*;
+        let width = 128 - self.value.leading_zeros();
         let candidates: &[Type] = match (self.suffix, self.radix == 10) {
+            (IntSuffix::BitInt, _) => {
+                return Some(BitInt {
+                    bits: (width + 1).max(2),
+                    signed: true,
+                });
+            }
+            (IntSuffix::UnsignedBitInt, _) => {
+                return Some(BitInt {
+                    bits: width.max(1),
+                    signed: false,
+                });
+            }
             (IntSuffix::None, true) => &[Int, Long, ULong],
             (IntSuffix::None, false) => &[Int, UInt, Long, ULong],
             (IntSuffix::Unsigned, _) => &[UInt, ULong],
@@ -180,6 +197,8 @@ fn integer_constant(
         "ull" | "uLL" | "Ull" | "ULL" | "llu" | "llU" | "LLu" | "LLU" => {
             IntSuffix::UnsignedLongLong
         }
+        "wb" | "WB" => IntSuffix::BitInt,
+        "uwb" | "uWB" | "Uwb" | "UWB" | "wbu" | "wbU" | "WBu" | "WBU" => IntSuffix::UnsignedBitInt,
         _ => {
             return Err(LexError::whole(
                 text,
@@ -386,7 +405,8 @@ mod tests {
             ("0x", "hexadecimal constant '0x' has no digits"),
             ("12abc", "invalid suffix 'abc' on integer constant"),
             ("1lL", "invalid suffix 'lL' on integer constant"),
-            ("1wb", "invalid suffix 'wb' on integer constant"),
+            ("1wbl", "invalid suffix 'wbl' on integer constant"),
+            ("1wub", "invalid suffix 'wub' on integer constant"),
             ("0x1e+1", "invalid suffix '+1' on integer constant"),
             ("1e", "exponent has no digits in floating constant '1e'"),
             (

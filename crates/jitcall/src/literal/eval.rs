@@ -11,7 +11,7 @@ use super::syntax::{Designator, Init, Kind, Node, is_char, string_in_braces};
 use super::temporary::{Temporary, pointer_to};
 use super::{MAX_DEPTH, Names};
 use crate::clex::FloatSuffix;
-use crate::{Float16, Float128, LongDouble, Type, Value};
+use crate::{BitInt, Float16, Float128, LongDouble, Type, Value};
 use std::ffi::c_void;
 
 /// Aggregates with more scalar members than this are refused: nobody types such a
@@ -114,6 +114,17 @@ pub(super) fn int_range(ty: &Type) -> Option<(u128, u128)> {
         Type::ULong | Type::ULongLong => (0, u64::MAX as u128),
         Type::Int128 => (1 << 127, (1 << 127) - 1),
         Type::UInt128 => (0, u128::MAX),
+        // Capped at what a literal's magnitude holds (128 bits).
+        Type::BitInt { bits, signed } => {
+            let room = bits.saturating_sub(u32::from(*signed));
+            let max = if room >= 128 {
+                u128::MAX
+            } else {
+                (1 << room) - 1
+            };
+            let min = if *signed { max.saturating_add(1) } else { 0 };
+            (min, max)
+        }
         _ => return None,
     })
 }
@@ -163,6 +174,9 @@ pub(super) fn int_value(ty: &Type, negative: bool, magnitude: u128) -> Option<Va
         Type::ULongLong => Value::ULongLong(v as u64),
         Type::Int128 => Value::Int128(v),
         Type::UInt128 => Value::UInt128(magnitude),
+        Type::BitInt { bits, signed } => {
+            Value::BitInt(BitInt::from_parts(*bits, *signed, negative, magnitude)?)
+        }
         _ => return None,
     })
 }
@@ -182,6 +196,10 @@ pub(super) fn int_parts(v: &Value) -> Option<(bool, u128)> {
         Value::ULong(x) | Value::ULongLong(x) => (false, x as u128),
         Value::Int128(x) => signed(x),
         Value::UInt128(x) => (false, x),
+        Value::BitInt(ref x) => match x.to_i128() {
+            Some(v) => signed(v),
+            None => (false, x.to_u128()?),
+        },
         _ => return None,
     })
 }
@@ -378,7 +396,7 @@ impl Eval<'_> {
         }
         match ty {
             Type::Void => Err(Self::err(node, "a `void` parameter takes no value")),
-            t if t.is_integer() => {
+            t if t.is_integer() || matches!(t, Type::BitInt { .. }) => {
                 let num = self.number(node)?;
                 self.integer(node, num, ty)
             }
@@ -608,7 +626,7 @@ impl Eval<'_> {
             ));
         };
         match to {
-            t if t.is_integer() => self.integer(node, num, to),
+            t if t.is_integer() || matches!(t, Type::BitInt { .. }) => self.integer(node, num, to),
             Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128 => {
                 self.real(node, num, to)
             }
@@ -721,7 +739,10 @@ impl Eval<'_> {
                 }
             }
             Kind::Cast(ty, operand) => {
-                if !(ty.is_integer() || format_of(ty).is_some()) {
+                if !(ty.is_integer()
+                    || matches!(ty, Type::BitInt { .. })
+                    || format_of(ty).is_some())
+                {
                     return Err(Self::err(
                         node,
                         format!("expected a number, found a value of type `{ty}`"),
@@ -1080,6 +1101,8 @@ pub fn zero(ty: &Type) -> Value {
         Type::ULongLong => Value::ULongLong(0),
         Type::Int128 => Value::Int128(0),
         Type::UInt128 => Value::UInt128(0),
+        Type::BitInt { bits, signed } => BitInt::new(*bits, *signed, 0)
+            .map_or(Value::Pointer(std::ptr::null_mut()), Value::BitInt),
         Type::Float => Value::Float(0.0),
         Type::Double => Value::Double(0.0),
         Type::LongDouble => Value::LongDouble(LongDouble::from_f64(0.0)),

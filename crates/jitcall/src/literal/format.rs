@@ -181,6 +181,7 @@ pub(super) fn write_value(out: &mut String, value: &Value, ty: &Type) {
         Value::LongDouble(x) => out.push_str(&format_long_double(*x)),
         Value::Float16(x) => out.push_str(&format_float16(*x)),
         Value::Float128(x) => out.push_str(&format_float128(*x)),
+        Value::BitInt(x) => out.push_str(&x.to_string()),
         Value::Pointer(p) if p.is_null() => out.push_str("NULL"),
         Value::Pointer(p) => out.push_str(&format!("{:#x}", *p as usize)),
         Value::Struct(values) => {

@@ -489,3 +489,42 @@ fn names_are_functions_and_variables() {
     let (ty, v) = parse_variadic_with("n", &d, &names, &mut strings).unwrap();
     assert_eq!((ty, v), (Type::Int, Value::Int(5)));
 }
+
+#[test]
+fn bitints() {
+    let bitint = |bits, signed| Type::BitInt { bits, signed };
+    let v = |bits, signed, x| Value::BitInt(crate::BitInt::new(bits, signed, x).unwrap());
+    assert_eq!(val("5wb", &bitint(7, true)), v(7, true, 5));
+    assert_eq!(val("-64", &bitint(7, true)), v(7, true, -64));
+    assert_eq!(val("0x7fffuwb", &bitint(17, false)), v(17, false, 0x7fff));
+    assert_eq!(val("1", &bitint(1, false)), v(1, false, 1));
+    assert_eq!(val("(unsigned _BitInt(3))7", &Type::Int), Value::Int(7));
+    assert_eq!(
+        val("-0x80000000000000000000000000000000", &bitint(200, true)),
+        v(200, true, i128::MIN)
+    );
+    assert_eq!(
+        err("64", &bitint(7, true)).message,
+        "64 does not fit in `_BitInt(7)` (-64 to 63)"
+    );
+    assert_eq!(
+        err("2", &bitint(1, false)).message,
+        "2 does not fit in `unsigned _BitInt(1)` (0 to 1)"
+    );
+    assert!(
+        err("-1", &bitint(300, false))
+            .message
+            .contains("does not fit")
+    );
+    // The type of a `wb` constant: the fewest bits holding its value and a sign.
+    let (ty, value) = var("5wb");
+    assert_eq!((ty, value), (bitint(4, true), v(4, true, 5)));
+    let (ty, _) = var("0uwb");
+    assert_eq!(ty, bitint(1, false));
+    let (ty, _) = var("0xffUWB");
+    assert_eq!(ty, bitint(8, false));
+    assert_eq!(
+        format_value(&v(100, true, -(1 << 99)), &bitint(100, true)),
+        "-633825300114114700748351602688"
+    );
+}
