@@ -148,9 +148,13 @@ pub const KNOWN: &[Divergence] = &[
         matches: |sig, _| {
             // (Unnamed bit-fields, which clang also reads differently, have their own
             // entry.)
+            // (clang_classes models clang's view of alignment and zero-length
+            // arrays; an eightbyte gcc classifies by a lone _Float16 of the first
+            // element, clang by every element's data, is recognised apart.)
             any_value(sig, |t| {
                 !has_unnamed_bit_field(t)
-                    && clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
+                    && (clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
+                        || lone_float_eightbyte(t, t, 0))
             })
         },
     },
@@ -274,6 +278,17 @@ pub const KNOWN: &[Divergence] = &[
                   that eightbyte, and the data is lost",
         applies: |c| c.family == Family::Gcc,
         matches: |sig, _| any_value(sig, data_in_no_class_eightbyte),
+    },
+    Divergence {
+        name: "gcc-array-lone-float-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "gcc (12 at least) classifies an array by its first element; when that \
+                  element straddles two eightbytes with only a _Float16 or float at the \
+                  start of the second, that eightbyte keeps the scalar's narrow class \
+                  (SSEHF, SSESF) though later elements have data in it: gcc's caller and \
+                  callee alike pass only the scalar's 2 or 4 bytes, and the rest is lost",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, _| any_value(sig, |t| lone_float_eightbyte(t, t, 0)),
     },
 ];
 
@@ -627,6 +642,89 @@ fn data_in_no_class_eightbyte(ty: &Type) -> bool {
         .any(|(i, c)| *c == Class::NoClass && data.iter().skip(8 * i).take(8).any(|&b| b))
 }
 
+/// Whether `whole` (of which `ty` is a part at `offset`) travels in registers with an
+/// SSE eightbyte to which gcc gives a 2- or 4-byte class although it holds more data:
+/// an array in `ty` whose first element straddles into that eightbyte with nothing in
+/// it but a `_Float16` or `float` at its start, and a later element with data after
+/// that scalar. `struct { short a[3]; struct { short s; _Float16 h; } f[2]; }` puts
+/// `f[0].h` at byte 8 and `f[1]` at bytes 10..13: gcc passes bytes 8..9 alone.
+fn lone_float_eightbyte(whole: &Type, ty: &Type, offset: u64) -> bool {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+            agg.fields
+                .iter()
+                .zip(offsets)
+                .any(|(f, off)| lone_float_eightbyte(whole, &f.ty, offset + off))
+        }
+        Type::Array(elem, n) => {
+            let size = elem.layout().map_or(0, |l| l.size);
+            let first = (offset / 8 + 1) * 8;
+            let narrow = *n >= 2
+                && (first..offset + size)
+                    .step_by(8)
+                    .any(|b| narrow_class_loses_data(whole, elem, offset, b));
+            narrow || lone_float_eightbyte(whole, elem, offset)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the element `elem` of an array at `offset` in `whole` has nothing in the
+/// eightbyte starting at `boundary` but a `_Float16` or `float` at its start, while
+/// that eightbyte is SSE and `whole` has data after the scalar in it.
+fn narrow_class_loses_data(whole: &Type, elem: &Type, offset: u64, boundary: u64) -> bool {
+    let Ok(classes) = sysv::classify_type(whole) else {
+        return false;
+    };
+    let index = (boundary / 8) as usize;
+    if classes.contains(&Class::Memory) || classes.get(index) != Some(&Class::Sse) {
+        return false;
+    }
+    let mut scalars = Vec::new();
+    scalars_of(elem, offset, &mut scalars);
+    let inside: Vec<_> = scalars
+        .iter()
+        .filter(|(at, _)| (boundary..boundary + 8).contains(at))
+        .collect();
+    let width = match inside.as_slice() {
+        [(at, Type::Float16)] if *at == boundary => 2,
+        [(at, Type::Float)] if *at == boundary => 4,
+        _ => return false,
+    };
+    let size = whole.layout().map_or(0, |l| l.size) as usize;
+    let data = all_data(whole, size);
+    let from = (boundary + width) as usize;
+    data.iter()
+        .take(boundary as usize + 8)
+        .skip(from)
+        .any(|&b| b)
+}
+
+/// The scalars of `ty` at `at`, with their offsets (every union member's; a complex
+/// number's two parts; a bit-field's declared type at its field's offset).
+fn scalars_of(ty: &Type, at: u64, out: &mut Vec<(u64, Type)>) {
+    match ty {
+        Type::Struct(agg) => {
+            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+            for (f, off) in agg.fields.iter().zip(offsets) {
+                scalars_of(&f.ty, at + off, out);
+            }
+        }
+        Type::Union(agg) => agg.fields.iter().for_each(|f| scalars_of(&f.ty, at, out)),
+        Type::Array(elem, n) => {
+            let size = elem.layout().map_or(0, |l| l.size);
+            (0..*n).for_each(|i| scalars_of(elem, at + i * size, out));
+        }
+        Type::Complex(part) => {
+            let size = part.layout().map_or(0, |l| l.size);
+            scalars_of(part, at, out);
+            scalars_of(part, at + size, out);
+        }
+        scalar => out.push((at, scalar.clone())),
+    }
+}
+
 /// Which of `len` bytes any scalar of `ty` (every union member's) occupies.
 fn all_data(ty: &Type, len: usize) -> Vec<bool> {
     fn mark(ty: &Type, at: usize, mask: &mut [bool]) {
@@ -908,6 +1006,30 @@ mod tests {
         assert!(!data_in_no_class_eightbyte(&packed(1)));
         // Every eightbyte of an ordinary struct has a class.
         assert!(!data_in_no_class_eightbyte(&Type::structure([Long, Char])));
+    }
+
+    #[test]
+    fn gcc_array_lone_float_eightbyte() {
+        use Type::*;
+        // struct p { short s; _Float16 h; };
+        // struct t { short a[3]; struct p f[2]; };
+        // f[0].h alone at byte 8: gcc's class SSEHF, 2 bytes; f[1] is bytes 10..13.
+        let p = |h: Type| Type::structure([Short, h]);
+        let t = |h: Type, n: u64| Type::structure([Type::array(Short, 3), Type::array(p(h), n)]);
+        let lost = |t: &Type| lone_float_eightbyte(t, t, 0);
+        assert_eq!(
+            sysv::classify_type(&t(Float16, 2)).unwrap(),
+            [Class::Integer, Class::Sse]
+        );
+        assert!(lost(&t(Float16, 2)));
+        // One element: nothing after the _Float16, nothing lost.
+        assert!(!lost(&t(Float16, 1)));
+        // Not a float at the eightbyte's start: INTEGER, all 8 bytes.
+        assert!(!lost(&t(Short, 2)));
+        // A float would lose bytes 4..8 the same way (SSESF), but a second element
+        // after a straddling `{ ...; float }` ends past byte 16: MEMORY.
+        // No array: an ordinary struct's lone float is all the eightbyte holds.
+        assert!(!lost(&Type::structure([Long, Float])));
     }
 
     #[test]
