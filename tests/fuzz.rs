@@ -518,4 +518,18 @@ fn gcc_empty_record_va_start_is_recognised_from_either_call() {
         let explained = "explained by the known divergence `gcc-empty-record-va-start`";
         assert!(replay.stdout.contains(explained), "{}", replay.stdout);
     }
+    // Without `...` nothing reads through va_start: jitcall places the vector where
+    // gcc's caller and callee do (and gcc's caller calls jitcall's callback right).
+    let decls = "struct e { int : 32; } __attribute__((aligned(64))); \
+                 typedef char v32 __attribute__((vector_size(32))); \
+                 char callee(struct e a0, v32 a1) __attribute__((target(\"no-avx\")))";
+    let replay = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
+    assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
+    assert!(
+        replay
+            .stdout
+            .contains("passed: every call and a callback agreed"),
+        "{}",
+        replay.stdout
+    );
 }
