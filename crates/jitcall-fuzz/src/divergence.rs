@@ -197,14 +197,24 @@ pub const KNOWN: &[Divergence] = &[
                   its va_start counts the record's size when it is a fixed parameter on the \
                   stack: every variadic argument on the stack is read from the wrong place",
         applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| empty_record_before_dots(sig, plan),
+    },
+    // The same bug seen from jitcall's call: gcc's own caller can pass by chance (at
+    // -O0 its frame may hold a copy of the value where the callee's va_arg looks), and
+    // then only jitcall's call, placed as gcc's callers place it, fails.
+    Divergence {
+        name: "gcc-empty-record-va-start",
+        kind: Kind::Divergence,
+        summary: "gcc gives an empty record (only unnamed bit-fields) no stack space, but \
+                  its va_start counts the record's size when it is a fixed parameter on the \
+                  stack: a variadic argument on the stack is read from the wrong place, \
+                  whoever calls (gcc's own caller passes only by chance)",
+        applies: |c| c.family == Family::Gcc,
         matches: |sig, plan| {
-            sig.is_variadic()
-                && plan.args[..sig.fixed_count()]
+            empty_record_before_dots(sig, plan)
+                && plan.args[sig.fixed_count()..]
                     .iter()
-                    .zip(sig.params())
-                    .any(|(a, t)| {
-                        a.size > 0 && matches!(a.location, ArgLocation::Nowhere) && is_empty(t)
-                    })
+                    .any(|a| matches!(a.location, ArgLocation::Stack { .. }))
         },
     },
     Divergence {
@@ -526,6 +536,16 @@ fn complex_int_array_straddles(ty: &Type, offset: u64) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `sig` is variadic and one of its fixed parameters is an empty record that
+/// would have gone to the stack (which gcc passes nowhere, but its `va_start` counts).
+fn empty_record_before_dots(sig: &Signature, plan: &CallPlan) -> bool {
+    sig.is_variadic()
+        && plan.args[..sig.fixed_count()]
+            .iter()
+            .zip(sig.params())
+            .any(|(a, t)| a.size > 0 && matches!(a.location, ArgLocation::Nowhere) && is_empty(t))
 }
 
 /// Whether `ty` is a struct or union of nothing but unnamed bit-fields, empty records
