@@ -551,3 +551,25 @@ fn gcc_empty_record_va_start_is_recognised_from_either_call() {
         replay.stdout
     );
 }
+
+/// gcc classifies an array by its first element and widens only that element's first
+/// class, so a 2- or 4-byte class in the element's last eightbyte stays, though later
+/// elements have data after it (INVALID cases 284098 and 236413 of `--seed 20261207`).
+#[test]
+fn gcc_array_first_element_partial_classes() {
+    // f2[0][0].f1 straddles bytes 6..10: gcc passes 4 bytes of the second eightbyte, the
+    // array's data runs to byte 16.
+    let decls = "struct t1 { unsigned char f0; short _Complex f1; }; \
+                 struct t2 { unsigned long long f0 : 4; int f1 : 16; struct t1 f2[2][1]; }; \
+                 struct t2 callee(void)";
+    let replay = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
+    assert_compiler_bug(&replay, "gcc-complex-int-array-eightbyte");
+
+    // f1[0].f1 is a lone _Float16 at byte 8 (SSEHF): gcc passes 2 bytes of the second
+    // eightbyte, f1[1] is bytes 10..16.
+    let decls = "struct t7 { float f0; _Float16 f1; } __attribute__((packed)); \
+                 struct t8 { long : 31; struct t7 f1[2]; }; \
+                 void callee(struct t8 a0)";
+    let replay = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
+    assert_compiler_bug(&replay, "gcc-array-lone-float-eightbyte");
+}

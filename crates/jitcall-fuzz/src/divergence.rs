@@ -183,12 +183,23 @@ pub const KNOWN: &[Divergence] = &[
     Divergence {
         name: "gcc-complex-int-array-eightbyte",
         kind: Kind::CompilerBug,
-        summary: "gcc classifies an array by its first element; when that element is a \
-                  complex integer straddling two eightbytes, the second gets a 32-bit class \
-                  that the array's later bytes overrun: gcc's caller passes only 4 bytes of \
-                  that eightbyte, its callee reads 8",
+        summary: "gcc classifies an array by its first element; when that element is (or \
+                  holds) a complex integer straddling two eightbytes, the second gets a \
+                  32-bit class that the array's later bytes overrun: gcc passes only 4 bytes \
+                  of that eightbyte",
         applies: |c| c.family == Family::Gcc,
         matches: |sig, _| any_value(sig, |t| complex_int_array_straddles(t, 0)),
+    },
+    Divergence {
+        name: "gcc-array-lone-float-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "gcc (12 at least) classifies an array by its first element and widens \
+                  only that element's first class: when the element's last eightbyte holds \
+                  just a float or _Float16 at its start, that eightbyte keeps a 4- or 2-byte \
+                  class (SSESF, SSEHF) though later elements have data after it: its caller \
+                  and callee alike pass only 4 or 2 bytes of it, and the rest is lost",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, _| any_value(sig, |t| array_float_tail(t, 0)),
     },
     Divergence {
         name: "gcc-empty-record-va-start",
@@ -525,14 +536,8 @@ fn complex_int_array_straddles(ty: &Type, offset: u64) -> bool {
                 .any(|(f, off)| complex_int_array_straddles(&f.ty, offset + off))
         }
         Type::Array(elem, n) => {
-            let straddles = match &**elem {
-                Type::Complex(part) if part.is_integer() => {
-                    let size = elem.layout().map_or(0, |l| l.size);
-                    *n > 0 && offset % 8 + size > 8
-                }
-                _ => false,
-            };
-            straddles || complex_int_array_straddles(elem, offset)
+            (*n > 0 && straddling_complex_int(elem, offset))
+                || complex_int_array_straddles(elem, offset)
         }
         _ => false,
     }
@@ -546,6 +551,89 @@ fn empty_record_before_dots(sig: &Signature, plan: &CallPlan) -> bool {
             .iter()
             .zip(sig.params())
             .any(|(a, t)| a.size > 0 && matches!(a.location, ArgLocation::Nowhere) && is_empty(t))
+}
+
+/// Whether `ty` (at `offset` in its argument) is, or holds in its members or its arrays'
+/// first elements, a complex integer straddling two eightbytes.
+fn straddling_complex_int(ty: &Type, offset: u64) -> bool {
+    match ty {
+        Type::Complex(part) if part.is_integer() => {
+            let size = ty.layout().map_or(0, |l| l.size);
+            offset % 8 + size > 8
+        }
+        Type::Struct(agg) | Type::Union(agg) => {
+            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+            agg.fields
+                .iter()
+                .zip(offsets)
+                .any(|(f, off)| straddling_complex_int(&f.ty, offset + off))
+        }
+        Type::Array(elem, n) => *n > 0 && straddling_complex_int(elem, offset),
+        _ => false,
+    }
+}
+
+/// Whether `ty` (at `offset` in its argument) holds an array of more than one element
+/// whose first element spans eightbytes and has, in its last eightbyte, only a `float` or
+/// `_Float16` at the eightbyte's start: `struct { long : 31; struct { float f; _Float16 h;
+/// } __attribute__((packed)) a[2]; }` puts `a[0].h` alone at byte 8, and `a[1]` at bytes
+/// 10..16.
+fn array_float_tail(ty: &Type, offset: u64) -> bool {
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+            agg.fields
+                .iter()
+                .zip(offsets)
+                .any(|(f, off)| array_float_tail(&f.ty, offset + off))
+        }
+        Type::Array(elem, n) => {
+            let size = elem.layout().map_or(0, |l| l.size);
+            let tail = (offset + size).saturating_sub(1) / 8 * 8;
+            let lone_float = *n > 1 && size > 0 && tail > offset / 8 * 8 && {
+                let at = tail - offset;
+                let data = all_data(elem, size as usize);
+                sse_scalar_width_at(elem, at, 0).is_some_and(|w| {
+                    data.iter()
+                        .skip(at as usize)
+                        .enumerate()
+                        .all(|(i, &b)| !b || (i as u64) < w)
+                })
+            };
+            lone_float || array_float_tail(elem, offset)
+        }
+        _ => false,
+    }
+}
+
+/// The size of the `float` or `_Float16` of `ty` (itself at `base`) at offset `at`, if
+/// one starts there.
+fn sse_scalar_width_at(ty: &Type, at: u64, base: u64) -> Option<u64> {
+    match ty {
+        Type::Float if at == base => Some(4),
+        Type::Float16 if at == base => Some(2),
+        Type::Struct(agg) => {
+            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+            agg.fields
+                .iter()
+                .zip(offsets)
+                .find_map(|(f, off)| sse_scalar_width_at(&f.ty, at, base + off))
+        }
+        Type::Union(agg) => agg
+            .fields
+            .iter()
+            .find_map(|f| sse_scalar_width_at(&f.ty, at, base)),
+        Type::Array(elem, n) => {
+            let size = elem.layout().map_or(0, |l| l.size);
+            (0..*n).find_map(|i| sse_scalar_width_at(elem, at, base + i * size))
+        }
+        Type::Complex(part) => {
+            let size = part.layout().map_or(0, |l| l.size);
+            sse_scalar_width_at(part, at, base)
+                .or_else(|| sse_scalar_width_at(part, at, base + size))
+        }
+        _ => None,
+    }
 }
 
 /// Whether `ty` is a struct or union of nothing but unnamed bit-fields, empty records
@@ -998,6 +1086,53 @@ mod tests {
         for d in KNOWN {
             assert!(doc.contains(&format!("`{}`", d.name)), "{}", d.name);
         }
+    }
+
+    #[test]
+    fn gcc_array_first_element_partial_classes() {
+        use Type::*;
+        // struct t7 { float f0; _Float16 f1; } __attribute__((packed));
+        // struct t8 { long : 31; struct t7 f1[elems]; }: f1[0].f1 alone at byte 8
+        // (seed 20261207, case 236413, shrunk).
+        let t7 = Type::build_struct()
+            .field("f0", Float)
+            .field("f1", Float16)
+            .packed()
+            .finish();
+        let t8 = |elems: u64| {
+            Type::build_struct()
+                .unnamed_bit_field(Long, 31)
+                .field("f1", Type::array(t7.clone(), elems))
+                .finish()
+        };
+        assert!(array_float_tail(&t8(2), 0));
+        // One element: nothing follows the _Float16, nothing is lost.
+        assert!(!array_float_tail(&t8(1), 0));
+        // At offset 0 the element fits one eightbyte, whose class gcc widens.
+        assert!(!array_float_tail(&Type::array(t7.clone(), 2), 0));
+        // A double at byte 8 is a full SSE eightbyte.
+        let wide = Type::build_struct()
+            .field("f0", Int)
+            .field("f1", Double)
+            .packed()
+            .finish();
+        let holder = Type::build_struct()
+            .field("f0", Int)
+            .field("f1", Type::array(wide, 2));
+        assert!(!array_float_tail(&holder.packed().finish(), 0));
+
+        // struct t1 { unsigned char f0; short _Complex f1; };
+        // struct t2 { ... : 4; ... : 16; struct t1 f2[2][1]; }: f2[0][0].f1 is bytes 6..9
+        // (case 284098, shrunk).
+        let t1 = Type::structure([UChar, Type::complex(Short)]);
+        let t2 = Type::build_struct()
+            .bit_field("f0", ULongLong, 4)
+            .bit_field("f1", Int, 16)
+            .field("f2", Type::array(Type::array(t1.clone(), 1), 2))
+            .finish();
+        assert!(complex_int_array_straddles(&t2, 0));
+        // At offset 0 the complex integer is bytes 2..5, within one eightbyte.
+        assert!(!complex_int_array_straddles(&Type::array(t1, 2), 0));
     }
 
     #[test]
