@@ -11,7 +11,7 @@
 
 use super::{Compiler, Family};
 use jitcall::abi::{ArgLocation, CallPlan, Class, Gpr, MemoryReason, Reg, StackReason, sysv};
-use jitcall::{Field, Signature, Type};
+use jitcall::{Aggregate, Field, Signature, Type};
 
 /// What a known issue explains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -332,9 +332,8 @@ fn padded_wide_aggregate(ty: &Type) -> bool {
     fn leaves(ty: &Type, offset: u64, out: &mut Vec<(Type, u64)>) {
         match ty {
             Type::Struct(agg) | Type::Union(agg) => {
-                let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-                for (f, off) in agg.fields.iter().zip(offsets) {
-                    leaves(&f.ty, offset + off, out);
+                for (t, off) in members(ty, agg) {
+                    leaves(t, offset + off, out);
                 }
             }
             Type::Array(elem, n) => {
@@ -529,11 +528,7 @@ fn gcc_misaligned_bit_field(ty: &Type, offset: u64) -> bool {
 fn complex_int_array_straddles(ty: &Type, offset: u64) -> bool {
     match ty {
         Type::Struct(agg) | Type::Union(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            agg.fields
-                .iter()
-                .zip(offsets)
-                .any(|(f, off)| complex_int_array_straddles(&f.ty, offset + off))
+            members(ty, agg).any(|(t, off)| complex_int_array_straddles(t, offset + off))
         }
         Type::Array(elem, n) => {
             (*n > 0 && straddling_complex_int(elem, offset))
@@ -562,11 +557,7 @@ fn straddling_complex_int(ty: &Type, offset: u64) -> bool {
             offset % 8 + size > 8
         }
         Type::Struct(agg) | Type::Union(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            agg.fields
-                .iter()
-                .zip(offsets)
-                .any(|(f, off)| straddling_complex_int(&f.ty, offset + off))
+            members(ty, agg).any(|(t, off)| straddling_complex_int(t, offset + off))
         }
         Type::Array(elem, n) => *n > 0 && straddling_complex_int(elem, offset),
         _ => false,
@@ -581,11 +572,7 @@ fn straddling_complex_int(ty: &Type, offset: u64) -> bool {
 fn array_float_tail(ty: &Type, offset: u64) -> bool {
     match ty {
         Type::Struct(agg) | Type::Union(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            agg.fields
-                .iter()
-                .zip(offsets)
-                .any(|(f, off)| array_float_tail(&f.ty, offset + off))
+            members(ty, agg).any(|(t, off)| array_float_tail(t, offset + off))
         }
         Type::Array(elem, n) => {
             let size = elem.layout().map_or(0, |l| l.size);
@@ -613,11 +600,7 @@ fn sse_scalar_width_at(ty: &Type, at: u64, base: u64) -> Option<u64> {
         Type::Float if at == base => Some(4),
         Type::Float16 if at == base => Some(2),
         Type::Struct(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            agg.fields
-                .iter()
-                .zip(offsets)
-                .find_map(|(f, off)| sse_scalar_width_at(&f.ty, at, base + off))
+            members(ty, agg).find_map(|(t, off)| sse_scalar_width_at(t, at, base + off))
         }
         Type::Union(agg) => agg
             .fields
@@ -668,13 +651,7 @@ fn has_unnamed_bit_field(ty: &Type) -> bool {
 /// another member has data there.
 fn union_float_tail(ty: &Type, offset: u64) -> bool {
     match ty {
-        Type::Struct(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            agg.fields
-                .iter()
-                .zip(offsets)
-                .any(|(f, off)| union_float_tail(&f.ty, offset + off))
-        }
+        Type::Struct(agg) => members(ty, agg).any(|(t, off)| union_float_tail(t, offset + off)),
         Type::Array(elem, n) => {
             let size = elem.layout().map_or(0, |l| l.size);
             (0..*n).any(|i| union_float_tail(elem, offset + i * size))
@@ -701,14 +678,9 @@ fn union_float_tail(ty: &Type, offset: u64) -> bool {
 fn float_offsets(ty: &Type, at: u64) -> Vec<u64> {
     match ty {
         Type::Float => vec![at],
-        Type::Struct(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            agg.fields
-                .iter()
-                .zip(offsets)
-                .flat_map(|(f, off)| float_offsets(&f.ty, at + off))
-                .collect()
-        }
+        Type::Struct(agg) => members(ty, agg)
+            .flat_map(|(t, off)| float_offsets(t, at + off))
+            .collect(),
         Type::Union(agg) => agg
             .fields
             .iter()
@@ -759,11 +731,7 @@ fn data_in_no_class_eightbyte(ty: &Type) -> bool {
 fn lone_float_eightbyte(whole: &Type, ty: &Type, offset: u64) -> bool {
     match ty {
         Type::Struct(agg) | Type::Union(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            agg.fields
-                .iter()
-                .zip(offsets)
-                .any(|(f, off)| lone_float_eightbyte(whole, &f.ty, offset + off))
+            members(ty, agg).any(|(t, off)| lone_float_eightbyte(whole, t, offset + off))
         }
         Type::Array(elem, n) => {
             let size = elem.layout().map_or(0, |l| l.size);
@@ -814,9 +782,8 @@ fn narrow_class_loses_data(whole: &Type, elem: &Type, offset: u64, boundary: u64
 fn scalars_of(ty: &Type, at: u64, out: &mut Vec<(u64, Type)>) {
     match ty {
         Type::Struct(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            for (f, off) in agg.fields.iter().zip(offsets) {
-                scalars_of(&f.ty, at + off, out);
+            for (t, off) in members(ty, agg) {
+                scalars_of(t, at + off, out);
             }
         }
         Type::Union(agg) => agg.fields.iter().for_each(|f| scalars_of(&f.ty, at, out)),
@@ -838,9 +805,8 @@ fn all_data(ty: &Type, len: usize) -> Vec<bool> {
     fn mark(ty: &Type, at: usize, mask: &mut [bool]) {
         match ty {
             Type::Struct(agg) => {
-                let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-                for (f, off) in agg.fields.iter().zip(offsets) {
-                    mark(&f.ty, at + off as usize, mask);
+                for (t, off) in members(ty, agg) {
+                    mark(t, at + off as usize, mask);
                 }
             }
             Type::Union(agg) => agg.fields.iter().for_each(|f| mark(&f.ty, at, mask)),
@@ -920,11 +886,7 @@ fn clang_misaligned(ty: &Type, offset: u64) -> bool {
     }
     match ty {
         Type::Struct(agg) | Type::Union(agg) => {
-            let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
-            agg.fields
-                .iter()
-                .zip(offsets)
-                .any(|(f, off)| clang_misaligned(&f.ty, offset + off))
+            members(ty, agg).any(|(t, off)| clang_misaligned(t, offset + off))
         }
         Type::Array(elem, n) => {
             let size = elem.layout().map_or(0, |l| l.size);
@@ -1011,6 +973,13 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
         }
         other => other.clone(),
     }
+}
+
+/// The members of the struct or union `ty` (`agg` is its aggregate), each with its offset
+/// in `ty`; none when the layout cannot be computed.
+fn members<'a>(ty: &Type, agg: &'a Aggregate) -> impl Iterator<Item = (&'a Type, u64)> {
+    let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+    agg.fields.iter().map(|f| &f.ty).zip(offsets)
 }
 
 #[cfg(test)]
