@@ -287,8 +287,11 @@ impl Parser<'_, '_> {
     }
 
     /// Binary operators by precedence climbing: recursion only for tighter operators.
+    /// The operands' own nesting is counted where they nest: a parenthesized operand
+    /// by `conditional`, a prefix operator's by `unary`; precedence climbing itself
+    /// recurses at most once per precedence level.
     pub(super) fn binary(&mut self, min_precedence: u8, live: bool) -> Result<Int, ParseError> {
-        let mut lhs = self.unary(live)?;
+        let mut lhs = self.unary_inner(live)?;
         loop {
             let tok = self.tok();
             let Some((op, precedence)) = binary_operator(tok.text)

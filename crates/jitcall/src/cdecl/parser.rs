@@ -157,12 +157,22 @@ impl<'a, 's> Parser<'a, 's> {
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
     ) -> Result<T, ParseError> {
-        if self.depth >= MAX_NESTING {
+        self.nested_by(1, f)
+    }
+
+    /// Runs `f` `levels` nesting levels deeper (see `MAX_NESTING`), or fails if that is
+    /// too deep.
+    pub(super) fn nested_by<T>(
+        &mut self,
+        levels: usize,
+        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        if self.depth + levels > MAX_NESTING {
             return Err(ParseError::at(self.tok().pos, "nesting too deep"));
         }
-        self.depth += 1;
+        self.depth += levels;
         let result = f(self);
-        self.depth -= 1;
+        self.depth -= levels;
         result
     }
 

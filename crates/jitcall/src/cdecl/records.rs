@@ -48,7 +48,8 @@ impl Parser<'_, '_> {
         let anonymous = tag.is_none();
         let id = self.define_tag(kind, tag, keyword.pos)?;
         let open = self.next;
-        let body = self.nested(|p| p.members()).and_then(|members| {
+        // Two levels: a struct body's recursion takes twice the stack (`MAX_NESTING`).
+        let body = self.nested_by(2, |p| p.members()).and_then(|members| {
             // gcc lays a record out at its closing brace, with the packing then in effect.
             let pack = self.pack.at(self.next.saturating_sub(1));
             attrs.merge(self.attributes()?);

@@ -792,6 +792,25 @@ fn deep_nesting_is_an_error_not_a_crash() {
     // Just under the limit works; at it, an error.
     let text = format!("int {}x{};", "(".repeat(95), ")".repeat(95));
     parse(&text);
+    // The C standard's translation limits (C11 5.2.4.1) fit, each on its own: 63
+    // nested struct definitions (two levels each), 63 parenthesized declarators, 63
+    // parenthesized expressions (two levels each: conditional, then unary).
+    let text = format!(
+        "struct s {{ {} int (x); {} }};",
+        "struct {".repeat(62),
+        "} m;".repeat(62)
+    );
+    assert_eq!(
+        parse(&text)
+            .tagged("struct s")
+            .unwrap()
+            .layout()
+            .unwrap()
+            .size,
+        4
+    );
+    parse(&format!("int {}x{};", "(".repeat(63), ")".repeat(63)));
+    parse(&format!("int x[{}1{}];", "(".repeat(63), ")".repeat(63)));
     let text = format!(
         "int {}x{};",
         "(".repeat(MAX_NESTING),
