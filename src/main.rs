@@ -467,9 +467,7 @@ fn call(args: CallArgs) -> Result<(), Failure> {
     let call_args = arguments(&decls, &function, &functions, &args.call.args)?;
     // errno is 0 at the call and captured by the trampoline right after it, before
     // any of jitcall's own code can change it.
-    let f = library
-        .function(symbol, &call_args.signature)?
-        .with_errno(Errno::SetAndCapture)?;
+    let f = library.function_with_errno(symbol, &call_args.signature, Errno::SetAndCapture)?;
     let guard = callee::Guard::new(&format!("`{}`", function.name), args.json);
     // SAFETY: the user declared the function's prototype; that is the whole contract
     // of a C call, and the same trust a C compiler gives a header. What the arguments

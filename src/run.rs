@@ -491,8 +491,7 @@ impl<'a> Script<'a> {
         let (library, _) =
             resolve(self.libs, &symbol).map_err(|f| self.error_at(s.start, s.end, &f.message))?;
         let f = library
-            .function(&symbol, &arguments.signature)
-            .and_then(|f| f.with_errno(Errno::SetAndCapture))
+            .function_with_errno(&symbol, &arguments.signature, Errno::SetAndCapture)
             .map_err(|e| self.error_at(s.start, s.end, &Failure::from(e).message))?;
         self.opened.push(library);
         let line = self.text[..s.start].matches('\n').count() + 1;
