@@ -481,4 +481,84 @@ fn cli_reads_declarations_and_literals() {
         &["1", "2", "3", "4", "5", "-2", "7"],
     );
     assert_eq!((run.code, run.stdout.trim()), (0, "0"), "{}", run.stderr);
+
+    // Constants above 128 bits: `all` compares each argument with the same constant,
+    // compiled by clang (0: every one as clang reads it).
+    let run = call(
+        ALL,
+        &[
+            "1uwb",
+            "-64wb",
+            "-65536wb",
+            "0x1ffffffffuwb",
+            "-9223372036854775808",
+            "-0x10000000000000000wb",
+            "0xfffffffffffffffffffffffffuwb",
+            "-0x7ffffffffffffffffffffffffffffffbwb",
+            "-0x100000000000000000000000000000000wb",
+            "0xffffffffffffffffffffffffffffffffffffffffffffffffffuwb",
+            "-0x8000000000000000000000000000000000000000000000000000000000000000wb",
+        ],
+    );
+    assert_eq!((run.code, run.stdout.trim()), (0, "0"), "{}", run.stderr);
+    // Decimal and hexadecimal ones, negated and cast; the results are clang's
+    // arithmetic (2^200 - 1 - 2^199; (2^200 + 12345) << 10; -2^200 << 20, wrapped).
+    let run = call(
+        "u200 not200(u200)",
+        &["803469022129495137770981046170581301261101496891396417650688uwb"],
+    );
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (
+            0,
+            "803469022129495137770981046170581301261101496891396417650687"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = call(
+        "s256 shl256(s256, int)",
+        &[
+            "0x100000000000000000000000000000000000000000000003039wb",
+            "10",
+        ],
+    );
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (
+            0,
+            "1645504557321206042154969182557350504982735865633579863361250304"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = call(
+        "s256 shl256(s256, int)",
+        &[
+            "-(s256)0x100000000000000000000000000000000000000000000000000uwb",
+            "20",
+        ],
+    );
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (
+            0,
+            "-1684996666696914987166688442938726917102321526408785780068975640576"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Too wide for the parameter: the caret under the constant.
+    let run = call(
+        "s129 neg129(s129)",
+        &["0x100000000000000000000000000000000wb"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("a value of 129 bits does not fit in `_BitInt(129)`")
+            && run.stderr.contains("^~~"),
+        "{}",
+        run.stderr
+    );
 }
