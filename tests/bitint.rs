@@ -562,3 +562,117 @@ fn cli_reads_declarations_and_literals() {
         run.stderr
     );
 }
+
+/// Integer constant expressions with `wb`/`uwb` constants and `_BitInt` casts above 64
+/// bits (up to 128), as enumerator values and array sizes: clang-19 computes each (its
+/// `printf` of the enumerator, its `sizeof` of the array) and jitcall's declaration
+/// parser must agree, C23's conversions between bit-precise and standard types
+/// included.
+#[test]
+fn constant_expressions_are_clangs() {
+    if !has_clang() {
+        return;
+    }
+    let exprs = [
+        "0x1ffffffffffffffffwb >> 60",
+        "(unsigned _BitInt(3))9",
+        "-1wb < 1uwb",
+        "-1wb < 0x1ffffffffffffffffuwb",
+        "(unsigned _BitInt(100))1 << 64 >> 60",
+        "1wb + 1",
+        "~0uwb",
+        "(_BitInt(70))-1 >> 69",
+        "-0x7fffffffffffffffffffffffffffffffwb / 0x10000000000000000wb",
+        "(unsigned _BitInt(2))3 + 1uwb",
+        "0x7fffffffffffffffffffffffffffffffwb >> 100",
+        "(0x10000000000000000uwb - 1) * 3 % 1000",
+        "((_BitInt(100))0xffffffffffffffffwb * -16) >> 10",
+        "(unsigned _BitInt(127))-1 >> 70",
+        "1 ? 1uwb : -1wb",
+        "0 ? 1uwb : -1wb",
+        "0 ? 1u : -1wb",
+        "-1wb == 0xffffffffuwb",
+        "-1 < 1uwb",
+        "-1wb < 1u",
+        "(_BitInt(128))-0x7fffffffffffffffffffffffffffffffwb - 1 >> 120",
+        "0x7fffffffffffffffffffffffffffffffuwb % 1000000007",
+        "(unsigned _BitInt(65))-5 / 0x10000000000wb",
+        "0x1'0000'0000'0000'0000wb > 0xffff'ffff'ffff'ffffu",
+    ];
+    let sizes = [
+        "0x10000000000000000uwb >> 62",
+        "(unsigned _BitInt(100))1 << 70 >> 66",
+        "(_BitInt(90))0x3ffffffffffffffffffwb / 0x100000000000000000wb",
+    ];
+    let mut c = String::from("#include <stdio.h>\n");
+    let mut decls = String::new();
+    for (i, e) in exprs.iter().enumerate() {
+        decls.push_str(&format!("enum {{ V{i} = {e} }};\n"));
+    }
+    for (i, e) in sizes.iter().enumerate() {
+        decls.push_str(&format!("struct s{i} {{ char a[{e}]; }};\n"));
+    }
+    c.push_str(&decls);
+    c.push_str("int main(void) {\n");
+    for i in 0..exprs.len() {
+        c.push_str(&format!("    printf(\"%lld\\n\", (long long)V{i});\n"));
+    }
+    for i in 0..sizes.len() {
+        c.push_str(&format!("    printf(\"%zu\\n\", sizeof(struct s{i}));\n"));
+    }
+    c.push_str("}\n");
+    let dir = ScratchDir::new("bitint_expr");
+    let src = dir.join("expr.c");
+    std::fs::write(&src, &c).unwrap();
+    let exe = dir.join("expr");
+    // -Werror: every expression is one clang takes without a word.
+    build_executable("clang-19", &[&src], &exe, &["-std=c2x", "-Werror", "-Wall"]);
+    let out = Command::new(&exe).output().unwrap();
+    let clang: Vec<i128> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(clang.len(), exprs.len() + sizes.len());
+
+    let parsed =
+        jitcall::Declarations::parse(&decls).unwrap_or_else(|e| panic!("{}", e.render(&decls)));
+    let mut failures = Vec::new();
+    for (i, e) in exprs.iter().enumerate() {
+        let ours = parsed.constant(&format!("V{i}"));
+        if ours != Some(clang[i]) {
+            failures.push(format!("{e}: jitcall {ours:?}, clang {}", clang[i]));
+        }
+    }
+    for (i, e) in sizes.iter().enumerate() {
+        let ty = parsed.tagged(&format!("struct s{i}")).unwrap();
+        let ours = ty.layout().unwrap().size as i128;
+        if ours != clang[exprs.len() + i] {
+            failures.push(format!(
+                "char[{e}]: jitcall {ours}, clang {}",
+                clang[exprs.len() + i]
+            ));
+        }
+    }
+    assert_no_failures(&failures);
+
+    // Beyond what an i128 holds: refused with a message, where clang goes on.
+    for (text, message) in [
+        (
+            "enum { A = 0xffffffffffffffffffffffffffffffffuwb >> 127 };",
+            "up to 128 bits (unsigned: 127)",
+        ),
+        (
+            "enum { A = 0x1ffffffffffffffffffffffffffffffffffwb >> 130 };",
+            "up to 128 bits (unsigned: 127)",
+        ),
+        (
+            "enum { A = (_BitInt(200))1 };",
+            "unsupported: '_BitInt(200)' in constant expressions",
+        ),
+        ("enum { A = 0x7fwb + 1wb };", "integer overflow"),
+    ] {
+        let e = jitcall::Declarations::parse(text).unwrap_err().to_string();
+        assert!(e.contains(message), "{text}: {e}");
+    }
+}

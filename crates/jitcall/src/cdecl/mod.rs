@@ -406,11 +406,29 @@ pub(crate) fn constant_expression(text: &str) -> Result<(i128, Type), ParseError
     if parser.tok().kind != Kind::Eof {
         return Err(parser.unexpected("the end of the expression"));
     }
-    let ty = match (value.unsigned, value.long) {
-        (false, false) => Type::Int,
-        (true, false) => Type::UInt,
-        (false, true) => Type::Long,
-        (true, true) => Type::ULong,
+    let ty = match value.ty {
+        expr::IntType {
+            bit_precise: true,
+            width,
+            unsigned,
+        } => Type::BitInt {
+            bits: width,
+            signed: !unsigned,
+        },
+        expr::IntType {
+            unsigned: false,
+            width: 32,
+            ..
+        } => Type::Int,
+        expr::IntType {
+            unsigned: true,
+            width: 32,
+            ..
+        } => Type::UInt,
+        expr::IntType {
+            unsigned: false, ..
+        } => Type::Long,
+        _ => Type::ULong,
     };
     Ok((value.value, ty))
 }
