@@ -598,6 +598,13 @@ fn constant_expressions_are_clangs() {
         "0x7fffffffffffffffffffffffffffffffuwb % 1000000007",
         "(unsigned _BitInt(65))-5 / 0x10000000000wb",
         "0x1'0000'0000'0000'0000wb > 0xffff'ffff'ffff'ffffu",
+        "(unsigned _BitInt(127))-1 + 1uwb",
+        "((unsigned _BitInt(127))-1 + (unsigned _BitInt(127))-1) >> 100",
+        "(unsigned _BitInt(127))-1 * 3 >> 120",
+        "(unsigned _BitInt(127))1 << 126 >> 125",
+        "(_BitInt(128))1 << 126 >> 120",
+        "~(unsigned _BitInt(100))0 >> 40",
+        "-(_BitInt(99))0x1000000000000000000wb >> 70",
     ];
     let sizes = [
         "0x10000000000000000uwb >> 62",

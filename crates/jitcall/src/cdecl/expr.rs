@@ -232,6 +232,9 @@ pub(super) fn binary(op: BinOp, a: Int, b: Int) -> Result<Int, &'static str> {
     let x = Int::converted(a.value, ty).value;
     let y = Int::converted(b.value, ty).value;
     let value = match op {
+        // Unsigned operands are below 2^127, their sum may not be: modulo 2^128, then
+        // wrapped.
+        Add if ty.unsigned => Some(x.wrapping_add(y)),
         Add => x.checked_add(y),
         Sub => x.checked_sub(y),
         // Unsigned operands are below 2^127, but their product may not fit an i128:
