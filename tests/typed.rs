@@ -244,6 +244,7 @@ mod vectors {
 
     pub type Fma = unsafe extern "C" fn(__m256d, __m256d) -> __m256d;
     pub type Wide = unsafe extern "C" fn(__m512d, i32, __m512d) -> __m512d;
+    pub type WrongWide = unsafe extern "C" fn(__m512d, f64, __m512d) -> __m512d;
 
     /// Rust passes `__m256d` in `ymm` only where AVX is enabled.
     ///
@@ -392,6 +393,13 @@ fn core_arch_vectors_travel_as_the_callee_was_built() {
                 assert!(e.to_string().contains("memory"), "{e}");
             }
         }
+        // A wrong kind is named as such, whatever the vectors do.
+        let e = wide.as_fn::<vectors::WrongWide>().unwrap_err().to_string();
+        assert!(e.contains("argument 1"), "{isa}: {e}");
+        let e = wide
+            .typed::<(__m512d, f64, __m512d), __m512d>()
+            .unwrap_err();
+        assert!(e.to_string().contains("argument 1"), "{isa}: {e}");
         match wide.as_fn::<vectors::Wide>() {
             Ok(f) => {
                 assert_eq!(isa, "avx512");

@@ -211,28 +211,27 @@ fn check_plan(
     } else {
         Signature::new(ret, params)
     };
-    let rust = rust.with_vector_abi(if direct {
-        VectorAbi::Avx512
-    } else {
-        sig.vector_abi()
-    });
+    // The kinds first, with vectors where the callee takes them.
+    let rust = rust.with_vector_abi(sig.vector_abi());
     let theirs = f.plan();
-    let mut ours: CallPlan = sysv::classify(&rust)?;
-    if direct && ours.vector_abi.is_some() {
-        // The choice itself is not compared, only where each vector travels: a callee
-        // built with AVX takes a `__m256` in `ymm` as Rust passes it.
-        ours.vector_abi = theirs.vector_abi;
-    }
+    let ours: CallPlan = sysv::classify(&rust)?;
     if ours == *theirs {
+        if direct && let Some(abi) = theirs.vector_abi {
+            // Then where Rust's own call puts them: 32 bytes in ymm, 64 in zmm, as a
+            // callee built with AVX-512F takes them. The choice itself is not
+            // compared: a callee built with AVX takes a `__m256` in ymm just so.
+            let mut direct = sysv::classify(&rust.with_vector_abi(VectorAbi::Avx512))?;
+            direct.vector_abi = theirs.vector_abi;
+            if direct != *theirs {
+                return Err(Error::unsupported(format!(
+                    "`{sig}` through a Rust function pointer: Rust passes a 32-byte vector \
+                     in ymm and a 64-byte one in zmm, and the callee, compiled for {} \
+                     (VectorAbi::{abi:?}), takes some in memory; use Function::typed",
+                    abi.name()
+                )));
+            }
+        }
         return Ok(());
-    }
-    if direct && let Some(abi) = theirs.vector_abi {
-        return Err(Error::unsupported(format!(
-            "`{sig}` through a Rust function pointer: Rust passes a 32-byte vector in ymm and \
-             a 64-byte one in zmm, and the callee ({}, VectorAbi::{abi:?}) takes some in \
-             memory; use Function::typed",
-            abi.name()
-        )));
     }
     let mismatch = |path: String, c: &Type, rust: &str, r: &Type| Error::ValueMismatch {
         path,
