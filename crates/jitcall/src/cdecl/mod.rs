@@ -24,7 +24,9 @@
 //!
 //! It is deliberately **not a validating C parser**. It reads declarations, never
 //! statements, and the only expressions it evaluates are integer constant expressions
-//! (array sizes, enumerator values, alignments, bit-field widths, `_Static_assert`). It
+//! (array sizes, enumerator values, alignments, bit-field widths, `_Static_assert`), in
+//! `int`, `long`, their unsigned twins and `_BitInt(N)` up to 128 bits (unsigned: 127;
+//! a wider `wb` constant or cast there is an error). It
 //! does not run the preprocessor itself: `#` lines are skipped (except `#pragma pack`,
 //! which packs the structs defined under it as in gcc), so macros must already be
 //! expanded —
