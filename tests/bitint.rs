@@ -78,6 +78,13 @@ int drive_small(s7 (*cb)(s7, u1, s17, long)) { return cb(-3wb, 1uwb, -60000wb, 9
 int drive_wide(u100 (*cb)(u100, s256, s128)) {
     return cb(0xfffffffffffffffffffffffffuwb, -1wb, 5wb) != 0x8000000000000000000000000uwb;
 }
+/* Constants above 128 bits converted to floating types, rounded by clang. */
+int check_floats(double a, double b, long double c) {
+    return (a != (double)0x100000000000000000000000000000001wb)
+         | (b != (double)-0x100000000000008000000000000000000000000000000000001wb) << 1
+         | (c != (long double)0xfffffffffffffffffffffffffffffffffffffffffuwb) << 2;
+}
+
 int drive_memory(u200 (*cb)(long, long, long, long, long, s128, u200)) {
     return cb(1, 2, 3, 4, 5, -9wb, 0x1000000000000000000000000000000000000000000000000uwb)
            != 77uwb;
@@ -548,6 +555,16 @@ fn cli_reads_declarations_and_literals() {
         "{}",
         run.stderr
     );
+    // To floating parameters, rounded to nearest as clang rounds them.
+    let run = call(
+        "int check_floats(double, double, long double)",
+        &[
+            "0x100000000000000000000000000000001wb",
+            "-0x100000000000008000000000000000000000000000000000001wb",
+            "0xfffffffffffffffffffffffffffffffffffffffffuwb",
+        ],
+    );
+    assert_eq!((run.code, run.stdout.trim()), (0, "0"), "{}", run.stderr);
     // Too wide for the parameter: the caret under the constant.
     let run = call(
         "s129 neg129(s129)",

@@ -928,12 +928,11 @@ impl Eval<'_> {
             } => encode(float::round_integer(negative, magnitude, format), ty),
             Num::Decimal(d) => encode(d.round(format).ok_or_else(|| too_many_digits(node))?, ty),
             Num::Binary(b, _) => encode_binary(b, ty),
-            Num::Wide { .. } => {
-                return Err(Self::err(
-                    node,
-                    format!("unsupported: an integer above 128 bits converted to `{ty}`"),
-                ));
-            }
+            Num::Wide {
+                negative,
+                magnitude,
+                ..
+            } => encode(float::round_wide_integer(negative, &magnitude, format), ty),
         })
     }
 

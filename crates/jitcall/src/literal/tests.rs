@@ -562,10 +562,15 @@ fn wide_bitints() {
             .message
             .contains("does not fit")
     );
-    assert!(
-        err(&format!("{two128}wb"), &Type::Double)
-            .message
-            .contains("unsupported")
+    // To a floating type, rounded to nearest (2^128 + 1 is 2^128 in a double; as a
+    // float, it overflows).
+    assert_eq!(
+        val("0x100000000000000000000000000000001wb", &Type::Double),
+        Value::Double(2f64.powi(128))
+    );
+    assert_eq!(
+        val(&format!("-{two128}wb"), &Type::Float),
+        Value::Float(f32::NEG_INFINITY)
     );
     // Decimal digits, a cast, and its negation.
     assert_eq!(
