@@ -147,6 +147,74 @@ struct FunctionCall {
     args: Vec<String>,
     #[command(flatten)]
     headers: headers::HeaderArgs,
+    #[command(flatten)]
+    vectors: VectorAbiArgs,
+}
+
+/// `--vector-abi`, for `call`, `explain` and `run`.
+#[derive(Args, Clone, Copy, Default)]
+pub(crate) struct VectorAbiArgs {
+    /// How the callee takes 32- and 64-byte vectors (__m256, __m512) by value, which
+    /// depends on how it was compiled: detect (the default: as this CPU runs, AVX-512F
+    /// or AVX), sse (built without AVX: in memory), avx (-mavx, -mavx2: __m256 in ymm,
+    /// __m512 in memory), avx512 (-mavx512f: ymm and zmm). For functions declared
+    /// without __attribute__((target("avx2"|"avx512f"|"no-avx"))); one declared with
+    /// another choice is an error
+    #[arg(long = "vector-abi", value_enum, value_name = "ABI")]
+    vector_abi: Option<VectorAbiArg>,
+}
+
+/// The values of `--vector-abi`: [`jitcall::abi::VectorAbi`]'s.
+#[derive(Clone, Copy, ValueEnum)]
+enum VectorAbiArg {
+    Detect,
+    Sse,
+    Avx,
+    Avx512,
+}
+
+impl VectorAbiArgs {
+    /// States the choice in `function`'s signature, unless its declaration states one
+    /// (`__attribute__((target(..)))`): the same one is no conflict, and neither is
+    /// `detect` (the default) or a function that passes no 32- or 64-byte vector by
+    /// value (the choice changes nothing there); another one is an error, since the
+    /// declaration and the option cannot both say how the callee was built.
+    pub(crate) fn apply(&self, function: &mut FunctionDecl) -> Result<(), String> {
+        use jitcall::abi::VectorAbi;
+        let choice = match self.vector_abi {
+            None | Some(VectorAbiArg::Detect) => return Ok(()),
+            Some(VectorAbiArg::Sse) => VectorAbi::Sse,
+            Some(VectorAbiArg::Avx) => VectorAbi::Avx,
+            Some(VectorAbiArg::Avx512) => VectorAbi::Avx512,
+        };
+        let sig = &function.signature;
+        let declared = sig.vector_abi();
+        if declared == VectorAbi::Detect {
+            function.signature = sig.clone().with_vector_abi(choice);
+            return Ok(());
+        }
+        // Whether any 32- or 64-byte vector travels by value: asked with the one choice
+        // that needs nothing of this CPU.
+        let wide = jitcall::abi::sysv::classify(&sig.clone().with_vector_abi(VectorAbi::Sse))
+            .is_ok_and(|plan| plan.vector_abi.is_some());
+        if declared == choice || !wide {
+            return Ok(());
+        }
+        let option = |abi: VectorAbi| match abi {
+            VectorAbi::Sse => "sse",
+            VectorAbi::Avx => "avx",
+            _ => "avx512",
+        };
+        Err(format!(
+            "--vector-abi {}: `{}` is declared with __attribute__((target(..))) for {} \
+             (--vector-abi {}): the declaration already says how the callee was built; \
+             drop the option or the attribute",
+            option(choice),
+            function.name,
+            declared.name(),
+            option(declared)
+        ))
+    }
 }
 
 #[derive(Args)]
@@ -453,7 +521,11 @@ fn resolve(libs: &[String], symbol: &str) -> Result<(Library, *const c_void), Fa
 }
 
 fn call(args: CallArgs) -> Result<(), Failure> {
-    let (decls, function) = call_declarations(&args.call)?;
+    let (decls, mut function) = call_declarations(&args.call)?;
+    args.call
+        .vectors
+        .apply(&mut function)
+        .map_err(Failure::user)?;
     // `--fn NAME@VERSION` binds that version; otherwise the symbol is the `__asm__`
     // label where the prototype has one (`__isoc99_sscanf`, or `memcpy@GLIBC_2.2.5`).
     let symbol = match args.call.function.as_deref() {
@@ -467,9 +539,7 @@ fn call(args: CallArgs) -> Result<(), Failure> {
     let call_args = arguments(&decls, &function, &functions, &args.call.args)?;
     // errno is 0 at the call and captured by the trampoline right after it, before
     // any of jitcall's own code can change it.
-    let f = library
-        .function(symbol, &call_args.signature)?
-        .with_errno(Errno::SetAndCapture)?;
+    let f = library.function_with_errno(symbol, &call_args.signature, Errno::SetAndCapture)?;
     let guard = callee::Guard::new(&format!("`{}`", function.name), args.json);
     // SAFETY: the user declared the function's prototype; that is the whole contract
     // of a C call, and the same trust a C compiler gives a header. What the arguments
@@ -520,7 +590,11 @@ fn write_ledger(
 }
 
 fn explain(args: ExplainArgs) -> Result<(), Failure> {
-    let (decls, function) = call_declarations(&args.call)?;
+    let (decls, mut function) = call_declarations(&args.call)?;
+    args.call
+        .vectors
+        .apply(&mut function)
+        .map_err(Failure::user)?;
     let entry = args.entry.into();
     let explanation = if args.call.args.is_empty() {
         Explanation::for_entry(&decls, &function, None, entry)?

@@ -65,6 +65,8 @@ pub(crate) struct RunArgs {
     /// its "line"
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    vectors: crate::VectorAbiArgs,
 }
 
 pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
@@ -80,6 +82,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     };
     let mut script = Script::new(&name, &text, &args.libs)?;
     script.json = args.json;
+    script.vectors = args.vectors;
     for statement in script.statements()? {
         script.run(statement)?;
     }
@@ -119,6 +122,8 @@ struct Script<'a> {
     kept: Vec<Strings>,
     /// Print JSON lines.
     json: bool,
+    /// `--vector-abi`, for every function called.
+    vectors: crate::VectorAbiArgs,
     /// Whether the last callee's output ended without a newline (with `json`).
     open_line: bool,
 }
@@ -144,6 +149,7 @@ impl<'a> Script<'a> {
             opened: Vec::new(),
             kept: Vec::new(),
             json: false,
+            vectors: crate::VectorAbiArgs::default(),
             open_line: false,
         };
         script.clean = script.blank_comments()?;
@@ -458,9 +464,12 @@ impl<'a> Script<'a> {
         name: &str,
         args: Statement,
     ) -> Result<(FunctionDecl, Value, literal::Arguments, i32), Failure> {
-        let Some(function) = self.decls.function(name).cloned() else {
+        let Some(mut function) = self.decls.function(name).cloned() else {
             return Err(self.error_at(s.start, s.end, &format!("`{name}` is not declared")));
         };
+        self.vectors
+            .apply(&mut function)
+            .map_err(|e| self.error_at(s.start, s.end, &e))?;
         let inner = &self.clean[args.start..args.end];
         let mut texts = Vec::new();
         let mut offsets = Vec::new();
@@ -491,8 +500,7 @@ impl<'a> Script<'a> {
         let (library, _) =
             resolve(self.libs, &symbol).map_err(|f| self.error_at(s.start, s.end, &f.message))?;
         let f = library
-            .function(&symbol, &arguments.signature)
-            .and_then(|f| f.with_errno(Errno::SetAndCapture))
+            .function_with_errno(&symbol, &arguments.signature, Errno::SetAndCapture)
             .map_err(|e| self.error_at(s.start, s.end, &Failure::from(e).message))?;
         self.opened.push(library);
         let line = self.text[..s.start].matches('\n').count() + 1;

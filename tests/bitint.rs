@@ -78,6 +78,13 @@ int drive_small(s7 (*cb)(s7, u1, s17, long)) { return cb(-3wb, 1uwb, -60000wb, 9
 int drive_wide(u100 (*cb)(u100, s256, s128)) {
     return cb(0xfffffffffffffffffffffffffuwb, -1wb, 5wb) != 0x8000000000000000000000000uwb;
 }
+/* Constants above 128 bits converted to floating types, rounded by clang. */
+int check_floats(double a, double b, long double c) {
+    return (a != (double)0x100000000000000000000000000000001wb)
+         | (b != (double)-0x100000000000008000000000000000000000000000000000001wb) << 1
+         | (c != (long double)0xfffffffffffffffffffffffffffffffffffffffffuwb) << 2;
+}
+
 int drive_memory(u200 (*cb)(long, long, long, long, long, s128, u200)) {
     return cb(1, 2, 3, 4, 5, -9wb, 0x1000000000000000000000000000000000000000000000000uwb)
            != 77uwb;
@@ -481,4 +488,215 @@ fn cli_reads_declarations_and_literals() {
         &["1", "2", "3", "4", "5", "-2", "7"],
     );
     assert_eq!((run.code, run.stdout.trim()), (0, "0"), "{}", run.stderr);
+
+    // Constants above 128 bits: `all` compares each argument with the same constant,
+    // compiled by clang (0: every one as clang reads it).
+    let run = call(
+        ALL,
+        &[
+            "1uwb",
+            "-64wb",
+            "-65536wb",
+            "0x1ffffffffuwb",
+            "-9223372036854775808",
+            "-0x10000000000000000wb",
+            "0xfffffffffffffffffffffffffuwb",
+            "-0x7ffffffffffffffffffffffffffffffbwb",
+            "-0x100000000000000000000000000000000wb",
+            "0xffffffffffffffffffffffffffffffffffffffffffffffffffuwb",
+            "-0x8000000000000000000000000000000000000000000000000000000000000000wb",
+        ],
+    );
+    assert_eq!((run.code, run.stdout.trim()), (0, "0"), "{}", run.stderr);
+    // Decimal and hexadecimal ones, negated and cast; the results are clang's
+    // arithmetic (2^200 - 1 - 2^199; (2^200 + 12345) << 10; -2^200 << 20, wrapped).
+    let run = call(
+        "u200 not200(u200)",
+        &["803469022129495137770981046170581301261101496891396417650688uwb"],
+    );
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (
+            0,
+            "803469022129495137770981046170581301261101496891396417650687"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = call(
+        "s256 shl256(s256, int)",
+        &[
+            "0x100000000000000000000000000000000000000000000003039wb",
+            "10",
+        ],
+    );
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (
+            0,
+            "1645504557321206042154969182557350504982735865633579863361250304"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = call(
+        "s256 shl256(s256, int)",
+        &[
+            "-(s256)0x100000000000000000000000000000000000000000000000000uwb",
+            "20",
+        ],
+    );
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (
+            0,
+            "-1684996666696914987166688442938726917102321526408785780068975640576"
+        ),
+        "{}",
+        run.stderr
+    );
+    // To floating parameters, rounded to nearest as clang rounds them.
+    let run = call(
+        "int check_floats(double, double, long double)",
+        &[
+            "0x100000000000000000000000000000001wb",
+            "-0x100000000000008000000000000000000000000000000000001wb",
+            "0xfffffffffffffffffffffffffffffffffffffffffuwb",
+        ],
+    );
+    assert_eq!((run.code, run.stdout.trim()), (0, "0"), "{}", run.stderr);
+    // Too wide for the parameter: the caret under the constant.
+    let run = call(
+        "s129 neg129(s129)",
+        &["0x100000000000000000000000000000000wb"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("a value of 129 bits does not fit in `_BitInt(129)`")
+            && run.stderr.contains("^~~"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Integer constant expressions with `wb`/`uwb` constants and `_BitInt` casts above 64
+/// bits (up to 128), as enumerator values and array sizes: clang-19 computes each (its
+/// `printf` of the enumerator, its `sizeof` of the array) and jitcall's declaration
+/// parser must agree, C23's conversions between bit-precise and standard types
+/// included.
+#[test]
+fn constant_expressions_are_clangs() {
+    if !has_clang() {
+        return;
+    }
+    let exprs = [
+        "0x1ffffffffffffffffwb >> 60",
+        "(unsigned _BitInt(3))9",
+        "-1wb < 1uwb",
+        "-1wb < 0x1ffffffffffffffffuwb",
+        "(unsigned _BitInt(100))1 << 64 >> 60",
+        "1wb + 1",
+        "~0uwb",
+        "(_BitInt(70))-1 >> 69",
+        "-0x7fffffffffffffffffffffffffffffffwb / 0x10000000000000000wb",
+        "(unsigned _BitInt(2))3 + 1uwb",
+        "0x7fffffffffffffffffffffffffffffffwb >> 100",
+        "(0x10000000000000000uwb - 1) * 3 % 1000",
+        "((_BitInt(100))0xffffffffffffffffwb * -16) >> 10",
+        "(unsigned _BitInt(127))-1 >> 70",
+        "1 ? 1uwb : -1wb",
+        "0 ? 1uwb : -1wb",
+        "0 ? 1u : -1wb",
+        "-1wb == 0xffffffffuwb",
+        "-1 < 1uwb",
+        "-1wb < 1u",
+        "(_BitInt(128))-0x7fffffffffffffffffffffffffffffffwb - 1 >> 120",
+        "0x7fffffffffffffffffffffffffffffffuwb % 1000000007",
+        "(unsigned _BitInt(65))-5 / 0x10000000000wb",
+        "0x1'0000'0000'0000'0000wb > 0xffff'ffff'ffff'ffffu",
+        "(unsigned _BitInt(127))-1 + 1uwb",
+        "((unsigned _BitInt(127))-1 + (unsigned _BitInt(127))-1) >> 100",
+        "(unsigned _BitInt(127))-1 * 3 >> 120",
+        "(unsigned _BitInt(127))1 << 126 >> 125",
+        "(_BitInt(128))1 << 126 >> 120",
+        "~(unsigned _BitInt(100))0 >> 40",
+        "-(_BitInt(99))0x1000000000000000000wb >> 70",
+    ];
+    let sizes = [
+        "0x10000000000000000uwb >> 62",
+        "(unsigned _BitInt(100))1 << 70 >> 66",
+        "(_BitInt(90))0x3ffffffffffffffffffwb / 0x100000000000000000wb",
+    ];
+    let mut c = String::from("#include <stdio.h>\n");
+    let mut decls = String::new();
+    for (i, e) in exprs.iter().enumerate() {
+        decls.push_str(&format!("enum {{ V{i} = {e} }};\n"));
+    }
+    for (i, e) in sizes.iter().enumerate() {
+        decls.push_str(&format!("struct s{i} {{ char a[{e}]; }};\n"));
+    }
+    c.push_str(&decls);
+    c.push_str("int main(void) {\n");
+    for i in 0..exprs.len() {
+        c.push_str(&format!("    printf(\"%lld\\n\", (long long)V{i});\n"));
+    }
+    for i in 0..sizes.len() {
+        c.push_str(&format!("    printf(\"%zu\\n\", sizeof(struct s{i}));\n"));
+    }
+    c.push_str("}\n");
+    let dir = ScratchDir::new("bitint_expr");
+    let src = dir.join("expr.c");
+    std::fs::write(&src, &c).unwrap();
+    let exe = dir.join("expr");
+    // -Werror: every expression is one clang takes without a word.
+    build_executable("clang-19", &[&src], &exe, &["-std=c2x", "-Werror", "-Wall"]);
+    let out = Command::new(&exe).output().unwrap();
+    let clang: Vec<i128> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(clang.len(), exprs.len() + sizes.len());
+
+    let parsed =
+        jitcall::Declarations::parse(&decls).unwrap_or_else(|e| panic!("{}", e.render(&decls)));
+    let mut failures = Vec::new();
+    for (i, e) in exprs.iter().enumerate() {
+        let ours = parsed.constant(&format!("V{i}"));
+        if ours != Some(clang[i]) {
+            failures.push(format!("{e}: jitcall {ours:?}, clang {}", clang[i]));
+        }
+    }
+    for (i, e) in sizes.iter().enumerate() {
+        let ty = parsed.tagged(&format!("struct s{i}")).unwrap();
+        let ours = ty.layout().unwrap().size as i128;
+        if ours != clang[exprs.len() + i] {
+            failures.push(format!(
+                "char[{e}]: jitcall {ours}, clang {}",
+                clang[exprs.len() + i]
+            ));
+        }
+    }
+    assert_no_failures(&failures);
+
+    // Beyond what an i128 holds: refused with a message, where clang goes on.
+    for (text, message) in [
+        (
+            "enum { A = 0xffffffffffffffffffffffffffffffffuwb >> 127 };",
+            "up to 128 bits (unsigned: 127)",
+        ),
+        (
+            "enum { A = 0x1ffffffffffffffffffffffffffffffffffwb >> 130 };",
+            "up to 128 bits (unsigned: 127)",
+        ),
+        (
+            "enum { A = (_BitInt(200))1 };",
+            "unsupported: '_BitInt(200)' in constant expressions",
+        ),
+        ("enum { A = 0x7fwb + 1wb };", "integer overflow"),
+    ] {
+        let e = jitcall::Declarations::parse(text).unwrap_err().to_string();
+        assert!(e.contains(message), "{text}: {e}");
+    }
 }

@@ -543,3 +543,192 @@ fn help_shows_examples() {
     assert!(run.stdout.contains("call") && run.stdout.contains("explain"));
     assert!(run.stdout.contains("fuzz"));
 }
+
+// ---------------------------------------------------------------------------------------
+// --vector-abi
+// ---------------------------------------------------------------------------------------
+
+/// `--vector-abi` states how the callee takes 32- and 64-byte vectors, for `call`,
+/// `explain` and `run`: the same source built by gcc without AVX, with `-mavx2` and
+/// with `-mavx512f` (where this CPU runs them), each called with its choice; a
+/// declaration's own `target` attribute that says otherwise is an error.
+#[test]
+fn vector_abi_option_states_how_the_callee_was_built() {
+    let source = r#"
+        typedef double v4d __attribute__((vector_size(32)));
+        typedef double v8d __attribute__((vector_size(64)));
+        v4d twice(v4d a, v4d b) { return a * 2 + b; }
+        double sum8(v8d a) { double s = 0; for (int i = 0; i < 8; i++) s += a[i] * (i + 1); return s; }
+    "#;
+    let types = "typedef double v4d __attribute__((vector_size(32))); \
+                 typedef double v8d __attribute__((vector_size(64)));";
+    let twice = format!("{types} v4d twice(v4d, v4d);");
+    let sum8 = format!("{types} double sum8(v8d);");
+    let dir = common::ScratchDir::new("cli-vector-abi");
+    let c = dir.join("v.c");
+    std::fs::write(&c, source).unwrap();
+    let mut builds = vec![("", "sse")];
+    if std::arch::is_x86_feature_detected!("avx2") {
+        builds.push(("-mavx2", "avx"));
+    }
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        builds.push(("-mavx512f", "avx512"));
+    }
+    for (flag, abi) in builds {
+        let so = dir.join(format!("libv{flag}.so"));
+        common::build_shared("gcc", &[&c], &so, &[flag][..usize::from(!flag.is_empty())]);
+        let lib = so.to_str().unwrap();
+        // The option may follow the arguments.
+        let run = jitcall(&[
+            "call",
+            "-l",
+            lib,
+            &twice,
+            "{1, 2, 3, 4}",
+            "{10, 20, 30, 40}",
+            "--vector-abi",
+            abi,
+        ]);
+        assert_eq!(run.code, 0, "{flag}: {}", run.stderr);
+        assert_eq!(run.stdout, "{12, 24, 36, 48}\n", "{flag}");
+        let run = jitcall(&[
+            "call",
+            "--vector-abi",
+            abi,
+            "-l",
+            lib,
+            &sum8,
+            "{1, 2, 3, 4, 5, 6, 7, 8}",
+        ]);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, "204\n"),
+            "{flag}: {}",
+            run.stderr
+        );
+
+        let script = dir.join(format!("s{abi}.c"));
+        std::fs::write(
+            &script,
+            format!("{twice}\ntwice({{1, 2, 3, 4}}, {{0.5, 0, 0, -8}});\n"),
+        )
+        .unwrap();
+        let run = jitcall(&[
+            "run",
+            "-l",
+            lib,
+            "--vector-abi",
+            abi,
+            script.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{flag}: {}", run.stderr);
+        assert_eq!(run.stdout, "{2.5, 4, 6, 0}\n", "{flag}");
+    }
+
+    // explain shows the choice.
+    for (abi, name, where_) in [
+        (
+            "sse",
+            "VectorAbi::Sse, as stated",
+            "a 32-byte vector travels in memory",
+        ),
+        (
+            "avx",
+            "VectorAbi::Avx, as stated",
+            "a 32-byte vector travels in a ymm register",
+        ),
+        (
+            "detect",
+            ", detected on this CPU",
+            "a 32-byte vector travels in",
+        ),
+    ] {
+        let run = jitcall(&["explain", "--vector-abi", abi, &twice]);
+        if run.code != 0 {
+            // Only a CPU without AVX refuses a __m256 in ymm.
+            assert!(
+                !std::arch::is_x86_feature_detected!("avx"),
+                "{abi}: {}",
+                run.stderr
+            );
+            assert!(run.stderr.contains("AVX"), "{abi}: {}", run.stderr);
+            continue;
+        }
+        assert!(run.stdout.contains(name), "{abi}:\n{}", run.stdout);
+        assert!(run.stdout.contains(where_), "{abi}:\n{}", run.stdout);
+    }
+
+    // A declaration that states the choice: the same choice, or `detect`, is no
+    // conflict; another is an error, in call, explain and run alike.
+    let stated = format!("{types} v4d twice(v4d, v4d) __attribute__((target(\"no-avx\")));");
+    for abi in ["sse", "detect"] {
+        let run = jitcall(&["explain", "--vector-abi", abi, &stated]);
+        assert_eq!(run.code, 0, "{abi}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("VectorAbi::Sse"),
+            "{abi}:\n{}",
+            run.stdout
+        );
+    }
+    let run = jitcall(&[
+        "call",
+        "--vector-abi",
+        "avx",
+        &stated,
+        "{1, 2, 3, 4}",
+        "{1, 2, 3, 4}",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "--vector-abi avx: `twice` is declared with __attribute__((target(..))) for SSE"
+        ) && run.stderr.contains("drop the option or the attribute"),
+        "{}",
+        run.stderr
+    );
+    let run = jitcall(&["explain", "--vector-abi", "avx512", &stated]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let script = dir.join("conflict.c");
+    std::fs::write(
+        &script,
+        format!("{stated}\ntwice({{1, 2, 3, 4}}, {{1, 2, 3, 4}});\n"),
+    )
+    .unwrap();
+    let run = jitcall(&["run", "--vector-abi", "avx", script.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(":2: --vector-abi avx"),
+        "{}",
+        run.stderr
+    );
+    // Without a 32- or 64-byte vector the choice changes nothing: no conflict.
+    let run = jitcall(&[
+        "call",
+        "--vector-abi",
+        "sse",
+        "int abs(int) __attribute__((target(\"avx2\")));",
+        "-5",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "5\n"),
+        "{}",
+        run.stderr
+    );
+    let run = jitcall(&["call", "--vector-abi", "avx3", "int abs(int);", "-5"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+
+    for command in ["call", "explain", "run"] {
+        let run = jitcall(&[command, "--help"]);
+        assert!(
+            run.stdout.contains("--vector-abi <ABI>"),
+            "{command}:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("target(\"avx2\""),
+            "{command}:\n{}",
+            run.stdout
+        );
+    }
+}

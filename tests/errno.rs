@@ -369,6 +369,54 @@ fn frames_without_an_errno_slot_are_refused_where_one_is_needed() {
     assert_eq!(plain_rows.errno(0).unwrap(), None);
 }
 
+/// `Library::function_with_errno` and `Function::new_with_errno` make in one step the
+/// function that `function(..)?.with_errno(..)` makes in two: the same errno handling,
+/// the same code, the same calls.
+#[test]
+fn binding_with_errno_in_one_step_is_binding_then_choosing() {
+    with_fixture(|cc, lib| {
+        let sig: Signature = "int fail_with(int)".parse().unwrap();
+        for errno in [Errno::Untouched, Errno::Capture, Errno::SetAndCapture] {
+            let two = lib
+                .function("fail_with", &sig)
+                .unwrap()
+                .with_errno(errno)
+                .unwrap();
+            let one = lib.function_with_errno("fail_with", &sig, errno).unwrap();
+            let target = lib.symbol("fail_with").unwrap();
+            let new = Function::new_with_errno(target, &sig, errno).unwrap();
+            for f in [&one, &new] {
+                assert_eq!(f.errno(), errno, "{cc}");
+                assert_eq!(f.code_size(), two.code_size(), "{cc} {errno:?}");
+                assert_eq!(f.target(), two.target(), "{cc}");
+                // SAFETY: fail_with has this signature.
+                let got = unsafe { f.call_with_errno(&[Value::Int(77)], 5) };
+                match errno {
+                    Errno::Untouched => assert!(got.is_err(), "{cc}"),
+                    _ => assert_eq!(got.unwrap(), (Value::Int(-1), 77), "{cc}"),
+                }
+            }
+        }
+    });
+    assert!(matches!(
+        Function::new_with_errno(
+            std::ptr::null(),
+            &Signature::new(Type::Void, []),
+            Errno::Capture
+        ),
+        Err(jitcall::Error::NullTarget)
+    ));
+    assert!(
+        Library::this()
+            .function_with_errno(
+                "surely_no_such_symbol",
+                &Signature::new(Type::Void, []),
+                Errno::Capture
+            )
+            .is_err()
+    );
+}
+
 #[test]
 fn capture_is_part_of_the_cache_key() {
     let lib = Library::this();

@@ -46,7 +46,8 @@ const DECLS: &str = "struct in { char c; short s; };
     typedef double _Complex cd;
     void f(char, unsigned char, short, int, unsigned, long, unsigned long,
            __int128, unsigned __int128, float, double, long double, _Bool,
-           const char *, void *, struct s, union u, enum e, cd);";
+           const char *, void *, struct s, union u, enum e, cd, _BitInt(300),
+           unsigned _BitInt(129));";
 
 /// The C literal parser on arbitrary text, for a spread of parameter types: it must
 /// answer (a value or an error), never panic; what it reads must print.

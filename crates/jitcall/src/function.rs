@@ -108,13 +108,21 @@ impl Function {
     /// with this signature and target is alive. Creating a function is safe; calling it
     /// is not, since nothing can check that `target` really has this signature.
     pub fn new(target: *const c_void, sig: &Signature) -> Result<Function, Error> {
+        Function::new_with_errno(target, sig, Errno::Untouched)
+    }
+
+    /// [`Function::new`], with trampolines that handle errno as `errno` says, made in
+    /// one step: the same function as `Function::new(..)?.with_errno(errno)`, without
+    /// first compiling the trampolines that leave errno alone.
+    pub fn new_with_errno(
+        target: *const c_void,
+        sig: &Signature,
+        errno: Errno,
+    ) -> Result<Function, Error> {
         if target.is_null() {
             return Err(Error::NullTarget);
         }
-        Ok(Function::of_core(
-            core(target, sig, Errno::Untouched)?,
-            None,
-        ))
+        Ok(Function::of_core(core(target, sig, errno)?, None))
     }
 
     fn of_core(core: Arc<Core>, keep_alive: Option<KeepAlive>) -> Function {
@@ -138,7 +146,9 @@ impl Function {
     /// without capture is refused by its `call_frame`); its code is compiled once per
     /// signature, target and errno handling, like any function's. Capturing costs two
     /// calls of libc's `__errno_location` per call (one without the set), and the
-    /// tail-jump form: the trampoline must run after the call.
+    /// tail-jump form: the trampoline must run after the call. To bind a function
+    /// with errno handling from the start, [`crate::Library::function_with_errno`] and
+    /// [`Function::new_with_errno`] compile only these trampolines.
     pub fn with_errno(&self, errno: Errno) -> Result<Function, Error> {
         if errno == self.core.errno {
             return Ok(self.clone());

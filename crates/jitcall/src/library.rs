@@ -5,7 +5,7 @@
 //! it loaded (holding its handle as an opaque keep-alive: `function` knows nothing of
 //! libraries). This module resolves addresses; it does not call anything.
 
-use crate::{Error, Function, Signature};
+use crate::{Errno, Error, Function, Signature};
 use std::ffi::{CStr, CString, OsStr, OsString, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
@@ -141,8 +141,35 @@ impl Library {
     /// `sig`. Compiles (or finds in the cache) the trampoline for `sig`; the returned
     /// function keeps this library loaded.
     pub fn function(&self, symbol: &str, sig: &Signature) -> Result<Function, Error> {
+        self.function_with_errno(symbol, sig, Errno::Untouched)
+    }
+
+    /// [`Library::function`], with trampolines that handle errno as `errno` says, made
+    /// in one step: the same function as `function(..)?.with_errno(errno)`, without
+    /// first compiling the trampolines that leave errno alone (see
+    /// [`Function::with_errno`]).
+    ///
+    /// ```
+    /// use jitcall::{Errno, Library, Value};
+    ///
+    /// let libc = Library::this();
+    /// let sig = "double strtod(const char *, char **)".parse()?;
+    /// let strtod = libc.function_with_errno("strtod", &sig, Errno::SetAndCapture)?;
+    /// let text = c"1e999";
+    /// let args = [Value::Pointer(text.as_ptr().cast_mut().cast()), Value::Pointer(std::ptr::null_mut())];
+    /// // SAFETY: strtod has this signature; the string is NUL-terminated.
+    /// let (r, errno) = unsafe { strtod.call_with_errno(&args, 0) }?;
+    /// assert_eq!((r, errno), (Value::Double(f64::INFINITY), libc::ERANGE));
+    /// # Ok::<(), jitcall::Error>(())
+    /// ```
+    pub fn function_with_errno(
+        &self,
+        symbol: &str,
+        sig: &Signature,
+        errno: Errno,
+    ) -> Result<Function, Error> {
         let target = self.lookup(symbol)?;
-        let f = Function::new(target, sig)?.keeping_alive(self.inner.clone());
+        let f = Function::new_with_errno(target, sig, errno)?.keeping_alive(self.inner.clone());
         crate::provenance::record_binding(&self.inner.display, symbol, target, Some(sig));
         Ok(f)
     }

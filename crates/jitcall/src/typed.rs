@@ -18,7 +18,7 @@
 //! This module does not classify anything itself: [`crate::abi::sysv`] does, for both
 //! sides.
 
-use crate::abi::{CallPlan, sysv};
+use crate::abi::{CallPlan, VectorAbi, sysv};
 use crate::frame::FrameArgs;
 use crate::{Error, Frame, Function, Padded, Plain, Signature, Type};
 use std::ffi::c_void;
@@ -54,6 +54,30 @@ c_types!(
     bool => Bool, i8 => SChar, u8 => UChar, i16 => Short, u16 => UShort, i32 => Int,
     u32 => UInt, i64 => Long, u64 => ULong, isize => Long, usize => ULong,
     i128 => Int128, u128 => UInt128, f32 => Float, f64 => Double,
+);
+
+macro_rules! c_vectors {
+    ($($t:ident => $lane:ident * $lanes:literal),* $(,)?) => {$(
+        // SAFETY: `core::arch`'s vector of the same size (and alignment, its size), the
+        // GNU vector `<immintrin.h>` declares under the same name (`__m256d` is
+        // `double __attribute__((vector_size(32)))`), which the psABI classifies by
+        // size alone; every bit pattern is a valid value of both. How `extern "C"`
+        // passes a 32- or 64-byte one depends on the caller's target features (Rust
+        // refuses to compile a call without them), which `Function::as_fn` checks
+        // against the callee's `VectorAbi`.
+        #[cfg(target_arch = "x86_64")]
+        unsafe impl CType for core::arch::x86_64::$t {
+            fn c_type() -> Type {
+                Type::vector(Type::$lane, $lanes)
+            }
+        }
+    )*};
+}
+
+c_vectors!(
+    __m128 => Float * 4, __m128d => Double * 2, __m128i => LongLong * 2,
+    __m256 => Float * 8, __m256d => Double * 4, __m256i => LongLong * 4,
+    __m512 => Float * 16, __m512d => Double * 8, __m512i => LongLong * 8,
 );
 
 // SAFETY: a thin pointer is a C pointer.
@@ -161,11 +185,18 @@ impl<T: CType + Plain, const N: usize> CArgs for [T; N] {
 
 /// Checks that Rust types with C types `ret` and `params` are passed exactly as `f`'s
 /// signature passes its own, comparing the two call plans.
+///
+/// `direct` says how the Rust side passes 32- and 64-byte vectors: through the frame
+/// (`false`, [`Function::typed`]), where the trampoline moves them as the callee's
+/// [`VectorAbi`] says, so they pass as the function's own signature states; or in a
+/// direct `extern "C"` call (`true`, [`Function::as_fn`]), where Rust puts them in
+/// `ymm` and `zmm` registers (and compiles such a call only with AVX and AVX-512F).
 fn check_plan(
     f: &Function,
     rust_types: &[&str],
     ret: Type,
     params: Vec<Type>,
+    direct: bool,
 ) -> Result<(), Error> {
     let sig = f.signature();
     if params.len() != sig.params().len() {
@@ -180,9 +211,26 @@ fn check_plan(
     } else {
         Signature::new(ret, params)
     };
+    // The kinds first, with vectors where the callee takes them.
+    let rust = rust.with_vector_abi(sig.vector_abi());
     let theirs = f.plan();
     let ours: CallPlan = sysv::classify(&rust)?;
     if ours == *theirs {
+        if direct && let Some(abi) = theirs.vector_abi {
+            // Then where Rust's own call puts them: 32 bytes in ymm, 64 in zmm, as a
+            // callee built with AVX-512F takes them. The choice itself is not
+            // compared: a callee built with AVX takes a `__m256` in ymm just so.
+            let mut direct = sysv::classify(&rust.with_vector_abi(VectorAbi::Avx512))?;
+            direct.vector_abi = theirs.vector_abi;
+            if direct != *theirs {
+                return Err(Error::unsupported(format!(
+                    "`{sig}` through a Rust function pointer: Rust passes a 32-byte vector \
+                     in ymm and a 64-byte one in zmm, and the callee, compiled for {} \
+                     (VectorAbi::{abi:?}), takes some in memory; use Function::typed",
+                    abi.name()
+                )));
+            }
+        }
         return Ok(());
     }
     let mismatch = |path: String, c: &Type, rust: &str, r: &Type| Error::ValueMismatch {
@@ -345,6 +393,12 @@ impl Function {
     /// (`(i64, i64)` for `pow(double, double)` is an error: INTEGER against SSE). Calls
     /// through the result then check nothing.
     ///
+    /// The `core::arch::x86_64` vectors (`__m128` .. `__m512i`) are C's GNU vectors of
+    /// the same names; a 32- or 64-byte one travels as the function's
+    /// [`VectorAbi`] says (in memory for a callee built without AVX, in `ymm` or `zmm`
+    /// where it was built with them), whatever the Rust code calling `call` was
+    /// compiled for.
+    ///
     /// ```
     /// use jitcall::Library;
     ///
@@ -359,7 +413,7 @@ impl Function {
     pub fn typed<A: CArgs, R: CReturn>(&self) -> Result<TypedFunction<A, R>, Error> {
         let mut names = vec![std::any::type_name::<R>()];
         names.extend(A::rust_names());
-        check_plan(self, &names, R::c_type(), A::c_types())?;
+        check_plan(self, &names, R::c_type(), A::c_types(), false)?;
         let frame = self.frame();
         let coded = frame.plan().layout.code() == A::CODE;
         Ok(TypedFunction {
@@ -379,7 +433,13 @@ impl Function {
     /// variadic functions (a Rust fn pointer type cannot say
     /// which arguments are variadic), and results of `bool`, `i8`, `u8`, `i16`, `u16`,
     /// since Rust (like clang) assumes a callee extends those to 32 bits and gcc's do
-    /// not; use [`Function::typed`] for them.
+    /// not; use [`Function::typed`] for them. Also refused: a 32- or 64-byte vector
+    /// (`__m256d`, `__m512`) that the callee takes in memory, by the function's
+    /// [`VectorAbi`]: Rust passes those in `ymm` and `zmm` (and compiles such a call
+    /// only in code with AVX, or AVX-512F, enabled: a `#[target_feature]` function), so
+    /// the callee must have been built for them, and this CPU must have them, which
+    /// making the function checked already. [`Function::typed`] has no such limit: the
+    /// trampoline moves vectors as the callee takes them.
     ///
     /// ```
     /// use jitcall::Library;
@@ -418,7 +478,7 @@ impl Function {
                 sig.ret()
             )));
         }
-        check_plan(self, &names, ret, params)?;
+        check_plan(self, &names, ret, params, true)?;
         // SAFETY: the target has the C signature (the caller's word when it calls), and
         // F travels as that signature does (the plans are equal).
         Ok(unsafe { F::from_ptr(self.target()) })

@@ -205,11 +205,14 @@ pub enum VectorAbi {
 impl VectorAbi {
     /// The choice with [`VectorAbi::Detect`] resolved for this CPU.
     pub fn resolve(self) -> VectorAbi {
+        self.resolve_on(Cpu::this())
+    }
+
+    /// [`VectorAbi::resolve`] on a CPU with the extensions of `cpu`.
+    fn resolve_on(self, cpu: Cpu) -> VectorAbi {
         match self {
-            VectorAbi::Detect if std::arch::is_x86_feature_detected!("avx512f") => {
-                VectorAbi::Avx512
-            }
-            VectorAbi::Detect if std::arch::is_x86_feature_detected!("avx") => VectorAbi::Avx,
+            VectorAbi::Detect if cpu.avx512f => VectorAbi::Avx512,
+            VectorAbi::Detect if cpu.avx => VectorAbi::Avx,
             VectorAbi::Detect => VectorAbi::Sse,
             other => other,
         }
@@ -238,10 +241,17 @@ impl VectorAbi {
     /// choice, or why it cannot be called here: the register it needs is one this CPU
     /// does not have.
     pub(crate) fn in_register(self, size: u64) -> Result<bool, crate::Error> {
+        self.in_register_on(size, Cpu::this())
+    }
+
+    /// [`VectorAbi::in_register`] on a CPU with the extensions of `cpu`: the rule,
+    /// apart from the detection, so that a test can ask it about CPUs other than this
+    /// one (a call on a CPU without the register must be refused, never made).
+    fn in_register_on(self, size: u64, cpu: Cpu) -> Result<bool, crate::Error> {
         let (feature, has) = if size > 32 {
-            ("AVX-512F", std::arch::is_x86_feature_detected!("avx512f"))
+            ("AVX-512F", cpu.avx512f)
         } else {
-            ("AVX", std::arch::is_x86_feature_detected!("avx"))
+            ("AVX", cpu.avx)
         };
         let wants = match self {
             VectorAbi::Sse => false,
@@ -262,6 +272,24 @@ impl VectorAbi {
             )));
         }
         Ok(wants)
+    }
+}
+
+/// The vector extensions of a CPU that decide where wide vectors may travel.
+#[derive(Clone, Copy, Debug)]
+struct Cpu {
+    avx: bool,
+    avx512f: bool,
+}
+
+impl Cpu {
+    /// This CPU's, detected at run time (`cpuid` and `xgetbv`: the OS must also save
+    /// the registers).
+    fn this() -> Cpu {
+        Cpu {
+            avx: std::arch::is_x86_feature_detected!("avx"),
+            avx512f: std::arch::is_x86_feature_detected!("avx512f"),
+        }
     }
 }
 
@@ -787,6 +815,52 @@ mod tests {
             state.hash_one(&[Class::Sse, Class::Integer][..])
         );
         assert_eq!((&e).into_iter().count(), 2);
+    }
+
+    /// Every choice on CPUs without AVX, with AVX only, and with AVX-512F: a register
+    /// the CPU lacks is refused (the call is never made), memory always works, and
+    /// `Detect` takes what the CPU has. This machine is only one of the three, so the
+    /// rule is asked about the other two directly.
+    #[test]
+    fn a_register_the_cpu_lacks_is_refused() {
+        use VectorAbi::*;
+        let none = Cpu {
+            avx: false,
+            avx512f: false,
+        };
+        let avx = Cpu {
+            avx: true,
+            avx512f: false,
+        };
+        let avx512 = Cpu {
+            avx: true,
+            avx512f: true,
+        };
+        let ok = |abi: VectorAbi, size, cpu| abi.in_register_on(size, cpu).ok();
+        // (choice, size, [no AVX, AVX, AVX-512F]): Some(in a register) or None (refused)
+        let table = [
+            (Sse, 32, [Some(false); 3]),
+            (Sse, 64, [Some(false); 3]),
+            (Avx, 32, [None, Some(true), Some(true)]),
+            (Avx, 64, [Some(false); 3]),
+            (Avx512, 32, [None, Some(true), Some(true)]),
+            (Avx512, 64, [None, None, Some(true)]),
+            (Detect, 32, [None, Some(true), Some(true)]),
+            (Detect, 64, [None, None, Some(true)]),
+        ];
+        for (abi, size, want) in table {
+            for (cpu, want) in [none, avx, avx512].into_iter().zip(want) {
+                assert_eq!(ok(abi, size, cpu), want, "{abi:?} {size} on {cpu:?}");
+            }
+        }
+        let e = Detect.in_register_on(32, none).unwrap_err().to_string();
+        assert!(e.contains("this CPU has no AVX"), "{e}");
+        let e = Avx512.in_register_on(64, avx).unwrap_err().to_string();
+        assert!(e.contains("needs AVX-512F"), "{e}");
+        assert_eq!(Detect.resolve_on(none), Sse);
+        assert_eq!(Detect.resolve_on(avx), Avx);
+        assert_eq!(Detect.resolve_on(avx512), Avx512);
+        assert_eq!(Avx.resolve_on(none), Avx);
     }
 
     #[test]

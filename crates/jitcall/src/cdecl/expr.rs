@@ -12,27 +12,74 @@ use super::scope::{CType, Ordinary};
 use crate::Type;
 use crate::clex;
 
-/// An integer constant with its C type after promotion: `int`, `unsigned int`, `long`
-/// or `unsigned long` (`long long` is `long`: same width).
+/// The C type of an integer constant expression after promotion: `int`, `unsigned
+/// int`, `long` or `unsigned long` (`long long` is `long`: same width), or a C23
+/// bit-precise `_BitInt(N)` / `unsigned _BitInt(N)`, which is never promoted.
+///
+/// Values are held in an `i128`, so a `_BitInt` here has at most 128 bits (unsigned:
+/// 127); a wider one is refused where it appears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Int {
-    pub(super) value: i128,
+pub(super) struct IntType {
     pub(super) unsigned: bool,
-    pub(super) long: bool,
+    /// 32 (`int`), 64 (`long`), or the `N` of a `_BitInt(N)`.
+    pub(super) width: u32,
+    pub(super) bit_precise: bool,
 }
 
-/// Whether `value` is representable in the given integer type.
-pub(super) fn fits(value: i128, unsigned: bool, long: bool) -> bool {
-    let bits = if long { 64 } else { 32 };
-    if unsigned {
-        (0..1i128 << bits).contains(&value)
-    } else {
-        (-(1i128 << (bits - 1))..1i128 << (bits - 1)).contains(&value)
+impl IntType {
+    pub(super) const INT: IntType = IntType::standard(false, false);
+    pub(super) const UINT: IntType = IntType::standard(true, false);
+    pub(super) const LONG: IntType = IntType::standard(false, true);
+    pub(super) const ULONG: IntType = IntType::standard(true, true);
+
+    const fn standard(unsigned: bool, long: bool) -> IntType {
+        IntType {
+            unsigned,
+            width: if long { 64 } else { 32 },
+            bit_precise: false,
+        }
+    }
+
+    /// `_BitInt(bits)` (`signed`) or `unsigned _BitInt(bits)`, where an `i128` holds
+    /// its values.
+    fn bit_precise(bits: u32, signed: bool) -> Option<IntType> {
+        (bits <= if signed { 128 } else { 127 }).then_some(IntType {
+            unsigned: !signed,
+            width: bits,
+            bit_precise: true,
+        })
+    }
+
+    /// C23 6.3.1.1: ranked by width; a standard type above a bit-precise one of the
+    /// same width.
+    fn rank(self) -> (u32, bool) {
+        (self.width, !self.bit_precise)
+    }
+
+    /// Whether `value` is one of the type's values.
+    fn holds(self, value: i128) -> bool {
+        wrap(value, self.width, self.unsigned) == value
     }
 }
 
-/// `value` reduced modulo `2^bits` into the signed or unsigned range, as gcc converts.
+/// An integer constant with its C type after promotion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Int {
+    pub(super) value: i128,
+    pub(super) ty: IntType,
+}
+
+/// Whether `value` is representable in the given standard integer type.
+pub(super) fn fits(value: i128, unsigned: bool, long: bool) -> bool {
+    IntType::standard(unsigned, long).holds(value)
+}
+
+/// `value` reduced modulo `2^bits` into the signed or unsigned range, as gcc converts
+/// (at most 128 bits; every `i128` is a `_BitInt(128)`).
 pub(super) fn wrap(value: i128, bits: u32, unsigned: bool) -> i128 {
+    if bits >= 128 {
+        return value;
+    }
     let modulus = 1i128 << bits;
     let v = value.rem_euclid(modulus);
     if !unsigned && v >= modulus / 2 {
@@ -47,35 +94,25 @@ impl Int {
     pub(super) fn truth(value: bool) -> Int {
         Int {
             value: i128::from(value),
-            unsigned: false,
-            long: false,
+            ty: IntType::INT,
         }
     }
 
-    pub(super) fn bits(self) -> u32 {
-        if self.long { 64 } else { 32 }
-    }
-
-    /// `value` converted to the type: unsigned types wrap, and so do signed ones (gcc).
-    pub(super) fn converted(value: i128, unsigned: bool, long: bool) -> Int {
+    /// `value` converted to `ty`: unsigned types wrap, and so do signed ones (gcc).
+    pub(super) fn converted(value: i128, ty: IntType) -> Int {
         Int {
-            value: wrap(value, if long { 64 } else { 32 }, unsigned),
-            unsigned,
-            long,
+            value: wrap(value, ty.width, ty.unsigned),
+            ty,
         }
     }
 
-    /// The result of arithmetic in the type: unsigned arithmetic wraps, signed overflow
-    /// is an error.
-    pub(super) fn arithmetic(value: i128, unsigned: bool, long: bool) -> Result<Int, &'static str> {
-        if unsigned {
-            Ok(Int::converted(value, true, long))
-        } else if fits(value, false, long) {
-            Ok(Int {
-                value,
-                unsigned,
-                long,
-            })
+    /// The result of arithmetic in `ty`: unsigned arithmetic wraps, signed overflow is
+    /// an error.
+    pub(super) fn arithmetic(value: i128, ty: IntType) -> Result<Int, &'static str> {
+        if ty.unsigned {
+            Ok(Int::converted(value, ty))
+        } else if ty.holds(value) {
+            Ok(Int { value, ty })
         } else {
             Err("integer overflow in constant expression")
         }
@@ -83,25 +120,35 @@ impl Int {
 
     /// The first of `int`, `unsigned int`, `long`, `unsigned long` holding `value`.
     pub(super) fn fitting(value: i128) -> Int {
-        let (unsigned, long) = [(false, false), (true, false), (false, true)]
+        let ty = [IntType::INT, IntType::UINT, IntType::LONG]
             .into_iter()
-            .find(|&(u, l)| fits(value, u, l))
-            .unwrap_or((true, true));
-        Int::converted(value, unsigned, long)
+            .find(|t| t.holds(value))
+            .unwrap_or(IntType::ULONG);
+        Int::converted(value, ty)
     }
 }
 
-/// The usual arithmetic conversions, for operands already promoted to at least `int`.
-pub(super) fn common_type(a: Int, b: Int) -> (bool, bool) {
-    let long = a.long || b.long;
-    let unsigned = if a.long == b.long {
-        a.unsigned || b.unsigned
-    } else if a.long {
-        a.unsigned
+/// The usual arithmetic conversions (C23 6.3.1.8), for operands already promoted.
+pub(super) fn common_type(a: Int, b: Int) -> IntType {
+    let (a, b) = (a.ty, b.ty);
+    if a == b {
+        return a;
+    }
+    if a.unsigned == b.unsigned {
+        return if a.rank() >= b.rank() { a } else { b };
+    }
+    let (unsigned, signed) = if a.unsigned { (a, b) } else { (b, a) };
+    if unsigned.rank() >= signed.rank() {
+        unsigned
+    } else if signed.width > unsigned.width {
+        // The signed type holds every value of the unsigned one.
+        signed
     } else {
-        b.unsigned
-    };
-    (unsigned, long)
+        IntType {
+            unsigned: true,
+            ..signed
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,31 +208,38 @@ pub(super) fn binary(op: BinOp, a: Int, b: Int) -> Result<Int, &'static str> {
         Shl | Shr => {
             let count = u32::try_from(b.value)
                 .ok()
-                .filter(|&n| n < a.bits())
+                .filter(|&n| n < a.ty.width)
                 .ok_or("shift count out of range")?;
-            let value = match (op, a.unsigned) {
-                // Below 2^64 shifted by less than 64: exact in a u128, then wrapped.
-                (Shl, true) => ((a.value.unsigned_abs() << count) % (1u128 << 64)) as i128,
+            let value = match (op, a.ty.unsigned) {
+                // Shifted in a u128, whose modulus 2^128 every width's divides, then
+                // wrapped.
+                (Shl, true) => ((a.value as u128) << count) as i128,
+                (Shl, false) if count >= 127 => match a.value {
+                    0 => 0,
+                    _ => return Err("shift overflow"),
+                },
                 (Shl, false) => a
                     .value
                     .checked_mul(1i128 << count)
                     .ok_or("shift overflow")?,
                 _ => a.value >> count,
             };
-            return Int::arithmetic(value, a.unsigned, a.long);
+            return Int::arithmetic(value, a.ty);
         }
         _ => {}
     }
-    let (unsigned, long) = common_type(a, b);
-    let x = Int::converted(a.value, unsigned, long).value;
-    let y = Int::converted(b.value, unsigned, long).value;
+    let ty = common_type(a, b);
+    let x = Int::converted(a.value, ty).value;
+    let y = Int::converted(b.value, ty).value;
     let value = match op {
+        // Unsigned operands are below 2^127, their sum may not be: modulo 2^128, then
+        // wrapped.
+        Add if ty.unsigned => Some(x.wrapping_add(y)),
         Add => x.checked_add(y),
         Sub => x.checked_sub(y),
-        // Unsigned operands are below 2^64, but their product may not fit an i128.
-        Mul if unsigned => {
-            Some((x.unsigned_abs().wrapping_mul(y.unsigned_abs()) % (1u128 << 64)) as i128)
-        }
+        // Unsigned operands are below 2^127, but their product may not fit an i128:
+        // modulo 2^128, then wrapped.
+        Mul if ty.unsigned => Some((x as u128).wrapping_mul(y as u128) as i128),
         Mul => x.checked_mul(y),
         Div | Rem if y == 0 => return Err("division by zero"),
         Div => x.checked_div(y),
@@ -201,11 +255,7 @@ pub(super) fn binary(op: BinOp, a: Int, b: Int) -> Result<Int, &'static str> {
         BitOr => Some(x | y),
         LogAnd | LogOr | Shl | Shr => None,
     };
-    Int::arithmetic(
-        value.ok_or("integer overflow in constant expression")?,
-        unsigned,
-        long,
-    )
+    Int::arithmetic(value.ok_or("integer overflow in constant expression")?, ty)
 }
 
 /// The value of a number token: an integer constant, with its C type (`long long` is
@@ -224,26 +274,32 @@ fn number(tok: Token<'_>) -> Result<Int, ParseError> {
             ));
         }
     };
-    let (unsigned, long) = match constant.c_type() {
-        Some(Type::Int) => (false, false),
-        Some(Type::UInt) => (true, false),
-        Some(Type::Long | Type::LongLong) => (false, true),
-        // A `wb` constant of 64 bits or fewer counts as a `long` (clang gives `_BitInt(N)`
-        // its own arithmetic; in a width or a size the value is what matters).
-        Some(Type::BitInt { signed, .. }) if constant.value <= u64::MAX as u128 => (!signed, true),
-        Some(Type::BitInt { .. }) | None => {
-            return Err(ParseError::at(
-                tok.pos,
-                format!("integer constant '{}' is too large", tok.text),
-            ));
-        }
-        Some(_) => (true, true),
+    let too_large = |why: &str| {
+        Err(ParseError::at(
+            tok.pos,
+            format!("integer constant '{}' is too large{why}", tok.text),
+        ))
+    };
+    let ty = match constant.c_type() {
+        Some(Type::Int) => IntType::INT,
+        Some(Type::UInt) => IntType::UINT,
+        Some(Type::Long | Type::LongLong) => IntType::LONG,
+        Some(Type::BitInt { bits, signed }) => match IntType::bit_precise(bits, signed) {
+            Some(ty) if constant.wide.is_none() => ty,
+            _ => {
+                return too_large(
+                    ": jitcall's constant expressions hold _BitInt values of up to 128 bits \
+                     (unsigned: 127)",
+                );
+            }
+        },
+        None => return too_large(""),
+        Some(_) => IntType::ULONG,
     };
     Ok(Int {
-        // Below 2^64: every C type's values fit an i128.
+        // Below 2^128 (not wide), and held by its type: below 2^127.
         value: constant.value as i128,
-        unsigned,
-        long,
+        ty,
     })
 }
 
@@ -253,8 +309,11 @@ fn character(tok: Token<'_>) -> Result<Int, ParseError> {
     let c = clex::char_constant(tok.text).map_err(|e| tok.error(e))?;
     Ok(Int {
         value: c.value,
-        unsigned: c.ty == Type::UInt,
-        long: false,
+        ty: if c.ty == Type::UInt {
+            IntType::UINT
+        } else {
+            IntType::INT
+        },
     })
 }
 
@@ -280,9 +339,9 @@ impl Parser<'_, '_> {
             };
             p.expect(":")?;
             let otherwise = p.conditional(live && !yes)?;
-            let (unsigned, long) = common_type(then, otherwise);
+            let ty = common_type(then, otherwise);
             let value = if yes { then.value } else { otherwise.value };
-            Ok(Int::converted(value, unsigned, long))
+            Ok(Int::converted(value, ty))
         })
     }
 
@@ -325,9 +384,14 @@ impl Parser<'_, '_> {
                 self.bump();
                 let v = self.unary(live)?;
                 let result = match tok.text {
-                    "-" => Int::arithmetic(-v.value, v.unsigned, v.long),
+                    // -(-2^127), of a _BitInt(128), is the one negation an i128 lacks.
+                    "-" => v
+                        .value
+                        .checked_neg()
+                        .ok_or("integer overflow in constant expression")
+                        .and_then(|n| Int::arithmetic(n, v.ty)),
                     "+" => Ok(v),
-                    "~" => Ok(Int::converted(!v.value, v.unsigned, v.long)),
+                    "~" => Ok(Int::converted(!v.value, v.ty)),
                     _ => Ok(Int::truth(v.value == 0)),
                 };
                 match result {
@@ -386,8 +450,7 @@ impl Parser<'_, '_> {
                 };
                 Ok(Int {
                     value: i128::from(value),
-                    unsigned: true,
-                    long: true,
+                    ty: IntType::ULONG,
                 })
             }
             (Kind::Number, _) => {
@@ -418,10 +481,10 @@ impl Parser<'_, '_> {
             .scope
             .resolve(ty)
             .map_err(|why| ParseError::at(at, format!("cast to {why}")))?;
+        // Promoted to `int` at once.
         let narrow = |bits: u32, unsigned: bool| Int {
             value: wrap(value.value, bits, unsigned),
-            unsigned: false,
-            long: false,
+            ty: IntType::INT,
         };
         Ok(match target {
             Type::Bool => Int::truth(value.value != 0),
@@ -429,10 +492,22 @@ impl Parser<'_, '_> {
             Type::UChar => narrow(8, true),
             Type::Short => narrow(16, false),
             Type::UShort => narrow(16, true),
-            Type::Int => Int::converted(value.value, false, false),
-            Type::UInt => Int::converted(value.value, true, false),
-            Type::Long | Type::LongLong => Int::converted(value.value, false, true),
-            Type::ULong | Type::ULongLong => Int::converted(value.value, true, true),
+            Type::Int => Int::converted(value.value, IntType::INT),
+            Type::UInt => Int::converted(value.value, IntType::UINT),
+            Type::Long | Type::LongLong => Int::converted(value.value, IntType::LONG),
+            Type::ULong | Type::ULongLong => Int::converted(value.value, IntType::ULONG),
+            Type::BitInt { bits, signed } => match IntType::bit_precise(bits, signed) {
+                Some(ty) => Int::converted(value.value, ty),
+                None => {
+                    return Err(ParseError::at(
+                        at,
+                        format!(
+                            "unsupported: '{target}' in constant expressions (up to 128 \
+                             bits, unsigned: 127)"
+                        ),
+                    ));
+                }
+            },
             Type::Int128 | Type::UInt128 => {
                 return Err(ParseError::at(
                     at,

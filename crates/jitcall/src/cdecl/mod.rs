@@ -24,7 +24,9 @@
 //!
 //! It is deliberately **not a validating C parser**. It reads declarations, never
 //! statements, and the only expressions it evaluates are integer constant expressions
-//! (array sizes, enumerator values, alignments, bit-field widths, `_Static_assert`). It
+//! (array sizes, enumerator values, alignments, bit-field widths, `_Static_assert`), in
+//! `int`, `long`, their unsigned twins and `_BitInt(N)` up to 128 bits (unsigned: 127;
+//! a wider `wb` constant or cast there is an error). It
 //! does not run the preprocessor itself: `#` lines are skipped (except `#pragma pack`,
 //! which packs the structs defined under it as in gcc), so macros must already be
 //! expanded —
@@ -410,11 +412,29 @@ pub(crate) fn constant_expression(text: &str) -> Result<(i128, Type), ParseError
     if parser.tok().kind != Kind::Eof {
         return Err(parser.unexpected("the end of the expression"));
     }
-    let ty = match (value.unsigned, value.long) {
-        (false, false) => Type::Int,
-        (true, false) => Type::UInt,
-        (false, true) => Type::Long,
-        (true, true) => Type::ULong,
+    let ty = match value.ty {
+        expr::IntType {
+            bit_precise: true,
+            width,
+            unsigned,
+        } => Type::BitInt {
+            bits: width,
+            signed: !unsigned,
+        },
+        expr::IntType {
+            unsigned: false,
+            width: 32,
+            ..
+        } => Type::Int,
+        expr::IntType {
+            unsigned: true,
+            width: 32,
+            ..
+        } => Type::UInt,
+        expr::IntType {
+            unsigned: false, ..
+        } => Type::Long,
+        _ => Type::ULong,
     };
     Ok((value.value, ty))
 }

@@ -106,7 +106,8 @@ const ROWS: &[Row] = &[
         "340282366920938463463374607431768211456",
         Error(
             "integer constant '340282366920938463463374607431768211456' is too large: \
-             it needs more than 128 bits",
+             it needs more than 128 bits (a wider one is a _BitInt constant, with the \
+             suffix wb or uwb)",
         ),
         Diagnoses,
     ),

@@ -44,13 +44,23 @@ pub(crate) enum Number {
 
 /// An integer constant: its exact value (which may exceed every C type), how it was
 /// written, and its suffix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct IntConst {
+    /// The value; `u128::MAX` for a constant above it, whose value is `wide`.
     pub value: u128,
+    /// The value of a `wb`/`uwb` constant above `u128::MAX` (at most
+    /// [`MAX_WIDE_BITS`] bits): 64-bit limbs, least significant first, the top one not
+    /// zero. `None` for every other constant.
+    pub wide: Option<Box<[u64]>>,
     /// 2, 8, 10 or 16; `0` alone is octal, as in C.
     pub radix: u32,
     pub suffix: IntSuffix,
 }
+
+/// The most bits a `wb`/`uwb` constant may need: a practical limit on what is read
+/// (clang takes `_BitInt` up to 8388608 bits, whose decimal constants have 2.5 million
+/// digits), far above what anyone writes by hand.
+pub(crate) const MAX_WIDE_BITS: u32 = 65535;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum IntSuffix {
@@ -74,7 +84,10 @@ impl IntConst {
     /// no type, and gcc diagnoses it.
     pub fn c_type(&self) -> Option<Type> {
         use Type::*;
-        let width = 128 - self.value.leading_zeros();
+        let width = match &self.wide {
+            Some(limbs) => 64 * limbs.len() as u32 - limbs.last().map_or(64, |l| l.leading_zeros()),
+            None => 128 - self.value.leading_zeros(),
+        };
         let candidates: &[Type] = match (self.suffix, self.radix == 10) {
             (IntSuffix::BitInt, _) => {
                 return Some(BitInt {
@@ -219,28 +232,89 @@ fn integer_constant(
         ));
     }
     let mut value = 0u128;
-    for &d in &digits {
+    let mut wide = None;
+    for (i, &d) in digits.iter().enumerate() {
         if u32::from(d) >= radix {
             return Err(LexError::whole(
                 text,
                 format!("invalid digit '{d}' in {name} constant"),
             ));
         }
-        value = value
+        match value
             .checked_mul(u128::from(radix))
             .and_then(|v| v.checked_add(u128::from(d)))
-            .ok_or_else(|| {
-                LexError::whole(
-                    text,
-                    format!("integer constant '{text}' is too large: it needs more than 128 bits"),
-                )
-            })?;
+        {
+            Some(v) => value = v,
+            None => {
+                // Only `_BitInt` constants are wider than every integer type.
+                if !matches!(suffix, IntSuffix::BitInt | IntSuffix::UnsignedBitInt) {
+                    return Err(LexError::whole(
+                        text,
+                        format!(
+                            "integer constant '{text}' is too large: it needs more than 128 \
+                             bits (a wider one is a _BitInt constant, with the suffix wb or uwb)"
+                        ),
+                    ));
+                }
+                wide = Some(wide_value(text, &digits[i..], value, radix)?);
+                value = u128::MAX;
+                break;
+            }
+        }
     }
     Ok(IntConst {
         value,
+        wide,
         radix,
         suffix,
     })
+}
+
+/// The limbs of a `wb`/`uwb` constant whose digits, after those worth `high`, are
+/// `rest` (all valid digits of `radix` but the checked first one): a schoolbook
+/// multiply-add per digit, refused past [`MAX_WIDE_BITS`].
+fn wide_value(text: &str, rest: &[u8], high: u128, radix: u32) -> Result<Box<[u64]>, LexError> {
+    let mut limbs = vec![high as u64, (high >> 64) as u64];
+    for &d in rest {
+        if u32::from(d) >= radix {
+            return Err(LexError::whole(
+                text,
+                format!("invalid digit '{d}' in constant"),
+            ));
+        }
+        let mut carry = u128::from(d);
+        for limb in &mut limbs {
+            let v = u128::from(*limb) * u128::from(radix) + carry;
+            *limb = v as u64;
+            carry = v >> 64;
+        }
+        if carry != 0 {
+            limbs.push(carry as u64);
+        }
+        if limbs.len() as u32 * 64 > MAX_WIDE_BITS + 64 {
+            return Err(LexError::whole(
+                text,
+                format!(
+                    "integer constant '{text}' is too large: jitcall reads _BitInt \
+                     constants of up to {MAX_WIDE_BITS} bits"
+                ),
+            ));
+        }
+    }
+    while limbs.last() == Some(&0) {
+        limbs.pop();
+    }
+    let bits = 64 * limbs.len() as u32 - limbs.last().map_or(64, |l| l.leading_zeros());
+    if bits > MAX_WIDE_BITS {
+        return Err(LexError::whole(
+            text,
+            format!(
+                "integer constant '{text}' is too large: jitcall reads _BitInt constants of \
+                 up to {MAX_WIDE_BITS} bits"
+            ),
+        ));
+    }
+    Ok(limbs.into())
 }
 
 fn floating_constant(
@@ -427,5 +501,45 @@ mod tests {
             assert_eq!(text.get(e.start..e.end), Some("'"), "{text}");
         }
         assert!(error("340282366920938463463374607431768211456").contains("more than 128 bits"));
+        assert!(error("0x1ffffffffffffffffffffffffffffffffu").contains("suffix wb or uwb"));
+    }
+
+    /// `wb`/`uwb` constants above 128 bits keep every limb, and take the fewest bits
+    /// that hold them (and a sign), as clang types them.
+    #[test]
+    fn wide_bit_precise_constants() {
+        let c = int("0x1'0000'0000'0000'0000'0000'0000'0000'0000uwb");
+        assert_eq!(c.wide.as_deref(), Some(&[0, 0, 1][..]));
+        assert_eq!(
+            c.c_type(),
+            Some(Type::BitInt {
+                bits: 129,
+                signed: false
+            })
+        );
+        // 2^128 in decimal, and 2^200 - 1 in octal.
+        let c = int("340282366920938463463374607431768211456wb");
+        assert_eq!(c.wide.as_deref(), Some(&[0, 0, 1][..]));
+        assert_eq!(
+            c.c_type(),
+            Some(Type::BitInt {
+                bits: 130,
+                signed: true
+            })
+        );
+        let octal = format!("0{}uwb", "7".repeat(66) + "77");
+        assert_eq!(int(&octal).wide.as_deref().map(<[u64]>::len), Some(4));
+        assert_eq!(
+            int(&octal).c_type(),
+            Some(Type::BitInt {
+                bits: 204,
+                signed: false
+            })
+        );
+        // u128::MAX is still narrow.
+        assert_eq!(int("0xffffffffffffffffffffffffffffffffuwb").wide, None);
+        let max = format!("0x1{}wb", "0".repeat(65534 / 4 + 1));
+        assert!(error(&max).contains("up to 65535 bits"), "{}", error(&max));
+        assert!(error("0x1fffffffffffffffffffffffffffffffffffffffffull").contains("suffix wb"));
     }
 }

@@ -92,6 +92,75 @@ pub(super) enum Num {
     Binary(Binary, Type),
     /// An unsuffixed floating constant: rounded only to the type it initializes.
     Decimal(Decimal),
+    /// An integer above `u128::MAX` (a `wb`/`uwb` constant, or a wide `_BitInt` value):
+    /// its magnitude's limbs, least significant first, the top one not zero.
+    Wide {
+        negative: bool,
+        magnitude: Box<[u64]>,
+        ty: Option<Type>,
+    },
+}
+
+/// The number of bits of a magnitude (its top limb not zero).
+fn wide_bits(magnitude: &[u64]) -> u32 {
+    64 * magnitude.len() as u32 - magnitude.last().map_or(64, |l| l.leading_zeros())
+}
+
+/// `-magnitude` (if `negative`) or `magnitude`, a magnitude above `u128::MAX`, as a
+/// value of the integer type `ty`: only a `_BitInt` that holds it.
+fn wide_value(ty: &Type, negative: bool, magnitude: &[u64]) -> Option<Value> {
+    let Type::BitInt { bits, signed } = *ty else {
+        return None;
+    };
+    let width = wide_bits(magnitude);
+    let is_power_of_two = magnitude.iter().map(|l| l.count_ones()).sum::<u32>() == 1;
+    let fits = match (negative, signed) {
+        (true, false) => false,
+        // Down to -2^(bits - 1).
+        (true, true) => width < bits || (width == bits && is_power_of_two),
+        (false, _) => width <= bits - u32::from(signed),
+    };
+    if !fits {
+        return None;
+    }
+    let mut limbs = magnitude.to_vec();
+    limbs.resize(bits.div_ceil(64) as usize, 0);
+    if negative {
+        // Two's complement: invert, add one.
+        let mut carry = true;
+        for limb in &mut limbs {
+            let (v, c) = (!*limb).overflowing_add(u64::from(carry));
+            *limb = v;
+            carry = c;
+        }
+    }
+    let bytes: Vec<u8> = limbs.iter().flat_map(|l| l.to_le_bytes()).collect();
+    BitInt::from_le_bytes(bits, signed, &bytes).map(Value::BitInt)
+}
+
+/// `(negative, magnitude)` of a `_BitInt` value above what [`int_parts`] reads (a
+/// magnitude above `u128::MAX`).
+fn wide_parts(v: &Value) -> Option<(bool, Box<[u64]>)> {
+    let Value::BitInt(x) = v else {
+        return None;
+    };
+    if int_parts(v).is_some() {
+        return None;
+    }
+    let negative = x.is_negative();
+    let mut limbs = x.limbs().to_vec();
+    if negative {
+        let mut carry = true;
+        for limb in &mut limbs {
+            let (v, c) = (!*limb).overflowing_add(u64::from(carry));
+            *limb = v;
+            carry = c;
+        }
+    }
+    while limbs.last() == Some(&0) {
+        limbs.pop();
+    }
+    Some((negative, limbs.into()))
 }
 
 pub(super) struct Eval<'a> {
@@ -612,6 +681,12 @@ impl Eval<'_> {
                 magnitude,
                 ty: Some(from.clone()),
             }
+        } else if let Some((negative, magnitude)) = wide_parts(&v) {
+            Num::Wide {
+                negative,
+                magnitude,
+                ty: Some(from.clone()),
+            }
         } else if let Some(b) = binary_of(&v) {
             Num::Binary(b, from.clone())
         } else if let (Value::Pointer(p), Type::Pointer) = (&v, to) {
@@ -660,10 +735,17 @@ impl Eval<'_> {
     /// Evaluates an arithmetic expression.
     pub(super) fn number(&mut self, node: &Node) -> Result<Num, LiteralError> {
         Ok(match &node.kind {
-            Kind::Int(c) => Num::Int {
-                negative: false,
-                magnitude: c.value,
-                ty: c.c_type(),
+            Kind::Int(c) => match &c.wide {
+                Some(limbs) => Num::Wide {
+                    negative: false,
+                    magnitude: limbs.clone(),
+                    ty: c.c_type(),
+                },
+                None => Num::Int {
+                    negative: false,
+                    magnitude: c.value,
+                    ty: c.c_type(),
+                },
             },
             Kind::Char(c) => Num::Int {
                 negative: c.value < 0,
@@ -708,6 +790,12 @@ impl Eval<'_> {
                         magnitude,
                         ty: Some(ty),
                     }
+                } else if let Some((negative, magnitude)) = wide_parts(&v) {
+                    Num::Wide {
+                        negative,
+                        magnitude,
+                        ty: Some(ty),
+                    }
                 } else if let Some(b) = binary_of(&v) {
                     Num::Binary(b, ty)
                 } else {
@@ -731,6 +819,15 @@ impl Eval<'_> {
                         magnitude,
                         ty,
                     },
+                    Num::Wide {
+                        negative,
+                        magnitude,
+                        ty,
+                    } => Num::Wide {
+                        negative: !negative,
+                        magnitude,
+                        ty,
+                    },
                     Num::Binary(b, ty) => Num::Binary(negate(b), ty),
                     Num::Decimal(mut d) => {
                         d.negative = !d.negative;
@@ -751,6 +848,12 @@ impl Eval<'_> {
                 let v = self.value(operand, ty)?;
                 if let Some((negative, magnitude)) = int_parts(&v) {
                     Num::Int {
+                        negative,
+                        magnitude,
+                        ty: Some(ty.clone()),
+                    }
+                } else if let Some((negative, magnitude)) = wide_parts(&v) {
+                    Num::Wide {
                         negative,
                         magnitude,
                         ty: Some(ty.clone()),
@@ -791,6 +894,20 @@ impl Eval<'_> {
                     ),
                 )
             }),
+            Num::Wide {
+                negative,
+                magnitude,
+                ..
+            } => wide_value(ty, negative, &magnitude).ok_or_else(|| {
+                let sign = if negative { "negative " } else { "" };
+                Self::err(
+                    node,
+                    format!(
+                        "a {sign}value of {} bits does not fit in `{ty}`",
+                        wide_bits(&magnitude)
+                    ),
+                )
+            }),
             Num::Binary(..) | Num::Decimal(_) => Err(Self::err(
                 node,
                 format!(
@@ -811,6 +928,11 @@ impl Eval<'_> {
             } => encode(float::round_integer(negative, magnitude, format), ty),
             Num::Decimal(d) => encode(d.round(format).ok_or_else(|| too_many_digits(node))?, ty),
             Num::Binary(b, _) => encode_binary(b, ty),
+            Num::Wide {
+                negative,
+                magnitude,
+                ..
+            } => encode(float::round_wide_integer(negative, &magnitude, format), ty),
         })
     }
 
@@ -974,6 +1096,27 @@ impl Eval<'_> {
                     node,
                     "integer constant too large for `unsigned long`: \
                      write a cast like (unsigned __int128)...",
+                )),
+                // A `_BitInt` is not promoted: it goes as its own type.
+                Num::Wide {
+                    negative,
+                    magnitude,
+                    ty: Some(ty),
+                } => {
+                    let v = self.integer(
+                        node,
+                        Num::Wide {
+                            negative,
+                            magnitude,
+                            ty: None,
+                        },
+                        &ty,
+                    )?;
+                    Ok(promote(&ty, v))
+                }
+                Num::Wide { ty: None, .. } => Err(Self::err(
+                    node,
+                    "a variadic argument needs a type: write a cast like (_BitInt(256))...",
                 )),
                 Num::Decimal(d) => Ok((
                     Type::Double,

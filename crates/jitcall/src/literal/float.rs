@@ -532,6 +532,22 @@ pub fn round_integer(negative: bool, magnitude: u128, format: Format) -> Rounded
     )
 }
 
+/// Rounds an integer of any size (magnitude limbs, least significant first) to
+/// `format`: a `_BitInt` above 128 bits.
+pub fn round_wide_integer(negative: bool, magnitude: &[u64], format: Format) -> Rounded {
+    let mut num = Big {
+        limbs: magnitude
+            .iter()
+            .flat_map(|l| [*l as u32, (*l >> 32) as u32])
+            .collect(),
+    };
+    num.normalize();
+    if num.limbs.is_empty() {
+        return Rounded::Zero(negative);
+    }
+    round_ratio(negative, num, Big::from_u128(1), format)
+}
+
 /// Encodes a rounded value as `f64`. The value must have been rounded in [`F64`].
 pub fn rounded_f64(r: Rounded) -> f64 {
     encode_f64(r)

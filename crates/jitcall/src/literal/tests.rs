@@ -528,3 +528,76 @@ fn bitints() {
         "-633825300114114700748351602688"
     );
 }
+
+/// `_BitInt` values above 128 bits, from `wb`/`uwb` constants of any size up to 65535
+/// bits, negated, cast and range-checked like narrow ones (`tests/bitint.rs` has clang
+/// judge them).
+#[test]
+fn wide_bitints() {
+    let bitint = |bits, signed| Type::BitInt { bits, signed };
+    let limbs = |bits, signed, limbs: &[u64]| {
+        let bytes: Vec<u8> = limbs.iter().flat_map(|l| l.to_le_bytes()).collect();
+        Value::BitInt(crate::BitInt::from_le_bytes(bits, signed, &bytes).unwrap())
+    };
+    let two128 = "0x100000000000000000000000000000000";
+    assert_eq!(
+        val(&format!("{two128}uwb"), &bitint(200, false)),
+        limbs(200, false, &[0, 0, 1, 0])
+    );
+    // -2^128 is the least _BitInt(129); 2^128 does not fit.
+    assert_eq!(
+        val(&format!("-{two128}wb"), &bitint(129, true)),
+        limbs(129, true, &[0, 0, u64::MAX])
+    );
+    assert_eq!(
+        err(&format!("{two128}wb"), &bitint(129, true)).message,
+        "a value of 129 bits does not fit in `_BitInt(129)`"
+    );
+    assert_eq!(
+        err(&format!("-{two128}wb"), &bitint(200, false)).message,
+        "a negative value of 129 bits does not fit in `unsigned _BitInt(200)`"
+    );
+    assert!(
+        err(&format!("{two128}wb"), &Type::UInt128)
+            .message
+            .contains("does not fit")
+    );
+    // To a floating type, rounded to nearest (2^128 + 1 is 2^128 in a double; as a
+    // float, it overflows).
+    assert_eq!(
+        val("0x100000000000000000000000000000001wb", &Type::Double),
+        Value::Double(2f64.powi(128))
+    );
+    assert_eq!(
+        val(&format!("-{two128}wb"), &Type::Float),
+        Value::Float(f32::NEG_INFINITY)
+    );
+    // Decimal digits, a cast, and its negation.
+    assert_eq!(
+        val(
+            "-(_BitInt(256))340282366920938463463374607431768211456wb",
+            &bitint(256, true)
+        ),
+        limbs(256, true, &[0, 0, u64::MAX, u64::MAX])
+    );
+    assert_eq!(
+        val(
+            "(_BitInt(200))-340282366920938463463374607431768211456wb",
+            &bitint(300, true)
+        ),
+        limbs(300, true, &[0, 0, u64::MAX, u64::MAX, u64::MAX])
+    );
+    // A variadic one keeps its type, the fewest bits holding it and a sign.
+    let (ty, value) = var(&format!("{two128}wb"));
+    assert_eq!(
+        (ty, value),
+        (bitint(130, true), limbs(130, true, &[0, 0, 1]))
+    );
+    let (ty, _) = var(&format!("0x{}uwb", "f".repeat(16383)));
+    assert_eq!(ty, bitint(65532, false));
+    assert!(
+        err(&format!("0x1{}wb", "0".repeat(16384)), &bitint(70000, true))
+            .message
+            .contains("up to 65535 bits")
+    );
+}
