@@ -49,6 +49,19 @@ impl CTypes {
     /// [`CTypes::declare`].
     pub fn name(&mut self, ty: &Type) -> String {
         match ty {
+            // gcc spells it `_Complex _Float128`, clang-19 `_Complex __float128`: the
+            // machine mode is the one spelling both take.
+            Type::Complex(elem) if **elem == Type::Float128 => {
+                let name = "complex_float128";
+                if self.names.insert(ty.clone(), name.into()).is_none() {
+                    writeln!(
+                        self.defs,
+                        "typedef _Complex float {name} __attribute__((mode(TC)));"
+                    )
+                    .unwrap();
+                }
+                name.into()
+            }
             Type::Complex(elem) => format!("{} _Complex", self.name(elem)),
             Type::Array(..) => {
                 let (base, dims) = self.declarator(ty);

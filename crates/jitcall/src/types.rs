@@ -89,12 +89,15 @@ pub enum Type {
     Union(Arc<Aggregate>),
     /// `elem[count]`, only inside aggregates (C passes array parameters as pointers).
     Array(Arc<Type>, u64),
-    /// `float _Complex`, `double _Complex` or `long double _Complex`, or GNU C's complex
-    /// integers (`_Complex int`), laid out and passed as `struct { T re, im; }`.
+    /// `float _Complex`, `double _Complex`, `long double _Complex`, `_Complex _Float16`
+    /// or `_Complex _Float128`, or GNU C's complex integers (`_Complex int`), laid out
+    /// and passed as `struct { T re, im; }` (so `_Complex _Float128`, 32 bytes, is
+    /// MEMORY).
     Complex(Arc<Type>),
     /// A GNU vector, `elem __attribute__((vector_size(N)))`: `lanes` elements of an
-    /// integer type, `float`, `double` or `_Float16`, `N` bytes in all (a power of two,
-    /// at most 64), aligned to `N`.
+    /// integer type, `float`, `double` or `_Float16`, `N` bytes in all (any power of
+    /// two gcc accepts, 1 to [`MAX_TYPE_SIZE`]), aligned to `N`. Vectors of more than
+    /// 64 bytes are passed and returned in memory.
     Vector(Arc<Type>, u64),
 }
 
@@ -340,8 +343,8 @@ impl Type {
         Type::Vector(Arc::new(elem), lanes)
     }
 
-    /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`, or (GNU C) an
-    /// integer type other than `Bool`.
+    /// `elem _Complex`; `elem` must be `Float`, `Double`, `LongDouble`, `Float16` or
+    /// `Float128`, or (GNU C) an integer type other than `Bool`.
     pub fn complex(elem: Type) -> Type {
         Type::Complex(Arc::new(elem))
     }
@@ -422,7 +425,7 @@ impl Type {
             Complex(elem) => match **elem {
                 // GNU C also has complex integers (`_Complex int`), laid out and passed
                 // as `struct { T re, im; }`.
-                Float | Double | LongDouble => {
+                Float | Double | LongDouble | Float16 | Float128 => {
                     let l = elem.layout()?;
                     (2 * l.size, l.align)
                 }
@@ -461,13 +464,21 @@ impl Type {
                     )));
                 }
                 let size = elem.layout()?.size.saturating_mul(*lanes);
-                if !size.is_power_of_two() || size > 64 {
+                if !size.is_power_of_two() {
+                    return Err(Error::invalid(format!(
+                        "`{self}`: a vector of {size} bytes (gcc's vector sizes are powers \
+                         of two)"
+                    )));
+                }
+                if size > MAX_TYPE_SIZE {
                     return Err(Error::unsupported(format!(
-                        "`{self}`: a vector of {size} bytes (jitcall has vectors of a power of \
-                         two bytes, at most 64)"
+                        "`{self}`: a vector of {size} bytes (at most {MAX_TYPE_SIZE})"
                     )));
                 }
                 // gcc with the vector's ISA enabled, and clang always: aligned to its size.
+                // (gcc's `_Alignof` of a vector wider than its ISA's registers says less,
+                // but gcc still aligns members and stack arguments to the size:
+                // docs/DIVERGENCES.md.)
                 (size, size)
             }
             BitInt { bits, signed } => {

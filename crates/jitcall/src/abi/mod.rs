@@ -496,6 +496,12 @@ pub enum MemoryReason {
         /// The choice that puts it in memory (resolved).
         abi: VectorAbi,
     },
+    /// A vector of more than 64 bytes (`vector_size(128)` and up): larger than any
+    /// register, in memory whatever the instruction set, fixed or variadic.
+    LargeVector {
+        /// The vector's size.
+        size: u32,
+    },
     /// A 32- or 64-byte vector as a variadic argument: always in memory.
     VariadicVector {
         /// The vector's size.

@@ -144,6 +144,12 @@ fn classify_value(ty: &Type, layout: Layout, abi: VectorAbi) -> Result<Classific
     match ty {
         Type::Void => Ok(of(&[])),
         Type::Complex(elem) if **elem == Type::LongDouble => Ok(of(&[ComplexX87])),
+        // gcc and clang: no register holds a vector of more than eight eightbytes.
+        Type::Vector(..) if layout.size > 64 => {
+            Ok(Classification::Memory(MemoryReason::LargeVector {
+                size: layout.size as u32,
+            }))
+        }
         Type::Vector(..) if layout.size > 16 => wide_vector_classes(layout.size, abi),
         Type::Vector(elem, lanes) => vector_classes(elem, *lanes, layout.size, &Within::Value),
         _ if layout.size > 16 && layout.size <= 64 && holds_wide_vector(ty) => {

@@ -272,9 +272,14 @@ pub(super) enum Mode {
     Float(u8),
     /// `TF`: `_Float128` (x86-64's `__float128`).
     Quad,
-    /// `SC`, `DC`, `XC`: their `_Complex` forms.
+    /// `HC`, `SC`, `DC`, `XC`: their `_Complex` forms.
     Complex(u8),
-    /// Anything else (`HF`, `TF`, `TC`, vector modes): a type jitcall cannot represent.
+    /// `TC`: `_Complex _Float128`.
+    ComplexQuad,
+    /// `CQI`, `CHI`, `CSI`, `CDI`, `CTI`: GNU complex integers of this many bytes a
+    /// part, of the declared type's signedness.
+    ComplexInt(u8),
+    /// Anything else (vector modes, decimal floats): a type jitcall cannot represent.
     Other,
 }
 
@@ -295,7 +300,14 @@ impl Mode {
             "TF" => Mode::Quad,
             "DF" => Mode::Float(8),
             "XF" => Mode::Float(16),
+            "HC" => Mode::Complex(2),
             "SC" => Mode::Complex(4),
+            "TC" => Mode::ComplexQuad,
+            "CQI" => Mode::ComplexInt(1),
+            "CHI" => Mode::ComplexInt(2),
+            "CSI" => Mode::ComplexInt(4),
+            "CDI" => Mode::ComplexInt(8),
+            "CTI" => Mode::ComplexInt(16),
             "DC" => Mode::Complex(8),
             "XC" => Mode::Complex(16),
             _ => Mode::Other,
@@ -304,6 +316,11 @@ impl Mode {
 
     /// The type `ty` becomes, or why there is none jitcall can represent.
     pub(super) fn apply(self, ty: &Type) -> Result<Type, &'static str> {
+        if let (Mode::ComplexInt(bytes), Type::Complex(part)) = (self, ty)
+            && part.is_integer()
+        {
+            return Ok(Type::complex(Mode::Int(bytes).apply(part)?));
+        }
         let unsigned = matches!(
             ty,
             Type::Bool
@@ -335,12 +352,14 @@ impl Mode {
             }),
             Mode::Float(bytes) if is_real_floating(ty) => Ok(float(bytes)),
             Mode::Quad if is_real_floating(ty) => Ok(Type::Float128),
+            // gcc's `HC` is `_Complex _Float16` (clang-19's is not: docs/DIVERGENCES.md).
             Mode::Complex(bytes) if matches!(ty, Type::Complex(_)) => {
                 Ok(Type::complex(float(bytes)))
             }
-            Mode::Other => {
-                Err("a mode jitcall cannot represent (a vector, or a complex half or quad)")
+            Mode::ComplexQuad if matches!(ty, Type::Complex(_)) => {
+                Ok(Type::complex(Type::Float128))
             }
+            Mode::Other => Err("a mode jitcall cannot represent (a vector or decimal mode)"),
             _ => Err("a mode that does not fit the declared type"),
         }
     }
@@ -537,9 +556,7 @@ impl Parser<'_, '_> {
             *signed = false;
         }
         let ty = match named {
-            Some(CType::Scalar(ty @ (Type::Float16 | Type::Float128 | Type::BitInt { .. })))
-                if words.complex > 0 =>
-            {
+            Some(CType::Scalar(ty @ Type::BitInt { .. })) if words.complex > 0 => {
                 self.unsupported_type(first.pos, format!("type '_Complex {ty}'"))?
             }
             Some(CType::Scalar(ty)) if words.complex > 0 => CType::Scalar(Type::complex(ty)),
@@ -685,7 +702,13 @@ impl Parser<'_, '_> {
         let vector = Type::vector(elem, size / elem_size);
         match vector.layout() {
             Ok(_) => Ok(CType::Scalar(vector)),
-            Err(_) => self.unsupported_type(at, format!("a vector of {size} bytes (at most 64)")),
+            Err(_) => self.unsupported_type(
+                at,
+                format!(
+                    "a vector of {size} bytes (at most {})",
+                    crate::types::MAX_TYPE_SIZE
+                ),
+            ),
         }
     }
 

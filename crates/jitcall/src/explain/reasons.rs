@@ -126,6 +126,9 @@ pub(super) fn memory_reason_text(reason: &MemoryReason, ty: &Type) -> String {
             abi.name(),
             if *size > 32 { "AVX-512F" } else { "AVX" }
         ),
+        MemoryReason::LargeVector { size } => {
+            format!("a {size}-byte vector: larger than any vector register (64 bytes)")
+        }
         MemoryReason::VariadicVector { size } => {
             format!("a variadic {size}-byte vector, which the psABI always passes in memory")
         }
