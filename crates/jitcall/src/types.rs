@@ -68,6 +68,10 @@ pub enum Type {
     LongDouble,
     /// `_Float16`: IEEE 754 binary16, 2 bytes, class SSE (psABI §3.2.3).
     Float16,
+    /// `__bf16`: bfloat16 (the top half of a `float`: 8 exponent bits, 7 fraction
+    /// bits), 2 bytes, class SSE like `_Float16`, as clang-19 passes it (gcc 12 has no
+    /// `__bf16`).
+    BFloat16,
     /// `_Float128` (also spelled `__float128`): IEEE 754 binary128, 16 bytes aligned to
     /// 16, classes SSE and SSEUP: one whole `xmm` register.
     Float128,
@@ -407,7 +411,7 @@ impl Type {
         use Type::*;
         let n = match self {
             Bool | Char | SChar | UChar => 1,
-            Short | UShort | Float16 => 2,
+            Short | UShort | Float16 | BFloat16 => 2,
             Int | UInt | Float => 4,
             Long | ULong | LongLong | ULongLong | Double | Pointer => 8,
             Int128 | UInt128 | LongDouble | Float128 => 16,
@@ -814,6 +818,7 @@ impl fmt::Display for Type {
             Double => "double",
             LongDouble => "long double",
             Float16 => "_Float16",
+            BFloat16 => "__bf16",
             Float128 => "__float128",
             Pointer => "void *",
             BitInt { bits, signed } => {

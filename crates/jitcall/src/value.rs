@@ -205,6 +205,56 @@ impl fmt::Debug for Float16 {
     }
 }
 
+/// A C `__bf16` (bfloat16: the top 16 bits of an IEEE 754 binary32), as its bits.
+///
+/// Like [`Float16`]: the exact bits, converting exactly to `f32` and rounding to
+/// nearest-even from it; plain data, but not a [`crate::CType`] (C passes a `__bf16` in
+/// `xmm`).
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BFloat16(u16);
+
+impl BFloat16 {
+    /// The `__bf16` with these bits.
+    pub const fn from_bits(bits: u16) -> Self {
+        BFloat16(bits)
+    }
+
+    /// The bits of this value.
+    pub const fn to_bits(self) -> u16 {
+        self.0
+    }
+
+    /// The `__bf16` nearest to `x` (ties to even; beyond the range, infinity).
+    pub fn from_f32(x: f32) -> Self {
+        BFloat16(crate::literal::float::Binary::from_f32(x).to_bf16())
+    }
+
+    /// The `__bf16` nearest to `x`, rounded once (not through `f32`).
+    pub fn from_f64(x: f64) -> Self {
+        BFloat16(crate::literal::float::Binary::from_f64(x).to_bf16())
+    }
+
+    /// The exact value as an `f32` (every `__bf16` is one: its bits are the top half).
+    pub fn to_f32(self) -> f32 {
+        f32::from_bits(u32::from(self.0) << 16)
+    }
+}
+
+/// The shortest decimal that reads back (as a `__bf16`) to the same bits.
+impl fmt::Display for BFloat16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::literal::format_bfloat16(*self))
+    }
+}
+
+/// `BFloat16(` the [`Display`](fmt::Display) form `)`.
+impl fmt::Debug for BFloat16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BFloat16({self})")
+    }
+}
+
 /// A C `_Float128` (`__float128`, IEEE 754 binary128), as its bits.
 ///
 /// Stable Rust has no `f128`; this type keeps the exact bits and converts to and from
@@ -261,6 +311,10 @@ impl From<f64> for Float128 {
 unsafe impl crate::AnyBits for Float16 {}
 // SAFETY: as above.
 unsafe impl crate::Plain for Float16 {}
+// SAFETY: a transparent wrapper of a u16: every bit pattern is a value, no padding.
+unsafe impl crate::AnyBits for BFloat16 {}
+// SAFETY: as above.
+unsafe impl crate::Plain for BFloat16 {}
 // SAFETY: a transparent wrapper of a u128: every bit pattern is a value, no padding.
 unsafe impl crate::AnyBits for Float128 {}
 // SAFETY: as above.
@@ -522,6 +576,8 @@ pub enum Value {
     LongDouble(LongDouble),
     /// `_Float16`.
     Float16(Float16),
+    /// `__bf16`.
+    BFloat16(BFloat16),
     /// `_Float128`.
     Float128(Float128),
     /// `_BitInt(N)` or `unsigned _BitInt(N)`: the value must have the parameter's
@@ -569,6 +625,12 @@ value_from!(
 impl From<LongDouble> for Value {
     fn from(x: LongDouble) -> Value {
         Value::LongDouble(x)
+    }
+}
+
+impl From<BFloat16> for Value {
+    fn from(x: BFloat16) -> Value {
+        Value::BFloat16(x)
     }
 }
 
@@ -661,6 +723,7 @@ impl Value {
             Value::Double(_) => "double".into(),
             Value::LongDouble(_) => "long double".into(),
             Value::Float16(_) => "_Float16".into(),
+            Value::BFloat16(_) => "__bf16".into(),
             Value::Float128(_) => "__float128".into(),
             Value::BitInt(v) => v.ty().to_string(),
             Value::Pointer(_) => "pointer".into(),
@@ -733,6 +796,7 @@ impl Value {
                 out[10..16].fill(0);
             }
             (Type::Float16, Value::Float16(v)) => put!(v.to_bits()),
+            (Type::BFloat16, Value::BFloat16(v)) => put!(v.to_bits()),
             (Type::Float128, Value::Float128(v)) => put!(v.to_bits()),
             (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
             (Type::BitInt { bits, signed }, Value::BitInt(v))
@@ -1204,6 +1268,7 @@ impl Codec {
                 put(out, offset, b)
             }
             Value::Float16(x) => put(out, offset, x.to_bits().to_le_bytes()),
+            Value::BFloat16(x) => put(out, offset, x.to_bits().to_le_bytes()),
             Value::Float128(x) => put(out, offset, x.to_bits().to_le_bytes()),
             Value::Pointer(x) => put(out, offset, (*x as usize).to_le_bytes()),
             // Its width is the type's, not the kind's: `Value::store` checks it.
@@ -1293,6 +1358,12 @@ impl Codec {
             },
             Type::Float16 => match bytes.get(offset..offset + 2) {
                 Some(b) => put(Value::Float16(Float16::from_bits(u16::from_le_bytes([
+                    b[0], b[1],
+                ])))),
+                None => put(Value::Void),
+            },
+            Type::BFloat16 => match bytes.get(offset..offset + 2) {
+                Some(b) => put(Value::BFloat16(BFloat16::from_bits(u16::from_le_bytes([
                     b[0], b[1],
                 ])))),
                 None => put(Value::Void),

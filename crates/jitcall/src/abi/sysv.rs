@@ -200,8 +200,8 @@ fn scalar_classes(ty: &Type) -> Option<(Layout, Classes)> {
                 classes.push(Integer);
             }
         }
-        // psABI §3.2.3: `_Float16` is SSE; `__float128` is SSE and SSEUP.
-        Type::Float | Type::Double | Type::Float16 => classes.push(Sse),
+        // psABI §3.2.3: `_Float16` and `__bf16` are SSE; `__float128` is SSE and SSEUP.
+        Type::Float | Type::Double | Type::Float16 | Type::BFloat16 => classes.push(Sse),
         Type::Float128 => {
             classes.push(Sse);
             classes.push(SseUp);
@@ -387,7 +387,7 @@ fn classify_into(ty: &Type, offset: u64, classes: &mut [Class], at: &Within) -> 
             }
             Ok(())
         }
-        Type::Float | Type::Double | Type::Float16 => put(offset, Sse),
+        Type::Float | Type::Double | Type::Float16 | Type::BFloat16 => put(offset, Sse),
         Type::Float128 => {
             put(offset, Sse)?;
             put(offset + 8, SseUp)

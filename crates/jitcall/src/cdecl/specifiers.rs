@@ -490,14 +490,13 @@ impl Parser<'_, '_> {
                     attrs.merge(extra);
                 }
                 "_Float32" | "_Float64" | "_Float32x" | "_Float64x" | "__float80" | "_Float16"
-                | "_Float128" | "__float128" | "_BitInt" => {
+                | "_Float128" | "__float128" | "__bf16" | "_BitInt" => {
                     if named.is_some() {
                         return Err(two_types());
                     }
                     named = Some(self.named_scalar(tok, &words)?);
                 }
-                "_Float128x" | "__ibm128" | "__bf16" | "_Decimal32" | "_Decimal64"
-                | "_Decimal128" => {
+                "_Float128x" | "__ibm128" | "_Decimal32" | "_Decimal64" | "_Decimal128" => {
                     if named.is_some() || !words.is_only_complex() {
                         return Err(two_types());
                     }
@@ -556,7 +555,9 @@ impl Parser<'_, '_> {
             *signed = false;
         }
         let ty = match named {
-            Some(CType::Scalar(ty @ Type::BitInt { .. })) if words.complex > 0 => {
+            Some(CType::Scalar(ty @ (Type::BitInt { .. } | Type::BFloat16)))
+                if words.complex > 0 =>
+            {
                 self.unsupported_type(first.pos, format!("type '_Complex {ty}'"))?
             }
             Some(CType::Scalar(ty)) if words.complex > 0 => CType::Scalar(Type::complex(ty)),
@@ -888,6 +889,8 @@ impl Parser<'_, '_> {
             "_Float64x" | "__float80" => Type::LongDouble,
             "_Float64" | "_Float32x" => Type::Double,
             "_Float16" => Type::Float16,
+            // clang's bfloat16 (gcc 12 has none).
+            "__bf16" => Type::BFloat16,
             // gcc's `__float128` is `_Float128` in C.
             "_Float128" | "__float128" => Type::Float128,
             // A sign word after it (`_BitInt(8) unsigned`) is applied at the end.

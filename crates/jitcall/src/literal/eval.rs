@@ -11,7 +11,7 @@ use super::syntax::{Designator, Init, Kind, Node, is_char, string_in_braces};
 use super::temporary::{Temporary, pointer_to};
 use super::{MAX_DEPTH, Names};
 use crate::clex::FloatSuffix;
-use crate::{BitInt, Float16, Float128, LongDouble, Type, Value};
+use crate::{BFloat16, BitInt, Float16, Float128, LongDouble, Type, Value};
 use std::ffi::c_void;
 
 /// Aggregates with more scalar members than this are refused: nobody types such a
@@ -210,6 +210,7 @@ pub(super) fn format_of(ty: &Type) -> Option<Format> {
         Type::Double => Some(float::F64),
         Type::LongDouble => Some(float::X87),
         Type::Float16 => Some(float::F16),
+        Type::BFloat16 => Some(float::BF16),
         Type::Float128 => Some(float::F128),
         _ => None,
     }
@@ -220,6 +221,7 @@ pub(super) fn encode(rounded: Rounded, ty: &Type) -> Value {
         Type::Float => Value::Float(float::rounded_f32(rounded)),
         Type::LongDouble => Value::LongDouble(LongDouble::from_bytes(float::rounded_x87(rounded))),
         Type::Float16 => Value::Float16(Float16::from_bits(float::rounded_f16(rounded))),
+        Type::BFloat16 => Value::BFloat16(BFloat16::from_bits(float::rounded_bf16(rounded))),
         Type::Float128 => Value::Float128(Float128::from_bits(float::rounded_f128(rounded))),
         _ => Value::Double(float::rounded_f64(rounded)),
     }
@@ -230,6 +232,7 @@ pub(super) fn encode_binary(b: Binary, ty: &Type) -> Value {
         Type::Float => Value::Float(b.to_f32()),
         Type::LongDouble => Value::LongDouble(LongDouble::from_bytes(b.to_x87())),
         Type::Float16 => Value::Float16(Float16::from_bits(b.to_f16())),
+        Type::BFloat16 => Value::BFloat16(BFloat16::from_bits(b.to_bf16())),
         Type::Float128 => Value::Float128(Float128::from_bits(b.to_f128())),
         _ => Value::Double(b.to_f64()),
     }
@@ -241,6 +244,7 @@ pub(super) fn binary_of(v: &Value) -> Option<Binary> {
         Value::Double(x) => Some(Binary::from_f64(x)),
         Value::LongDouble(x) => Some(Binary::from_x87(x.to_bytes())),
         Value::Float16(x) => Some(Binary::from_f16(x.to_bits())),
+        Value::BFloat16(x) => Some(Binary::from_bf16(x.to_bits())),
         Value::Float128(x) => Some(Binary::from_f128(x.to_bits())),
         _ => None,
     }
@@ -400,7 +404,12 @@ impl Eval<'_> {
                 let num = self.number(node)?;
                 self.integer(node, num, ty)
             }
-            Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128 => {
+            Type::Float
+            | Type::Double
+            | Type::LongDouble
+            | Type::Float16
+            | Type::BFloat16
+            | Type::Float128 => {
                 let num = self.number(node)?;
                 self.real(node, num, ty)
             }
@@ -627,9 +636,12 @@ impl Eval<'_> {
         };
         match to {
             t if t.is_integer() || matches!(t, Type::BitInt { .. }) => self.integer(node, num, to),
-            Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128 => {
-                self.real(node, num, to)
-            }
+            Type::Float
+            | Type::Double
+            | Type::LongDouble
+            | Type::Float16
+            | Type::BFloat16
+            | Type::Float128 => self.real(node, num, to),
             Type::Complex(elem) => {
                 let re = self.convert(node, v, from, elem)?;
                 Ok(Value::Complex(Box::new(re), Box::new(zero(elem))))
@@ -1107,6 +1119,7 @@ pub fn zero(ty: &Type) -> Value {
         Type::Double => Value::Double(0.0),
         Type::LongDouble => Value::LongDouble(LongDouble::from_f64(0.0)),
         Type::Float16 => Value::Float16(Float16::default()),
+        Type::BFloat16 => Value::BFloat16(BFloat16::default()),
         Type::Float128 => Value::Float128(Float128::default()),
         Type::Struct(agg) => Value::Struct(agg.fields.iter().map(|f| zero(&f.ty)).collect()),
         Type::Union(agg) => match agg.fields.first() {
