@@ -92,6 +92,45 @@ fn bfloat16_shapes() -> Vec<Shape> {
     .collect()
 }
 
+/// clang's `ext_vector_type` vectors (clang-19 only), of 16 bytes or less and over 64:
+/// lanes rounded up to a power of two (`float3` is 16 bytes), classified by that size.
+fn ext_vector_shapes() -> Vec<Shape> {
+    use Type::*;
+    let f3 = Type::ext_vector(Float, 3);
+    let i3 = Type::ext_vector(Int, 3);
+    let c3 = Type::ext_vector(Char, 3);
+    let h3 = Type::ext_vector(Float16, 3);
+    let c7 = Type::ext_vector(UChar, 7);
+    let f1 = Type::ext_vector(Float, 1);
+    let l1 = Type::ext_vector(Long, 1);
+    let d1 = Type::ext_vector(Double, 1);
+    let s6 = Type::ext_vector(Short, 6);
+    let f20 = Type::ext_vector(Float, 20); // 128 bytes
+    let h1 = Type::ext_vector(Float16, 1);
+    vec![
+        shape(f3.clone(), [f3.clone(), i3.clone(), Float]),
+        shape(c3.clone(), [c3.clone(), h3.clone(), c7.clone()]),
+        shape(f1.clone(), [f1.clone(), l1.clone(), s6.clone()]),
+        shape(d1.clone(), [d1.clone(), Double, d1.clone()]),
+        shape(s([d1.clone()]), [s([d1.clone()]), Int]),
+        shape(
+            s([h1.clone(), h1.clone(), Float]),
+            [s([h1.clone(), h1.clone(), Float])],
+        ),
+        shape(
+            s([f3.clone(), Float]),
+            [s([c3.clone(), Float]), s([f3.clone()])],
+        ),
+        shape(f20.clone(), [Int, f20.clone(), f3.clone()]),
+        shape(Long, vec![f3.clone(); 9]),
+        variadic(
+            Int,
+            1,
+            [Int, f3.clone(), c3.clone(), h3.clone(), f20.clone()],
+        ),
+    ]
+}
+
 /// Calls every shape through `call`, `call_frame`, a batch and `call_raw`, against
 /// `callee_N` built by `cc`; returns the failures.
 fn check_calls(cc: &str, tag: &str, prelude: &str, shapes: &[Shape]) -> Vec<String> {
@@ -255,9 +294,21 @@ fn complex_float16_and_float128_match_the_compilers() {
     assert_no_failures(&failures);
 }
 
+#[test]
+fn ext_vectors_match_clang() {
+    let shapes = ext_vector_shapes();
+    let mut failures = Vec::new();
+    for cc in compilers().into_iter().filter(|cc| cc.starts_with("clang")) {
+        failures.extend(check_calls(cc, "extvec", "", &shapes));
+        failures.extend(check_callbacks(cc, "extvec-cb", "", &shapes));
+    }
+    assert_no_failures(&failures);
+}
+
 /// clang-19 at -O0 narrows every `__bf16` parameter through `float` with
-/// `__truncsfbf2`, which gcc 12's libgcc (the one clang links here) lacks: the fixtures
-/// bring their own (round to nearest even; the test values are never NaN).
+/// `__truncsfbf2`, which gcc 12's libgcc (the one clang links here) lacks: fixtures
+/// bring their own (round to nearest even; the test values are never NaN). Those
+/// rendered by `CTypes` get the fuzzer's.
 const TRUNCSFBF2: &str = "
 __bf16 __truncsfbf2(float f) {
     union { float f; unsigned u; } in = { f };
@@ -273,8 +324,8 @@ fn bfloat16_matches_clang() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for cc in compilers().into_iter().filter(|cc| cc.starts_with("clang")) {
-        failures.extend(check_calls(cc, "bf16", TRUNCSFBF2, &shapes));
-        failures.extend(check_callbacks(cc, "bf16-cb", TRUNCSFBF2, &shapes));
+        failures.extend(check_calls(cc, "bf16", "", &shapes));
+        failures.extend(check_callbacks(cc, "bf16-cb", "", &shapes));
         checked += 1;
     }
     assert_no_failures(&failures);
@@ -394,6 +445,9 @@ fn cli_reads_declarations_and_literals() {
         typedef union { unsigned short u; __bf16 b; } bits;
         __bf16 bf_next(__bf16 x) { bits v = { .b = x }; v.u++; return v.b; }
         unsigned bf_bits(__bf16 x, __bf16 y) { bits a = { .b = x }, b = { .b = y }; return a.u << 16 | b.u; }
+        typedef float float3 __attribute__((ext_vector_type(3)));
+        float f3sum(float3 v) { return v.x + 2 * v.y + 4 * v.z; }
+        float3 f3make(float x) { return (float3){x, 2 * x, 3 * x}; }
     ";
     let c = dir.join("clang.c");
     std::fs::write(&c, clang_source).unwrap();
@@ -417,6 +471,20 @@ fn cli_reads_declarations_and_literals() {
     assert_eq!(
         (run.code, run.stdout.trim()),
         (0, want.as_str()),
+        "{}",
+        run.stderr
+    );
+    let float3 = "typedef float float3 __attribute__((ext_vector_type(3)));";
+    // 1 + 2 * 2 + 4 * 3.
+    let run = call(
+        &format!("{float3} float f3sum(float3)"),
+        &["(float3){1, 2, 3}"],
+    );
+    assert_eq!((run.code, run.stdout.trim()), (0, "17"), "{}", run.stderr);
+    let run = call(&format!("{float3} float3 f3make(float)"), &["1.5"]);
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "{1.5, 3, 4.5}"),
         "{}",
         run.stderr
     );
@@ -471,4 +539,31 @@ fn bfloat16_frames_from_rust() {
     unsafe { f.call_frame(&mut frame) };
     let r: jitcall::BFloat16 = frame.ret();
     assert_eq!(r.to_bits(), 0x3fc0 ^ 0xc000 ^ 7);
+}
+
+/// Where a compiler is needed (`jitcall fuzz --replay`), gcc 12's lack of `__bf16` and
+/// `ext_vector_type` is a clear error; with clang-19 the replay passes.
+#[test]
+fn replaying_clang_only_types_needs_clang() {
+    for (decls, what) in [
+        ("__bf16 f(__bf16, int);", "__bf16"),
+        (
+            "typedef float f3 __attribute__((ext_vector_type(3))); f3 g(f3, struct { f3 v; } *);",
+            "ext_vector_type",
+        ),
+    ] {
+        let run = run_jitcall(&["fuzz", "--cc", "gcc", "--replay", decls], &[]);
+        assert_eq!(run.code, 2, "{decls}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("{what} needs a compiler that has it (clang;")),
+            "{}",
+            run.stderr
+        );
+        if compilers().contains(&"clang-19") {
+            let run = run_jitcall(&["fuzz", "--cc", "clang-19", "--replay", decls], &[]);
+            assert_eq!(run.code, 0, "{decls}: {}{}", run.stdout, run.stderr);
+            assert!(run.stdout.contains("passed"), "{}", run.stdout);
+        }
+    }
 }

@@ -266,7 +266,7 @@ fn graffiti_leaf(ty: &Type, seed: u64, leaf: &mut u64) -> Value {
         Type::Array(elem, n) => {
             Value::Array((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
         }
-        Type::Vector(elem, n) => {
+        Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
             Value::Vector((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
         }
         Type::Struct(agg) => Value::Struct(
@@ -363,7 +363,7 @@ pub fn c_checks(ty: &Type, v: &Value, expr: &str, out: &mut String, leaf: &mut u
             );
         }
         (Type::Array(elem, _), Value::Array(vals))
-        | (Type::Vector(elem, _), Value::Vector(vals)) => {
+        | (Type::Vector(elem, _) | Type::ExtVector(elem, _), Value::Vector(vals)) => {
             for (i, ev) in vals.iter().enumerate() {
                 c_checks(elem, ev, &format!("{expr}[{i}]"), out, leaf);
             }
@@ -420,7 +420,7 @@ pub fn c_assign(ty: &Type, v: &Value, expr: &str, out: &mut String) {
             );
         }
         (Type::Array(elem, _), Value::Array(vals))
-        | (Type::Vector(elem, _), Value::Vector(vals)) => {
+        | (Type::Vector(elem, _) | Type::ExtVector(elem, _), Value::Vector(vals)) => {
             for (i, ev) in vals.iter().enumerate() {
                 c_assign(elem, ev, &format!("{expr}[{i}]"), out);
             }
@@ -885,7 +885,7 @@ fn mark(ty: &Type, v: &Value, at: usize, mask: &mut [bool]) {
             mark(&agg.fields[*member].ty, value, at, mask)
         }
         (Type::Array(elem, _), Value::Array(vals))
-        | (Type::Vector(elem, _), Value::Vector(vals)) => {
+        | (Type::Vector(elem, _) | Type::ExtVector(elem, _), Value::Vector(vals)) => {
             let size = elem.layout().unwrap().size as usize;
             for (i, ev) in vals.iter().enumerate() {
                 mark(elem, ev, at + i * size, mask);

@@ -497,7 +497,7 @@ fn for_each_leaf<'a>(ty: &'a Type, at: usize, visit: &mut dyn FnMut(Leaf<'a>)) {
                 }
             }
         }
-        Type::Array(elem, n) | Type::Vector(elem, n) => {
+        Type::Array(elem, n) | Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
             let Ok(size) = elem.layout().map(|l| l.size as usize) else {
                 return;
             };

@@ -103,6 +103,12 @@ pub enum Type {
     /// two gcc accepts, 1 to [`MAX_TYPE_SIZE`]), aligned to `N`. Vectors of more than
     /// 64 bytes are passed and returned in memory.
     Vector(Arc<Type>, u64),
+    /// A clang vector, `elem __attribute__((ext_vector_type(lanes)))`: `lanes` elements
+    /// (of the types a GNU vector takes) in the storage of a vector of
+    /// `lanes.next_power_of_two()` of them, aligned to that size (`float3` is 16
+    /// bytes), and passed as clang-19 passes a vector of that size (gcc has no
+    /// `ext_vector_type`). The padding lanes carry no value.
+    ExtVector(Arc<Type>, u64),
 }
 
 /// The members and attributes of a struct or union.
@@ -347,6 +353,22 @@ impl Type {
         Type::Vector(Arc::new(elem), lanes)
     }
 
+    /// `elem __attribute__((ext_vector_type(lanes)))`: a clang vector of `lanes`
+    /// elements, stored as `lanes.next_power_of_two()` of them (see
+    /// [`Type::ExtVector`]).
+    pub fn ext_vector(elem: Type, lanes: u64) -> Type {
+        Type::ExtVector(Arc::new(elem), lanes)
+    }
+
+    /// The element type and lane count of a GNU or clang vector; `None` for other
+    /// types.
+    pub fn vector_lanes(&self) -> Option<(&Type, u64)> {
+        match self {
+            Type::Vector(elem, lanes) | Type::ExtVector(elem, lanes) => Some((elem, *lanes)),
+            _ => None,
+        }
+    }
+
     /// `elem _Complex`; `elem` must be `Float`, `Double`, `LongDouble`, `Float16` or
     /// `Float128`, or (GNU C) an integer type other than `Bool`.
     pub fn complex(elem: Type) -> Type {
@@ -459,7 +481,7 @@ impl Type {
                     }
                 }
             }
-            Vector(elem, lanes) => {
+            Vector(elem, lanes) | ExtVector(elem, lanes) => {
                 let ok_elem = elem.is_integer() && !matches!(**elem, Bool)
                     || matches!(**elem, Float | Double | Float16);
                 if !ok_elem {
@@ -467,7 +489,14 @@ impl Type {
                         "`{self}`: a vector's elements are integers, float, double or _Float16"
                     )));
                 }
-                let size = elem.layout()?.size.saturating_mul(*lanes);
+                let stored = match self {
+                    ExtVector(..) if *lanes == 0 => {
+                        return Err(Error::invalid(format!("`{self}` has no lanes")));
+                    }
+                    ExtVector(..) => lanes.checked_next_power_of_two().unwrap_or(u64::MAX),
+                    _ => *lanes,
+                };
+                let size = elem.layout()?.size.saturating_mul(stored);
                 if !size.is_power_of_two() {
                     return Err(Error::invalid(format!(
                         "`{self}`: a vector of {size} bytes (gcc's vector sizes are powers \
@@ -748,7 +777,13 @@ fn same_type(a: &Type, b: &Type) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
         && (!matches!(
             a,
-            Struct(_) | Union(_) | Array(..) | Complex(_) | Vector(..) | BitInt { .. }
+            Struct(_)
+                | Union(_)
+                | Array(..)
+                | Complex(_)
+                | Vector(..)
+                | ExtVector(..)
+                | BitInt { .. }
         ) || a == b)
 }
 
@@ -763,7 +798,7 @@ impl PartialEq for Type {
             (Struct(a), Struct(b)) | (Union(a), Union(b)) => Arc::ptr_eq(a, b) || a == b,
             (Array(a, n), Array(b, m)) => n == m && (Arc::ptr_eq(a, b) || a == b),
             (Complex(a), Complex(b)) => a == b,
-            (Vector(a, n), Vector(b, m)) => n == m && a == b,
+            (Vector(a, n), Vector(b, m)) | (ExtVector(a, n), ExtVector(b, m)) => n == m && a == b,
             (BitInt { bits: n, signed: s }, BitInt { bits: m, signed: t }) => n == m && s == t,
             _ => std::mem::discriminant(self) == std::mem::discriminant(other),
         }
@@ -785,7 +820,7 @@ impl std::hash::Hash for Type {
                 bits.hash(state);
                 signed.hash(state);
             }
-            Type::Vector(elem, n) => {
+            Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
                 elem.hash(state);
                 n.hash(state);
             }
@@ -829,6 +864,9 @@ impl fmt::Display for Type {
             Vector(elem, lanes) => {
                 let size = elem.layout().map_or(0, |l| l.size).saturating_mul(*lanes);
                 return write!(f, "{elem} __attribute__((vector_size({size})))");
+            }
+            ExtVector(elem, lanes) => {
+                return write!(f, "{elem} __attribute__((ext_vector_type({lanes})))");
             }
             Array(elem, n) => return write!(f, "{elem}[{n}]"),
             Struct(agg) | Union(agg) => {

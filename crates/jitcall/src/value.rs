@@ -851,11 +851,13 @@ impl Value {
                     )?;
                 }
             }
-            (Type::Vector(elem, lanes), Value::Vector(values)) => {
+            (Type::Vector(elem, lanes) | Type::ExtVector(elem, lanes), Value::Vector(values)) => {
                 if values.len() as u64 != *lanes {
                     return Err(mismatch(format!("{ty} ({lanes} lanes)")));
                 }
                 let size = elem.layout()?.size as usize;
+                // An ext_vector_type's padding lanes: defined, and zero.
+                out[values.len() * size..].fill(0);
                 for (i, v) in values.iter().enumerate() {
                     v.store(
                         elem,
@@ -921,13 +923,13 @@ impl Value {
                     None => Value::Struct(Vec::new()),
                 }
             }
-            Type::Array(elem, count) | Type::Vector(elem, count) => {
+            Type::Array(elem, count) | Type::Vector(elem, count) | Type::ExtVector(elem, count) => {
                 let size = elem.layout()?.size as usize;
                 let mut values = Vec::with_capacity(*count as usize);
                 for i in 0..*count as usize {
                     values.push(Value::load(elem, &bytes[i * size..])?);
                 }
-                if matches!(ty, Type::Vector(..)) {
+                if ty.vector_lanes().is_some() {
                     Value::Vector(values)
                 } else {
                     Value::Array(values)
@@ -1183,13 +1185,13 @@ impl Codec {
                     read_as,
                 }
             }
-            Type::Array(elem, count) | Type::Vector(elem, count) => {
+            Type::Array(elem, count) | Type::Vector(elem, count) | Type::ExtVector(elem, count) => {
                 ty.layout()?;
                 let size = elem.layout()?.size as usize;
                 let elems: Result<Vec<Codec>, Error> = (0..*count as usize)
                     .map(|i| Codec::new(elem, offset + i * size))
                     .collect();
-                if matches!(ty, Type::Vector(..)) {
+                if ty.vector_lanes().is_some() {
                     Codec::Vector(elems?.into())
                 } else {
                     Codec::Array(elems?.into())
@@ -1391,7 +1393,8 @@ impl Codec {
             | Type::Union(_)
             | Type::Array(..)
             | Type::Complex(_)
-            | Type::Vector(..) => return None,
+            | Type::Vector(..)
+            | Type::ExtVector(..) => return None,
         })
     }
 

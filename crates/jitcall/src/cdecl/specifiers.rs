@@ -5,8 +5,8 @@
 //!
 //! Qualifiers, storage classes and attributes that change nothing a call sees are
 //! skipped, not checked; those that change the ABI are understood (`aligned`, `packed`,
-//! `mode`, `vector_size`) or, when jitcall cannot represent what they make
-//! (`ext_vector_type`, `ms_abi`), refused as unsupported: an error, or in headers a type
+//! `mode`, `vector_size`, `ext_vector_type`) or, when jitcall cannot represent what they make
+//! (`ms_abi`), refused as unsupported: an error, or in headers a type
 //! kept with its reason.
 
 use super::declarator::Ctx;
@@ -373,14 +373,23 @@ fn is_real_floating(ty: &Type) -> bool {
     )
 }
 
+/// The attribute that makes a vector type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum VectorAttr {
+    /// gcc's `vector_size(N)`: `N` bytes.
+    Size(u64),
+    /// clang's `ext_vector_type(N)`: `N` lanes.
+    Ext(u64),
+}
+
 /// `__attribute__`s and alignment specifiers that matter for layout or calls.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Attrs {
     pub(super) packed: Option<Pos>,
     pub(super) aligned: Option<(u64, Pos)>,
     pub(super) mode: Option<(Mode, Pos)>,
-    /// `vector_size(N)`: makes a vector type of `N` bytes.
-    pub(super) vector: Option<(u64, Pos)>,
+    /// `vector_size(N)` or `ext_vector_type(N)`: makes a vector type.
+    pub(super) vector: Option<(VectorAttr, Pos)>,
     /// `ms_abi`: the function uses the Windows calling convention.
     pub(super) ms_abi: Option<Pos>,
     /// `target("avx2")`, `target("avx512f")`, `target("no-avx")`: how the function
@@ -632,7 +641,7 @@ impl Parser<'_, '_> {
     /// `vector_size`.
     pub(super) fn apply_attributes(&self, ty: CType, attrs: &Attrs) -> Result<CType, ParseError> {
         let ty = match attrs.vector {
-            Some((size, at)) => self.vectorize(ty, size, at)?,
+            Some((attr, at)) => self.vectorize(ty, attr, at)?,
             None => ty,
         };
         if let Some((what, at)) = attrs.unsupported {
@@ -663,12 +672,17 @@ impl Parser<'_, '_> {
     /// Out of line: the parser recurses through `specifiers`, whose frame must stay
     /// small (deeply nested declarators are an error, not a stack overflow).
     #[inline(never)]
-    pub(super) fn vectorize(&self, ty: CType, size: u64, at: Pos) -> Result<CType, ParseError> {
+    pub(super) fn vectorize(
+        &self,
+        ty: CType,
+        attr: VectorAttr,
+        at: Pos,
+    ) -> Result<CType, ParseError> {
         let elem = match ty {
             CType::Unsupported(_) => return Ok(ty),
             // On a function's specifiers, it makes the result a vector.
             CType::Function(mut f) => {
-                f.ret = self.vectorize(f.ret, size, at)?;
+                f.ret = self.vectorize(f.ret, attr, at)?;
                 return Ok(CType::Function(f));
             }
             CType::Scalar(t)
@@ -677,14 +691,32 @@ impl Parser<'_, '_> {
             {
                 t
             }
-            CType::Scalar(Type::LongDouble | Type::Float128 | Type::Bool) | CType::Scalar(_) => {
+            CType::Scalar(_) => {
                 return Err(ParseError::at(
                     at,
-                    "invalid vector type for attribute 'vector_size'",
+                    match attr {
+                        VectorAttr::Size(_) => "invalid vector type for attribute 'vector_size'",
+                        VectorAttr::Ext(_) => {
+                            "invalid vector element type for attribute 'ext_vector_type' \
+                             (jitcall: integers, float, double, _Float16)"
+                        }
+                    },
                 ));
             }
             _ => {
-                return self.unsupported_type(at, "vector_size on this type".to_string());
+                return self.unsupported_type(at, "a vector attribute on this type".to_string());
+            }
+        };
+        let size = match attr {
+            VectorAttr::Size(size) => size,
+            // clang: `ext_vector_type(0)` is "zero vector size".
+            VectorAttr::Ext(0) => return Err(ParseError::at(at, "zero vector size")),
+            VectorAttr::Ext(lanes) => {
+                let vector = Type::ext_vector(elem, lanes);
+                return match vector.layout() {
+                    Ok(_) => Ok(CType::Scalar(vector)),
+                    Err(_) => self.unsupported_type(at, format!("`{vector}`: too large")),
+                };
             }
         };
         let elem_size = elem.layout().map_or(1, |l| l.size);
@@ -790,10 +822,12 @@ impl Parser<'_, '_> {
                         };
                         attrs.raise(align, tok.pos);
                     }
-                    "vector_size" => attrs.vector = Some((self.vector_size()?, tok.pos)),
+                    "vector_size" => {
+                        attrs.vector = Some((VectorAttr::Size(self.vector_size()?), tok.pos));
+                    }
                     "target" if self.is("(") => attrs.target = self.target_isa()?,
                     "ext_vector_type" => {
-                        attrs.unsupported = Some(("clang's ext_vector_type vectors", tok.pos));
+                        attrs.vector = Some((VectorAttr::Ext(self.vector_size()?), tok.pos));
                     }
                     "mode" => {
                         self.expect("(")?;

@@ -27,7 +27,9 @@ pub(super) fn scalar_count(ty: &Type) -> u64 {
             .iter()
             .fold(0u64, |n, f| n.saturating_add(scalar_count(&f.ty)))
             .max(1),
-        Type::Array(elem, n) | Type::Vector(elem, n) => scalar_count(elem).saturating_mul(*n),
+        Type::Array(elem, n) | Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
+            scalar_count(elem).saturating_mul(*n)
+        }
         Type::Complex(_) => 2,
         _ => 1,
     }
@@ -364,7 +366,7 @@ impl Eval<'_> {
         }
         // A vector initializes like an array of its lanes (`{1, 2, 3, 4}`; missing lanes
         // are zero), never from a string.
-        if let Type::Vector(elem, lanes) = ty {
+        if let Some((elem, lanes)) = ty.vector_lanes() {
             if matches!(node.kind, Kind::Str(_)) {
                 return Err(Self::err(
                     node,
@@ -374,7 +376,7 @@ impl Eval<'_> {
             let lanes = self
                 .braces_for(node, ty)
                 .map(|_| ())
-                .and_then(|()| self.value_inner(node, &Type::array((**elem).clone(), *lanes)))?;
+                .and_then(|()| self.value_inner(node, &Type::array(elem.clone(), lanes)))?;
             return Ok(match lanes {
                 Value::Array(values) => Value::Vector(values),
                 other => other,
@@ -1131,7 +1133,9 @@ pub fn zero(ty: &Type) -> Value {
         },
         Type::Array(elem, n) => Value::Array((0..*n).map(|_| zero(elem)).collect()),
         Type::Complex(elem) => Value::Complex(Box::new(zero(elem)), Box::new(zero(elem))),
-        Type::Vector(elem, n) => Value::Vector((0..*n).map(|_| zero(elem)).collect()),
+        Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
+            Value::Vector((0..*n).map(|_| zero(elem)).collect())
+        }
         _ => Value::Pointer(std::ptr::null_mut()),
     }
 }

@@ -211,7 +211,9 @@ pub(super) fn write_value(out: &mut String, value: &Value, ty: &Type) {
         }
         Value::Array(values) | Value::Vector(values) => {
             let elem = match ty {
-                Type::Array(elem, _) | Type::Vector(elem, _) => (**elem).clone(),
+                Type::Array(elem, _) | Type::Vector(elem, _) | Type::ExtVector(elem, _) => {
+                    (**elem).clone()
+                }
                 _ => Type::Void,
             };
             list(out, &mut values.iter().map(|v| (v, &elem)));
