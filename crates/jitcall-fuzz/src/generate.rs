@@ -74,12 +74,32 @@ pub fn bitint() -> BoxedStrategy<Type> {
         .boxed()
 }
 
-/// `types`, whose weights add up to `weight`, and when `bitint` also [`bitint`] now and
-/// then. Without `_BitInt` the strategy is `types` itself, so that a seed gives the
-/// signatures it gave before `_BitInt` existed.
+/// The types gcc 12 lacks, for clang's runs: mostly [`bitint`], now and then `__bf16`
+/// or one of clang's `ext_vector_type` vectors of 16 bytes or less, or of 128 (lanes
+/// rounded up to a power of two: `float3` is 16 bytes; one `double` lane is passed in
+/// memory but returned in `xmm0`).
+pub fn clang_only() -> BoxedStrategy<Type> {
+    use Type::*;
+    prop_oneof![
+        8 => self::bitint(),
+        2 => Just(BFloat16),
+        1 => Just(Type::ext_vector(Float, 3)),
+        1 => Just(Type::ext_vector(Int, 3)),
+        1 => Just(Type::ext_vector(Char, 3)),
+        1 => Just(Type::ext_vector(Float16, 3)),
+        1 => Just(Type::ext_vector(Float, 1)),
+        1 => Just(Type::ext_vector(Double, 1)),
+        1 => Just(Type::ext_vector(Short, 6)),
+        1 => Just(Type::ext_vector(Float, 20)),
+    ]
+    .boxed()
+}
+
+/// `types`, whose weights add up to `weight`, and when `bitint` also [`clang_only`]
+/// now and then. Without them the strategy is `types` itself.
 fn with_bitint(bitint: bool, weight: u32, types: BoxedStrategy<Type>) -> BoxedStrategy<Type> {
     if bitint {
-        prop_oneof![weight => types, 2 => self::bitint()].boxed()
+        prop_oneof![weight => types, 3 => clang_only()].boxed()
     } else {
         types
     }
@@ -112,7 +132,8 @@ pub fn vector() -> BoxedStrategy<Type> {
     .boxed()
 }
 
-/// `float _Complex`, `double _Complex` or `long double _Complex`, or now and then one
+/// `float _Complex`, `double _Complex` or `long double _Complex`, now and then
+/// `_Complex _Float16` or `_Complex _Float128`, or now and then one
 /// of GNU C's complex integers (`_Complex char` to `_Complex unsigned long long`; not
 /// `_Complex __int128`, which clang rejects).
 pub fn complex() -> BoxedStrategy<Type> {
@@ -121,6 +142,8 @@ pub fn complex() -> BoxedStrategy<Type> {
         3 => Just(Float),
         3 => Just(Double),
         3 => Just(LongDouble),
+        1 => Just(Float16),
+        1 => Just(Float128),
         1 => Just(Char),
         1 => Just(UChar),
         1 => Just(Short),
@@ -273,8 +296,8 @@ pub fn c_type_with(bitint: bool) -> BoxedStrategy<Type> {
 }
 
 /// GNU vectors of 32 and 64 bytes, whose ABI depends on how the callee was compiled
-/// (the harness states it from the compiler's flags): only as parameters, results and
-/// variadic arguments, never inside aggregates (which jitcall refuses by value).
+/// (the harness states it from the compiler's flags), and one of 128 bytes (MEMORY):
+/// only as parameters, results and variadic arguments.
 pub fn wide_vector() -> BoxedStrategy<Type> {
     use Type::*;
     prop_oneof![
@@ -286,6 +309,8 @@ pub fn wide_vector() -> BoxedStrategy<Type> {
         Just(Type::vector(Double, 8)),
         Just(Type::vector(LongLong, 8)),
         Just(Type::vector(UChar, 64)),
+        // 128 bytes: in memory whatever the instruction set.
+        Just(Type::vector(Int, 32)),
     ]
     .boxed()
 }
@@ -545,6 +570,7 @@ fn make_valid(ty: &Type, bytes: &mut [u8]) {
             Type::Float if b[3] & 0x7f == 0x7f && b[2] & 0x80 != 0 => b[3] &= !0x40,
             Type::Double if b[7] & 0x7f == 0x7f && b[6] & 0xf0 == 0xf0 => b[7] &= !0x40,
             Type::Float16 if b[1] & 0x7c == 0x7c => b[1] &= !0x40,
+            Type::BFloat16 if b[1] & 0x7f == 0x7f && b[0] & 0x80 != 0 => b[1] &= !0x40,
             Type::Float128 if b[15] & 0x7f == 0x7f && b[14] == 0xff => b[15] &= !0x40,
             Type::LongDouble => {
                 // The explicit integer bit makes a normal number; the exponent must be
