@@ -74,15 +74,19 @@ pub fn bitint() -> BoxedStrategy<Type> {
         .boxed()
 }
 
-/// The types gcc 12 lacks, for clang's runs: mostly [`bitint`], now and then `__bf16`
-/// or one of clang's `ext_vector_type` vectors of 16 bytes or less, or of 128 (lanes
-/// rounded up to a power of two: `float3` is 16 bytes; one `double` lane is passed in
-/// memory but returned in `xmm0`).
-pub fn clang_only() -> BoxedStrategy<Type> {
+/// The types gcc 12 lacks, for clang's runs: mostly [`bitint`], now and then `__bf16`,
+/// and (with `vectors`: for parameters and results, not members, which the divergence
+/// recognisers know as GNU vectors only) one of clang's `ext_vector_type` vectors of 16
+/// bytes or less (lanes rounded up to a power of two: `float3` is 16 bytes; one
+/// `double` lane is passed in memory but returned in `xmm0`).
+pub fn clang_only(vectors: bool) -> BoxedStrategy<Type> {
     use Type::*;
+    let scalars = prop_oneof![8 => self::bitint(), 2 => Just(BFloat16)];
+    if !vectors {
+        return scalars.boxed();
+    }
     prop_oneof![
-        8 => self::bitint(),
-        2 => Just(BFloat16),
+        10 => scalars,
         1 => Just(Type::ext_vector(Float, 3)),
         1 => Just(Type::ext_vector(Int, 3)),
         1 => Just(Type::ext_vector(Char, 3)),
@@ -90,16 +94,21 @@ pub fn clang_only() -> BoxedStrategy<Type> {
         1 => Just(Type::ext_vector(Float, 1)),
         1 => Just(Type::ext_vector(Double, 1)),
         1 => Just(Type::ext_vector(Short, 6)),
-        1 => Just(Type::ext_vector(Float, 20)),
     ]
     .boxed()
 }
 
 /// `types`, whose weights add up to `weight`, and when `bitint` also [`clang_only`]
-/// now and then. Without them the strategy is `types` itself.
-fn with_bitint(bitint: bool, weight: u32, types: BoxedStrategy<Type>) -> BoxedStrategy<Type> {
+/// now and then (its vectors only when `vectors`). Without them the strategy is
+/// `types` itself.
+fn with_bitint(
+    bitint: bool,
+    vectors: bool,
+    weight: u32,
+    types: BoxedStrategy<Type>,
+) -> BoxedStrategy<Type> {
     if bitint {
-        prop_oneof![weight => types, 3 => clang_only()].boxed()
+        prop_oneof![weight => types, 3 => clang_only(vectors)].boxed()
     } else {
         types
     }
@@ -272,6 +281,7 @@ pub fn c_type() -> BoxedStrategy<Type> {
 pub fn c_type_with(bitint: bool) -> BoxedStrategy<Type> {
     let leaf = with_bitint(
         bitint,
+        false,
         12,
         prop_oneof![10 => scalar(), 1 => complex(), 1 => vector()].boxed(),
     );
@@ -296,8 +306,10 @@ pub fn c_type_with(bitint: bool) -> BoxedStrategy<Type> {
 }
 
 /// GNU vectors of 32 and 64 bytes, whose ABI depends on how the callee was compiled
-/// (the harness states it from the compiler's flags), and one of 128 bytes (MEMORY):
-/// only as parameters, results and variadic arguments.
+/// (the harness states it from the compiler's flags): only as parameters, results and
+/// variadic arguments. (A vector of more than 64 bytes is generated as a parameter
+/// only: clang returns one in registers when built with AVX, and its front end forgets
+/// the hidden pointer without, docs/DIVERGENCES.md.)
 pub fn wide_vector() -> BoxedStrategy<Type> {
     use Type::*;
     prop_oneof![
@@ -309,8 +321,6 @@ pub fn wide_vector() -> BoxedStrategy<Type> {
         Just(Type::vector(Double, 8)),
         Just(Type::vector(LongLong, 8)),
         Just(Type::vector(UChar, 64)),
-        // 128 bytes: in memory whatever the instruction set.
-        Just(Type::vector(Int, 32)),
     ]
     .boxed()
 }
@@ -330,7 +340,7 @@ fn return_type_with(bitint: bool) -> BoxedStrategy<Type> {
         1 => wide_vector(),
         5 => c_type_with(bitint)
     ];
-    with_bitint(bitint, 15, base.boxed())
+    with_bitint(bitint, true, 15, base.boxed())
 }
 
 /// The type a variadic argument of type `ty` has after C's default argument
@@ -361,7 +371,9 @@ pub fn signature_with(max_params: usize, bitint: bool) -> BoxedStrategy<Signatur
         1 => wide_vector(),
         4 => c_type_with(bitint)
     ];
-    let params = with_bitint(bitint, 12, params.boxed());
+    // 128 bytes: in memory whatever the instruction set.
+    let params = prop_oneof![24 => params, 1 => Just(Type::vector(Type::Int, 32))];
+    let params = with_bitint(bitint, true, 12, params.boxed());
     (
         return_type_with(bitint),
         prop::collection::vec(params, 0..=max_params),

@@ -856,8 +856,6 @@ impl Value {
                     return Err(mismatch(format!("{ty} ({lanes} lanes)")));
                 }
                 let size = elem.layout()?.size as usize;
-                // An ext_vector_type's padding lanes: defined, and zero.
-                out[values.len() * size..].fill(0);
                 for (i, v) in values.iter().enumerate() {
                     v.store(
                         elem,
