@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use jitcall::abi::VectorAbi;
 use jitcall::{Callback, Library, Signature, Type, Value};
 use std::ffi::c_void;
 use std::fmt::Write as _;
@@ -134,10 +135,39 @@ fn ext_vector_shapes() -> Vec<Shape> {
 /// Calls every shape through `call`, `call_frame`, a batch and `call_raw`, against
 /// `callee_N` built by `cc`; returns the failures.
 fn check_calls(cc: &str, tag: &str, prelude: &str, shapes: &[Shape]) -> Vec<String> {
-    let lib = open_c(cc, tag, &format!("{prelude}{}", render_shapes(shapes)));
+    check_calls_built(cc, None, tag, prelude, shapes)
+}
+
+/// Builds `source` with `cc` and, when given, the instruction-set flag.
+fn open_built(cc: &str, isa: Option<(&str, VectorAbi)>, tag: &str, source: &str) -> Library {
+    let Some((flag, _)) = isa else {
+        return open_c(cc, tag, source);
+    };
+    let dir = ScratchDir::new(tag);
+    let c = dir.join(format!("{tag}.c"));
+    std::fs::write(&c, source).unwrap();
+    let so = dir.join(format!("lib{tag}-{cc}{flag}.so"));
+    build_shared(cc, &[&c], &so, &[flag]);
+    // As `open_c`: the directory goes when `dir` drops, the loaded library stays.
+    Library::open(so.to_str().unwrap()).unwrap()
+}
+
+/// [`check_calls`] for callees built with an instruction-set flag (`-mavx2`), called
+/// with the matching [`VectorAbi`].
+fn check_calls_built(
+    cc: &str,
+    isa: Option<(&str, VectorAbi)>,
+    tag: &str,
+    prelude: &str,
+    shapes: &[Shape],
+) -> Vec<String> {
+    let lib = open_built(cc, isa, tag, &format!("{prelude}{}", render_shapes(shapes)));
     let mut failures = Vec::new();
     for (n, shape) in shapes.iter().enumerate() {
-        let sig = signature(shape);
+        let mut sig = signature(shape);
+        if let Some((_, abi)) = isa {
+            sig = sig.with_vector_abi(abi);
+        }
         let vals = shape_values(shape, n);
         let what = format!("{cc}: shape {n} `{sig}`");
         let drive = lib
@@ -215,6 +245,17 @@ fn check_calls(cc: &str, tag: &str, prelude: &str, shapes: &[Shape]) -> Vec<Stri
 /// For each shape that is not variadic, C calls a jitcall callback with the shape's
 /// values and checks its result; the callback checks its arguments.
 fn check_callbacks(cc: &str, tag: &str, prelude: &str, shapes: &[Shape]) -> Vec<String> {
+    check_callbacks_built(cc, None, tag, prelude, shapes)
+}
+
+/// [`check_callbacks`] for callers built with an instruction-set flag.
+fn check_callbacks_built(
+    cc: &str,
+    isa: Option<(&str, VectorAbi)>,
+    tag: &str,
+    prelude: &str,
+    shapes: &[Shape],
+) -> Vec<String> {
     let mut types = CTypes::default();
     let mut body = String::new();
     for (n, shape) in shapes.iter().enumerate() {
@@ -233,13 +274,16 @@ fn check_callbacks(cc: &str, tag: &str, prelude: &str, shapes: &[Shape]) -> Vec<
         c_checks(&shape.ret, &vals.ret, "r", &mut body, &mut leaf);
         writeln!(body, "    return mism;\n}}").unwrap();
     }
-    let lib = open_c(cc, tag, &format!("{prelude}{}\n{body}", types.defs));
+    let lib = open_built(cc, isa, tag, &format!("{prelude}{}\n{body}", types.defs));
     let mut failures = Vec::new();
     for (n, shape) in shapes.iter().enumerate() {
         if shape.variadic_fixed.is_some() {
             continue;
         }
-        let sig = signature(shape);
+        let mut sig = signature(shape);
+        if let Some((_, abi)) = isa {
+            sig = sig.with_vector_abi(abi);
+        }
         let vals = shape_values(shape, n);
         let errors = Mutex::new(Vec::new());
         let cb = Callback::new(&sig, |frame| {
@@ -305,6 +349,57 @@ fn ext_vectors_match_clang() {
     assert_no_failures(&failures);
 }
 
+/// `ext_vector_type` vectors of 32 and 64 bytes (`double3`, `float` x 9..16) built by
+/// clang-19 with AVX2 and AVX-512F, where this CPU runs them: in `ymm` and `zmm` as
+/// GNU vectors of their size, in aggregates and variadic (then in memory) too.
+#[test]
+fn wide_ext_vectors_match_clang_with_avx() {
+    use Type::*;
+    let d3 = Type::ext_vector(Double, 3);
+    let f9 = Type::ext_vector(Float, 9);
+    let i5 = Type::ext_vector(Int, 5);
+    let shapes = |avx512: bool| {
+        let mut v = vec![
+            shape(d3.clone(), [d3.clone(), Int, d3.clone()]),
+            shape(Double, [i5.clone(), Double, s([d3.clone()])]),
+            variadic(Int, 1, [Int, d3.clone(), Double, i5.clone()]),
+        ];
+        if avx512 {
+            v.push(shape(f9.clone(), [f9.clone(), d3.clone(), f9.clone()]));
+        }
+        v
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for cc in compilers().into_iter().filter(|cc| cc.starts_with("clang")) {
+        for (flag, abi, feature) in [
+            (
+                "-mavx2",
+                VectorAbi::Avx,
+                std::arch::is_x86_feature_detected!("avx2"),
+            ),
+            (
+                "-mavx512f",
+                VectorAbi::Avx512,
+                std::arch::is_x86_feature_detected!("avx512f"),
+            ),
+        ] {
+            if !feature {
+                continue;
+            }
+            let shapes = shapes(abi == VectorAbi::Avx512);
+            let isa = Some((flag, abi));
+            failures.extend(check_calls_built(cc, isa, "wide-ext", "", &shapes));
+            failures.extend(check_callbacks_built(cc, isa, "wide-ext-cb", "", &shapes));
+            checked += 1;
+        }
+    }
+    assert_no_failures(&failures);
+    if checked == 0 {
+        eprintln!("no clang or no AVX2: wide ext vectors not checked");
+    }
+}
+
 /// clang-19 at -O0 narrows every `__bf16` parameter through `float` with
 /// `__truncsfbf2`, which gcc 12's libgcc (the one clang links here) lacks: fixtures
 /// bring their own (round to nearest even; the test values are never NaN). Those
@@ -358,6 +453,40 @@ fn classes_and_memory_reasons() {
         }
     );
     assert_eq!(classify_type(&v).unwrap(), [Memory]);
+    // clang-19 -S (tests/more_types.rs' fixtures agree): one `float` lane is INTEGER
+    // as an ext vector, MEMORY as a GNU vector (gcc); `float3` is SSE SSEUP.
+    assert_eq!(
+        classify_type(&Type::ext_vector(Type::Float, 1)).unwrap(),
+        [Integer]
+    );
+    assert_eq!(
+        classify_type(&Type::vector(Type::Float, 1)).unwrap(),
+        [Memory]
+    );
+    assert_eq!(
+        classify_type(&Type::ext_vector(Type::Float, 3)).unwrap(),
+        [Sse, SseUp]
+    );
+    let run = run_jitcall(
+        &[
+            "explain",
+            "typedef double d1 __attribute__((ext_vector_type(1))); d1 f(d1);",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("a one-lane `double` ext_vector_type, which clang passes in memory"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Result: double __attribute__((ext_vector_type(1))), 8 bytes, class SSE"),
+        "{}",
+        run.stdout
+    );
     let run = run_jitcall(
         &[
             "explain",
