@@ -696,3 +696,145 @@ fn replaying_clang_only_types_needs_clang() {
         }
     }
 }
+
+/// `_BitInt(N)` bit-fields (clang-19 only): clang's layout (`sizeof`, `_Alignof`, the
+/// offset of the member after them), values passed and returned through
+/// `Function::call` and a callback, each field read back by C.
+#[test]
+fn bitint_bit_fields_match_clang() {
+    if !compilers().contains(&"clang-19") {
+        return;
+    }
+    let decls = "
+        struct a { char c; _BitInt(12) x : 5; _BitInt(12) y : 9; };
+        struct b { char c; unsigned _BitInt(40) x : 30; int z; };
+        struct c { char c; _BitInt(100) x : 70; char d; };
+        struct d { short s; unsigned _BitInt(7) x : 3; unsigned _BitInt(7) y : 6; };
+        struct e { int a : 20; _BitInt(33) b : 20; };
+        long long layout(int which);
+        long long sum_a(struct a v);
+        long long sum_b(struct b v, int k);
+        long long sum_c(struct c v);
+        struct c make_c(long long lo, char d);
+        struct e make_e(int a, long long b);
+        long long drive_d(struct d (*f)(struct d, struct e), struct e e);
+    ";
+    let bodies = "
+        #include <stddef.h>
+        long long layout(int which) {
+            switch (which) {
+            case 0: return sizeof(struct a) * 100 + _Alignof(struct a);
+            case 1: return sizeof(struct b) * 100 + _Alignof(struct b) + offsetof(struct b, z) * 10000;
+            case 2: return sizeof(struct c) * 100 + _Alignof(struct c) + offsetof(struct c, d) * 10000;
+            case 3: return sizeof(struct d) * 100 + _Alignof(struct d);
+            default: return sizeof(struct e) * 100 + _Alignof(struct e);
+            }
+        }
+        long long sum_a(struct a v) { return v.c * 1000000 + (long long)v.x * 1000 + v.y; }
+        long long sum_b(struct b v, int k) { return (long long)v.x * 10 + v.z * k + v.c; }
+        long long sum_c(struct c v) { return (long long)(v.x >> 6) + v.d + v.c * 7; }
+        struct c make_c(long long lo, char d) { struct c r = { 3, 0, d }; r.x = (_BitInt(100))lo << 6; return r; }
+        struct e make_e(int a, long long b) { struct e r = { a, b }; return r; }
+        long long drive_d(struct d (*f)(struct d, struct e), struct e e) {
+            struct d in = { -300, 5, 33 };
+            struct d r = f(in, e);
+            return r.s * 10000 + r.x * 100 + r.y;
+        }
+    ";
+    let lib = open_c("clang-19", "bitint-bf", &format!("{decls}{bodies}"));
+    let d = jitcall::Declarations::parse(decls).unwrap();
+    let call = |name: &str, args: &[Value]| -> Value {
+        let f = d.function(name).unwrap();
+        let func = lib.function(name, &f.signature).unwrap();
+        // SAFETY: the signatures are the C functions' own, read from their declarations.
+        unsafe { func.call(args) }.unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    for (which, name) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+        let ty = d.parse_type(&format!("struct {name}")).unwrap();
+        let l = ty.layout().unwrap();
+        let mut ours = (l.size * 100 + l.align) as i64;
+        if let Some(offsets) = ty.field_offsets().unwrap()
+            && matches!(*name, "b" | "c")
+        {
+            ours += *offsets.last().unwrap() as i64 * 10000;
+        }
+        let theirs = call("layout", &[Value::Int(which as i32)]);
+        assert_eq!(theirs, Value::LongLong(ours), "struct {name}");
+    }
+    let bi = |bits, signed, v| Value::BitInt(jitcall::BitInt::new(bits, signed, v).unwrap());
+    let a = Value::Struct(vec![Value::Char(-5), bi(12, true, -16), bi(12, true, 255)]);
+    assert_eq!(
+        call("sum_a", &[a]),
+        Value::LongLong(-5_000_000 - 16_000 + 255)
+    );
+    let b = Value::Struct(vec![
+        Value::Char(9),
+        bi(40, false, (1 << 30) - 1),
+        Value::Int(-7),
+    ]);
+    assert_eq!(
+        call("sum_b", &[b, Value::Int(3)]),
+        Value::LongLong(((1i64 << 30) - 1) * 10 - 21 + 9)
+    );
+    let c = Value::Struct(vec![
+        Value::Char(2),
+        bi(100, true, -(1 << 60) << 6),
+        Value::Char(-1),
+    ]);
+    assert_eq!(call("sum_c", &[c]), Value::LongLong(-(1 << 60) - 1 + 14));
+    let made = call("make_c", &[Value::LongLong(-12345), Value::Char(77)]);
+    assert_eq!(
+        made,
+        Value::Struct(vec![
+            Value::Char(3),
+            bi(100, true, -12345 << 6),
+            Value::Char(77)
+        ])
+    );
+    let e = call("make_e", &[Value::Int(-524288), Value::LongLong(524287)]);
+    assert_eq!(
+        e,
+        Value::Struct(vec![Value::Int(-524288), bi(33, true, 524287)])
+    );
+    // Out of the bit-field's range: an error, not a truncation.
+    let f = d.function("sum_a").unwrap();
+    let func = lib.function("sum_a", &f.signature).unwrap();
+    let wide = Value::Struct(vec![Value::Char(0), bi(12, true, 16), bi(12, true, 0)]);
+    // SAFETY: as above (the call is refused before it is made).
+    let err = unsafe { func.call(&[wide]) }.unwrap_err().to_string();
+    assert!(err.contains("does not fit in a bit-field"), "{err}");
+
+    // C calls a callback taking and returning bit-field structs.
+    let sig = Signature::new(
+        d.parse_type("struct d").unwrap(),
+        [
+            d.parse_type("struct d").unwrap(),
+            d.parse_type("struct e").unwrap(),
+        ],
+    );
+    let cb = Callback::new(&sig, |frame| {
+        let (Ok(Value::Struct(dv)), Ok(Value::Struct(ev))) =
+            (frame.arg_value(0), frame.arg_value(1))
+        else {
+            return;
+        };
+        // struct d in = { -300, 5, 33 }; e = { 1, -2 }: answer { s + 1, y & 7, x }.
+        let ok = dv == [Value::Short(-300), bi(7, false, 5), bi(7, false, 33)]
+            && ev == [Value::Int(1), bi(33, true, -2)];
+        let out = if ok {
+            vec![Value::Short(-299), bi(7, false, 1), bi(7, false, 5)]
+        } else {
+            vec![Value::Short(0), bi(7, false, 0), bi(7, false, 0)]
+        };
+        frame.set_ret_value(&Value::Struct(out)).unwrap();
+    })
+    .unwrap();
+    let r = call(
+        "drive_d",
+        &[
+            Value::Pointer(cb.code_ptr() as *mut c_void),
+            Value::Struct(vec![Value::Int(1), bi(33, true, -2)]),
+        ],
+    );
+    assert_eq!(r, Value::LongLong(-299 * 10000 + 100 + 5));
+}

@@ -705,6 +705,8 @@ impl Aggregate {
         let type_bits = match field.ty {
             Type::Bool => 1,
             ref ty if ty.is_integer() => 8 * l.size,
+            // clang-19: a `_BitInt(N)` bit-field holds up to `N` bits (jitcall: 128).
+            Type::BitInt { bits, .. } if bits <= 128 => u64::from(bits),
             ref ty => {
                 return Err(Error::invalid(format!(
                     "{name} has type `{ty}`: a bit-field must have an integer type"
@@ -720,7 +722,13 @@ impl Aggregate {
         if width == 0 && field.name.is_some() {
             return Err(Error::invalid(format!("{name} has zero width")));
         }
-        let unit = 8 * l.align;
+        // The boundary a bit-field may not cross: its type's alignment (gcc), for a
+        // `_BitInt` its size (clang-19 places `_BitInt(100) x : 70` after a `char`
+        // at bit 8, across the 8-byte boundary).
+        let unit = match field.ty {
+            Type::BitInt { .. } => 8 * l.size,
+            _ => 8 * l.align,
+        };
         if width == 0 {
             let a = field.align.map_or(l.align, |a| a.max(l.align));
             check_align(a, "a member")?;

@@ -969,6 +969,27 @@ fn bit_field_bits(
     if !named {
         return Ok(0);
     }
+    if let (Type::BitInt { bits, signed }, Value::BitInt(x)) = (ty, v) {
+        if x.bits != *bits || x.signed != *signed {
+            return Err(mismatch());
+        }
+        let (min, max) = bit_field_range(width, *signed);
+        let fits = match (x.to_i128(), x.to_u128()) {
+            (Some(value), _) => value >= min && value <= max,
+            // Above i128::MAX: only a full 128-bit unsigned field holds it.
+            (None, Some(_)) => width == 128 && !*signed,
+            (None, None) => false,
+        };
+        if !fits {
+            return Err(Error::invalid(format!(
+                "{path}: {x} does not fit in a bit-field `{ty} : {width}` ({min} to {max})"
+            )));
+        }
+        let raw = x
+            .to_i128()
+            .map_or_else(|| x.to_u128().unwrap_or(0), |v| v as u128);
+        return Ok(raw & mask(width));
+    }
     // Every bit pattern of a 128-bit unsigned field is its own value.
     if let (Value::UInt128(x), 128) = (v, width) {
         return Ok(*x);
@@ -1083,6 +1104,15 @@ fn bits_value(ty: &Type, width: u32, raw: u128) -> Value {
         Type::ULongLong => Value::ULongLong(raw as u64),
         Type::Int128 => Value::Int128(signed),
         Type::UInt128 => Value::UInt128(raw),
+        Type::BitInt {
+            bits,
+            signed: is_signed,
+        } => {
+            let value = if *is_signed { signed as u128 } else { raw };
+            let size = ty.scalar_layout().map_or(16, |l| l.size as usize).min(16);
+            BitInt::from_le_bytes(*bits, *is_signed, &value.to_le_bytes()[..size])
+                .map_or(Value::Void, Value::BitInt)
+        }
         _ => Value::Void,
     }
 }
