@@ -838,3 +838,43 @@ fn bitint_bit_fields_match_clang() {
     );
     assert_eq!(r, Value::LongLong(-299 * 10000 + 100 + 5));
 }
+
+/// Where a `_BitInt` bit-field may cross a boundary (clang-19's `offsetof` of the member
+/// after it): one of up to 64 bits moves to its next 8-byte unit as an `int` would, a
+/// wider one never moves.
+#[test]
+fn bitint_bit_field_boundaries_match_clang() {
+    if !compilers().contains(&"clang-19") {
+        return;
+    }
+    let structs = [
+        "struct s0 { int a : 30; _BitInt(48) x : 40; char d; };",
+        "struct s1 { char c[7]; _BitInt(65) x : 20; char d; };",
+        "struct s2 { char c[15]; _BitInt(128) x : 20; char d; };",
+        "struct s3 { long a : 60; _BitInt(100) x : 70; char d; };",
+        "struct s4 { char c[9]; unsigned _BitInt(100) x : 70; char d; };",
+        "struct s5 { char c; _BitInt(12) x : 5; _BitInt(12) y : 12; char d; };",
+    ];
+    let mut source = String::from("#include <stddef.h>\n");
+    for (i, s) in structs.iter().enumerate() {
+        source.push_str(s);
+        source.push_str(&format!(
+            "\nlong long s{i}_layout(void) {{ return sizeof(struct s{i}) * 10000 + \
+             _Alignof(struct s{i}) * 100 + offsetof(struct s{i}, d); }}\n"
+        ));
+    }
+    let lib = open_c("clang-19", "bitint-bounds", &source);
+    let d = jitcall::Declarations::parse(&structs.concat()).unwrap();
+    for (i, text) in structs.iter().enumerate() {
+        let ty = d.parse_type(&format!("struct s{i}")).unwrap();
+        let l = ty.layout().unwrap();
+        let offsets = ty.field_offsets().unwrap().unwrap();
+        let ours = (l.size * 10000 + l.align * 100 + offsets.last().unwrap()) as i64;
+        let f = lib
+            .function(&format!("s{i}_layout"), &Signature::new(Type::LongLong, []))
+            .unwrap();
+        // SAFETY: s{i}_layout is `long long (void)`.
+        let theirs = unsafe { f.call(&[]) }.unwrap();
+        assert_eq!(theirs, Value::LongLong(ours), "{text}");
+    }
+}

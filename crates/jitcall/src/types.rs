@@ -722,12 +722,13 @@ impl Aggregate {
         if width == 0 && field.name.is_some() {
             return Err(Error::invalid(format!("{name} has zero width")));
         }
-        // The boundary a bit-field may not cross: its type's alignment (gcc), for a
-        // `_BitInt` its size (clang-19 places `_BitInt(100) x : 70` after a `char`
-        // at bit 8, across the 8-byte boundary).
+        // The boundary a bit-field may not cross: its type's alignment (gcc; for a
+        // `_BitInt(N)` of up to 64 bits, its size, the same). A wider `_BitInt` has
+        // none: clang-19 puts `_BitInt(128) x : 20` after `char c[15]` at bit 120,
+        // across the 8- and the 16-byte boundaries.
         let unit = match field.ty {
-            Type::BitInt { .. } => 8 * l.size,
-            _ => 8 * l.align,
+            Type::BitInt { bits, .. } if bits > 64 => None,
+            _ => Some(8 * l.align),
         };
         if width == 0 {
             let a = field.align.map_or(l.align, |a| a.max(l.align));
@@ -742,7 +743,11 @@ impl Aggregate {
             pos = round_up(pos, 8 * a);
             field_align = a;
         }
-        if !self.packed && self.pack.is_none() && pos % unit + u64::from(width) > unit {
+        if let Some(unit) = unit
+            && !self.packed
+            && self.pack.is_none()
+            && pos % unit + u64::from(width) > unit
+        {
             pos = round_up(pos, unit);
         }
         if field.name.is_none() {
