@@ -250,6 +250,10 @@ fn graffiti_leaf(ty: &Type, seed: u64, leaf: &mut u64) -> Value {
         Type::Float16 => Value::Float16(Float16::from_f32(
             ((k % 97) as f32 * 0.5 + 0.25) * if seed.is_multiple_of(2) { 1.0 } else { -1.0 },
         )),
+        // Halves up to 48.75 less a quarter: exact in `__bf16`'s 8 bits.
+        Type::BFloat16 => Value::BFloat16(jitcall::BFloat16::from_f32(
+            ((k % 96) as f32 * 0.5 + 0.25) * if seed.is_multiple_of(2) { -1.0 } else { 1.0 },
+        )),
         // Low significand bits set, so that a value cut to a `double` shows.
         Type::Float128 => Value::Float128(Float128::from_bits(
             Float128::from_f64(f * 5.0).to_bits() | ((k as u128 * 0x9e37_79b9) << 8),
@@ -262,7 +266,7 @@ fn graffiti_leaf(ty: &Type, seed: u64, leaf: &mut u64) -> Value {
         Type::Array(elem, n) => {
             Value::Array((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
         }
-        Type::Vector(elem, n) => {
+        Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
             Value::Vector((0..*n).map(|_| graffiti_leaf(elem, seed, leaf)).collect())
         }
         Type::Struct(agg) => Value::Struct(
@@ -307,6 +311,12 @@ pub fn c_scalar(v: &Value) -> String {
         Value::LongDouble(x) => format!("{:?}L", x.to_f64()),
         Value::Float16(x) => format!("((_Float16){:?})", x.to_f32()),
         Value::Float128(x) => c_float128(x.to_bits()),
+        // By its bits: converting a `float` to `__bf16` at run time calls
+        // `__truncsfbf2`, which gcc 12's libgcc lacks.
+        Value::BFloat16(x) => format!(
+            "(((union {{ unsigned short u; __bf16 b; }}){{ .u = 0x{:04x} }}).b)",
+            x.to_bits()
+        ),
         Value::Pointer(p) => format!("(void *)0x{:x}ull", *p as usize),
         other => panic!("not a scalar: {other:?}"),
     }
@@ -353,7 +363,7 @@ pub fn c_checks(ty: &Type, v: &Value, expr: &str, out: &mut String, leaf: &mut u
             );
         }
         (Type::Array(elem, _), Value::Array(vals))
-        | (Type::Vector(elem, _), Value::Vector(vals)) => {
+        | (Type::Vector(elem, _) | Type::ExtVector(elem, _), Value::Vector(vals)) => {
             for (i, ev) in vals.iter().enumerate() {
                 c_checks(elem, ev, &format!("{expr}[{i}]"), out, leaf);
             }
@@ -410,7 +420,7 @@ pub fn c_assign(ty: &Type, v: &Value, expr: &str, out: &mut String) {
             );
         }
         (Type::Array(elem, _), Value::Array(vals))
-        | (Type::Vector(elem, _), Value::Vector(vals)) => {
+        | (Type::Vector(elem, _) | Type::ExtVector(elem, _), Value::Vector(vals)) => {
             for (i, ev) in vals.iter().enumerate() {
                 c_assign(elem, ev, &format!("{expr}[{i}]"), out);
             }
@@ -875,7 +885,7 @@ fn mark(ty: &Type, v: &Value, at: usize, mask: &mut [bool]) {
             mark(&agg.fields[*member].ty, value, at, mask)
         }
         (Type::Array(elem, _), Value::Array(vals))
-        | (Type::Vector(elem, _), Value::Vector(vals)) => {
+        | (Type::Vector(elem, _) | Type::ExtVector(elem, _), Value::Vector(vals)) => {
             let size = elem.layout().unwrap().size as usize;
             for (i, ev) in vals.iter().enumerate() {
                 mark(elem, ev, at + i * size, mask);

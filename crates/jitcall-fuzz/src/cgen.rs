@@ -49,6 +49,19 @@ impl CTypes {
     /// [`CTypes::declare`].
     pub fn name(&mut self, ty: &Type) -> String {
         match ty {
+            // gcc spells it `_Complex _Float128`, clang-19 `_Complex __float128`: the
+            // machine mode is the one spelling both take.
+            Type::Complex(elem) if **elem == Type::Float128 => {
+                let name = "complex_float128";
+                if self.names.insert(ty.clone(), name.into()).is_none() {
+                    writeln!(
+                        self.defs,
+                        "typedef _Complex float {name} __attribute__((mode(TC)));"
+                    )
+                    .unwrap();
+                }
+                name.into()
+            }
             Type::Complex(elem) => format!("{} _Complex", self.name(elem)),
             Type::Array(..) => {
                 let (base, dims) = self.declarator(ty);
@@ -117,6 +130,30 @@ impl CTypes {
                 self.names.insert(ty.clone(), name.clone());
                 name
             }
+            // clang's vectors, likewise by a typedef.
+            Type::ExtVector(elem, lanes) => {
+                if let Some(name) = self.names.get(ty) {
+                    return name.clone();
+                }
+                let elem_name = elem.to_string();
+                let name = format!("e{lanes}_{}", elem_name.replace(' ', "_"));
+                writeln!(
+                    self.defs,
+                    "typedef {elem_name} {name} __attribute__((ext_vector_type({lanes})));"
+                )
+                .unwrap();
+                self.names.insert(ty.clone(), name.clone());
+                name
+            }
+            // clang-19 at -O0 narrows each `__bf16` parameter through `__truncsfbf2`,
+            // which gcc 12's libgcc (the one clang links) lacks: a weak one (exact for
+            // the values it meets, `float`s widened from `__bf16`) goes with the type.
+            Type::BFloat16 => {
+                if self.names.insert(Type::BFloat16, "__bf16".into()).is_none() {
+                    self.defs.push_str(TRUNCSFBF2);
+                }
+                "__bf16".into()
+            }
             // Scalars print as C already; `void *` for every pointer.
             other => other.to_string(),
         }
@@ -183,6 +220,13 @@ impl CTypes {
         format!("{ret} (*)({})", self.params(sig, false))
     }
 }
+
+/// A weak `__truncsfbf2` (`float` to `__bf16`, to nearest even; NaNs keep their top
+/// bits), on one line like every definition.
+const TRUNCSFBF2: &str = "__attribute__((weak)) __bf16 __truncsfbf2(float f) { \
+    union { float f; unsigned u; } in = { f }; \
+    union { unsigned short u; __bf16 b; } out = \
+    { (unsigned short)((in.u + 0x7fff + ((in.u >> 16) & 1)) >> 16) }; return out.b; }\n";
 
 /// The run-time support every batch file starts with: the state the harness fills in,
 /// and the helpers the callees and callers use.

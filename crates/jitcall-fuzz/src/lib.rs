@@ -855,25 +855,30 @@ fn reproducer(
 /// outcome per signature, in order.
 pub fn check(cc: &str, sigs: &[Signature]) -> Result<Vec<Outcome>, FuzzError> {
     let env = harness::Env::new(cc)?;
-    let bitint = sigs
+    let clang_only = sigs
         .iter()
-        .any(|s| holds_bitint(s.ret()) || s.params().iter().any(holds_bitint));
-    if bitint && env.compiler.family != compiler::Family::Clang {
+        .flat_map(|s| std::iter::once(s.ret()).chain(s.params()))
+        .find_map(clang_only);
+    if let Some(what) = clang_only
+        && env.compiler.family != compiler::Family::Clang
+    {
         return Err(FuzzError::Config(format!(
-            "_BitInt needs a compiler that has it (clang 16 or later; {} does not): \
-             pass --cc clang-19",
+            "{what} needs a compiler that has it (clang; {} does not): pass --cc clang-19",
             env.compiler.description
         )));
     }
     env.check(sigs)
 }
 
-/// Whether `ty` is or holds (at any depth) a `_BitInt`.
-fn holds_bitint(ty: &Type) -> bool {
+/// The first type `ty` is or holds (at any depth) that gcc 12 lacks: `_BitInt`,
+/// `__bf16` or clang's `ext_vector_type`.
+fn clang_only(ty: &Type) -> Option<&'static str> {
     match ty {
-        Type::BitInt { .. } => true,
-        Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| holds_bitint(&f.ty)),
-        Type::Array(elem, _) | Type::Vector(elem, _) | Type::Complex(elem) => holds_bitint(elem),
-        _ => false,
+        Type::BitInt { .. } => Some("_BitInt"),
+        Type::BFloat16 => Some("__bf16"),
+        Type::ExtVector(..) => Some("ext_vector_type"),
+        Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().find_map(|f| clang_only(&f.ty)),
+        Type::Array(elem, _) | Type::Vector(elem, _) | Type::Complex(elem) => clang_only(elem),
+        _ => None,
     }
 }

@@ -104,7 +104,7 @@ pub use types::{
 };
 #[doc(hidden)]
 pub use value::CodecCheck;
-pub use value::{BitInt, Float16, Float128, LongDouble, Value};
+pub use value::{BFloat16, BitInt, Float16, Float128, LongDouble, Value};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

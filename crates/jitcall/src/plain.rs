@@ -18,7 +18,7 @@
 //!   `bool`, or a padded `AnyBits` struct wrapped in [`Padded`].
 //!
 //! jitcall implements both for the C scalar types (every integer, `f32`, `f64`, raw
-//! pointers, [`crate::Float16`], [`crate::Float128`]), the `core::arch::x86_64` vector
+//! pointers, [`crate::Float16`], [`crate::BFloat16`], [`crate::Float128`]), the `core::arch::x86_64` vector
 //! types (`__m128` .. `__m512i`), arrays of them and `()`. A `#[repr(C)]` struct of your own opts in with
 //! one line, `#[derive(jitcall_derive::Plain)]` (no padding) or `#[derive(jitcall_derive::AnyBits)]`
 //! (padding allowed), from the `jitcall-derive` crate (a proc-macro crate of its own, so

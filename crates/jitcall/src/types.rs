@@ -68,6 +68,10 @@ pub enum Type {
     LongDouble,
     /// `_Float16`: IEEE 754 binary16, 2 bytes, class SSE (psABI §3.2.3).
     Float16,
+    /// `__bf16`: bfloat16 (the top half of a `float`: 8 exponent bits, 7 fraction
+    /// bits), 2 bytes, class SSE like `_Float16`, as clang-19 passes it (gcc 12 has no
+    /// `__bf16`).
+    BFloat16,
     /// `_Float128` (also spelled `__float128`): IEEE 754 binary128, 16 bytes aligned to
     /// 16, classes SSE and SSEUP: one whole `xmm` register.
     Float128,
@@ -89,13 +93,22 @@ pub enum Type {
     Union(Arc<Aggregate>),
     /// `elem[count]`, only inside aggregates (C passes array parameters as pointers).
     Array(Arc<Type>, u64),
-    /// `float _Complex`, `double _Complex` or `long double _Complex`, or GNU C's complex
-    /// integers (`_Complex int`), laid out and passed as `struct { T re, im; }`.
+    /// `float _Complex`, `double _Complex`, `long double _Complex`, `_Complex _Float16`
+    /// or `_Complex _Float128`, or GNU C's complex integers (`_Complex int`), laid out
+    /// and passed as `struct { T re, im; }` (so `_Complex _Float128`, 32 bytes, is
+    /// MEMORY).
     Complex(Arc<Type>),
     /// A GNU vector, `elem __attribute__((vector_size(N)))`: `lanes` elements of an
-    /// integer type, `float`, `double` or `_Float16`, `N` bytes in all (a power of two,
-    /// at most 64), aligned to `N`.
+    /// integer type, `float`, `double` or `_Float16`, `N` bytes in all (any power of
+    /// two gcc accepts, 1 to [`MAX_TYPE_SIZE`]), aligned to `N`. Vectors of more than
+    /// 64 bytes are passed and returned in memory.
     Vector(Arc<Type>, u64),
+    /// A clang vector, `elem __attribute__((ext_vector_type(lanes)))`: `lanes` elements
+    /// (of the types a GNU vector takes) in the storage of a vector of
+    /// `lanes.next_power_of_two()` of them, aligned to that size (`float3` is 16
+    /// bytes), and passed as clang-19 passes a vector of that size (gcc has no
+    /// `ext_vector_type`). The padding lanes carry no value.
+    ExtVector(Arc<Type>, u64),
 }
 
 /// The members and attributes of a struct or union.
@@ -340,8 +353,24 @@ impl Type {
         Type::Vector(Arc::new(elem), lanes)
     }
 
-    /// `elem _Complex`; `elem` must be `Float`, `Double` or `LongDouble`, or (GNU C) an
-    /// integer type other than `Bool`.
+    /// `elem __attribute__((ext_vector_type(lanes)))`: a clang vector of `lanes`
+    /// elements, stored as `lanes.next_power_of_two()` of them (see
+    /// [`Type::ExtVector`]).
+    pub fn ext_vector(elem: Type, lanes: u64) -> Type {
+        Type::ExtVector(Arc::new(elem), lanes)
+    }
+
+    /// The element type and lane count of a GNU or clang vector; `None` for other
+    /// types.
+    pub fn vector_lanes(&self) -> Option<(&Type, u64)> {
+        match self {
+            Type::Vector(elem, lanes) | Type::ExtVector(elem, lanes) => Some((elem, *lanes)),
+            _ => None,
+        }
+    }
+
+    /// `elem _Complex`; `elem` must be `Float`, `Double`, `LongDouble`, `Float16` or
+    /// `Float128`, or (GNU C) an integer type other than `Bool`.
     pub fn complex(elem: Type) -> Type {
         Type::Complex(Arc::new(elem))
     }
@@ -404,7 +433,7 @@ impl Type {
         use Type::*;
         let n = match self {
             Bool | Char | SChar | UChar => 1,
-            Short | UShort | Float16 => 2,
+            Short | UShort | Float16 | BFloat16 => 2,
             Int | UInt | Float => 4,
             Long | ULong | LongLong | ULongLong | Double | Pointer => 8,
             Int128 | UInt128 | LongDouble | Float128 => 16,
@@ -422,7 +451,7 @@ impl Type {
             Complex(elem) => match **elem {
                 // GNU C also has complex integers (`_Complex int`), laid out and passed
                 // as `struct { T re, im; }`.
-                Float | Double | LongDouble => {
+                Float | Double | LongDouble | Float16 | Float128 => {
                     let l = elem.layout()?;
                     (2 * l.size, l.align)
                 }
@@ -452,7 +481,7 @@ impl Type {
                     }
                 }
             }
-            Vector(elem, lanes) => {
+            Vector(elem, lanes) | ExtVector(elem, lanes) => {
                 let ok_elem = elem.is_integer() && !matches!(**elem, Bool)
                     || matches!(**elem, Float | Double | Float16);
                 if !ok_elem {
@@ -460,14 +489,29 @@ impl Type {
                         "`{self}`: a vector's elements are integers, float, double or _Float16"
                     )));
                 }
-                let size = elem.layout()?.size.saturating_mul(*lanes);
-                if !size.is_power_of_two() || size > 64 {
+                let stored = match self {
+                    ExtVector(..) if *lanes == 0 => {
+                        return Err(Error::invalid(format!("`{self}` has no lanes")));
+                    }
+                    ExtVector(..) => lanes.checked_next_power_of_two().unwrap_or(u64::MAX),
+                    _ => *lanes,
+                };
+                let size = elem.layout()?.size.saturating_mul(stored);
+                if !size.is_power_of_two() {
+                    return Err(Error::invalid(format!(
+                        "`{self}`: a vector of {size} bytes (gcc's vector sizes are powers \
+                         of two)"
+                    )));
+                }
+                if size > MAX_TYPE_SIZE {
                     return Err(Error::unsupported(format!(
-                        "`{self}`: a vector of {size} bytes (jitcall has vectors of a power of \
-                         two bytes, at most 64)"
+                        "`{self}`: a vector of {size} bytes (at most {MAX_TYPE_SIZE})"
                     )));
                 }
                 // gcc with the vector's ISA enabled, and clang always: aligned to its size.
+                // (gcc's `_Alignof` of a vector wider than its ISA's registers says less,
+                // but gcc still aligns members and stack arguments to the size:
+                // docs/DIVERGENCES.md.)
                 (size, size)
             }
             BitInt { bits, signed } => {
@@ -661,6 +705,8 @@ impl Aggregate {
         let type_bits = match field.ty {
             Type::Bool => 1,
             ref ty if ty.is_integer() => 8 * l.size,
+            // clang-19: a `_BitInt(N)` bit-field holds up to `N` bits (jitcall: 128).
+            Type::BitInt { bits, .. } if bits <= 128 => u64::from(bits),
             ref ty => {
                 return Err(Error::invalid(format!(
                     "{name} has type `{ty}`: a bit-field must have an integer type"
@@ -676,7 +722,14 @@ impl Aggregate {
         if width == 0 && field.name.is_some() {
             return Err(Error::invalid(format!("{name} has zero width")));
         }
-        let unit = 8 * l.align;
+        // The boundary a bit-field may not cross: its type's alignment (gcc; for a
+        // `_BitInt(N)` of up to 64 bits, its size, the same). A wider `_BitInt` has
+        // none: clang-19 puts `_BitInt(128) x : 20` after `char c[15]` at bit 120,
+        // across the 8- and the 16-byte boundaries.
+        let unit = match field.ty {
+            Type::BitInt { bits, .. } if bits > 64 => None,
+            _ => Some(8 * l.align),
+        };
         if width == 0 {
             let a = field.align.map_or(l.align, |a| a.max(l.align));
             check_align(a, "a member")?;
@@ -690,7 +743,11 @@ impl Aggregate {
             pos = round_up(pos, 8 * a);
             field_align = a;
         }
-        if !self.packed && self.pack.is_none() && pos % unit + u64::from(width) > unit {
+        if let Some(unit) = unit
+            && !self.packed
+            && self.pack.is_none()
+            && pos % unit + u64::from(width) > unit
+        {
             pos = round_up(pos, unit);
         }
         if field.name.is_none() {
@@ -733,7 +790,13 @@ fn same_type(a: &Type, b: &Type) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
         && (!matches!(
             a,
-            Struct(_) | Union(_) | Array(..) | Complex(_) | Vector(..) | BitInt { .. }
+            Struct(_)
+                | Union(_)
+                | Array(..)
+                | Complex(_)
+                | Vector(..)
+                | ExtVector(..)
+                | BitInt { .. }
         ) || a == b)
 }
 
@@ -748,7 +811,7 @@ impl PartialEq for Type {
             (Struct(a), Struct(b)) | (Union(a), Union(b)) => Arc::ptr_eq(a, b) || a == b,
             (Array(a, n), Array(b, m)) => n == m && (Arc::ptr_eq(a, b) || a == b),
             (Complex(a), Complex(b)) => a == b,
-            (Vector(a, n), Vector(b, m)) => n == m && a == b,
+            (Vector(a, n), Vector(b, m)) | (ExtVector(a, n), ExtVector(b, m)) => n == m && a == b,
             (BitInt { bits: n, signed: s }, BitInt { bits: m, signed: t }) => n == m && s == t,
             _ => std::mem::discriminant(self) == std::mem::discriminant(other),
         }
@@ -770,7 +833,7 @@ impl std::hash::Hash for Type {
                 bits.hash(state);
                 signed.hash(state);
             }
-            Type::Vector(elem, n) => {
+            Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
                 elem.hash(state);
                 n.hash(state);
             }
@@ -803,6 +866,7 @@ impl fmt::Display for Type {
             Double => "double",
             LongDouble => "long double",
             Float16 => "_Float16",
+            BFloat16 => "__bf16",
             Float128 => "__float128",
             Pointer => "void *",
             BitInt { bits, signed } => {
@@ -813,6 +877,9 @@ impl fmt::Display for Type {
             Vector(elem, lanes) => {
                 let size = elem.layout().map_or(0, |l| l.size).saturating_mul(*lanes);
                 return write!(f, "{elem} __attribute__((vector_size({size})))");
+            }
+            ExtVector(elem, lanes) => {
+                return write!(f, "{elem} __attribute__((ext_vector_type({lanes})))");
             }
             Array(elem, n) => return write!(f, "{elem}[{n}]"),
             Struct(agg) | Union(agg) => {

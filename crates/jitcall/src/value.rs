@@ -205,6 +205,56 @@ impl fmt::Debug for Float16 {
     }
 }
 
+/// A C `__bf16` (bfloat16: the top 16 bits of an IEEE 754 binary32), as its bits.
+///
+/// Like [`Float16`]: the exact bits, converting exactly to `f32` and rounding to
+/// nearest-even from it; plain data, but not a [`crate::CType`] (C passes a `__bf16` in
+/// `xmm`).
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BFloat16(u16);
+
+impl BFloat16 {
+    /// The `__bf16` with these bits.
+    pub const fn from_bits(bits: u16) -> Self {
+        BFloat16(bits)
+    }
+
+    /// The bits of this value.
+    pub const fn to_bits(self) -> u16 {
+        self.0
+    }
+
+    /// The `__bf16` nearest to `x` (ties to even; beyond the range, infinity).
+    pub fn from_f32(x: f32) -> Self {
+        BFloat16(crate::literal::float::Binary::from_f32(x).to_bf16())
+    }
+
+    /// The `__bf16` nearest to `x`, rounded once (not through `f32`).
+    pub fn from_f64(x: f64) -> Self {
+        BFloat16(crate::literal::float::Binary::from_f64(x).to_bf16())
+    }
+
+    /// The exact value as an `f32` (every `__bf16` is one: its bits are the top half).
+    pub fn to_f32(self) -> f32 {
+        f32::from_bits(u32::from(self.0) << 16)
+    }
+}
+
+/// The shortest decimal that reads back (as a `__bf16`) to the same bits.
+impl fmt::Display for BFloat16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::literal::format_bfloat16(*self))
+    }
+}
+
+/// `BFloat16(` the [`Display`](fmt::Display) form `)`.
+impl fmt::Debug for BFloat16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BFloat16({self})")
+    }
+}
+
 /// A C `_Float128` (`__float128`, IEEE 754 binary128), as its bits.
 ///
 /// Stable Rust has no `f128`; this type keeps the exact bits and converts to and from
@@ -261,6 +311,10 @@ impl From<f64> for Float128 {
 unsafe impl crate::AnyBits for Float16 {}
 // SAFETY: as above.
 unsafe impl crate::Plain for Float16 {}
+// SAFETY: a transparent wrapper of a u16: every bit pattern is a value, no padding.
+unsafe impl crate::AnyBits for BFloat16 {}
+// SAFETY: as above.
+unsafe impl crate::Plain for BFloat16 {}
 // SAFETY: a transparent wrapper of a u128: every bit pattern is a value, no padding.
 unsafe impl crate::AnyBits for Float128 {}
 // SAFETY: as above.
@@ -522,6 +576,8 @@ pub enum Value {
     LongDouble(LongDouble),
     /// `_Float16`.
     Float16(Float16),
+    /// `__bf16`.
+    BFloat16(BFloat16),
     /// `_Float128`.
     Float128(Float128),
     /// `_BitInt(N)` or `unsigned _BitInt(N)`: the value must have the parameter's
@@ -569,6 +625,12 @@ value_from!(
 impl From<LongDouble> for Value {
     fn from(x: LongDouble) -> Value {
         Value::LongDouble(x)
+    }
+}
+
+impl From<BFloat16> for Value {
+    fn from(x: BFloat16) -> Value {
+        Value::BFloat16(x)
     }
 }
 
@@ -661,6 +723,7 @@ impl Value {
             Value::Double(_) => "double".into(),
             Value::LongDouble(_) => "long double".into(),
             Value::Float16(_) => "_Float16".into(),
+            Value::BFloat16(_) => "__bf16".into(),
             Value::Float128(_) => "__float128".into(),
             Value::BitInt(v) => v.ty().to_string(),
             Value::Pointer(_) => "pointer".into(),
@@ -733,6 +796,7 @@ impl Value {
                 out[10..16].fill(0);
             }
             (Type::Float16, Value::Float16(v)) => put!(v.to_bits()),
+            (Type::BFloat16, Value::BFloat16(v)) => put!(v.to_bits()),
             (Type::Float128, Value::Float128(v)) => put!(v.to_bits()),
             (Type::Pointer, Value::Pointer(p)) => put!(*p as usize),
             (Type::BitInt { bits, signed }, Value::BitInt(v))
@@ -787,7 +851,7 @@ impl Value {
                     )?;
                 }
             }
-            (Type::Vector(elem, lanes), Value::Vector(values)) => {
+            (Type::Vector(elem, lanes) | Type::ExtVector(elem, lanes), Value::Vector(values)) => {
                 if values.len() as u64 != *lanes {
                     return Err(mismatch(format!("{ty} ({lanes} lanes)")));
                 }
@@ -857,13 +921,13 @@ impl Value {
                     None => Value::Struct(Vec::new()),
                 }
             }
-            Type::Array(elem, count) | Type::Vector(elem, count) => {
+            Type::Array(elem, count) | Type::Vector(elem, count) | Type::ExtVector(elem, count) => {
                 let size = elem.layout()?.size as usize;
                 let mut values = Vec::with_capacity(*count as usize);
                 for i in 0..*count as usize {
                     values.push(Value::load(elem, &bytes[i * size..])?);
                 }
-                if matches!(ty, Type::Vector(..)) {
+                if ty.vector_lanes().is_some() {
                     Value::Vector(values)
                 } else {
                     Value::Array(values)
@@ -904,6 +968,27 @@ fn bit_field_bits(
     // An unnamed bit-field is padding: any value of its type stands for it.
     if !named {
         return Ok(0);
+    }
+    if let (Type::BitInt { bits, signed }, Value::BitInt(x)) = (ty, v) {
+        if x.bits != *bits || x.signed != *signed {
+            return Err(mismatch());
+        }
+        let (min, max) = bit_field_range(width, *signed);
+        let fits = match (x.to_i128(), x.to_u128()) {
+            (Some(value), _) => value >= min && value <= max,
+            // Above i128::MAX: only a full 128-bit unsigned field holds it.
+            (None, Some(_)) => width == 128 && !*signed,
+            (None, None) => false,
+        };
+        if !fits {
+            return Err(Error::invalid(format!(
+                "{path}: {x} does not fit in a bit-field `{ty} : {width}` ({min} to {max})"
+            )));
+        }
+        let raw = x
+            .to_i128()
+            .map_or_else(|| x.to_u128().unwrap_or(0), |v| v as u128);
+        return Ok(raw & mask(width));
     }
     // Every bit pattern of a 128-bit unsigned field is its own value.
     if let (Value::UInt128(x), 128) = (v, width) {
@@ -1019,6 +1104,15 @@ fn bits_value(ty: &Type, width: u32, raw: u128) -> Value {
         Type::ULongLong => Value::ULongLong(raw as u64),
         Type::Int128 => Value::Int128(signed),
         Type::UInt128 => Value::UInt128(raw),
+        Type::BitInt {
+            bits,
+            signed: is_signed,
+        } => {
+            let value = if *is_signed { signed as u128 } else { raw };
+            let size = ty.scalar_layout().map_or(16, |l| l.size as usize).min(16);
+            BitInt::from_le_bytes(*bits, *is_signed, &value.to_le_bytes()[..size])
+                .map_or(Value::Void, Value::BitInt)
+        }
         _ => Value::Void,
     }
 }
@@ -1119,13 +1213,13 @@ impl Codec {
                     read_as,
                 }
             }
-            Type::Array(elem, count) | Type::Vector(elem, count) => {
+            Type::Array(elem, count) | Type::Vector(elem, count) | Type::ExtVector(elem, count) => {
                 ty.layout()?;
                 let size = elem.layout()?.size as usize;
                 let elems: Result<Vec<Codec>, Error> = (0..*count as usize)
                     .map(|i| Codec::new(elem, offset + i * size))
                     .collect();
-                if matches!(ty, Type::Vector(..)) {
+                if ty.vector_lanes().is_some() {
                     Codec::Vector(elems?.into())
                 } else {
                     Codec::Array(elems?.into())
@@ -1204,6 +1298,7 @@ impl Codec {
                 put(out, offset, b)
             }
             Value::Float16(x) => put(out, offset, x.to_bits().to_le_bytes()),
+            Value::BFloat16(x) => put(out, offset, x.to_bits().to_le_bytes()),
             Value::Float128(x) => put(out, offset, x.to_bits().to_le_bytes()),
             Value::Pointer(x) => put(out, offset, (*x as usize).to_le_bytes()),
             // Its width is the type's, not the kind's: `Value::store` checks it.
@@ -1297,6 +1392,12 @@ impl Codec {
                 ])))),
                 None => put(Value::Void),
             },
+            Type::BFloat16 => match bytes.get(offset..offset + 2) {
+                Some(b) => put(Value::BFloat16(BFloat16::from_bits(u16::from_le_bytes([
+                    b[0], b[1],
+                ])))),
+                None => put(Value::Void),
+            },
             Type::Float128 => get_float128(bytes, offset, put),
             Type::BitInt { bits, signed } => {
                 let size = ty.scalar_layout().map_or(0, |l| l.size as usize);
@@ -1320,7 +1421,8 @@ impl Codec {
             | Type::Union(_)
             | Type::Array(..)
             | Type::Complex(_)
-            | Type::Vector(..) => return None,
+            | Type::Vector(..)
+            | Type::ExtVector(..) => return None,
         })
     }
 

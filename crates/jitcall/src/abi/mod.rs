@@ -524,6 +524,18 @@ pub enum MemoryReason {
         /// The choice that puts it in memory (resolved).
         abi: VectorAbi,
     },
+    /// `double __attribute__((ext_vector_type(1)))`, alone or as `member`: clang-19
+    /// passes it in memory (and returns it alone in `xmm0`, which is no MEMORY).
+    OneDoubleExtVector {
+        /// The vector: the value itself or a member.
+        member: MemberPath,
+    },
+    /// A vector of more than 64 bytes (`vector_size(128)` and up): larger than any
+    /// register, in memory whatever the instruction set, fixed or variadic.
+    LargeVector {
+        /// The vector's size.
+        size: u32,
+    },
     /// A 32- or 64-byte vector as a variadic argument: always in memory.
     VariadicVector {
         /// The vector's size.

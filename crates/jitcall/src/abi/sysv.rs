@@ -144,8 +144,22 @@ fn classify_value(ty: &Type, layout: Layout, abi: VectorAbi) -> Result<Classific
     match ty {
         Type::Void => Ok(of(&[])),
         Type::Complex(elem) if **elem == Type::LongDouble => Ok(of(&[ComplexX87])),
-        Type::Vector(..) if layout.size > 16 => wide_vector_classes(layout.size, abi),
+        // gcc and clang: no register holds a vector of more than eight eightbytes.
+        Type::Vector(..) | Type::ExtVector(..) if layout.size > 64 => {
+            Ok(Classification::Memory(MemoryReason::LargeVector {
+                size: layout.size as u32,
+            }))
+        }
+        Type::Vector(..) | Type::ExtVector(..) if layout.size > 16 => {
+            wide_vector_classes(layout.size, abi)
+        }
         Type::Vector(elem, lanes) => vector_classes(elem, *lanes, layout.size, &Within::Value),
+        Type::ExtVector(elem, lanes) => Ok(ext_vector_classes(
+            elem,
+            *lanes,
+            layout.size,
+            &Within::Value,
+        )),
         _ if layout.size > 16 && layout.size <= 64 && holds_wide_vector(ty) => {
             wide_aggregate_classes(ty, layout.size, abi)
         }
@@ -194,8 +208,8 @@ fn scalar_classes(ty: &Type) -> Option<(Layout, Classes)> {
                 classes.push(Integer);
             }
         }
-        // psABI §3.2.3: `_Float16` is SSE; `__float128` is SSE and SSEUP.
-        Type::Float | Type::Double | Type::Float16 => classes.push(Sse),
+        // psABI §3.2.3: `_Float16` and `__bf16` are SSE; `__float128` is SSE and SSEUP.
+        Type::Float | Type::Double | Type::Float16 | Type::BFloat16 => classes.push(Sse),
         Type::Float128 => {
             classes.push(Sse);
             classes.push(SseUp);
@@ -243,6 +257,35 @@ fn vector_classes(
     Ok(Classification::Eightbytes(classes))
 }
 
+/// The classes of a clang `ext_vector_type` vector of 16 bytes or less, `size` bytes
+/// (its lanes rounded up to a power of two), alone or as the member at `at`, as
+/// clang-19 classifies a vector by its size: up to 4 bytes INTEGER (whatever the
+/// lanes), 8 bytes SSE, 16 bytes SSE and SSEUP; but one `double` lane MEMORY (as an
+/// argument and in aggregates; clang returns it in `xmm0`, see [`classify`]).
+fn ext_vector_classes(elem: &Type, lanes: u64, size: u64, at: &Within) -> Classification {
+    use Class::*;
+    if *elem == Type::Double && lanes == 1 {
+        return Classification::Memory(MemoryReason::OneDoubleExtVector { member: at.path() });
+    }
+    let mut classes = Eightbytes::new();
+    match size {
+        0..=4 => classes.push(Integer),
+        8 => classes.push(Sse),
+        _ => {
+            debug_assert_eq!(size, 16, "wider ext vectors are classified apart");
+            classes.push(Sse);
+            classes.push(SseUp);
+        }
+    }
+    Classification::Eightbytes(classes)
+}
+
+/// Whether `ty` is `double __attribute__((ext_vector_type(1)))`, which clang-19 passes
+/// in memory but returns in `xmm0`.
+fn is_one_double_ext_vector(ty: &Type) -> bool {
+    matches!(ty, Type::ExtVector(elem, 1) if **elem == Type::Double)
+}
+
 /// The classes of a 32- or 64-byte vector (psABI §3.2.3: SSE, then SSEUP for every
 /// other eightbyte: one `ymm` or `zmm` register) when the callee compiled as `abi`
 /// takes it in a register; MEMORY when it does not; an error when this CPU has no
@@ -274,7 +317,7 @@ fn wide_aggregate_classes(ty: &Type, size: u64, abi: VectorAbi) -> Result<Classi
     for (leaf, offset) in leaves {
         let l = leaf.layout()?;
         let leaf_classes = match &leaf {
-            Type::Vector(..) if l.size > 16 => {
+            Type::Vector(..) | Type::ExtVector(..) if l.size > 16 => {
                 let mut c = vec![Sse];
                 c.resize((l.size / 8) as usize, SseUp);
                 c
@@ -328,7 +371,7 @@ fn flatten(ty: &Type, offset: u64, out: &mut Vec<(Type, u64)>) -> Result<(), Err
 /// Whether `ty` is or holds (in a member, at any depth) a vector of more than 16 bytes.
 fn holds_wide_vector(ty: &Type) -> bool {
     match ty {
-        Type::Vector(..) => ty.layout().is_ok_and(|l| l.size > 16),
+        Type::Vector(..) | Type::ExtVector(..) => ty.layout().is_ok_and(|l| l.size > 16),
         Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| holds_wide_vector(&f.ty)),
         Type::Array(elem, _) => holds_wide_vector(elem),
         _ => false,
@@ -381,20 +424,27 @@ fn classify_into(ty: &Type, offset: u64, classes: &mut [Class], at: &Within) -> 
             }
             Ok(())
         }
-        Type::Float | Type::Double | Type::Float16 => put(offset, Sse),
+        Type::Float | Type::Double | Type::Float16 | Type::BFloat16 => put(offset, Sse),
         Type::Float128 => {
             put(offset, Sse)?;
             put(offset + 8, SseUp)
         }
-        Type::Vector(elem, lanes) => match vector_classes(elem, *lanes, layout.size, at)? {
-            Classification::Memory(reason) => memory(reason),
-            Classification::Eightbytes(classes) => {
-                for (i, class) in classes.iter().enumerate() {
-                    put(offset + 8 * i as u64, *class)?;
+        Type::Vector(..) | Type::ExtVector(..) => {
+            let classification = match ty {
+                Type::ExtVector(elem, lanes) => ext_vector_classes(elem, *lanes, layout.size, at),
+                Type::Vector(elem, lanes) => vector_classes(elem, *lanes, layout.size, at)?,
+                _ => unreachable!("matched above"),
+            };
+            match classification {
+                Classification::Memory(reason) => memory(reason),
+                Classification::Eightbytes(classes) => {
+                    for (i, class) in classes.iter().enumerate() {
+                        put(offset + 8 * i as u64, *class)?;
+                    }
+                    Ok(())
                 }
-                Ok(())
             }
-        },
+        }
         _ => put(offset, Integer),
     }
 }
@@ -605,6 +655,10 @@ pub fn classify(sig: &Signature) -> Result<CallPlan, Error> {
     };
     let (ret_classes, ret_memory_reason) = match ret_layout {
         None => (Eightbytes::new(), None),
+        // clang-19: in memory as an argument, in `xmm0` as the result.
+        Some(_) if is_one_double_ext_vector(ret_ty) => {
+            (std::iter::once(Class::Sse).collect(), None)
+        }
         Some(l) => classify_value(ret_ty, l, sig.vector_abi())?.into_parts(),
     };
     let ret_location = match return_location(&ret_classes, ret_size) {

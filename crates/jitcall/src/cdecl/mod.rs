@@ -35,8 +35,8 @@
 //! looked at, redeclarations are compared only as far as the call is concerned). GNU C
 //! is understood where it changes a layout or a call (`aligned`, `packed`, `mode`,
 //! `__asm__` labels, which name the symbol) and skipped elsewhere. The shapes jitcall
-//! cannot pass yet — clang's `ext_vector_type`, vectors over 64 bytes, `_Float128x`,
-//! `__bf16`, decimal floats, `_Atomic`, packed enums, `ms_abi`, transparent unions,
+//! cannot pass yet — vectors over 2^28 bytes, `_Float128x`,
+//! decimal floats, `_Atomic`, packed enums, `ms_abi`, transparent unions,
 //! bit-fields of a typedef with an alignment, `packed` on one member of an unpacked
 //! struct — are errors starting
 //! with "unsupported"; when reading headers ([`Declarations::parse_preprocessed`]) they

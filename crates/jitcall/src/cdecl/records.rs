@@ -495,8 +495,26 @@ impl Parser<'_, '_> {
 }
 
 /// gcc's checks of a bit-field's type and width: an integer type (an enum is one), no
-/// wider than that type (`_Bool`: 1 bit).
+/// wider than that type (`_Bool`: 1 bit); clang's for `_BitInt(N)` (no wider than
+/// `N`), which jitcall takes up to 128 bits.
 fn bit_field_checks(ty: &Type, width: u32, what: &str, at: Pos) -> Result<(), ParseError> {
+    if let Type::BitInt { bits, .. } = *ty {
+        if bits > 128 {
+            return Err(ParseError::at(
+                at,
+                format!(
+                    "unsupported: {what} of type '{ty}' (jitcall: `_BitInt` bit-fields of up to 128 bits)"
+                ),
+            ));
+        }
+        if width > bits {
+            return Err(ParseError::at(
+                at,
+                format!("width of {what} ({width}) exceeds its type '{ty}' ({bits} bits)"),
+            ));
+        }
+        return Ok(());
+    }
     if !ty.is_integer() {
         return Err(ParseError::at(
             at,

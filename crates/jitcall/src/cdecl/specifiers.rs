@@ -5,8 +5,8 @@
 //!
 //! Qualifiers, storage classes and attributes that change nothing a call sees are
 //! skipped, not checked; those that change the ABI are understood (`aligned`, `packed`,
-//! `mode`, `vector_size`) or, when jitcall cannot represent what they make
-//! (`ext_vector_type`, `ms_abi`), refused as unsupported: an error, or in headers a type
+//! `mode`, `vector_size`, `ext_vector_type`) or, when jitcall cannot represent what they make
+//! (`ms_abi`), refused as unsupported: an error, or in headers a type
 //! kept with its reason.
 
 use super::declarator::Ctx;
@@ -272,9 +272,14 @@ pub(super) enum Mode {
     Float(u8),
     /// `TF`: `_Float128` (x86-64's `__float128`).
     Quad,
-    /// `SC`, `DC`, `XC`: their `_Complex` forms.
+    /// `HC`, `SC`, `DC`, `XC`: their `_Complex` forms.
     Complex(u8),
-    /// Anything else (`HF`, `TF`, `TC`, vector modes): a type jitcall cannot represent.
+    /// `TC`: `_Complex _Float128`.
+    ComplexQuad,
+    /// `CQI`, `CHI`, `CSI`, `CDI`, `CTI`: GNU complex integers of this many bytes a
+    /// part, of the declared type's signedness.
+    ComplexInt(u8),
+    /// Anything else (vector modes, decimal floats): a type jitcall cannot represent.
     Other,
 }
 
@@ -295,7 +300,14 @@ impl Mode {
             "TF" => Mode::Quad,
             "DF" => Mode::Float(8),
             "XF" => Mode::Float(16),
+            "HC" => Mode::Complex(2),
             "SC" => Mode::Complex(4),
+            "TC" => Mode::ComplexQuad,
+            "CQI" => Mode::ComplexInt(1),
+            "CHI" => Mode::ComplexInt(2),
+            "CSI" => Mode::ComplexInt(4),
+            "CDI" => Mode::ComplexInt(8),
+            "CTI" => Mode::ComplexInt(16),
             "DC" => Mode::Complex(8),
             "XC" => Mode::Complex(16),
             _ => Mode::Other,
@@ -304,6 +316,11 @@ impl Mode {
 
     /// The type `ty` becomes, or why there is none jitcall can represent.
     pub(super) fn apply(self, ty: &Type) -> Result<Type, &'static str> {
+        if let (Mode::ComplexInt(bytes), Type::Complex(part)) = (self, ty)
+            && part.is_integer()
+        {
+            return Ok(Type::complex(Mode::Int(bytes).apply(part)?));
+        }
         let unsigned = matches!(
             ty,
             Type::Bool
@@ -335,12 +352,14 @@ impl Mode {
             }),
             Mode::Float(bytes) if is_real_floating(ty) => Ok(float(bytes)),
             Mode::Quad if is_real_floating(ty) => Ok(Type::Float128),
+            // gcc's `HC` is `_Complex _Float16` (clang-19's is not: docs/DIVERGENCES.md).
             Mode::Complex(bytes) if matches!(ty, Type::Complex(_)) => {
                 Ok(Type::complex(float(bytes)))
             }
-            Mode::Other => {
-                Err("a mode jitcall cannot represent (a vector, or a complex half or quad)")
+            Mode::ComplexQuad if matches!(ty, Type::Complex(_)) => {
+                Ok(Type::complex(Type::Float128))
             }
+            Mode::Other => Err("a mode jitcall cannot represent (a vector or decimal mode)"),
             _ => Err("a mode that does not fit the declared type"),
         }
     }
@@ -354,14 +373,23 @@ fn is_real_floating(ty: &Type) -> bool {
     )
 }
 
+/// The attribute that makes a vector type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum VectorAttr {
+    /// gcc's `vector_size(N)`: `N` bytes.
+    Size(u64),
+    /// clang's `ext_vector_type(N)`: `N` lanes.
+    Ext(u64),
+}
+
 /// `__attribute__`s and alignment specifiers that matter for layout or calls.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Attrs {
     pub(super) packed: Option<Pos>,
     pub(super) aligned: Option<(u64, Pos)>,
     pub(super) mode: Option<(Mode, Pos)>,
-    /// `vector_size(N)`: makes a vector type of `N` bytes.
-    pub(super) vector: Option<(u64, Pos)>,
+    /// `vector_size(N)` or `ext_vector_type(N)`: makes a vector type.
+    pub(super) vector: Option<(VectorAttr, Pos)>,
     /// `ms_abi`: the function uses the Windows calling convention.
     pub(super) ms_abi: Option<Pos>,
     /// `target("avx2")`, `target("avx512f")`, `target("no-avx")`: how the function
@@ -471,14 +499,13 @@ impl Parser<'_, '_> {
                     attrs.merge(extra);
                 }
                 "_Float32" | "_Float64" | "_Float32x" | "_Float64x" | "__float80" | "_Float16"
-                | "_Float128" | "__float128" | "_BitInt" => {
+                | "_Float128" | "__float128" | "__bf16" | "_BitInt" => {
                     if named.is_some() {
                         return Err(two_types());
                     }
                     named = Some(self.named_scalar(tok, &words)?);
                 }
-                "_Float128x" | "__ibm128" | "__bf16" | "_Decimal32" | "_Decimal64"
-                | "_Decimal128" => {
+                "_Float128x" | "__ibm128" | "_Decimal32" | "_Decimal64" | "_Decimal128" => {
                     if named.is_some() || !words.is_only_complex() {
                         return Err(two_types());
                     }
@@ -537,7 +564,7 @@ impl Parser<'_, '_> {
             *signed = false;
         }
         let ty = match named {
-            Some(CType::Scalar(ty @ (Type::Float16 | Type::Float128 | Type::BitInt { .. })))
+            Some(CType::Scalar(ty @ (Type::BitInt { .. } | Type::BFloat16)))
                 if words.complex > 0 =>
             {
                 self.unsupported_type(first.pos, format!("type '_Complex {ty}'"))?
@@ -614,7 +641,7 @@ impl Parser<'_, '_> {
     /// `vector_size`.
     pub(super) fn apply_attributes(&self, ty: CType, attrs: &Attrs) -> Result<CType, ParseError> {
         let ty = match attrs.vector {
-            Some((size, at)) => self.vectorize(ty, size, at)?,
+            Some((attr, at)) => self.vectorize(ty, attr, at)?,
             None => ty,
         };
         if let Some((what, at)) = attrs.unsupported {
@@ -645,12 +672,17 @@ impl Parser<'_, '_> {
     /// Out of line: the parser recurses through `specifiers`, whose frame must stay
     /// small (deeply nested declarators are an error, not a stack overflow).
     #[inline(never)]
-    pub(super) fn vectorize(&self, ty: CType, size: u64, at: Pos) -> Result<CType, ParseError> {
+    pub(super) fn vectorize(
+        &self,
+        ty: CType,
+        attr: VectorAttr,
+        at: Pos,
+    ) -> Result<CType, ParseError> {
         let elem = match ty {
             CType::Unsupported(_) => return Ok(ty),
             // On a function's specifiers, it makes the result a vector.
             CType::Function(mut f) => {
-                f.ret = self.vectorize(f.ret, size, at)?;
+                f.ret = self.vectorize(f.ret, attr, at)?;
                 return Ok(CType::Function(f));
             }
             CType::Scalar(t)
@@ -659,14 +691,32 @@ impl Parser<'_, '_> {
             {
                 t
             }
-            CType::Scalar(Type::LongDouble | Type::Float128 | Type::Bool) | CType::Scalar(_) => {
+            CType::Scalar(_) => {
                 return Err(ParseError::at(
                     at,
-                    "invalid vector type for attribute 'vector_size'",
+                    match attr {
+                        VectorAttr::Size(_) => "invalid vector type for attribute 'vector_size'",
+                        VectorAttr::Ext(_) => {
+                            "invalid vector element type for attribute 'ext_vector_type' \
+                             (jitcall: integers, float, double, _Float16)"
+                        }
+                    },
                 ));
             }
             _ => {
-                return self.unsupported_type(at, "vector_size on this type".to_string());
+                return self.unsupported_type(at, "a vector attribute on this type".to_string());
+            }
+        };
+        let size = match attr {
+            VectorAttr::Size(size) => size,
+            // clang: `ext_vector_type(0)` is "zero vector size".
+            VectorAttr::Ext(0) => return Err(ParseError::at(at, "zero vector size")),
+            VectorAttr::Ext(lanes) => {
+                let vector = Type::ext_vector(elem, lanes);
+                return match vector.layout() {
+                    Ok(_) => Ok(CType::Scalar(vector)),
+                    Err(_) => self.unsupported_type(at, format!("`{vector}`: too large")),
+                };
             }
         };
         let elem_size = elem.layout().map_or(1, |l| l.size);
@@ -685,7 +735,13 @@ impl Parser<'_, '_> {
         let vector = Type::vector(elem, size / elem_size);
         match vector.layout() {
             Ok(_) => Ok(CType::Scalar(vector)),
-            Err(_) => self.unsupported_type(at, format!("a vector of {size} bytes (at most 64)")),
+            Err(_) => self.unsupported_type(
+                at,
+                format!(
+                    "a vector of {size} bytes (at most {})",
+                    crate::types::MAX_TYPE_SIZE
+                ),
+            ),
         }
     }
 
@@ -766,10 +822,12 @@ impl Parser<'_, '_> {
                         };
                         attrs.raise(align, tok.pos);
                     }
-                    "vector_size" => attrs.vector = Some((self.vector_size()?, tok.pos)),
+                    "vector_size" => {
+                        attrs.vector = Some((VectorAttr::Size(self.vector_size()?), tok.pos));
+                    }
                     "target" if self.is("(") => attrs.target = self.target_isa()?,
                     "ext_vector_type" => {
-                        attrs.unsupported = Some(("clang's ext_vector_type vectors", tok.pos));
+                        attrs.vector = Some((VectorAttr::Ext(self.vector_size()?), tok.pos));
                     }
                     "mode" => {
                         self.expect("(")?;
@@ -865,6 +923,8 @@ impl Parser<'_, '_> {
             "_Float64x" | "__float80" => Type::LongDouble,
             "_Float64" | "_Float32x" => Type::Double,
             "_Float16" => Type::Float16,
+            // clang's bfloat16 (gcc 12 has none).
+            "__bf16" => Type::BFloat16,
             // gcc's `__float128` is `_Float128` in C.
             "_Float128" | "__float128" => Type::Float128,
             // A sign word after it (`_BitInt(8) unsigned`) is applied at the end.

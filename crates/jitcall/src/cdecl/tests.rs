@@ -135,10 +135,6 @@ fn bad_spellings() {
             "cannot use incomplete type 'struct nowhere' here",
         ),
         ("int (int)", "cannot use function type here"),
-        (
-            "_Complex __float128",
-            "unsupported: type '_Complex __float128'",
-        ),
         ("_Float128x", "unsupported: type '_Float128x'"),
         ("_Decimal64", "unsupported: type '_Decimal64'"),
         (
@@ -559,20 +555,8 @@ fn unsupported_shapes() {
             "unsupported: bit-field 'x' has a type with an alignment attribute",
         ),
         (
-            "typedef int v4si __attribute__((ext_vector_type(4)));",
-            "unsupported: clang's ext_vector_type vectors",
-        ),
-        (
-            "typedef char v128 __attribute__((vector_size(128)));",
-            "unsupported: a vector of 128 bytes (at most 64)",
-        ),
-        (
-            "typedef _Complex float tc __attribute__((mode(TC)));",
-            "unsupported: the mode attribute: a mode jitcall cannot represent (a vector, or a complex half or quad)",
-        ),
-        (
-            "_Complex _Float16 half(void);",
-            "unsupported: type '_Complex _Float16'",
+            "typedef int v4si __attribute__((mode(V4SI)));",
+            "unsupported: the mode attribute: a mode jitcall cannot represent (a vector or decimal mode)",
         ),
         ("void f(_Atomic int *p);", "unsupported: _Atomic types"),
         ("void f(int * _Atomic p);", "unsupported: _Atomic types"),
@@ -1021,7 +1005,7 @@ fn asm_labels_are_symbols() {
 #[test]
 fn unsupported_declarations_poison_only_their_users() {
     let text = "# 1 \"/usr/include/demo.h\"
-typedef float v4sf __attribute__((ext_vector_type(4)));
+typedef float v4sf __attribute__((mode(V4SF)));
 struct flags { char a; int b __attribute__((packed)); };
 typedef struct flags flags_t;
 _Decimal64 q(_Decimal64);
@@ -1053,7 +1037,8 @@ static const int table[] = { 1, 2, 3 }, also = 4;
     );
     assert_eq!(
         reason("vadd"),
-        "/usr/include/demo.h:5: function 'vadd' returns unsupported clang's ext_vector_type vectors"
+        "/usr/include/demo.h:5: function 'vadd' returns unsupported the mode attribute: a mode \
+         jitcall cannot represent (a vector or decimal mode)"
     );
     assert_eq!(
         reason("takes_flags"),
@@ -1089,7 +1074,11 @@ static const int table[] = { 1, 2, 3 }, also = 4;
             (
                 "v4sf".to_string(),
                 loc(1),
-                Err("unsupported clang's ext_vector_type vectors".to_string())
+                Err(
+                    "unsupported the mode attribute: a mode jitcall cannot represent (a vector \
+                     or decimal mode)"
+                        .to_string()
+                )
             ),
             (
                 "struct flags".to_string(),
@@ -1163,8 +1152,65 @@ fn interchange_float_types_can_be_complex() {
     assert_eq!(ty("_Complex _Float64"), Type::complex(Type::Double));
     assert_eq!(ty("__complex__ _Float64x"), Type::complex(Type::LongDouble));
     let d = headers("_Complex _Float128 cf(_Complex _Float128 z);");
-    assert!(d.find_function("cf").is_err());
-    assert!(d.skipped().is_empty());
+    let cq = Type::complex(Type::Float128);
+    assert_eq!(d.find_function("cf").unwrap().signature.ret(), &cq);
+    assert_eq!(ty("_Complex __float128"), cq);
+    assert_eq!(ty("_Float16 _Complex"), Type::complex(Type::Float16));
+}
+
+/// clang's `ext_vector_type(N)`: `N` lanes, stored as the next power of two of them.
+#[test]
+fn ext_vector_types() {
+    let d = parse(
+        "typedef float float3 __attribute__((ext_vector_type(3)));\n\
+         typedef _Float16 half2 __attribute__((__ext_vector_type__(2)));\n\
+         float3 cross(float3, float3);",
+    );
+    let f3 = Type::ext_vector(Type::Float, 3);
+    assert_eq!(d.parse_type("float3").unwrap(), f3);
+    assert_eq!(
+        f3.layout().unwrap(),
+        crate::Layout {
+            size: 16,
+            align: 16
+        }
+    );
+    assert_eq!(
+        d.parse_type("half2").unwrap(),
+        Type::ext_vector(Type::Float16, 2)
+    );
+    assert_eq!(d.function("cross").unwrap().signature.ret(), &f3);
+    for (text, message) in [
+        (
+            "typedef int v0 __attribute__((ext_vector_type(0)));",
+            "zero vector size",
+        ),
+        (
+            "typedef long double v2 __attribute__((ext_vector_type(2)));",
+            "invalid vector element type for attribute 'ext_vector_type' (jitcall: \
+             integers, float, double, _Float16)",
+        ),
+    ] {
+        assert_eq!(error(text).message, message, "{text}");
+    }
+}
+
+/// gcc's complex modes: `HC` and `TC` are `_Complex _Float16` and `_Complex _Float128`,
+/// `CQI`..`CTI` complex integers of the declared signedness.
+#[test]
+fn complex_modes() {
+    let d = parse(
+        "typedef _Complex float hc __attribute__((mode(HC)));\n\
+         typedef _Complex float tc __attribute__((__mode__(__TC__)));\n\
+         typedef _Complex int cqi __attribute__((mode(CQI)));\n\
+         typedef _Complex unsigned cdi __attribute__((mode(CDI)));\n\
+         typedef _Complex int cti __attribute__((mode(CTI)));",
+    );
+    assert_eq!(d.parse_type("hc").unwrap(), Type::complex(Type::Float16));
+    assert_eq!(d.parse_type("tc").unwrap(), Type::complex(Type::Float128));
+    assert_eq!(d.parse_type("cqi").unwrap(), Type::complex(Type::SChar));
+    assert_eq!(d.parse_type("cdi").unwrap(), Type::complex(Type::ULong));
+    assert_eq!(d.parse_type("cti").unwrap(), Type::complex(Type::Int128));
 }
 
 /// `extended` reads new text in the old scope: the base's types, typedefs and constants

@@ -126,6 +126,17 @@ pub(super) fn memory_reason_text(reason: &MemoryReason, ty: &Type) -> String {
             abi.name(),
             if *size > 32 { "AVX-512F" } else { "AVX" }
         ),
+        MemoryReason::OneDoubleExtVector { member } => {
+            let what = if member.is_empty() {
+                "a".to_string()
+            } else {
+                format!("member `{}` is a", member_name(ty, member).0)
+            };
+            format!("{what} one-lane `double` ext_vector_type, which clang passes in memory")
+        }
+        MemoryReason::LargeVector { size } => {
+            format!("a {size}-byte vector: larger than any vector register (64 bytes)")
+        }
         MemoryReason::VariadicVector { size } => {
             format!("a variadic {size}-byte vector, which the psABI always passes in memory")
         }

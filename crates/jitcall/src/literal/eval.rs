@@ -11,7 +11,7 @@ use super::syntax::{Designator, Init, Kind, Node, is_char, string_in_braces};
 use super::temporary::{Temporary, pointer_to};
 use super::{MAX_DEPTH, Names};
 use crate::clex::FloatSuffix;
-use crate::{BitInt, Float16, Float128, LongDouble, Type, Value};
+use crate::{BFloat16, BitInt, Float16, Float128, LongDouble, Type, Value};
 use std::ffi::c_void;
 
 /// Aggregates with more scalar members than this are refused: nobody types such a
@@ -27,7 +27,9 @@ pub(super) fn scalar_count(ty: &Type) -> u64 {
             .iter()
             .fold(0u64, |n, f| n.saturating_add(scalar_count(&f.ty)))
             .max(1),
-        Type::Array(elem, n) | Type::Vector(elem, n) => scalar_count(elem).saturating_mul(*n),
+        Type::Array(elem, n) | Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
+            scalar_count(elem).saturating_mul(*n)
+        }
         Type::Complex(_) => 2,
         _ => 1,
     }
@@ -279,6 +281,7 @@ pub(super) fn format_of(ty: &Type) -> Option<Format> {
         Type::Double => Some(float::F64),
         Type::LongDouble => Some(float::X87),
         Type::Float16 => Some(float::F16),
+        Type::BFloat16 => Some(float::BF16),
         Type::Float128 => Some(float::F128),
         _ => None,
     }
@@ -289,6 +292,7 @@ pub(super) fn encode(rounded: Rounded, ty: &Type) -> Value {
         Type::Float => Value::Float(float::rounded_f32(rounded)),
         Type::LongDouble => Value::LongDouble(LongDouble::from_bytes(float::rounded_x87(rounded))),
         Type::Float16 => Value::Float16(Float16::from_bits(float::rounded_f16(rounded))),
+        Type::BFloat16 => Value::BFloat16(BFloat16::from_bits(float::rounded_bf16(rounded))),
         Type::Float128 => Value::Float128(Float128::from_bits(float::rounded_f128(rounded))),
         _ => Value::Double(float::rounded_f64(rounded)),
     }
@@ -299,6 +303,7 @@ pub(super) fn encode_binary(b: Binary, ty: &Type) -> Value {
         Type::Float => Value::Float(b.to_f32()),
         Type::LongDouble => Value::LongDouble(LongDouble::from_bytes(b.to_x87())),
         Type::Float16 => Value::Float16(Float16::from_bits(b.to_f16())),
+        Type::BFloat16 => Value::BFloat16(BFloat16::from_bits(b.to_bf16())),
         Type::Float128 => Value::Float128(Float128::from_bits(b.to_f128())),
         _ => Value::Double(b.to_f64()),
     }
@@ -310,6 +315,7 @@ pub(super) fn binary_of(v: &Value) -> Option<Binary> {
         Value::Double(x) => Some(Binary::from_f64(x)),
         Value::LongDouble(x) => Some(Binary::from_x87(x.to_bytes())),
         Value::Float16(x) => Some(Binary::from_f16(x.to_bits())),
+        Value::BFloat16(x) => Some(Binary::from_bf16(x.to_bits())),
         Value::Float128(x) => Some(Binary::from_f128(x.to_bits())),
         _ => None,
     }
@@ -429,7 +435,7 @@ impl Eval<'_> {
         }
         // A vector initializes like an array of its lanes (`{1, 2, 3, 4}`; missing lanes
         // are zero), never from a string.
-        if let Type::Vector(elem, lanes) = ty {
+        if let Some((elem, lanes)) = ty.vector_lanes() {
             if matches!(node.kind, Kind::Str(_)) {
                 return Err(Self::err(
                     node,
@@ -439,7 +445,7 @@ impl Eval<'_> {
             let lanes = self
                 .braces_for(node, ty)
                 .map(|_| ())
-                .and_then(|()| self.value_inner(node, &Type::array((**elem).clone(), *lanes)))?;
+                .and_then(|()| self.value_inner(node, &Type::array(elem.clone(), lanes)))?;
             return Ok(match lanes {
                 Value::Array(values) => Value::Vector(values),
                 other => other,
@@ -469,7 +475,12 @@ impl Eval<'_> {
                 let num = self.number(node)?;
                 self.integer(node, num, ty)
             }
-            Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128 => {
+            Type::Float
+            | Type::Double
+            | Type::LongDouble
+            | Type::Float16
+            | Type::BFloat16
+            | Type::Float128 => {
                 let num = self.number(node)?;
                 self.real(node, num, ty)
             }
@@ -702,9 +713,12 @@ impl Eval<'_> {
         };
         match to {
             t if t.is_integer() || matches!(t, Type::BitInt { .. }) => self.integer(node, num, to),
-            Type::Float | Type::Double | Type::LongDouble | Type::Float16 | Type::Float128 => {
-                self.real(node, num, to)
-            }
+            Type::Float
+            | Type::Double
+            | Type::LongDouble
+            | Type::Float16
+            | Type::BFloat16
+            | Type::Float128 => self.real(node, num, to),
             Type::Complex(elem) => {
                 let re = self.convert(node, v, from, elem)?;
                 Ok(Value::Complex(Box::new(re), Box::new(zero(elem))))
@@ -1250,6 +1264,7 @@ pub fn zero(ty: &Type) -> Value {
         Type::Double => Value::Double(0.0),
         Type::LongDouble => Value::LongDouble(LongDouble::from_f64(0.0)),
         Type::Float16 => Value::Float16(Float16::default()),
+        Type::BFloat16 => Value::BFloat16(BFloat16::default()),
         Type::Float128 => Value::Float128(Float128::default()),
         Type::Struct(agg) => Value::Struct(agg.fields.iter().map(|f| zero(&f.ty)).collect()),
         Type::Union(agg) => match agg.fields.first() {
@@ -1261,7 +1276,9 @@ pub fn zero(ty: &Type) -> Value {
         },
         Type::Array(elem, n) => Value::Array((0..*n).map(|_| zero(elem)).collect()),
         Type::Complex(elem) => Value::Complex(Box::new(zero(elem)), Box::new(zero(elem))),
-        Type::Vector(elem, n) => Value::Vector((0..*n).map(|_| zero(elem)).collect()),
+        Type::Vector(elem, n) | Type::ExtVector(elem, n) => {
+            Value::Vector((0..*n).map(|_| zero(elem)).collect())
+        }
         _ => Value::Pointer(std::ptr::null_mut()),
     }
 }

@@ -55,6 +55,12 @@ pub const F16: Format = Format {
     emin: -14,
     emax: 15,
 };
+/// `__bf16` (bfloat16: `float`'s exponent range, 8 significand bits).
+pub const BF16: Format = Format {
+    precision: 8,
+    emin: -126,
+    emax: 127,
+};
 /// `_Float128` (IEEE 754 binary128).
 pub const F128: Format = Format {
     precision: 113,
@@ -162,6 +168,11 @@ impl Binary {
         Binary::from_ieee(bits as u128, 16, F16)
     }
 
+    /// The value of the bits of a `__bf16`.
+    pub fn from_bf16(bits: u16) -> Binary {
+        Binary::from_ieee(bits as u128, 16, BF16)
+    }
+
     /// The value of the bits of a `_Float128`.
     pub fn from_f128(bits: u128) -> Binary {
         Binary::from_ieee(bits, 128, F128)
@@ -194,6 +205,11 @@ impl Binary {
     /// As the bits of a `_Float16` (rounding in [`F16`]).
     pub fn to_f16(self) -> u16 {
         self.to_ieee(16, F16) as u16
+    }
+
+    /// As the bits of a `__bf16` (rounding in [`BF16`]).
+    pub fn to_bf16(self) -> u16 {
+        self.to_ieee(16, BF16) as u16
     }
 
     /// As the bits of a `_Float128` (rounding in [`F128`]).
@@ -567,6 +583,12 @@ pub fn rounded_x87(r: Rounded) -> [u8; 10] {
 /// [`F16`].
 pub fn rounded_f16(r: Rounded) -> u16 {
     encode_ieee(r, 16, F16) as u16
+}
+
+/// Encodes a rounded value as `__bf16` bits. The value must have been rounded in
+/// [`BF16`].
+pub fn rounded_bf16(r: Rounded) -> u16 {
+    encode_ieee(r, 16, BF16) as u16
 }
 
 /// Encodes a rounded value as `_Float128` bits. The value must have been rounded in

@@ -6,7 +6,7 @@
 
 use super::eval::{int_parts, signed_text};
 use super::float::{self, Binary};
-use crate::{Float16, Float128, LongDouble, Type, Value};
+use crate::{BFloat16, Float16, Float128, LongDouble, Type, Value};
 use std::ffi::{CStr, c_char};
 
 /// Lays out shortest digits (`d1.d2d3... × 10^sci`) the way `%g` would, without its
@@ -99,6 +99,12 @@ pub fn format_float16(x: Float16) -> String {
     format_binary(b, float::shortest(b, float::F16))
 }
 
+/// A `__bf16` in the shortest form that reads back (as a `__bf16`) to the same bits.
+pub fn format_bfloat16(x: BFloat16) -> String {
+    let b = Binary::from_bf16(x.to_bits());
+    format_binary(b, float::shortest(b, float::BF16))
+}
+
 /// A `_Float128` in the shortest form that reads back (as a `_Float128`) to the same
 /// bits.
 pub fn format_float128(x: Float128) -> String {
@@ -180,6 +186,7 @@ pub(super) fn write_value(out: &mut String, value: &Value, ty: &Type) {
         Value::Double(x) => out.push_str(&format_f64(*x)),
         Value::LongDouble(x) => out.push_str(&format_long_double(*x)),
         Value::Float16(x) => out.push_str(&format_float16(*x)),
+        Value::BFloat16(x) => out.push_str(&format_bfloat16(*x)),
         Value::Float128(x) => out.push_str(&format_float128(*x)),
         Value::BitInt(x) => out.push_str(&x.to_string()),
         Value::Pointer(p) if p.is_null() => out.push_str("NULL"),
@@ -204,7 +211,9 @@ pub(super) fn write_value(out: &mut String, value: &Value, ty: &Type) {
         }
         Value::Array(values) | Value::Vector(values) => {
             let elem = match ty {
-                Type::Array(elem, _) | Type::Vector(elem, _) => (**elem).clone(),
+                Type::Array(elem, _) | Type::Vector(elem, _) | Type::ExtVector(elem, _) => {
+                    (**elem).clone()
+                }
                 _ => Type::Void,
             };
             list(out, &mut values.iter().map(|v| (v, &elem)));

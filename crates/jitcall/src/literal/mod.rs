@@ -58,8 +58,8 @@ mod tests;
 pub use error::LiteralError;
 pub use eval::{Strings, zero};
 pub use format::{
-    format_c_string, format_f32, format_f64, format_float16, format_float128, format_long_double,
-    format_value, quote_bytes,
+    format_bfloat16, format_c_string, format_f32, format_f64, format_float16, format_float128,
+    format_long_double, format_value, quote_bytes,
 };
 pub use temporary::Temporary;
 

@@ -123,6 +123,40 @@ fn long_double_literals_are_exact() {
 }
 
 #[test]
+fn bfloat16_literals_round_once_from_the_exact_decimal() {
+    use crate::{BFloat16, literal::format_bfloat16};
+    let bf = |text: &str| match val(text, &Type::BFloat16) {
+        Value::BFloat16(x) => x.to_bits(),
+        other => panic!("{text}: {other:?}"),
+    };
+    // clang-19 -S: `(__bf16)0.1` is 0x3dcd, `(__bf16)1.5` 0x3fc0.
+    assert_eq!(bf("0.1"), 0x3dcd);
+    assert_eq!(bf("(__bf16)1.5"), 0x3fc0);
+    assert_eq!(bf("-2"), 0xc000);
+    // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: ties to even, down; 1 + 3 * 2^-8
+    // ties up. A decimal just above the first tie rounds up: rounded once from its
+    // exact value, not through a `double` (which would make it the tie).
+    assert_eq!(bf("1.00390625"), 0x3f80);
+    assert_eq!(bf("1.01171875"), 0x3f82);
+    assert_eq!(bf("1.00390625000000000001"), 0x3f81);
+    // The largest finite bfloat16 is 0x7f7f; past its rounding range, infinity.
+    assert_eq!(bf("0x1.fep127"), 0x7f7f);
+    assert_eq!(bf("1e39"), 0x7f80);
+    assert_eq!(bf("0x1p-133"), 0x0001);
+    assert_eq!(format_bfloat16(BFloat16::from_bits(0x3dcd)), "0.1");
+    assert_eq!(format_bfloat16(BFloat16::from_bits(0x3f81)), "1.01");
+    assert_eq!(format_bfloat16(BFloat16::from_bits(0x0001)), "9e-41");
+    assert_eq!(format_bfloat16(BFloat16::from_bits(0xc000)), "-2");
+    assert_eq!(BFloat16::from_bits(0x3fc0).to_f32(), 1.5);
+    assert_eq!(BFloat16::from_f32(0.1).to_bits(), 0x3dcd);
+    // Every bfloat16 prints to a literal that reads back to its bits.
+    for bits in (0..=0xffffu16).filter(|b| b & 0x7f80 != 0x7f80) {
+        let text = format_bfloat16(BFloat16::from_bits(bits));
+        assert_eq!(bf(&text), bits, "{text}");
+    }
+}
+
+#[test]
 fn half_and_quad_literals_are_exact() {
     use crate::{Float16, Float128, literal::format_float16, literal::format_float128};
     let half = |text: &str| match val(text, &Type::Float16) {
