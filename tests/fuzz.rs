@@ -329,6 +329,38 @@ fn known_divergences_are_counted_apart() {
     }
 }
 
+/// clang classifies every element of an array at its own offset, gcc the first one:
+/// `a[1]` of `struct t { struct e a[2]; }` straddles bytes 6..12, and its two
+/// `_Float16`s alone in the second eightbyte make it SSE for clang, INTEGER (`a[0]`'s
+/// class) for gcc and jitcall (seed 20261208, case 135657, shrunk by hand).
+#[test]
+fn clang_array_elements_each_classified() {
+    let decls = "struct e { short s; _Float16 h, g; }; struct t { struct e a[2]; }";
+    let fixed = format!("{decls}; void callee(struct t a0)");
+    let variadic = format!("{decls}; void callee(int a0, ...) __attribute__((target(\"no-avx\")))");
+    let gcc = jitcall_fuzz(&["--cc", "gcc", "--replay", &fixed]);
+    assert_eq!(gcc.code, 0, "{}{}", gcc.stdout, gcc.stderr);
+    assert!(gcc.stdout.contains("passed: every call"), "{}", gcc.stdout);
+    if compilers().contains(&"clang-19") {
+        for args in [
+            &["--cc", "clang-19", "--replay", &fixed][..],
+            &[
+                "--cc", "clang-19", "--replay", &variadic, "--vararg", "struct t",
+            ],
+        ] {
+            let clang = jitcall_fuzz(args);
+            assert_eq!(clang.code, 0, "{}{}", clang.stdout, clang.stderr);
+            let explained = "explained by the known divergence `clang-array-elements`";
+            assert!(clang.stdout.contains(explained), "{}", clang.stdout);
+            assert!(
+                clang.stdout.contains("via Function::call"),
+                "{}",
+                clang.stdout
+            );
+        }
+    }
+}
+
 /// Asserts that a `--replay` run was a known compiler bug named `name`: the compiler's
 /// own call failed, and the run exited 0.
 fn assert_compiler_bug(replay: &Run, name: &str) {

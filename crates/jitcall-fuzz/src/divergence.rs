@@ -148,13 +148,9 @@ pub const KNOWN: &[Divergence] = &[
         matches: |sig, _| {
             // (Unnamed bit-fields, which clang also reads differently, have their own
             // entry.)
-            // (clang_classes models clang's view of alignment and zero-length
-            // arrays; an eightbyte gcc classifies by a lone _Float16 of the first
-            // element, clang by every element's data, is recognised apart.)
             any_value(sig, |t| {
                 !has_unnamed_bit_field(t)
-                    && (clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
-                        || lone_float_eightbyte(t, t, 0))
+                    && clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
             })
         },
     },
@@ -874,7 +870,7 @@ fn clang_classes(ty: &Type) -> Vec<Class> {
     if clang_misaligned(ty, 0) {
         return vec![Class::Memory];
     }
-    sysv::classify_type(&without_zero_length_arrays(ty)).unwrap_or_default()
+    sysv::classify_type(&clang_view(ty)).unwrap_or_default()
 }
 
 /// Whether some member, array element or scalar of `ty` (at `offset`) sits at an
@@ -897,9 +893,11 @@ fn clang_misaligned(ty: &Type, offset: u64) -> bool {
     }
 }
 
-/// `ty` with every zero-size array replaced by an empty struct of the same alignment:
-/// the same layout, and nothing to classify.
-fn without_zero_length_arrays(ty: &Type) -> Type {
+/// `ty` as clang classifies it, with gcc's classifier: every zero-size array replaced
+/// by an empty struct of the same alignment (the same layout, and nothing to classify),
+/// and every other array by a struct of its elements (the same layout, each element
+/// classified).
+fn clang_view(ty: &Type) -> Type {
     let rebuild = |agg: &jitcall::Aggregate, union: bool| {
         let mut b = if union {
             Type::build_union()
@@ -909,7 +907,7 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
         for f in &agg.fields {
             b = b.member(Field {
                 name: f.name.clone(),
-                ty: without_zero_length_arrays(&f.ty),
+                ty: clang_view(&f.ty),
                 align: f.align,
                 bits: f.bits,
             });
@@ -929,7 +927,7 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
                 let mut lean = Type::build_union();
                 for f in kept {
                     lean = lean.member(Field {
-                        ty: without_zero_length_arrays(&f.ty),
+                        ty: clang_view(&f.ty),
                         ..f
                     });
                 }
@@ -968,7 +966,15 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
             if l.size == 0 {
                 Type::build_struct().aligned(l.align).finish()
             } else {
-                Type::array(without_zero_length_arrays(elem), *n)
+                // clang classifies each element at its own offset (gcc the first one
+                // only): a struct of the elements is laid out as the array is, and
+                // classified member by member.
+                let elem = clang_view(elem);
+                (0..*n)
+                    .fold(Type::build_struct(), |b, i| {
+                        b.field(format!("e{i}"), elem.clone())
+                    })
+                    .finish()
             }
         }
         other => other.clone(),
@@ -1187,5 +1193,36 @@ mod tests {
             .finish();
         assert_eq!(clang_classes(&t), [Class::Memory]);
         assert_eq!(sysv::classify_type(&t).unwrap(), [Class::Integer]);
+    }
+
+    #[test]
+    fn clang_classifies_every_array_element() {
+        use Type::*;
+        // struct e { short s; _Float16 h, g; }; struct t { struct e a[2]; }: a[1] is
+        // bytes 6..12, its _Float16s alone in the second eightbyte. gcc classifies a[0]
+        // and repeats it (INTEGER INTEGER); clang classifies a[1]'s _Float16s at bytes
+        // 8 and 10: SSE (seed 20261208, case 135657, shrunk).
+        let e = Type::structure([Short, Float16, Float16]);
+        let t = Type::structure([Type::array(e.clone(), 2)]);
+        assert_eq!(
+            sysv::classify_type(&t).unwrap(),
+            [Class::Integer, Class::Integer]
+        );
+        assert_eq!(clang_classes(&t), [Class::Integer, Class::Sse]);
+        // Nested arrays, as the fuzzer writes them (struct t1 f0[2][1]).
+        let t = Type::structure([Type::array(Type::array(e, 1), 2)]);
+        assert_eq!(clang_classes(&t), [Class::Integer, Class::Sse]);
+        // struct { short a[3]; struct { short s; _Float16 h; } f[2]; }: gcc INTEGER
+        // SSE (f[0].h alone at byte 8), clang INTEGER INTEGER (f[1].s at byte 10).
+        let p = Type::structure([Short, Float16]);
+        let t = Type::structure([Type::array(Short, 3), Type::array(p, 2)]);
+        assert_eq!(
+            sysv::classify_type(&t).unwrap(),
+            [Class::Integer, Class::Sse]
+        );
+        assert_eq!(clang_classes(&t), [Class::Integer, Class::Integer]);
+        // Arrays whose elements all classify alike: the same classes.
+        let t = Type::structure([Type::array(Float, 3), Type::array(Double, 0)]);
+        assert_eq!(clang_classes(&t), sysv::classify_type(&t).unwrap());
     }
 }
