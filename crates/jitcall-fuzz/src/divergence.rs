@@ -63,6 +63,19 @@ pub const KNOWN: &[Divergence] = &[
         matches: |sig, _| any_value(sig, float128_union),
     },
     Divergence {
+        name: "clang-va-arg-float128-union",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 passes a variadic union of a __float128 and a member that makes \
+                  its second eightbyte SSE (a double _Complex) in a GPR and an xmm \
+                  register, and its va_arg reads it from two xmm registers",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            sig.params()[sig.fixed_count()..]
+                .iter()
+                .any(|t| float128_union(t) && clang_classes(t) == [Class::Sse, Class::Sse])
+        },
+    },
+    Divergence {
         name: "clang-wide-vector-return",
         kind: Kind::Divergence,
         summary: "a 32- or 64-byte vector result wider than the registers the callee is \
@@ -372,6 +385,20 @@ fn small_float_vector(ty: &Type) -> bool {
     }
 }
 
+/// Whether `ty` is or holds (at any depth) a floating vector of `size` bytes that
+/// [`small_float_vector`] names.
+fn small_float_vector_of(ty: &Type, size: u64) -> bool {
+    match ty {
+        Type::Vector(..) => small_float_vector(ty) && ty.layout().is_ok_and(|l| l.size == size),
+        Type::Struct(agg) | Type::Union(agg) => agg
+            .fields
+            .iter()
+            .any(|f| small_float_vector_of(&f.ty, size)),
+        Type::Array(elem, n) => *n > 0 && small_float_vector_of(elem, size),
+        _ => false,
+    }
+}
+
 /// Whether `ty` holds (at any depth) a union with a `__float128` member and another
 /// member: gcc merges their classes eightbyte by eightbyte (SSEUP with SSE is SSE);
 /// clang 19 lowers such a union as a whole, to a GPR or memory.
@@ -434,10 +461,7 @@ fn int128_with_one_gpr_left(sig: &Signature, plan: &CallPlan) -> Option<usize> {
 /// caller stores only its INTEGER eightbyte, 8-aligned) from a slot aligned and sized
 /// for the whole type, so it or the arguments after it are read from the wrong place.
 fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
-    let classes_of = |t: &Type| match t {
-        t if t.is_aggregate() => clang_classes(t),
-        t => sysv::classify_type(t).unwrap_or_default(),
-    };
+    let classes_of = clang_classes;
     let mut gprs: u8 = if clang_classes_of_result(sig.ret()) == [Class::Memory] {
         5
     } else {
@@ -482,8 +506,9 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
 fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
     match ty {
         Type::Void => Vec::new(),
-        t if t.is_aggregate() => clang_classes(t),
-        t => sysv::classify_type(t).unwrap_or_default(),
+        // clang returns a one-lane double vector in xmm0 (it passes one in memory).
+        Type::Vector(elem, 1) if **elem == Type::Double => vec![Class::Sse],
+        t => clang_classes(t),
     }
 }
 
@@ -644,10 +669,15 @@ fn has_unnamed_bit_field(ty: &Type) -> bool {
 
 /// Whether `ty` (at `offset` in its argument) holds a union with a member that has a
 /// `float` at the start of an eightbyte and no data in the 4 bytes after it, while
-/// another member has data there.
+/// another member has data there; or a struct with a `float` at the start of an
+/// eightbyte followed by such a union whose data-free member clang may lower it by
+/// ([`float_then_empty_union_member`]).
 fn union_float_tail(ty: &Type, offset: u64) -> bool {
     match ty {
-        Type::Struct(agg) => members(ty, agg).any(|(t, off)| union_float_tail(t, offset + off)),
+        Type::Struct(agg) => {
+            float_then_empty_union_member(ty, agg, offset)
+                || members(ty, agg).any(|(t, off)| union_float_tail(t, offset + off))
+        }
         Type::Array(elem, n) => {
             let size = elem.layout().map_or(0, |l| l.size);
             (0..*n).any(|i| union_float_tail(elem, offset + i * size))
@@ -668,6 +698,34 @@ fn union_float_tail(ty: &Type, offset: u64) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether the struct `ty` (at `offset` in its argument) has a `float` member at the
+/// start of an eightbyte and, right after it, a union with a float at its start and a
+/// member of no data (a zero-length array, an empty struct). clang lowers a union by
+/// its most aligned member, which can be the data-free one: then it finds no float
+/// after the first and passes the eightbyte as a lone `float`, dropping the union's
+/// (`struct { float f; union { struct { long l; } __attribute__((packed)) z[0]; float
+/// g; } u; }`).
+fn float_then_empty_union_member(ty: &Type, agg: &Aggregate, offset: u64) -> bool {
+    let all: Vec<(&Type, u64)> = members(ty, agg).collect();
+    all.windows(2).any(|pair| {
+        let [(first, at), (next, next_at)] = pair else {
+            return false;
+        };
+        let Type::Union(u) = next else {
+            return false;
+        };
+        **first == Type::Float
+            && (offset + at).is_multiple_of(8)
+            && *next_at == at + 4
+            && u.fields
+                .iter()
+                .any(|f| float_offsets(&f.ty, 0).contains(&0))
+            && u.fields
+                .iter()
+                .any(|f| f.ty.layout().is_ok_and(|l| l.size == 0))
+    })
 }
 
 /// Offsets of the `float` scalars of `ty` (every union member's).
@@ -853,9 +911,10 @@ fn contains_long_double(ty: &Type) -> bool {
     }
 }
 
-/// The classes clang gives `ty`, as far as arrays are concerned: like gcc's, except
-/// that every field and array element is checked for alignment (misaligned: MEMORY)
-/// and zero-length arrays are otherwise ignored.
+/// The classes clang gives `ty`, as far as arrays and small floating vectors are
+/// concerned: like gcc's, except that every field and array element is classified at
+/// its offset and checked for alignment (misaligned: MEMORY), zero-length arrays are
+/// otherwise ignored, and a small floating vector argument has clang's class.
 fn clang_classes(ty: &Type) -> Vec<Class> {
     let Ok(layout) = ty.layout() else {
         return Vec::new();
@@ -864,13 +923,77 @@ fn clang_classes(ty: &Type) -> Vec<Class> {
     if is_empty(ty) {
         return Vec::new();
     }
+    if small_float_vector(ty) && !ty.is_aggregate() {
+        // clang classifies a vector of up to 4 bytes INTEGER, a one-lane double one
+        // MEMORY (the `clang-small-float-vector` divergence).
+        return vec![if layout.size <= 4 {
+            Class::Integer
+        } else {
+            Class::Memory
+        }];
+    }
     if !ty.is_aggregate() || layout.size > 16 {
         return sysv::classify_type(ty).unwrap_or_default();
     }
-    if clang_misaligned(ty, 0) {
+    // A one-lane double vector is MEMORY to clang, and so is what holds it.
+    if clang_misaligned(ty, 0) || small_float_vector_of(ty, 8) {
         return vec![Class::Memory];
     }
-    sysv::classify_type(&clang_view(ty)).unwrap_or_default()
+    let mut classes = sysv::classify_type(&clang_view(ty)).unwrap_or_default();
+    // clang ignores unnamed bit-fields: an eightbyte of nothing else is NO_CLASS. (One
+    // that shares its eightbyte with a float still makes it INTEGER here, as it does
+    // for gcc; the `clang-unnamed-bit-field` divergence covers that.)
+    if !classes.contains(&Class::Memory) {
+        let data = named_data(ty, layout.size as usize);
+        for (i, class) in classes.iter_mut().enumerate() {
+            if !data.iter().skip(8 * i).take(8).any(|&b| b) {
+                *class = Class::NoClass;
+            }
+        }
+    }
+    classes
+}
+
+/// Which of `len` bytes the scalars and named bit-fields of `ty` (every union
+/// member's) occupy: [`all_data`] without the unnamed bit-fields.
+fn named_data(ty: &Type, len: usize) -> Vec<bool> {
+    fn mark(ty: &Type, at: usize, mask: &mut [bool]) {
+        match ty {
+            Type::Struct(agg) | Type::Union(agg) => {
+                let places = ty.field_places().ok().flatten().unwrap_or_default();
+                for (f, place) in agg.fields.iter().zip(places) {
+                    match place.bits {
+                        Some(bits) if f.name.is_some() && bits.width > 0 => {
+                            let first = bits.absolute(place.offset) as usize;
+                            let end = first + bits.width as usize;
+                            for b in mask
+                                .iter_mut()
+                                .take(at + end.div_ceil(8))
+                                .skip(at + first / 8)
+                            {
+                                *b = true;
+                            }
+                        }
+                        Some(_) => {}
+                        None => mark(&f.ty, at + place.offset as usize, mask),
+                    }
+                }
+            }
+            Type::Array(elem, n) => {
+                let size = elem.layout().map_or(0, |l| l.size) as usize;
+                (0..*n as usize).for_each(|i| mark(elem, at + i * size, mask));
+            }
+            scalar => {
+                let size = scalar.layout().map_or(0, |l| l.size) as usize;
+                for b in mask.iter_mut().skip(at).take(size) {
+                    *b = true;
+                }
+            }
+        }
+    }
+    let mut mask = vec![false; len];
+    mark(ty, 0, &mut mask);
+    mask
 }
 
 /// Whether some member, array element or scalar of `ty` (at `offset`) sits at an
@@ -977,6 +1100,14 @@ fn clang_view(ty: &Type) -> Type {
                     .finish()
             }
         }
+        // clang classifies a floating vector of up to 4 bytes INTEGER, like an
+        // integer of its size (and alignment).
+        Type::Vector(..) if small_float_vector(ty) && ty.layout().is_ok_and(|l| l.size <= 4) => {
+            match ty.layout().map_or(0, |l| l.size) {
+                2 => Type::Short,
+                _ => Type::Int,
+            }
+        }
         other => other.clone(),
     }
 }
@@ -1042,6 +1173,78 @@ mod tests {
     }
 
     #[test]
+    fn clangs_own_view_of_small_float_vectors_and_unnamed_bit_fields() {
+        use Type::*;
+        // A float vector of one lane (or two _Float16) takes a GPR in clang's view,
+        // none in gcc's (MEMORY, SSE), leaving r9 alone for the variadic __int128
+        // (seed 20261208, cases 68674 and 38801, shrunk).
+        for small in [Type::vector(Float, 1), Type::vector(Float16, 2)] {
+            assert_eq!(clang_classes(&small), [Class::Integer]);
+            let sig = Signature::variadic(Void, [small, UChar], [Int, UInt, ULong, Int128, Int]);
+            assert!(clang_va_arg_reads_r9_after_int128(&sig), "{sig}");
+        }
+        // The extra case of the brief: struct t1 { v1_float f0; long f1; } is two GPRs.
+        let t1 = Type::structure([Type::vector(Float, 1), Long]);
+        assert_eq!(clang_classes(&t1), [Class::Integer, Class::Integer]);
+        let sig = Signature::variadic(Void, [t1, Int128, Int], [Int128, Int]);
+        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        // A one-lane double vector is MEMORY to clang: nothing counted.
+        let sig = Signature::variadic(
+            Void,
+            [Type::vector(Double, 1), UChar, Int, UInt, ULong],
+            [Int128, Int],
+        );
+        assert!(!clang_va_arg_reads_r9_after_int128(&sig));
+        // struct t5 { _BitInt(33) f0; signed char : 3; }: clang ignores the unnamed
+        // bit-field, so the second eightbyte is NO_CLASS and the struct takes one GPR
+        // (seed 20261208, case 35356, shrunk).
+        let t5 = Type::build_struct()
+            .field(
+                "f0",
+                BitInt {
+                    bits: 33,
+                    signed: true,
+                },
+            )
+            .unnamed_bit_field(SChar, 3)
+            .finish();
+        assert_eq!(clang_classes(&t5), [Class::Integer, Class::NoClass]);
+        assert_eq!(
+            sysv::classify_type(&t5).unwrap(),
+            [Class::Integer, Class::Integer]
+        );
+        let v4_char = Type::vector(Char, 4);
+        let bits9 = BitInt {
+            bits: 9,
+            signed: false,
+        };
+        let fixed = [UShort, t5, ULong, bits9, v4_char];
+        let sig = Signature::variadic(Void, fixed, [UInt128, Pointer]);
+        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+    }
+
+    #[test]
+    fn clang_va_arg_float128_union() {
+        use Type::*;
+        let bug = KNOWN
+            .iter()
+            .find(|d| d.name == "clang-va-arg-float128-union")
+            .unwrap();
+        let plan = |sig: &Signature| sysv::classify(sig).unwrap();
+        // union { double _Complex f0; __float128 f1; } through `...` (seed 20261208,
+        // cases 4846 and 6879, shrunk).
+        let u = Type::union([Type::complex(Double), Float128]);
+        let sig = Signature::variadic(Void, [Int], [u.clone()]);
+        assert!(bug.matches(&sig, &plan(&sig)));
+        // A fixed parameter is the clang-float128-union divergence, not this bug.
+        let sig = Signature::new(Void, [Int, u]);
+        assert!(!bug.matches(&sig, &plan(&sig)));
+        // union { double; __float128 } is SSE SSEUP: clang agrees with itself.
+        let sig = Signature::variadic(Void, [Int], [Type::union([Double, Float128])]);
+        assert!(!bug.matches(&sig, &plan(&sig)));
+    }
+
+    #[test]
     fn clang_union_float_eightbyte() {
         use Type::*;
         // union { float f0[2]; struct { float f0; double f1[0]; } f1; }: clang passes a
@@ -1052,6 +1255,18 @@ mod tests {
         // Every member covers bytes 4..8: no.
         let u = Type::union([Type::array(Float, 2), Double]);
         assert!(!union_float_tail(&u, 0));
+        // struct t8 { long f0; } __attribute__((packed));
+        // union t9 { struct t8 f0[0]; float f1; }; struct t10 { float f0; union t9 f1; }:
+        // clang lowers t9 by the zero-length array (8-aligned in its IR) and passes
+        // t10 as a lone float (seed 20261208, case 79538, shrunk).
+        let t8 = Type::build_struct().field("f0", Long).packed().finish();
+        let t9 = Type::union([Type::array(t8, 0), Float]);
+        assert!(union_float_tail(&Type::structure([Float, t9.clone()]), 0));
+        // Without the data-free member, the union is a float: nothing lost.
+        let plain = Type::union([Float]);
+        assert!(!union_float_tail(&Type::structure([Float, plain]), 0));
+        // A double first: a whole eightbyte, no lone float.
+        assert!(!union_float_tail(&Type::structure([Double, t9]), 0));
     }
 
     /// Every known issue is described where reports send the reader.
