@@ -102,9 +102,19 @@ fn returns_aggregate(sig: &Signature) -> bool {
 fn another_struct_return_convention_fails_and_replays() {
     // -fpcc-struct-return returns every struct and union in memory: jitcall, which
     // follows the psABI, must disagree on small struct results, and only there.
-    // A seed whose shrunk failure is found through Function::call, which `jitcall call`
-    // replays (one found through a callback comes with a caveat instead).
-    let summary = run("gcc -fpcc-struct-return", 150, 83, true);
+    // The first seed (from one that had it) whose shrunk failure is found through
+    // Function::call, which `jitcall call` replays (one found through a callback comes
+    // with a caveat instead): searched, so that a change to the generator's random
+    // stream does not break the test.
+    let found_by_call = |summary: &Summary| {
+        summary.reproducer.as_ref().is_some_and(|r| {
+            matches!(&r.outcome, Outcome::Fail(f) | Outcome::Invalid(f) if f.via() == fuzz::Via::Value)
+        })
+    };
+    let summary = (83..83 + SEED_SEARCH)
+        .map(|seed| run("gcc -fpcc-struct-return", 150, seed, true))
+        .find(found_by_call)
+        .expect("no seed whose shrunk failure is found through Function::call");
     assert!(summary.failed > 0, "no failure found");
     for f in &summary.failures {
         assert!(
@@ -426,9 +436,24 @@ fn stable_lines(stdout: &str) -> Vec<&str> {
         .collect()
 }
 
+/// How many seeds a test that needs a shape of run tries, from the one that last had
+/// it, before it fails.
+const SEED_SEARCH: u64 = 30;
+
 #[test]
 fn command_line_contract() {
-    let args = ["--cases", "40", "--seed", "5", "--cc", "gcc", "--jobs", "1"];
+    // A seed (searched from one that had it) whose 40 cases all pass, none a known gcc
+    // bug: the exact last line below.
+    let seed = (5..5 + SEED_SEARCH)
+        .find(|seed| {
+            let summary = run("gcc", 40, *seed, false);
+            summary.passed == 40
+        })
+        .expect("no seed of 40 passing cases")
+        .to_string();
+    let args = [
+        "--cases", "40", "--seed", &seed, "--cc", "gcc", "--jobs", "1",
+    ];
     let first = jitcall_fuzz(&args);
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
     let lines: Vec<&str> = first.stdout.lines().collect();

@@ -255,7 +255,7 @@ pub const KNOWN: &[Divergence] = &[
                   with a NO_CLASS eightbyte), its va_arg reads from r9, or the whole type from \
                   the stack",
         applies: |c| c.family == Family::Clang && c.major >= 18,
-        matches: |sig, _| clang_va_arg_reads_r9_after_int128(sig),
+        matches: clang_va_arg_reads_r9_after_int128,
     },
     Divergence {
         name: "clang-zero-size-element-crash",
@@ -460,8 +460,13 @@ fn int128_with_one_gpr_left(sig: &Signature, plan: &CallPlan) -> Option<usize> {
 /// stack, and an argument with a NO_CLASS eightbyte (a union of a 16-aligned `int`, whose
 /// caller stores only its INTEGER eightbyte, 8-aligned) from a slot aligned and sized
 /// for the whole type, so it or the arguments after it are read from the wrong place.
-fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
-    let classes_of = clang_classes;
+fn clang_va_arg_reads_r9_after_int128(sig: &Signature, plan: &CallPlan) -> bool {
+    // Wider than 16 bytes, clang's classes are jitcall's (MEMORY, or a wide vector's
+    // registers as the callee's instruction set gives them, which only the plan knows).
+    let classes_of = |i: usize, t: &Type| match plan.args.get(i) {
+        Some(a) if t.layout().is_ok_and(|l| l.size > 16) => a.classes.to_vec(),
+        _ => clang_classes(t),
+    };
     let mut gprs: u8 = if clang_classes_of_result(sig.ret()) == [Class::Memory] {
         5
     } else {
@@ -472,7 +477,7 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
     let mut int128: Option<bool> = None;
     for (i, t) in sig.params().iter().enumerate() {
         let variadic = i >= sig.fixed_count();
-        let classes = classes_of(t);
+        let classes = classes_of(i, t);
         let ints = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
         let sses = classes.iter().filter(|c| **c == Class::Sse).count() as u8;
         let in_memory = classes.iter().any(|c| {
@@ -1123,6 +1128,10 @@ fn members<'a>(ty: &Type, agg: &'a Aggregate) -> impl Iterator<Item = (&'a Type,
 mod tests {
     use super::*;
 
+    fn reads_r9(sig: &Signature) -> bool {
+        clang_va_arg_reads_r9_after_int128(sig, &sysv::classify(sig).unwrap())
+    }
+
     #[test]
     fn clang_va_arg_after_int128_in_clangs_own_view() {
         use Type::*;
@@ -1130,16 +1139,16 @@ mod tests {
         // rdi..r8 taken, the variadic __int128 goes to the stack, the next int is read
         // from r9 by va_arg.
         let sig = Signature::variadic(Void, [Long], [Long, Long, Long, Long, Int128, Int]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
         // A fixed __int128: clang is consistent with itself for an int ...
         let sig = Signature::variadic(Void, [Long, Long, Long, Long, Long, Int128], [Int]);
-        assert!(!clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(!reads_r9(&sig));
         // ... but not for a struct of a float pair and an int, which its caller splits
         // between xmm0 and the stack (seed 100000, case 39029, shrunk).
         let t3 = Type::structure([Type::array(Float, 2), Type::array(Int, 1)]);
         let t2 = Type::structure([Type::structure([Int, Long]), Int]);
         let sig = Signature::variadic(t2, [UInt128, Int, Int, Int128], [t3]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
         // ... nor for a union of a 16-aligned int (INTEGER, NO_CLASS): its caller stores
         // the INTEGER eightbyte alone, 8-aligned, where va_arg reads 16 bytes 16-aligned
         // (seed 8333319126, case 114783, shrunk by hand).
@@ -1147,11 +1156,11 @@ mod tests {
         assert_eq!(clang_classes(&u), [Class::Integer, Class::NoClass]);
         let fixed = [Long, Long, Long, Long, Long, Int128];
         let sig = Signature::variadic(Void, fixed.clone(), [u, Long]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
         // An 8-byte union of an int is read where it was stored.
         let narrow = Type::union([Int]);
         let sig = Signature::variadic(Void, fixed, [narrow, Long]);
-        assert!(!clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(!reads_r9(&sig));
         // gcc classifies t3 INTEGER INTEGER (the zero-length arrays count), clang
         // INTEGER SSE: only in clang's view is one GPR left for the second __int128
         // (seed 100000, case 5509).
@@ -1169,7 +1178,7 @@ mod tests {
         );
         assert_eq!(clang_classes(&t3), [Class::Integer, Class::Sse]);
         let sig = Signature::variadic(Long, [t3], [ULong, Int128, Int, Int128, Int]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
     }
 
     #[test]
@@ -1181,20 +1190,20 @@ mod tests {
         for small in [Type::vector(Float, 1), Type::vector(Float16, 2)] {
             assert_eq!(clang_classes(&small), [Class::Integer]);
             let sig = Signature::variadic(Void, [small, UChar], [Int, UInt, ULong, Int128, Int]);
-            assert!(clang_va_arg_reads_r9_after_int128(&sig), "{sig}");
+            assert!(reads_r9(&sig), "{sig}");
         }
         // The extra case of the brief: struct t1 { v1_float f0; long f1; } is two GPRs.
         let t1 = Type::structure([Type::vector(Float, 1), Long]);
         assert_eq!(clang_classes(&t1), [Class::Integer, Class::Integer]);
         let sig = Signature::variadic(Void, [t1, Int128, Int], [Int128, Int]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
         // A one-lane double vector is MEMORY to clang: nothing counted.
         let sig = Signature::variadic(
             Void,
             [Type::vector(Double, 1), UChar, Int, UInt, ULong],
             [Int128, Int],
         );
-        assert!(!clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(!reads_r9(&sig));
         // struct t5 { _BitInt(33) f0; signed char : 3; }: clang ignores the unnamed
         // bit-field, so the second eightbyte is NO_CLASS and the struct takes one GPR
         // (seed 20261208, case 35356, shrunk).
@@ -1220,7 +1229,47 @@ mod tests {
         };
         let fixed = [UShort, t5, ULong, bits9, v4_char];
         let sig = Signature::variadic(Void, fixed, [UInt128, Pointer]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
+    }
+
+    #[test]
+    fn clangs_own_view_of_wide_vectors_follows_the_callees_isa() {
+        use Type::*;
+        use jitcall::abi::VectorAbi;
+        // Built without AVX, the 64- and 32-byte vectors go to memory and take no xmm
+        // register; the union t2 { v2_long_long; unsigned int; } (INTEGER SSE) then
+        // finds xmm7 and rdx, leaving r9 alone for the variadic __int128 (seed
+        // 777001, case 4798, shrunk).
+        let t2 = Type::union([Type::vector(LongLong, 2), UInt]);
+        let fc = Type::complex(Float);
+        let fixed = [
+            Int,
+            fc.clone(),
+            Type::vector(LongLong, 8),
+            Float,
+            Double,
+            fc,
+            Double,
+            UInt,
+            Type::vector(Int, 8),
+            Float,
+            t2,
+            UInt128,
+        ];
+        let sig = Signature::variadic(
+            Void,
+            fixed,
+            [
+                Int128,
+                BitInt {
+                    bits: 8,
+                    signed: false,
+                },
+            ],
+        );
+        assert!(reads_r9(&sig.clone().with_vector_abi(VectorAbi::Sse)));
+        // With AVX-512F both vectors take a register, and the union does not fit.
+        assert!(!reads_r9(&sig.with_vector_abi(VectorAbi::Avx512)));
     }
 
     #[test]
