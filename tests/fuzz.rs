@@ -373,8 +373,8 @@ fn clang_array_elements_each_classified() {
 
 /// Aggregates of 32- and 64-byte vectors, judged by gcc with each instruction set this
 /// CPU runs: a zero-width bit-field after a 64-byte vector (its storage unit starts at
-/// the struct's end) holds nothing, and the struct travels as the vector (jitcall's
-/// classifier panicked on it); a packed 33-byte struct of a vector and a byte is
+/// the struct's end), or an array of unions of one, holds nothing, and the struct
+/// travels as the vector (jitcall's classifier panicked on both); a packed 33-byte struct of a vector and a byte is
 /// MEMORY (jitcall passed it in zmm0 with AVX-512F). Both found by the generator's
 /// vectors in aggregates.
 #[test]
@@ -382,6 +382,8 @@ fn wide_vectors_in_aggregates_follow_gcc() {
     let decls = [
         "typedef unsigned char v64 __attribute__((vector_size(64))); \
          struct t { v64 f0; short : 0; }; void callee(int a0, struct t a1, double a2)",
+        "typedef unsigned char v64 __attribute__((vector_size(64))); union u { char : 0; }; \
+         struct t { v64 f0; union u f1[4]; }; void callee(int a0, struct t a1, double a2)",
         "typedef double v4d __attribute__((vector_size(32))); \
          struct t { v4d v; char c; } __attribute__((packed)); \
          void callee(int a0, struct t a1, double a2)",

@@ -272,6 +272,11 @@ fn wide_aggregate_classes(ty: &Type, size: u64, abi: VectorAbi) -> Result<Classi
     let mut leaves = Vec::new();
     flatten(ty, 0, &mut leaves)?;
     for (leaf, offset) in leaves {
+        // A zero-size member at the end (a union of a zero-width bit-field) holds
+        // nothing in the aggregate.
+        if offset >= size {
+            continue;
+        }
         let l = leaf.layout()?;
         let leaf_classes = match &leaf {
             Type::Vector(..) if l.size > 16 => {
