@@ -371,6 +371,69 @@ fn clang_array_elements_each_classified() {
     }
 }
 
+/// The INVALID cases of the 300,000-case clang-19 run (`--seed 20261208`), shrunk by
+/// hand: clang's own caller and callee disagree, each explained by name; gcc's own
+/// call, and jitcall's, agree with gcc's callee.
+#[test]
+fn clang_bugs_of_the_300k_run_replay_as_known() {
+    let v1 = "typedef float v1_float __attribute__((vector_size(4)));";
+    let cases: Vec<(String, &[&str], &str)> = vec![
+        // Cases 4846 and 6879: va_arg reads two xmm registers, the caller passed rsi
+        // and xmm0.
+        (
+            "union t1 { double _Complex f0; __float128 f1; }; void callee(int a0, ...)".into(),
+            &["union t1"],
+            "clang-va-arg-float128-union",
+        ),
+        // Cases 68674, 81614, 182518: a one-lane float vector takes a GPR in clang's
+        // classes, and an __int128 then finds only r9.
+        (
+            format!("{v1} void callee(v1_float a0, unsigned char a1, ...)"),
+            &["int", "unsigned int", "unsigned long", "__int128", "int"],
+            "clang-va-arg-int128-r9",
+        ),
+        // The brief's unrecognised case: the same, inside a struct.
+        (
+            format!(
+                "{v1} struct t1 {{ v1_float f0; long f1; }}; \
+                 void callee(struct t1 a0, __int128 a1, int a2, ...)"
+            ),
+            &["__int128", "int"],
+            "clang-va-arg-int128-r9",
+        ),
+        // Case 35356: clang ignores the unnamed bit-field, so t5 takes one GPR.
+        (
+            "struct t5 { long f0; signed char : 3; }; \
+             void callee(unsigned short a0, struct t5 a1, unsigned long a2, int a3, int a4, ...)"
+                .into(),
+            &["unsigned __int128", "void *"],
+            "clang-va-arg-int128-r9",
+        ),
+        // Case 79538: t9 is lowered by its zero-length array, t10 as a lone float.
+        (
+            "struct t8 { long f0; } __attribute__((packed)); \
+             union t9 { struct t8 f0[0]; float f1; }; struct t10 { float f0; union t9 f1; }; \
+             void callee(struct t10 a0)"
+                .into(),
+            &[],
+            "clang-union-float-eightbyte",
+        ),
+    ];
+    for (decls, varargs, name) in &cases {
+        let mut args = vec!["--replay", decls.as_str()];
+        for v in *varargs {
+            args.extend(["--vararg", v]);
+        }
+        let gcc = jitcall_fuzz(&[&["--cc", "gcc"][..], &args].concat());
+        assert_eq!(gcc.code, 0, "{decls}: {}{}", gcc.stdout, gcc.stderr);
+        assert!(gcc.stdout.contains("passed: every call"), "{}", gcc.stdout);
+        if compilers().contains(&"clang-19") {
+            let clang = jitcall_fuzz(&[&["--cc", "clang-19"][..], &args].concat());
+            assert_compiler_bug(&clang, name);
+        }
+    }
+}
+
 /// Aggregates of 32- and 64-byte vectors, judged by gcc with each instruction set this
 /// CPU runs: a zero-width bit-field after a 64-byte vector (its storage unit starts at
 /// the struct's end), or an array of unions of one, holds nothing, and the struct
