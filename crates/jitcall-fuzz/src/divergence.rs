@@ -10,7 +10,9 @@
 //! decide anything else about a case.
 
 use super::{Compiler, Family};
-use jitcall::abi::{ArgLocation, CallPlan, Class, Gpr, MemoryReason, Reg, StackReason, sysv};
+use jitcall::abi::{
+    ArgLocation, CallPlan, Class, Gpr, MemoryReason, Reg, StackReason, VectorAbi, sysv,
+};
 use jitcall::{Aggregate, Field, Signature, Type};
 
 /// What a known issue explains.
@@ -98,6 +100,35 @@ pub const KNOWN: &[Divergence] = &[
                   SSEUP), clang 19 built for that width in a ymm or zmm register",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| any_value(sig, padded_wide_aggregate),
+    },
+    Divergence {
+        name: "clang-wide-aggregate",
+        kind: Kind::Divergence,
+        summary: "a 32- or 64-byte struct or union holding a wide vector: gcc 12 passes it \
+                  in a ymm or zmm register when its eightbytes are SSE then SSEUP; clang 19 \
+                  only when every member of a struct is as large as the struct (no empty \
+                  or zero-length member), ignoring arrays wider than their element, and \
+                  then only by its first two eightbytes (SSE, SSEUP)",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, plan| {
+            let native = match sig.vector_abi().resolve() {
+                VectorAbi::Avx512 => 64,
+                VectorAbi::Avx => 32,
+                _ => 16,
+            };
+            let jitcall_in_registers = |classes: &[Class]| classes.first() == Some(&Class::Sse);
+            let differs = |t: &Type, classes: &[Class], named: bool| {
+                t.layout().is_ok_and(|l| l.size > 16 && l.size <= 64)
+                    && matches!(t, Type::Struct(_) | Type::Union(_))
+                    && clang_wide_in_registers(t, named, native) != jitcall_in_registers(classes)
+            };
+            sig.params()
+                .iter()
+                .zip(&plan.args)
+                .enumerate()
+                .any(|(i, (t, a))| differs(t, &a.classes, i < sig.fixed_count()))
+                || differs(sig.ret(), &plan.ret.classes, true)
+        },
     },
     Divergence {
         name: "clang-va-arg-after-wide-vector",
@@ -280,6 +311,23 @@ pub const KNOWN: &[Divergence] = &[
         },
     },
     Divergence {
+        name: "gcc-va-arg-wide-union",
+        kind: Kind::CompilerCrash,
+        summary: "gcc 12 crashes (segmentation fault in its lower_vaarg pass) on va_arg of \
+                  a union of a 32- or 64-byte vector that travels in a ymm or zmm register \
+                  (`union { __m256i v; }` with -mavx2)",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| variadic_wide_union_in_register(sig, plan),
+    },
+    Divergence {
+        name: "gcc-va-arg-wide-union",
+        kind: Kind::CompilerBug,
+        summary: "gcc 12's va_arg of a (packed) union of a 32- or 64-byte vector that travels \
+                  in a ymm or zmm register, where it does not crash, reads another argument",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| variadic_wide_union_in_register(sig, plan),
+    },
+    Divergence {
         name: "gcc-va-arg-x87-union",
         kind: Kind::CompilerBug,
         summary: "gcc (12 at least) reads a variadic union with a long double member that \
@@ -335,6 +383,108 @@ pub fn explain(
         .find(|d| d.kind == kind && d.applies_to(compiler) && d.matches(sig, plan))
 }
 
+/// Whether clang 19 passes the 32- or 64-byte aggregate `ty` in a vector register, for a
+/// callee whose widest vector register has `native` bytes (`named`: not a variadic
+/// argument, whose wide vectors clang passes in memory). clang's classifier keeps two
+/// classes, for the first eightbyte and for all the rest: a struct member smaller than
+/// the struct and anything misaligned make it MEMORY; an array wider than 16 bytes and
+/// than its element, or than the registers, is ignored; the classes must end SSE,
+/// SSEUP.
+fn clang_wide_in_registers(ty: &Type, named: bool, native: u64) -> bool {
+    /// Merges the classes of `ty` at `offset` into `lo` (the first eightbyte) and `hi`
+    /// (the rest); `Err` for MEMORY.
+    fn classify(
+        ty: &Type,
+        offset: u64,
+        named: bool,
+        native: u64,
+        lo: &mut Class,
+        hi: &mut Class,
+    ) -> Result<(), ()> {
+        let layout = ty.layout().map_err(|_| ())?;
+        let size = layout.size;
+        let put = |class: Class, at: u64, lo: &mut Class, hi: &mut Class| {
+            let slot = if at < 8 { lo } else { hi };
+            *slot = merge(*slot, class);
+        };
+        match ty {
+            Type::Struct(agg) | Type::Union(agg) => {
+                let union = matches!(ty, Type::Union(_));
+                let places = ty.field_places().ok().flatten().unwrap_or_default();
+                for (f, place) in agg.fields.iter().zip(places) {
+                    if f.name.is_none() && f.bits.is_some() {
+                        continue;
+                    }
+                    let fsize = f.ty.layout().map_or(0, |l| l.size);
+                    if size > 16 && ((!union && fsize != size) || size > native) {
+                        return Err(());
+                    }
+                    let at = offset + place.offset;
+                    match place.bits {
+                        Some(bits) => {
+                            let first = bits.absolute(at);
+                            put(Class::Integer, first / 8, lo, hi);
+                            let last = first + u64::from(bits.width.max(1)) - 1;
+                            put(Class::Integer, last / 8, lo, hi);
+                        }
+                        None => {
+                            let align = f.ty.layout().map_or(1, |l| l.align);
+                            if !at.is_multiple_of(align) {
+                                return Err(());
+                            }
+                            classify(&f.ty, at, named, native, lo, hi)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Type::Array(elem, n) => {
+                let esize = elem.layout().map_or(0, |l| l.size);
+                // clang gives up on such an array with NO_CLASS, not MEMORY: it is
+                // ignored (`union { __m256d v; double d[4]; }` travels in ymm0).
+                if size > 16 && (size != esize || size > native) {
+                    return Ok(());
+                }
+                (0..*n).try_for_each(|i| classify(elem, offset + i * esize, named, native, lo, hi))
+            }
+            Type::Vector(..) if size > 16 => {
+                if !named || size > native {
+                    return Err(());
+                }
+                put(Class::Sse, offset, lo, hi);
+                put(Class::SseUp, offset + 8, lo, hi);
+                Ok(())
+            }
+            _ if size > 16 => Err(()),
+            scalar => {
+                let classes = clang_classes(scalar);
+                if classes.contains(&Class::Memory) {
+                    return Err(());
+                }
+                for (k, c) in classes.into_iter().enumerate() {
+                    put(c, offset + 8 * k as u64, lo, hi);
+                }
+                Ok(())
+            }
+        }
+    }
+    fn merge(a: Class, b: Class) -> Class {
+        use Class::*;
+        match (a, b) {
+            (x, y) if x == y => x,
+            (NoClass, x) | (x, NoClass) => x,
+            (Memory, _) | (_, Memory) => Memory,
+            (Integer, _) | (_, Integer) => Integer,
+            (X87 | X87Up | ComplexX87, _) | (_, X87 | X87Up | ComplexX87) => Memory,
+            _ => Sse,
+        }
+    }
+    let (mut lo, mut hi) = (Class::NoClass, Class::NoClass);
+    classify(ty, 0, named, native, &mut lo, &mut hi).is_ok()
+        && lo == Class::Sse
+        && hi == Class::SseUp
+}
+
 /// Whether `ty` is a 32- or 64-byte aggregate whose every scalar is a 16-byte vector at
 /// offset 0 (the rest padding, from an `aligned` attribute).
 fn padded_wide_aggregate(ty: &Type) -> bool {
@@ -364,6 +514,38 @@ fn padded_wide_aggregate(ty: &Type) -> bool {
         && found.iter().all(|(t, off)| {
             *off == 0 && matches!(t, Type::Vector(..)) && t.layout().is_ok_and(|l| l.size == 16)
         })
+}
+
+/// Whether a variadic argument of `sig` is or holds a union of a 32- or 64-byte vector
+/// and, as a named argument, would travel in a ymm or zmm register (the callee is built
+/// for it; variadic, it goes to memory).
+fn variadic_wide_union_in_register(sig: &Signature, _plan: &CallPlan) -> bool {
+    fn wide_union(ty: &Type) -> bool {
+        match ty {
+            Type::Union(agg) => {
+                agg.fields.iter().any(|f| wide(&f.ty))
+                    || agg.fields.iter().any(|f| wide_union(&f.ty))
+            }
+            Type::Struct(agg) => agg.fields.iter().any(|f| wide_union(&f.ty)),
+            Type::Array(elem, _) => wide_union(elem),
+            _ => false,
+        }
+    }
+    fn wide(ty: &Type) -> bool {
+        match ty {
+            Type::Vector(..) => ty.layout().is_ok_and(|l| l.size > 16),
+            Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| wide(&f.ty)),
+            Type::Array(elem, _) => wide(elem),
+            _ => false,
+        }
+    }
+    let in_register = |t: &Type| {
+        let named = Signature::new(Type::Void, [t.clone()]).with_vector_abi(sig.vector_abi());
+        sysv::classify(&named).is_ok_and(|p| p.args[0].classes.first() == Some(&Class::Sse))
+    };
+    sig.params()[sig.fixed_count()..]
+        .iter()
+        .any(|t| t.layout().is_ok_and(|l| l.size > 16) && wide_union(t) && in_register(t))
 }
 
 /// Whether any parameter or the result of `sig` is a type for which `f` holds.
@@ -1291,6 +1473,64 @@ mod tests {
         // union { double; __float128 } is SSE SSEUP: clang agrees with itself.
         let sig = Signature::variadic(Void, [Int], [Type::union([Double, Float128])]);
         assert!(!bug.matches(&sig, &plan(&sig)));
+    }
+
+    #[test]
+    fn clang_view_of_wide_aggregates() {
+        use Type::*;
+        let v4d = Type::vector(Double, 4);
+        let empty = Type::structure([]);
+        // One vector: a register when the callee has one and the argument is named.
+        let one = Type::structure([v4d.clone()]);
+        assert!(clang_wide_in_registers(&one, true, 32));
+        assert!(!clang_wide_in_registers(&one, false, 32));
+        assert!(!clang_wide_in_registers(&one, true, 16));
+        // An empty member, a zero-length array: smaller than the struct, MEMORY
+        // (seed 777003, cases 1635 and 622), though gcc passes them in ymm0.
+        let with_empty = Type::structure([v4d.clone(), empty]);
+        assert!(!clang_wide_in_registers(&with_empty, true, 64));
+        let with_zero = Type::structure([v4d.clone(), Type::array(Char, 0)]);
+        assert!(!clang_wide_in_registers(&with_zero, true, 64));
+        for t in [&one, &with_empty, &with_zero] {
+            let sig = Signature::new(Void, [t.clone()]).with_vector_abi(VectorAbi::Avx512);
+            assert_eq!(sysv::classify(&sig).unwrap().args[0].classes[0], Class::Sse);
+        }
+        // A union with a double at its start: SSE, SSEUP, a register for both.
+        let u = Type::union([Type::vector(Int, 8), Double]);
+        assert!(clang_wide_in_registers(&u, true, 32));
+        // A union with an array of four doubles: clang ignores an array wider than 16
+        // bytes and than its element, and passes the union in a register (gcc: MEMORY,
+        // eightbytes 1..3 SSE).
+        let d4 = Type::union([v4d.clone(), Type::array(Double, 4)]);
+        assert!(clang_wide_in_registers(&d4, true, 64));
+        // A struct of two vectors: the array is ignored, nothing is left: MEMORY.
+        let two = Type::structure([Type::array(v4d, 2)]);
+        assert!(!clang_wide_in_registers(&two, true, 64));
+    }
+
+    #[test]
+    fn gcc_va_arg_wide_union() {
+        use Type::*;
+        use jitcall::abi::VectorAbi;
+        let v8i = Type::vector(Int, 8);
+        let check = |arg: Type, abi: VectorAbi| {
+            let sig = Signature::variadic(Void, [Int], [arg]).with_vector_abi(abi);
+            variadic_wide_union_in_register(&sig, &sysv::classify(&sig).unwrap())
+        };
+        let u = Type::union([v8i.clone()]);
+        assert!(check(u.clone(), VectorAbi::Avx));
+        // struct { union { v8i v; } u; } crashes gcc too.
+        assert!(check(Type::structure([u.clone()]), VectorAbi::Avx));
+        // Without AVX it is MEMORY: no crash.
+        assert!(!check(u, VectorAbi::Sse));
+        // A struct of the vector does not crash gcc.
+        assert!(!check(Type::structure([v8i.clone()]), VectorAbi::Avx));
+        // Nor does a fixed one.
+        let sig = Signature::new(Void, [Type::union([v8i])]).with_vector_abi(VectorAbi::Avx);
+        assert!(!variadic_wide_union_in_register(
+            &sig,
+            &sysv::classify(&sig).unwrap()
+        ));
     }
 
     #[test]
