@@ -473,6 +473,56 @@ fn wide_vectors_in_aggregates_follow_gcc() {
     }
 }
 
+/// Vectors in aggregates with AVX: clang passes some 32-byte aggregates where gcc does
+/// not (`clang-wide-aggregate`), and gcc's `va_arg` of a union of a wide vector crashes
+/// gcc or reads another argument (`gcc-va-arg-wide-union`). Each is named.
+#[test]
+fn wide_aggregate_issues_are_named() {
+    if !std::arch::is_x86_feature_detected!("avx2") {
+        return;
+    }
+    let named = |run: &Run, name: &str| {
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        let explained = format!("explained by the known divergence `{name}`");
+        assert!(run.stdout.contains(&explained), "{}", run.stdout);
+    };
+    let v8i = "typedef int v8i __attribute__((vector_size(32)));";
+    // gcc crashes compiling the callee's va_arg (lower_vaarg), and misreads a packed one.
+    for union in [
+        "union u { v8i v; }",
+        "struct s { v8i v; }; union u { struct s a[1]; } __attribute__((packed))",
+    ] {
+        let decls = format!("{v8i} {union}; void callee(int a0, ...)");
+        let run = jitcall_fuzz(&[
+            "--cc",
+            "gcc -mavx2",
+            "--replay",
+            &decls,
+            "--vararg",
+            "union u",
+        ]);
+        named(&run, "gcc-va-arg-wide-union");
+    }
+    if compilers().contains(&"clang-19") {
+        // An empty member: gcc passes the struct in ymm0, clang in memory; a union with
+        // an array of doubles: gcc in memory, clang in ymm0 (it ignores the array).
+        for decls in [
+            format!(
+                "{v8i} struct e {{ }}; struct t {{ v8i v; struct e e; }}; void callee(int a0, struct t a1, double a2)"
+            ),
+            format!(
+                "{v8i} union t {{ v8i v; double d[4]; }}; void callee(int a0, union t a1, double a2)"
+            ),
+        ] {
+            let run = jitcall_fuzz(&["--cc", "clang-19 -mavx2", "--replay", &decls]);
+            named(&run, "clang-wide-aggregate");
+            let gcc = jitcall_fuzz(&["--cc", "gcc -mavx2", "--replay", &decls]);
+            assert_eq!(gcc.code, 0, "{}{}", gcc.stdout, gcc.stderr);
+            assert!(gcc.stdout.contains("passed: every call"), "{}", gcc.stdout);
+        }
+    }
+}
+
 /// Asserts that a `--replay` run was a known compiler bug named `name`: the compiler's
 /// own call failed, and the run exited 0.
 fn assert_compiler_bug(replay: &Run, name: &str) {
