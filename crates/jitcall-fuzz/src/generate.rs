@@ -287,7 +287,7 @@ fn wide_member() -> BoxedStrategy<Type> {
 
 /// GNU vectors of 32 and 64 bytes, whose ABI depends on how the callee was compiled
 /// (the harness states it from the compiler's flags): as parameters, results and
-/// variadic arguments, and as members of structs and unions ([`member`]).
+/// variadic arguments, and as members of structs and unions.
 pub fn wide_vector() -> BoxedStrategy<Type> {
     use Type::*;
     prop_oneof![
