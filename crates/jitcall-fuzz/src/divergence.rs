@@ -190,10 +190,11 @@ pub const KNOWN: &[Divergence] = &[
                   zero-length array inside an eightbyte counts as its element",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| {
-            // (Unnamed bit-fields, which clang also reads differently, have their own
-            // entry.)
+            // (Unnamed and misaligned bit-fields, which clang also reads differently,
+            // have their own entries.)
             any_value(sig, |t| {
                 !has_unnamed_bit_field(t)
+                    && !gcc_misaligned_bit_field(t, 0)
                     && clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
             })
         },
@@ -1191,9 +1192,10 @@ fn clang_misaligned(ty: &Type, offset: u64) -> bool {
         return true;
     }
     match ty {
-        Type::Struct(agg) | Type::Union(agg) => {
-            members(ty, agg).any(|(t, off)| clang_misaligned(t, offset + off))
-        }
+        // clang never checks a bit-field's alignment.
+        Type::Struct(agg) | Type::Union(agg) => members(ty, agg)
+            .zip(&agg.fields)
+            .any(|((t, off), f)| f.bits.is_none() && clang_misaligned(t, offset + off)),
         Type::Array(elem, n) => {
             let size = elem.layout().map_or(0, |l| l.size);
             !offset.is_multiple_of(elem.layout().map_or(1, |l| l.align))
@@ -1697,6 +1699,32 @@ mod tests {
             .finish();
         assert_eq!(clang_classes(&t), [Class::Memory]);
         assert_eq!(sysv::classify_type(&t).unwrap(), [Class::Integer]);
+    }
+
+    #[test]
+    fn clang_never_checks_a_bit_fields_alignment() {
+        use Type::*;
+        // struct t6 { unsigned f0 : 32; } __attribute__((packed)) at offset 2, then a
+        // zero-length array whose element would reach past the eightbyte: gcc MEMORY
+        // (the array counts as its element), clang INTEGER (it ignores the array, and
+        // never checks the bit-field's alignment) (seed 777007, case 8857, shrunk).
+        let t6 = Type::build_struct()
+            .bit_field("f0", UInt, 32)
+            .packed()
+            .finish();
+        let t7 = Type::build_struct()
+            .field("f0", Type::array(Long, 3))
+            .packed()
+            .aligned(2)
+            .finish();
+        let t8 = Type::build_struct()
+            .field("f0", Short)
+            .field("f1", t6)
+            .field("f2", Type::array(t7, 0))
+            .aligned(8)
+            .finish();
+        assert_eq!(sysv::classify_type(&t8).unwrap(), [Class::Memory]);
+        assert_eq!(clang_classes(&t8), [Class::Integer]);
     }
 
     #[test]
