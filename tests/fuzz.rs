@@ -102,9 +102,19 @@ fn returns_aggregate(sig: &Signature) -> bool {
 fn another_struct_return_convention_fails_and_replays() {
     // -fpcc-struct-return returns every struct and union in memory: jitcall, which
     // follows the psABI, must disagree on small struct results, and only there.
-    // A seed whose shrunk failure is found through Function::call, which `jitcall call`
-    // replays (one found through a callback comes with a caveat instead).
-    let summary = run("gcc -fpcc-struct-return", 150, 83, true);
+    // The first seed (from one that had it) whose shrunk failure is found through
+    // Function::call, which `jitcall call` replays (one found through a callback comes
+    // with a caveat instead): searched, so that a change to the generator's random
+    // stream does not break the test.
+    let found_by_call = |summary: &Summary| {
+        summary.reproducer.as_ref().is_some_and(|r| {
+            matches!(&r.outcome, Outcome::Fail(f) | Outcome::Invalid(f) if f.via() == fuzz::Via::Value)
+        })
+    };
+    let summary = (83..83 + SEED_SEARCH)
+        .map(|seed| run("gcc -fpcc-struct-return", 150, seed, true))
+        .find(found_by_call)
+        .expect("no seed whose shrunk failure is found through Function::call");
     assert!(summary.failed > 0, "no failure found");
     for f in &summary.failures {
         assert!(
@@ -329,6 +339,190 @@ fn known_divergences_are_counted_apart() {
     }
 }
 
+/// clang classifies every element of an array at its own offset, gcc the first one:
+/// `a[1]` of `struct t { struct e a[2]; }` straddles bytes 6..12, and its two
+/// `_Float16`s alone in the second eightbyte make it SSE for clang, INTEGER (`a[0]`'s
+/// class) for gcc and jitcall (seed 20261208, case 135657, shrunk by hand).
+#[test]
+fn clang_array_elements_each_classified() {
+    let decls = "struct e { short s; _Float16 h, g; }; struct t { struct e a[2]; }";
+    let fixed = format!("{decls}; void callee(struct t a0)");
+    let variadic = format!("{decls}; void callee(int a0, ...) __attribute__((target(\"no-avx\")))");
+    let gcc = jitcall_fuzz(&["--cc", "gcc", "--replay", &fixed]);
+    assert_eq!(gcc.code, 0, "{}{}", gcc.stdout, gcc.stderr);
+    assert!(gcc.stdout.contains("passed: every call"), "{}", gcc.stdout);
+    if compilers().contains(&"clang-19") {
+        for args in [
+            &["--cc", "clang-19", "--replay", &fixed][..],
+            &[
+                "--cc", "clang-19", "--replay", &variadic, "--vararg", "struct t",
+            ],
+        ] {
+            let clang = jitcall_fuzz(args);
+            assert_eq!(clang.code, 0, "{}{}", clang.stdout, clang.stderr);
+            let explained = "explained by the known divergence `clang-array-elements`";
+            assert!(clang.stdout.contains(explained), "{}", clang.stdout);
+            assert!(
+                clang.stdout.contains("via Function::call"),
+                "{}",
+                clang.stdout
+            );
+        }
+    }
+}
+
+/// The INVALID cases of the 300,000-case clang-19 run (`--seed 20261208`), shrunk by
+/// hand: clang's own caller and callee disagree, each explained by name; gcc's own
+/// call, and jitcall's, agree with gcc's callee.
+#[test]
+fn clang_bugs_of_the_300k_run_replay_as_known() {
+    let v1 = "typedef float v1_float __attribute__((vector_size(4)));";
+    let cases: Vec<(String, &[&str], &str)> = vec![
+        // Cases 4846 and 6879: va_arg reads two xmm registers, the caller passed rsi
+        // and xmm0.
+        (
+            "union t1 { double _Complex f0; __float128 f1; }; void callee(int a0, ...)".into(),
+            &["union t1"],
+            "clang-va-arg-float128-union",
+        ),
+        // Cases 68674, 81614, 182518: a one-lane float vector takes a GPR in clang's
+        // classes, and an __int128 then finds only r9.
+        (
+            format!("{v1} void callee(v1_float a0, unsigned char a1, ...)"),
+            &["int", "unsigned int", "unsigned long", "__int128", "int"],
+            "clang-va-arg-int128-r9",
+        ),
+        // The brief's unrecognised case: the same, inside a struct.
+        (
+            format!(
+                "{v1} struct t1 {{ v1_float f0; long f1; }}; \
+                 void callee(struct t1 a0, __int128 a1, int a2, ...)"
+            ),
+            &["__int128", "int"],
+            "clang-va-arg-int128-r9",
+        ),
+        // Case 35356: clang ignores the unnamed bit-field, so t5 takes one GPR.
+        (
+            "struct t5 { long f0; signed char : 3; }; \
+             void callee(unsigned short a0, struct t5 a1, unsigned long a2, int a3, int a4, ...)"
+                .into(),
+            &["unsigned __int128", "void *"],
+            "clang-va-arg-int128-r9",
+        ),
+        // Case 79538: t9 is lowered by its zero-length array, t10 as a lone float.
+        (
+            "struct t8 { long f0; } __attribute__((packed)); \
+             union t9 { struct t8 f0[0]; float f1; }; struct t10 { float f0; union t9 f1; }; \
+             void callee(struct t10 a0)"
+                .into(),
+            &[],
+            "clang-union-float-eightbyte",
+        ),
+    ];
+    for (decls, varargs, name) in &cases {
+        let mut args = vec!["--replay", decls.as_str()];
+        for v in *varargs {
+            args.extend(["--vararg", v]);
+        }
+        let gcc = jitcall_fuzz(&[&["--cc", "gcc"][..], &args].concat());
+        assert_eq!(gcc.code, 0, "{decls}: {}{}", gcc.stdout, gcc.stderr);
+        assert!(gcc.stdout.contains("passed: every call"), "{}", gcc.stdout);
+        if compilers().contains(&"clang-19") {
+            let clang = jitcall_fuzz(&[&["--cc", "clang-19"][..], &args].concat());
+            assert_compiler_bug(&clang, name);
+        }
+    }
+}
+
+/// Aggregates of 32- and 64-byte vectors, judged by gcc with each instruction set this
+/// CPU runs: a zero-width bit-field after a 64-byte vector (its storage unit starts at
+/// the struct's end), or an array of unions of one, holds nothing, and the struct
+/// travels as the vector (jitcall's classifier panicked on both); a packed 33-byte struct of a vector and a byte is
+/// MEMORY (jitcall passed it in zmm0 with AVX-512F). Both found by the generator's
+/// vectors in aggregates.
+#[test]
+fn wide_vectors_in_aggregates_follow_gcc() {
+    let decls = [
+        "typedef unsigned char v64 __attribute__((vector_size(64))); \
+         struct t { v64 f0; short : 0; }; void callee(int a0, struct t a1, double a2)",
+        "typedef unsigned char v64 __attribute__((vector_size(64))); union u { char : 0; }; \
+         struct t { v64 f0; union u f1[4]; }; void callee(int a0, struct t a1, double a2)",
+        "typedef double v4d __attribute__((vector_size(32))); \
+         struct t { v4d v; char c; } __attribute__((packed)); \
+         void callee(int a0, struct t a1, double a2)",
+    ];
+    let mut compilers = vec!["gcc"];
+    if std::arch::is_x86_feature_detected!("avx2") {
+        compilers.push("gcc -mavx2");
+    }
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        compilers.push("gcc -mavx512f");
+    }
+    for cc in compilers {
+        for decls in decls {
+            let replay = jitcall_fuzz(&["--cc", cc, "--replay", decls]);
+            assert_eq!(replay.code, 0, "{cc}: {}{}", replay.stdout, replay.stderr);
+            assert!(
+                replay
+                    .stdout
+                    .contains("passed: every call and a callback agreed"),
+                "{cc}: {}",
+                replay.stdout
+            );
+        }
+    }
+}
+
+/// Vectors in aggregates with AVX: clang passes some 32-byte aggregates where gcc does
+/// not (`clang-wide-aggregate`), and gcc's `va_arg` of a union of a wide vector crashes
+/// gcc or reads another argument (`gcc-va-arg-wide-union`). Each is named.
+#[test]
+fn wide_aggregate_issues_are_named() {
+    if !std::arch::is_x86_feature_detected!("avx2") {
+        return;
+    }
+    let named = |run: &Run, name: &str| {
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        let explained = format!("explained by the known divergence `{name}`");
+        assert!(run.stdout.contains(&explained), "{}", run.stdout);
+    };
+    let v8i = "typedef int v8i __attribute__((vector_size(32)));";
+    // gcc crashes compiling the callee's va_arg (lower_vaarg), and misreads a packed one.
+    for union in [
+        "union u { v8i v; }",
+        "struct s { v8i v; }; union u { struct s a[1]; } __attribute__((packed))",
+    ] {
+        let decls = format!("{v8i} {union}; void callee(int a0, ...)");
+        let run = jitcall_fuzz(&[
+            "--cc",
+            "gcc -mavx2",
+            "--replay",
+            &decls,
+            "--vararg",
+            "union u",
+        ]);
+        named(&run, "gcc-va-arg-wide-union");
+    }
+    if compilers().contains(&"clang-19") {
+        // An empty member: gcc passes the struct in ymm0, clang in memory; a union with
+        // an array of doubles: gcc in memory, clang in ymm0 (it ignores the array).
+        for decls in [
+            format!(
+                "{v8i} struct e {{ }}; struct t {{ v8i v; struct e e; }}; void callee(int a0, struct t a1, double a2)"
+            ),
+            format!(
+                "{v8i} union t {{ v8i v; double d[4]; }}; void callee(int a0, union t a1, double a2)"
+            ),
+        ] {
+            let run = jitcall_fuzz(&["--cc", "clang-19 -mavx2", "--replay", &decls]);
+            named(&run, "clang-wide-aggregate");
+            let gcc = jitcall_fuzz(&["--cc", "gcc -mavx2", "--replay", &decls]);
+            assert_eq!(gcc.code, 0, "{}{}", gcc.stdout, gcc.stderr);
+            assert!(gcc.stdout.contains("passed: every call"), "{}", gcc.stdout);
+        }
+    }
+}
+
 /// Asserts that a `--replay` run was a known compiler bug named `name`: the compiler's
 /// own call failed, and the run exited 0.
 fn assert_compiler_bug(replay: &Run, name: &str) {
@@ -357,9 +551,24 @@ fn stable_lines(stdout: &str) -> Vec<&str> {
         .collect()
 }
 
+/// How many seeds a test that needs a shape of run tries, from the one that last had
+/// it, before it fails.
+const SEED_SEARCH: u64 = 30;
+
 #[test]
 fn command_line_contract() {
-    let args = ["--cases", "40", "--seed", "5", "--cc", "gcc", "--jobs", "1"];
+    // A seed (searched from one that had it) whose 40 cases all pass, none a known gcc
+    // bug: the exact last line below.
+    let seed = (5..5 + SEED_SEARCH)
+        .find(|seed| {
+            let summary = run("gcc", 40, *seed, false);
+            summary.passed == 40
+        })
+        .expect("no seed of 40 passing cases")
+        .to_string();
+    let args = [
+        "--cases", "40", "--seed", &seed, "--cc", "gcc", "--jobs", "1",
+    ];
     let first = jitcall_fuzz(&args);
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
     let lines: Vec<&str> = first.stdout.lines().collect();

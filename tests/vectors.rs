@@ -72,6 +72,22 @@ fn wide_shapes() -> Vec<Shape> {
                 s([Type::array(v4d.clone(), 1)]),
             ],
         ),
+        // A packed one with a byte after the vector (33 bytes): memory, whatever the
+        // instruction set (jitcall passed it in zmm0 with AVX-512F, counting only the
+        // eightbytes the size holds whole; found by `jitcall fuzz` with vectors in
+        // aggregates).
+        shape(
+            Double,
+            [
+                Int,
+                Type::build_struct()
+                    .field("v", v4d.clone())
+                    .field("c", Char)
+                    .packed()
+                    .finish(),
+                Double,
+            ],
+        ),
         // clang 19 passes the union in a register (docs/DIVERGENCES.md): gcc only.
         Shape {
             diverges_on: &["clang-19"],

@@ -462,8 +462,16 @@ pub fn describe(sig: &Signature) -> String {
 
 fn declarations_with(types: &mut CTypes, sig: &Signature) -> String {
     let mut proto = types.name_all(sig);
-    // How the callee passes 32- and 64-byte vectors, as gcc's attribute says it.
-    let wide = |t: &Type| matches!(t, Type::Vector(..)) && t.layout().is_ok_and(|l| l.size > 16);
+    // How the callee passes 32- and 64-byte vectors (and aggregates of them), as gcc's
+    // attribute says it.
+    fn wide(t: &Type) -> bool {
+        match t {
+            Type::Vector(..) => t.layout().is_ok_and(|l| l.size > 16),
+            Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| wide(&f.ty)),
+            Type::Array(elem, _) => wide(elem),
+            _ => false,
+        }
+    }
     if sig.params().iter().chain([sig.ret()]).any(wide) {
         let target = match sig.vector_abi() {
             jitcall::abi::VectorAbi::Sse => Some("no-avx"),

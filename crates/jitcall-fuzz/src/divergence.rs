@@ -10,7 +10,9 @@
 //! decide anything else about a case.
 
 use super::{Compiler, Family};
-use jitcall::abi::{ArgLocation, CallPlan, Class, Gpr, MemoryReason, Reg, StackReason, sysv};
+use jitcall::abi::{
+    ArgLocation, CallPlan, Class, Gpr, MemoryReason, Reg, StackReason, VectorAbi, sysv,
+};
 use jitcall::{Aggregate, Field, Signature, Type};
 
 /// What a known issue explains.
@@ -63,6 +65,19 @@ pub const KNOWN: &[Divergence] = &[
         matches: |sig, _| any_value(sig, float128_union),
     },
     Divergence {
+        name: "clang-va-arg-float128-union",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 passes a variadic union of a __float128 and a member that makes \
+                  its second eightbyte SSE (a double _Complex) in a GPR and an xmm \
+                  register, and its va_arg reads it from two xmm registers",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            sig.params()[sig.fixed_count()..]
+                .iter()
+                .any(|t| float128_union(t) && clang_classes(t) == [Class::Sse, Class::Sse])
+        },
+    },
+    Divergence {
         name: "clang-wide-vector-return",
         kind: Kind::Divergence,
         summary: "a 32- or 64-byte vector result wider than the registers the callee is \
@@ -85,6 +100,35 @@ pub const KNOWN: &[Divergence] = &[
                   SSEUP), clang 19 built for that width in a ymm or zmm register",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| any_value(sig, padded_wide_aggregate),
+    },
+    Divergence {
+        name: "clang-wide-aggregate",
+        kind: Kind::Divergence,
+        summary: "a 32- or 64-byte struct or union holding a wide vector: gcc 12 passes it \
+                  in a ymm or zmm register when its eightbytes are SSE then SSEUP; clang 19 \
+                  only when every member of a struct is as large as the struct (no empty \
+                  or zero-length member), ignoring arrays wider than their element, and \
+                  then only by its first two eightbytes (SSE, SSEUP)",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, plan| {
+            let native = match sig.vector_abi().resolve() {
+                VectorAbi::Avx512 => 64,
+                VectorAbi::Avx => 32,
+                _ => 16,
+            };
+            let jitcall_in_registers = |classes: &[Class]| classes.first() == Some(&Class::Sse);
+            let differs = |t: &Type, classes: &[Class], named: bool| {
+                t.layout().is_ok_and(|l| l.size > 16 && l.size <= 64)
+                    && matches!(t, Type::Struct(_) | Type::Union(_))
+                    && clang_wide_in_registers(t, named, native) != jitcall_in_registers(classes)
+            };
+            sig.params()
+                .iter()
+                .zip(&plan.args)
+                .enumerate()
+                .any(|(i, (t, a))| differs(t, &a.classes, i < sig.fixed_count()))
+                || differs(sig.ret(), &plan.ret.classes, true)
+        },
     },
     Divergence {
         name: "clang-va-arg-after-wide-vector",
@@ -146,15 +190,12 @@ pub const KNOWN: &[Divergence] = &[
                   zero-length array inside an eightbyte counts as its element",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| {
-            // (Unnamed bit-fields, which clang also reads differently, have their own
-            // entry.)
-            // (clang_classes models clang's view of alignment and zero-length
-            // arrays; an eightbyte gcc classifies by a lone _Float16 of the first
-            // element, clang by every element's data, is recognised apart.)
+            // (Unnamed and misaligned bit-fields, which clang also reads differently,
+            // have their own entries.)
             any_value(sig, |t| {
                 !has_unnamed_bit_field(t)
-                    && (clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
-                        || lone_float_eightbyte(t, t, 0))
+                    && !gcc_misaligned_bit_field(t, 0)
+                    && clang_classes(t) != sysv::classify_type(t).unwrap_or_default()
             })
         },
     },
@@ -246,7 +287,7 @@ pub const KNOWN: &[Divergence] = &[
                   with a NO_CLASS eightbyte), its va_arg reads from r9, or the whole type from \
                   the stack",
         applies: |c| c.family == Family::Clang && c.major >= 18,
-        matches: |sig, _| clang_va_arg_reads_r9_after_int128(sig),
+        matches: clang_va_arg_reads_r9_after_int128,
     },
     Divergence {
         name: "clang-zero-size-element-crash",
@@ -269,6 +310,23 @@ pub const KNOWN: &[Divergence] = &[
                 t.layout().is_ok_and(|l| l.size <= 16) && union_float_tail(t, 0)
             })
         },
+    },
+    Divergence {
+        name: "gcc-va-arg-wide-union",
+        kind: Kind::CompilerCrash,
+        summary: "gcc 12 crashes (segmentation fault in its lower_vaarg pass) on va_arg of \
+                  a union of a 32- or 64-byte vector that travels in a ymm or zmm register \
+                  (`union { __m256i v; }` with -mavx2)",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| variadic_wide_union_in_register(sig, plan),
+    },
+    Divergence {
+        name: "gcc-va-arg-wide-union",
+        kind: Kind::CompilerBug,
+        summary: "gcc 12's va_arg of a (packed) union of a 32- or 64-byte vector that travels \
+                  in a ymm or zmm register, where it does not crash, reads another argument",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| variadic_wide_union_in_register(sig, plan),
     },
     Divergence {
         name: "gcc-va-arg-x87-union",
@@ -326,6 +384,108 @@ pub fn explain(
         .find(|d| d.kind == kind && d.applies_to(compiler) && d.matches(sig, plan))
 }
 
+/// Whether clang 19 passes the 32- or 64-byte aggregate `ty` in a vector register, for a
+/// callee whose widest vector register has `native` bytes (`named`: not a variadic
+/// argument, whose wide vectors clang passes in memory). clang's classifier keeps two
+/// classes, for the first eightbyte and for all the rest: a struct member smaller than
+/// the struct and anything misaligned make it MEMORY; an array wider than 16 bytes and
+/// than its element, or than the registers, is ignored; the classes must end SSE,
+/// SSEUP.
+fn clang_wide_in_registers(ty: &Type, named: bool, native: u64) -> bool {
+    /// Merges the classes of `ty` at `offset` into `lo` (the first eightbyte) and `hi`
+    /// (the rest); `Err` for MEMORY.
+    fn classify(
+        ty: &Type,
+        offset: u64,
+        named: bool,
+        native: u64,
+        lo: &mut Class,
+        hi: &mut Class,
+    ) -> Result<(), ()> {
+        let layout = ty.layout().map_err(|_| ())?;
+        let size = layout.size;
+        let put = |class: Class, at: u64, lo: &mut Class, hi: &mut Class| {
+            let slot = if at < 8 { lo } else { hi };
+            *slot = merge(*slot, class);
+        };
+        match ty {
+            Type::Struct(agg) | Type::Union(agg) => {
+                let union = matches!(ty, Type::Union(_));
+                let places = ty.field_places().ok().flatten().unwrap_or_default();
+                for (f, place) in agg.fields.iter().zip(places) {
+                    if f.name.is_none() && f.bits.is_some() {
+                        continue;
+                    }
+                    let fsize = f.ty.layout().map_or(0, |l| l.size);
+                    if size > 16 && ((!union && fsize != size) || size > native) {
+                        return Err(());
+                    }
+                    let at = offset + place.offset;
+                    match place.bits {
+                        Some(bits) => {
+                            let first = bits.absolute(at);
+                            put(Class::Integer, first / 8, lo, hi);
+                            let last = first + u64::from(bits.width.max(1)) - 1;
+                            put(Class::Integer, last / 8, lo, hi);
+                        }
+                        None => {
+                            let align = f.ty.layout().map_or(1, |l| l.align);
+                            if !at.is_multiple_of(align) {
+                                return Err(());
+                            }
+                            classify(&f.ty, at, named, native, lo, hi)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Type::Array(elem, n) => {
+                let esize = elem.layout().map_or(0, |l| l.size);
+                // clang gives up on such an array with NO_CLASS, not MEMORY: it is
+                // ignored (`union { __m256d v; double d[4]; }` travels in ymm0).
+                if size > 16 && (size != esize || size > native) {
+                    return Ok(());
+                }
+                (0..*n).try_for_each(|i| classify(elem, offset + i * esize, named, native, lo, hi))
+            }
+            Type::Vector(..) if size > 16 => {
+                if !named || size > native {
+                    return Err(());
+                }
+                put(Class::Sse, offset, lo, hi);
+                put(Class::SseUp, offset + 8, lo, hi);
+                Ok(())
+            }
+            _ if size > 16 => Err(()),
+            scalar => {
+                let classes = clang_classes(scalar);
+                if classes.contains(&Class::Memory) {
+                    return Err(());
+                }
+                for (k, c) in classes.into_iter().enumerate() {
+                    put(c, offset + 8 * k as u64, lo, hi);
+                }
+                Ok(())
+            }
+        }
+    }
+    fn merge(a: Class, b: Class) -> Class {
+        use Class::*;
+        match (a, b) {
+            (x, y) if x == y => x,
+            (NoClass, x) | (x, NoClass) => x,
+            (Memory, _) | (_, Memory) => Memory,
+            (Integer, _) | (_, Integer) => Integer,
+            (X87 | X87Up | ComplexX87, _) | (_, X87 | X87Up | ComplexX87) => Memory,
+            _ => Sse,
+        }
+    }
+    let (mut lo, mut hi) = (Class::NoClass, Class::NoClass);
+    classify(ty, 0, named, native, &mut lo, &mut hi).is_ok()
+        && lo == Class::Sse
+        && hi == Class::SseUp
+}
+
 /// Whether `ty` is a 32- or 64-byte aggregate whose every scalar is a 16-byte vector at
 /// offset 0 (the rest padding, from an `aligned` attribute).
 fn padded_wide_aggregate(ty: &Type) -> bool {
@@ -357,6 +517,38 @@ fn padded_wide_aggregate(ty: &Type) -> bool {
         })
 }
 
+/// Whether a variadic argument of `sig` is or holds a union of a 32- or 64-byte vector
+/// and, as a named argument, would travel in a ymm or zmm register (the callee is built
+/// for it; variadic, it goes to memory).
+fn variadic_wide_union_in_register(sig: &Signature, _plan: &CallPlan) -> bool {
+    fn wide_union(ty: &Type) -> bool {
+        match ty {
+            Type::Union(agg) => {
+                agg.fields.iter().any(|f| wide(&f.ty))
+                    || agg.fields.iter().any(|f| wide_union(&f.ty))
+            }
+            Type::Struct(agg) => agg.fields.iter().any(|f| wide_union(&f.ty)),
+            Type::Array(elem, _) => wide_union(elem),
+            _ => false,
+        }
+    }
+    fn wide(ty: &Type) -> bool {
+        match ty {
+            Type::Vector(..) => ty.layout().is_ok_and(|l| l.size > 16),
+            Type::Struct(agg) | Type::Union(agg) => agg.fields.iter().any(|f| wide(&f.ty)),
+            Type::Array(elem, _) => wide(elem),
+            _ => false,
+        }
+    }
+    let in_register = |t: &Type| {
+        let named = Signature::new(Type::Void, [t.clone()]).with_vector_abi(sig.vector_abi());
+        sysv::classify(&named).is_ok_and(|p| p.args[0].classes.first() == Some(&Class::Sse))
+    };
+    sig.params()[sig.fixed_count()..]
+        .iter()
+        .any(|t| t.layout().is_ok_and(|l| l.size > 16) && wide_union(t) && in_register(t))
+}
+
 /// Whether any parameter or the result of `sig` is a type for which `f` holds.
 /// Whether `ty` is or holds (at any depth) a vector gcc 12 and clang 19 classify
 /// differently: two `_Float16` (4 bytes: SSE for gcc, INTEGER for clang), or one
@@ -372,6 +564,20 @@ fn small_float_vector(ty: &Type) -> bool {
             agg.fields.iter().any(|f| small_float_vector(&f.ty))
         }
         Type::Array(elem, _) => small_float_vector(elem),
+        _ => false,
+    }
+}
+
+/// Whether `ty` is or holds (at any depth) a floating vector of `size` bytes that
+/// [`small_float_vector`] names.
+fn small_float_vector_of(ty: &Type, size: u64) -> bool {
+    match ty {
+        Type::Vector(..) => small_float_vector(ty) && ty.layout().is_ok_and(|l| l.size == size),
+        Type::Struct(agg) | Type::Union(agg) => agg
+            .fields
+            .iter()
+            .any(|f| small_float_vector_of(&f.ty, size)),
+        Type::Array(elem, n) => *n > 0 && small_float_vector_of(elem, size),
         _ => false,
     }
 }
@@ -437,10 +643,12 @@ fn int128_with_one_gpr_left(sig: &Signature, plan: &CallPlan) -> Option<usize> {
 /// stack, and an argument with a NO_CLASS eightbyte (a union of a 16-aligned `int`, whose
 /// caller stores only its INTEGER eightbyte, 8-aligned) from a slot aligned and sized
 /// for the whole type, so it or the arguments after it are read from the wrong place.
-fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
-    let classes_of = |t: &Type| match t {
-        t if t.is_aggregate() => clang_classes(t),
-        t => sysv::classify_type(t).unwrap_or_default(),
+fn clang_va_arg_reads_r9_after_int128(sig: &Signature, plan: &CallPlan) -> bool {
+    // Wider than 16 bytes, clang's classes are jitcall's (MEMORY, or a wide vector's
+    // registers as the callee's instruction set gives them, which only the plan knows).
+    let classes_of = |i: usize, t: &Type| match plan.args.get(i) {
+        Some(a) if t.layout().is_ok_and(|l| l.size > 16) => a.classes.to_vec(),
+        _ => clang_classes(t),
     };
     let mut gprs: u8 = if clang_classes_of_result(sig.ret()) == [Class::Memory] {
         5
@@ -452,7 +660,7 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
     let mut int128: Option<bool> = None;
     for (i, t) in sig.params().iter().enumerate() {
         let variadic = i >= sig.fixed_count();
-        let classes = classes_of(t);
+        let classes = classes_of(i, t);
         let ints = classes.iter().filter(|c| **c == Class::Integer).count() as u8;
         let sses = classes.iter().filter(|c| **c == Class::Sse).count() as u8;
         let in_memory = classes.iter().any(|c| {
@@ -486,8 +694,9 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature) -> bool {
 fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
     match ty {
         Type::Void => Vec::new(),
-        t if t.is_aggregate() => clang_classes(t),
-        t => sysv::classify_type(t).unwrap_or_default(),
+        // clang returns a one-lane double vector in xmm0 (it passes one in memory).
+        Type::Vector(elem, 1) if **elem == Type::Double => vec![Class::Sse],
+        t => clang_classes(t),
     }
 }
 
@@ -648,10 +857,15 @@ fn has_unnamed_bit_field(ty: &Type) -> bool {
 
 /// Whether `ty` (at `offset` in its argument) holds a union with a member that has a
 /// `float` at the start of an eightbyte and no data in the 4 bytes after it, while
-/// another member has data there.
+/// another member has data there; or a struct with a `float` at the start of an
+/// eightbyte followed by such a union whose data-free member clang may lower it by
+/// ([`float_then_empty_union_member`]).
 fn union_float_tail(ty: &Type, offset: u64) -> bool {
     match ty {
-        Type::Struct(agg) => members(ty, agg).any(|(t, off)| union_float_tail(t, offset + off)),
+        Type::Struct(agg) => {
+            float_then_empty_union_member(ty, agg, offset)
+                || members(ty, agg).any(|(t, off)| union_float_tail(t, offset + off))
+        }
         Type::Array(elem, n) => {
             let size = elem.layout().map_or(0, |l| l.size);
             (0..*n).any(|i| union_float_tail(elem, offset + i * size))
@@ -672,6 +886,34 @@ fn union_float_tail(ty: &Type, offset: u64) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether the struct `ty` (at `offset` in its argument) has a `float` member at the
+/// start of an eightbyte and, right after it, a union with a float at its start and a
+/// member of no data (a zero-length array, an empty struct). clang lowers a union by
+/// its most aligned member, which can be the data-free one: then it finds no float
+/// after the first and passes the eightbyte as a lone `float`, dropping the union's
+/// (`struct { float f; union { struct { long l; } __attribute__((packed)) z[0]; float
+/// g; } u; }`).
+fn float_then_empty_union_member(ty: &Type, agg: &Aggregate, offset: u64) -> bool {
+    let all: Vec<(&Type, u64)> = members(ty, agg).collect();
+    all.windows(2).any(|pair| {
+        let [(first, at), (next, next_at)] = pair else {
+            return false;
+        };
+        let Type::Union(u) = next else {
+            return false;
+        };
+        **first == Type::Float
+            && (offset + at).is_multiple_of(8)
+            && *next_at == at + 4
+            && u.fields
+                .iter()
+                .any(|f| float_offsets(&f.ty, 0).contains(&0))
+            && u.fields
+                .iter()
+                .any(|f| f.ty.layout().is_ok_and(|l| l.size == 0))
+    })
 }
 
 /// Offsets of the `float` scalars of `ty` (every union member's).
@@ -857,9 +1099,10 @@ fn contains_long_double(ty: &Type) -> bool {
     }
 }
 
-/// The classes clang gives `ty`, as far as arrays are concerned: like gcc's, except
-/// that every field and array element is checked for alignment (misaligned: MEMORY)
-/// and zero-length arrays are otherwise ignored.
+/// The classes clang gives `ty`, as far as arrays and small floating vectors are
+/// concerned: like gcc's, except that every field and array element is classified at
+/// its offset and checked for alignment (misaligned: MEMORY), zero-length arrays are
+/// otherwise ignored, and a small floating vector argument has clang's class.
 fn clang_classes(ty: &Type) -> Vec<Class> {
     let Ok(layout) = ty.layout() else {
         return Vec::new();
@@ -868,13 +1111,77 @@ fn clang_classes(ty: &Type) -> Vec<Class> {
     if is_empty(ty) {
         return Vec::new();
     }
+    if small_float_vector(ty) && !ty.is_aggregate() {
+        // clang classifies a vector of up to 4 bytes INTEGER, a one-lane double one
+        // MEMORY (the `clang-small-float-vector` divergence).
+        return vec![if layout.size <= 4 {
+            Class::Integer
+        } else {
+            Class::Memory
+        }];
+    }
     if !ty.is_aggregate() || layout.size > 16 {
         return sysv::classify_type(ty).unwrap_or_default();
     }
-    if clang_misaligned(ty, 0) {
+    // A one-lane double vector is MEMORY to clang, and so is what holds it.
+    if clang_misaligned(ty, 0) || small_float_vector_of(ty, 8) {
         return vec![Class::Memory];
     }
-    sysv::classify_type(&without_zero_length_arrays(ty)).unwrap_or_default()
+    let mut classes = sysv::classify_type(&clang_view(ty)).unwrap_or_default();
+    // clang ignores unnamed bit-fields: an eightbyte of nothing else is NO_CLASS. (One
+    // that shares its eightbyte with a float still makes it INTEGER here, as it does
+    // for gcc; the `clang-unnamed-bit-field` divergence covers that.)
+    if !classes.contains(&Class::Memory) {
+        let data = named_data(ty, layout.size as usize);
+        for (i, class) in classes.iter_mut().enumerate() {
+            if !data.iter().skip(8 * i).take(8).any(|&b| b) {
+                *class = Class::NoClass;
+            }
+        }
+    }
+    classes
+}
+
+/// Which of `len` bytes the scalars and named bit-fields of `ty` (every union
+/// member's) occupy: [`all_data`] without the unnamed bit-fields.
+fn named_data(ty: &Type, len: usize) -> Vec<bool> {
+    fn mark(ty: &Type, at: usize, mask: &mut [bool]) {
+        match ty {
+            Type::Struct(agg) | Type::Union(agg) => {
+                let places = ty.field_places().ok().flatten().unwrap_or_default();
+                for (f, place) in agg.fields.iter().zip(places) {
+                    match place.bits {
+                        Some(bits) if f.name.is_some() && bits.width > 0 => {
+                            let first = bits.absolute(place.offset) as usize;
+                            let end = first + bits.width as usize;
+                            for b in mask
+                                .iter_mut()
+                                .take(at + end.div_ceil(8))
+                                .skip(at + first / 8)
+                            {
+                                *b = true;
+                            }
+                        }
+                        Some(_) => {}
+                        None => mark(&f.ty, at + place.offset as usize, mask),
+                    }
+                }
+            }
+            Type::Array(elem, n) => {
+                let size = elem.layout().map_or(0, |l| l.size) as usize;
+                (0..*n as usize).for_each(|i| mark(elem, at + i * size, mask));
+            }
+            scalar => {
+                let size = scalar.layout().map_or(0, |l| l.size) as usize;
+                for b in mask.iter_mut().skip(at).take(size) {
+                    *b = true;
+                }
+            }
+        }
+    }
+    let mut mask = vec![false; len];
+    mark(ty, 0, &mut mask);
+    mask
 }
 
 /// Whether some member, array element or scalar of `ty` (at `offset`) sits at an
@@ -885,9 +1192,10 @@ fn clang_misaligned(ty: &Type, offset: u64) -> bool {
         return true;
     }
     match ty {
-        Type::Struct(agg) | Type::Union(agg) => {
-            members(ty, agg).any(|(t, off)| clang_misaligned(t, offset + off))
-        }
+        // clang never checks a bit-field's alignment.
+        Type::Struct(agg) | Type::Union(agg) => members(ty, agg)
+            .zip(&agg.fields)
+            .any(|((t, off), f)| f.bits.is_none() && clang_misaligned(t, offset + off)),
         Type::Array(elem, n) => {
             let size = elem.layout().map_or(0, |l| l.size);
             !offset.is_multiple_of(elem.layout().map_or(1, |l| l.align))
@@ -897,9 +1205,11 @@ fn clang_misaligned(ty: &Type, offset: u64) -> bool {
     }
 }
 
-/// `ty` with every zero-size array replaced by an empty struct of the same alignment:
-/// the same layout, and nothing to classify.
-fn without_zero_length_arrays(ty: &Type) -> Type {
+/// `ty` as clang classifies it, with gcc's classifier: every zero-size array replaced
+/// by an empty struct of the same alignment (the same layout, and nothing to classify),
+/// and every other array by a struct of its elements (the same layout, each element
+/// classified).
+fn clang_view(ty: &Type) -> Type {
     let rebuild = |agg: &jitcall::Aggregate, union: bool| {
         let mut b = if union {
             Type::build_union()
@@ -909,7 +1219,7 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
         for f in &agg.fields {
             b = b.member(Field {
                 name: f.name.clone(),
-                ty: without_zero_length_arrays(&f.ty),
+                ty: clang_view(&f.ty),
                 align: f.align,
                 bits: f.bits,
             });
@@ -929,7 +1239,7 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
                 let mut lean = Type::build_union();
                 for f in kept {
                     lean = lean.member(Field {
-                        ty: without_zero_length_arrays(&f.ty),
+                        ty: clang_view(&f.ty),
                         ..f
                     });
                 }
@@ -968,7 +1278,23 @@ fn without_zero_length_arrays(ty: &Type) -> Type {
             if l.size == 0 {
                 Type::build_struct().aligned(l.align).finish()
             } else {
-                Type::array(without_zero_length_arrays(elem), *n)
+                // clang classifies each element at its own offset (gcc the first one
+                // only): a struct of the elements is laid out as the array is, and
+                // classified member by member.
+                let elem = clang_view(elem);
+                (0..*n)
+                    .fold(Type::build_struct(), |b, i| {
+                        b.field(format!("e{i}"), elem.clone())
+                    })
+                    .finish()
+            }
+        }
+        // clang classifies a floating vector of up to 4 bytes INTEGER, like an
+        // integer of its size (and alignment).
+        Type::Vector(..) if small_float_vector(ty) && ty.layout().is_ok_and(|l| l.size <= 4) => {
+            match ty.layout().map_or(0, |l| l.size) {
+                2 => Type::Short,
+                _ => Type::Int,
             }
         }
         other => other.clone(),
@@ -986,6 +1312,10 @@ fn members<'a>(ty: &Type, agg: &'a Aggregate) -> impl Iterator<Item = (&'a Type,
 mod tests {
     use super::*;
 
+    fn reads_r9(sig: &Signature) -> bool {
+        clang_va_arg_reads_r9_after_int128(sig, &sysv::classify(sig).unwrap())
+    }
+
     #[test]
     fn clang_va_arg_after_int128_in_clangs_own_view() {
         use Type::*;
@@ -993,16 +1323,16 @@ mod tests {
         // rdi..r8 taken, the variadic __int128 goes to the stack, the next int is read
         // from r9 by va_arg.
         let sig = Signature::variadic(Void, [Long], [Long, Long, Long, Long, Int128, Int]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
         // A fixed __int128: clang is consistent with itself for an int ...
         let sig = Signature::variadic(Void, [Long, Long, Long, Long, Long, Int128], [Int]);
-        assert!(!clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(!reads_r9(&sig));
         // ... but not for a struct of a float pair and an int, which its caller splits
         // between xmm0 and the stack (seed 100000, case 39029, shrunk).
         let t3 = Type::structure([Type::array(Float, 2), Type::array(Int, 1)]);
         let t2 = Type::structure([Type::structure([Int, Long]), Int]);
         let sig = Signature::variadic(t2, [UInt128, Int, Int, Int128], [t3]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
         // ... nor for a union of a 16-aligned int (INTEGER, NO_CLASS): its caller stores
         // the INTEGER eightbyte alone, 8-aligned, where va_arg reads 16 bytes 16-aligned
         // (seed 8333319126, case 114783, shrunk by hand).
@@ -1010,11 +1340,11 @@ mod tests {
         assert_eq!(clang_classes(&u), [Class::Integer, Class::NoClass]);
         let fixed = [Long, Long, Long, Long, Long, Int128];
         let sig = Signature::variadic(Void, fixed.clone(), [u, Long]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
         // An 8-byte union of an int is read where it was stored.
         let narrow = Type::union([Int]);
         let sig = Signature::variadic(Void, fixed, [narrow, Long]);
-        assert!(!clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(!reads_r9(&sig));
         // gcc classifies t3 INTEGER INTEGER (the zero-length arrays count), clang
         // INTEGER SSE: only in clang's view is one GPR left for the second __int128
         // (seed 100000, case 5509).
@@ -1032,7 +1362,177 @@ mod tests {
         );
         assert_eq!(clang_classes(&t3), [Class::Integer, Class::Sse]);
         let sig = Signature::variadic(Long, [t3], [ULong, Int128, Int, Int128, Int]);
-        assert!(clang_va_arg_reads_r9_after_int128(&sig));
+        assert!(reads_r9(&sig));
+    }
+
+    #[test]
+    fn clangs_own_view_of_small_float_vectors_and_unnamed_bit_fields() {
+        use Type::*;
+        // A float vector of one lane (or two _Float16) takes a GPR in clang's view,
+        // none in gcc's (MEMORY, SSE), leaving r9 alone for the variadic __int128
+        // (seed 20261208, cases 68674 and 38801, shrunk).
+        for small in [Type::vector(Float, 1), Type::vector(Float16, 2)] {
+            assert_eq!(clang_classes(&small), [Class::Integer]);
+            let sig = Signature::variadic(Void, [small, UChar], [Int, UInt, ULong, Int128, Int]);
+            assert!(reads_r9(&sig), "{sig}");
+        }
+        // The extra case of the brief: struct t1 { v1_float f0; long f1; } is two GPRs.
+        let t1 = Type::structure([Type::vector(Float, 1), Long]);
+        assert_eq!(clang_classes(&t1), [Class::Integer, Class::Integer]);
+        let sig = Signature::variadic(Void, [t1, Int128, Int], [Int128, Int]);
+        assert!(reads_r9(&sig));
+        // A one-lane double vector is MEMORY to clang: nothing counted.
+        let sig = Signature::variadic(
+            Void,
+            [Type::vector(Double, 1), UChar, Int, UInt, ULong],
+            [Int128, Int],
+        );
+        assert!(!reads_r9(&sig));
+        // struct t5 { _BitInt(33) f0; signed char : 3; }: clang ignores the unnamed
+        // bit-field, so the second eightbyte is NO_CLASS and the struct takes one GPR
+        // (seed 20261208, case 35356, shrunk).
+        let t5 = Type::build_struct()
+            .field(
+                "f0",
+                BitInt {
+                    bits: 33,
+                    signed: true,
+                },
+            )
+            .unnamed_bit_field(SChar, 3)
+            .finish();
+        assert_eq!(clang_classes(&t5), [Class::Integer, Class::NoClass]);
+        assert_eq!(
+            sysv::classify_type(&t5).unwrap(),
+            [Class::Integer, Class::Integer]
+        );
+        let v4_char = Type::vector(Char, 4);
+        let bits9 = BitInt {
+            bits: 9,
+            signed: false,
+        };
+        let fixed = [UShort, t5, ULong, bits9, v4_char];
+        let sig = Signature::variadic(Void, fixed, [UInt128, Pointer]);
+        assert!(reads_r9(&sig));
+    }
+
+    #[test]
+    fn clangs_own_view_of_wide_vectors_follows_the_callees_isa() {
+        use Type::*;
+        use jitcall::abi::VectorAbi;
+        // Built without AVX, the 64- and 32-byte vectors go to memory and take no xmm
+        // register; the union t2 { v2_long_long; unsigned int; } (INTEGER SSE) then
+        // finds xmm7 and rdx, leaving r9 alone for the variadic __int128 (seed
+        // 777001, case 4798, shrunk).
+        let t2 = Type::union([Type::vector(LongLong, 2), UInt]);
+        let fc = Type::complex(Float);
+        let fixed = [
+            Int,
+            fc.clone(),
+            Type::vector(LongLong, 8),
+            Float,
+            Double,
+            fc,
+            Double,
+            UInt,
+            Type::vector(Int, 8),
+            Float,
+            t2,
+            UInt128,
+        ];
+        let sig = Signature::variadic(
+            Void,
+            fixed,
+            [
+                Int128,
+                BitInt {
+                    bits: 8,
+                    signed: false,
+                },
+            ],
+        );
+        assert!(reads_r9(&sig.clone().with_vector_abi(VectorAbi::Sse)));
+        // With AVX-512F both vectors take a register, and the union does not fit.
+        assert!(!reads_r9(&sig.with_vector_abi(VectorAbi::Avx512)));
+    }
+
+    #[test]
+    fn clang_va_arg_float128_union() {
+        use Type::*;
+        let bug = KNOWN
+            .iter()
+            .find(|d| d.name == "clang-va-arg-float128-union")
+            .unwrap();
+        let plan = |sig: &Signature| sysv::classify(sig).unwrap();
+        // union { double _Complex f0; __float128 f1; } through `...` (seed 20261208,
+        // cases 4846 and 6879, shrunk).
+        let u = Type::union([Type::complex(Double), Float128]);
+        let sig = Signature::variadic(Void, [Int], [u.clone()]);
+        assert!(bug.matches(&sig, &plan(&sig)));
+        // A fixed parameter is the clang-float128-union divergence, not this bug.
+        let sig = Signature::new(Void, [Int, u]);
+        assert!(!bug.matches(&sig, &plan(&sig)));
+        // union { double; __float128 } is SSE SSEUP: clang agrees with itself.
+        let sig = Signature::variadic(Void, [Int], [Type::union([Double, Float128])]);
+        assert!(!bug.matches(&sig, &plan(&sig)));
+    }
+
+    #[test]
+    fn clang_view_of_wide_aggregates() {
+        use Type::*;
+        let v4d = Type::vector(Double, 4);
+        let empty = Type::structure([]);
+        // One vector: a register when the callee has one and the argument is named.
+        let one = Type::structure([v4d.clone()]);
+        assert!(clang_wide_in_registers(&one, true, 32));
+        assert!(!clang_wide_in_registers(&one, false, 32));
+        assert!(!clang_wide_in_registers(&one, true, 16));
+        // An empty member, a zero-length array: smaller than the struct, MEMORY
+        // (seed 777003, cases 1635 and 622), though gcc passes them in ymm0.
+        let with_empty = Type::structure([v4d.clone(), empty]);
+        assert!(!clang_wide_in_registers(&with_empty, true, 64));
+        let with_zero = Type::structure([v4d.clone(), Type::array(Char, 0)]);
+        assert!(!clang_wide_in_registers(&with_zero, true, 64));
+        for t in [&one, &with_empty, &with_zero] {
+            let sig = Signature::new(Void, [t.clone()]).with_vector_abi(VectorAbi::Avx512);
+            assert_eq!(sysv::classify(&sig).unwrap().args[0].classes[0], Class::Sse);
+        }
+        // A union with a double at its start: SSE, SSEUP, a register for both.
+        let u = Type::union([Type::vector(Int, 8), Double]);
+        assert!(clang_wide_in_registers(&u, true, 32));
+        // A union with an array of four doubles: clang ignores an array wider than 16
+        // bytes and than its element, and passes the union in a register (gcc: MEMORY,
+        // eightbytes 1..3 SSE).
+        let d4 = Type::union([v4d.clone(), Type::array(Double, 4)]);
+        assert!(clang_wide_in_registers(&d4, true, 64));
+        // A struct of two vectors: the array is ignored, nothing is left: MEMORY.
+        let two = Type::structure([Type::array(v4d, 2)]);
+        assert!(!clang_wide_in_registers(&two, true, 64));
+    }
+
+    #[test]
+    fn gcc_va_arg_wide_union() {
+        use Type::*;
+        use jitcall::abi::VectorAbi;
+        let v8i = Type::vector(Int, 8);
+        let check = |arg: Type, abi: VectorAbi| {
+            let sig = Signature::variadic(Void, [Int], [arg]).with_vector_abi(abi);
+            variadic_wide_union_in_register(&sig, &sysv::classify(&sig).unwrap())
+        };
+        let u = Type::union([v8i.clone()]);
+        assert!(check(u.clone(), VectorAbi::Avx));
+        // struct { union { v8i v; } u; } crashes gcc too.
+        assert!(check(Type::structure([u.clone()]), VectorAbi::Avx));
+        // Without AVX it is MEMORY: no crash.
+        assert!(!check(u, VectorAbi::Sse));
+        // A struct of the vector does not crash gcc.
+        assert!(!check(Type::structure([v8i.clone()]), VectorAbi::Avx));
+        // Nor does a fixed one.
+        let sig = Signature::new(Void, [Type::union([v8i])]).with_vector_abi(VectorAbi::Avx);
+        assert!(!variadic_wide_union_in_register(
+            &sig,
+            &sysv::classify(&sig).unwrap()
+        ));
     }
 
     #[test]
@@ -1046,6 +1546,18 @@ mod tests {
         // Every member covers bytes 4..8: no.
         let u = Type::union([Type::array(Float, 2), Double]);
         assert!(!union_float_tail(&u, 0));
+        // struct t8 { long f0; } __attribute__((packed));
+        // union t9 { struct t8 f0[0]; float f1; }; struct t10 { float f0; union t9 f1; }:
+        // clang lowers t9 by the zero-length array (8-aligned in its IR) and passes
+        // t10 as a lone float (seed 20261208, case 79538, shrunk).
+        let t8 = Type::build_struct().field("f0", Long).packed().finish();
+        let t9 = Type::union([Type::array(t8, 0), Float]);
+        assert!(union_float_tail(&Type::structure([Float, t9.clone()]), 0));
+        // Without the data-free member, the union is a float: nothing lost.
+        let plain = Type::union([Float]);
+        assert!(!union_float_tail(&Type::structure([Float, plain]), 0));
+        // A double first: a whole eightbyte, no lone float.
+        assert!(!union_float_tail(&Type::structure([Double, t9]), 0));
     }
 
     /// Every known issue is described where reports send the reader.
@@ -1187,5 +1699,62 @@ mod tests {
             .finish();
         assert_eq!(clang_classes(&t), [Class::Memory]);
         assert_eq!(sysv::classify_type(&t).unwrap(), [Class::Integer]);
+    }
+
+    #[test]
+    fn clang_never_checks_a_bit_fields_alignment() {
+        use Type::*;
+        // struct t6 { unsigned f0 : 32; } __attribute__((packed)) at offset 2, then a
+        // zero-length array whose element would reach past the eightbyte: gcc MEMORY
+        // (the array counts as its element), clang INTEGER (it ignores the array, and
+        // never checks the bit-field's alignment) (seed 777007, case 8857, shrunk).
+        let t6 = Type::build_struct()
+            .bit_field("f0", UInt, 32)
+            .packed()
+            .finish();
+        let t7 = Type::build_struct()
+            .field("f0", Type::array(Long, 3))
+            .packed()
+            .aligned(2)
+            .finish();
+        let t8 = Type::build_struct()
+            .field("f0", Short)
+            .field("f1", t6)
+            .field("f2", Type::array(t7, 0))
+            .aligned(8)
+            .finish();
+        assert_eq!(sysv::classify_type(&t8).unwrap(), [Class::Memory]);
+        assert_eq!(clang_classes(&t8), [Class::Integer]);
+    }
+
+    #[test]
+    fn clang_classifies_every_array_element() {
+        use Type::*;
+        // struct e { short s; _Float16 h, g; }; struct t { struct e a[2]; }: a[1] is
+        // bytes 6..12, its _Float16s alone in the second eightbyte. gcc classifies a[0]
+        // and repeats it (INTEGER INTEGER); clang classifies a[1]'s _Float16s at bytes
+        // 8 and 10: SSE (seed 20261208, case 135657, shrunk).
+        let e = Type::structure([Short, Float16, Float16]);
+        let t = Type::structure([Type::array(e.clone(), 2)]);
+        assert_eq!(
+            sysv::classify_type(&t).unwrap(),
+            [Class::Integer, Class::Integer]
+        );
+        assert_eq!(clang_classes(&t), [Class::Integer, Class::Sse]);
+        // Nested arrays, as the fuzzer writes them (struct t1 f0[2][1]).
+        let t = Type::structure([Type::array(Type::array(e, 1), 2)]);
+        assert_eq!(clang_classes(&t), [Class::Integer, Class::Sse]);
+        // struct { short a[3]; struct { short s; _Float16 h; } f[2]; }: gcc INTEGER
+        // SSE (f[0].h alone at byte 8), clang INTEGER INTEGER (f[1].s at byte 10).
+        let p = Type::structure([Short, Float16]);
+        let t = Type::structure([Type::array(Short, 3), Type::array(p, 2)]);
+        assert_eq!(
+            sysv::classify_type(&t).unwrap(),
+            [Class::Integer, Class::Sse]
+        );
+        assert_eq!(clang_classes(&t), [Class::Integer, Class::Integer]);
+        // Arrays whose elements all classify alike: the same classes.
+        let t = Type::structure([Type::array(Float, 3), Type::array(Double, 0)]);
+        assert_eq!(clang_classes(&t), sysv::classify_type(&t).unwrap());
     }
 }

@@ -5,7 +5,8 @@
 //! `unsigned __int128`, `float`, `double`, `long double`, `_Float16`, `__float128`,
 //! pointers), `_Complex` (GNU C's complex integers too), GNU vectors of up to 16 bytes
 //! ([`vector`]), and
-//! structs and unions nested up to three deep, with arrays inside them, packed and
+//! structs and unions nested up to three deep, with arrays inside them (and 32- and
+//! 64-byte vectors, [`wide_vector`], as their members), packed and
 //! over-aligned aggregates, over-aligned members, bit-fields of every integer type
 //! (unnamed and zero-width ones too), `#pragma pack` and GNU C's empty structs. Aggregate
 //! members are named `f0`, `f1`, ... so that every value can be written as a C literal
@@ -186,6 +187,9 @@ fn member(inner: BoxedStrategy<Type>) -> impl Strategy<Value = Member> {
             .prop_map(|(t, n, m)| Type::array(Type::array(t, m), n)),
         // GNU C's zero-length array.
         1 => inner.prop_map(|t| Type::array(t, 0)),
+        // A 32- or 64-byte vector, or an array of them (the issue's "vectors in
+        // aggregates"): an aggregate of one passes in ymm or zmm, as the vector would.
+        1 => wide_member(),
     ];
     prop_oneof![
         5 => (ty, prop::option::weighted(0.06, alignment())).prop_map(|(t, a)| (t, a, None)),
@@ -305,11 +309,20 @@ pub fn c_type_with(bitint: bool) -> BoxedStrategy<Type> {
     .boxed()
 }
 
+/// A member type that is a [`wide_vector`], or an array of one or two of them.
+fn wide_member() -> BoxedStrategy<Type> {
+    prop_oneof![
+        3 => wide_vector(),
+        1 => (wide_vector(), 1..3u64).prop_map(|(t, n)| Type::array(t, n)),
+    ]
+    .boxed()
+}
+
 /// GNU vectors of 32 and 64 bytes, whose ABI depends on how the callee was compiled
-/// (the harness states it from the compiler's flags): only as parameters, results and
-/// variadic arguments. (A vector of more than 64 bytes is generated as a parameter
-/// only: clang returns one in registers when built with AVX, and its front end forgets
-/// the hidden pointer without, docs/DIVERGENCES.md.)
+/// (the harness states it from the compiler's flags): as parameters, results and
+/// variadic arguments, and as members of structs and unions. (A vector of more than 64
+/// bytes is generated as a parameter only: clang returns one in registers when built
+/// with AVX, and its front end forgets the hidden pointer without, docs/DIVERGENCES.md.)
 pub fn wide_vector() -> BoxedStrategy<Type> {
     use Type::*;
     prop_oneof![

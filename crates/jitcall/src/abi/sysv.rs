@@ -315,6 +315,11 @@ fn wide_aggregate_classes(ty: &Type, size: u64, abi: VectorAbi) -> Result<Classi
     let mut leaves = Vec::new();
     flatten(ty, 0, &mut leaves)?;
     for (leaf, offset) in leaves {
+        // A zero-size member at the end (a union of a zero-width bit-field) holds
+        // nothing in the aggregate.
+        if offset >= size {
+            continue;
+        }
         let l = leaf.layout()?;
         let leaf_classes = match &leaf {
             Type::Vector(..) | Type::ExtVector(..) if l.size > 16 => {
@@ -334,7 +339,8 @@ fn wide_aggregate_classes(ty: &Type, size: u64, abi: VectorAbi) -> Result<Classi
             classes[i] = merge(classes[i], class);
         }
     }
-    let words = &classes[..(size / 8) as usize];
+    // Every eightbyte the aggregate touches: a packed one's last may be partial.
+    let words = &classes[..size.div_ceil(8) as usize];
     if words[0] != Sse || words[1..].iter().any(|c| *c != SseUp) {
         return Ok(Classification::Memory(MemoryReason::TooLarge {
             size: size as u32,
@@ -348,8 +354,14 @@ fn wide_aggregate_classes(ty: &Type, size: u64, abi: VectorAbi) -> Result<Classi
 fn flatten(ty: &Type, offset: u64, out: &mut Vec<(Type, u64)>) -> Result<(), Error> {
     match ty {
         Type::Struct(agg) | Type::Union(agg) => {
-            agg.walk(matches!(ty, Type::Union(_)), |_, field, off, _| {
-                flatten(&field.ty, offset + off, out)
+            let union = matches!(ty, Type::Union(_));
+            agg.place(union, |_, field, place, _| {
+                // A struct's zero-width bit-field holds nothing (its storage unit may
+                // even start at the struct's end); a union's is classified by its type.
+                if !union && place.bits.is_some_and(|b| b.width == 0) {
+                    return Ok(());
+                }
+                flatten(&field.ty, offset + place.offset, out)
             })?;
         }
         Type::Array(elem, n) => {
