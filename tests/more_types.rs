@@ -13,19 +13,6 @@ use std::ffi::c_void;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
-/// Reads and resets `mism_N`/`where_N`.
-fn take_mismatch(lib: &Library, n: usize) -> (i32, i32) {
-    let m = lib.symbol(&format!("mism_{n}")).unwrap() as *mut i32;
-    let w = lib.symbol(&format!("where_{n}")).unwrap() as *mut i32;
-    // SAFETY: both are `int` globals of the fixture library, which `lib` keeps loaded.
-    unsafe {
-        let r = (m.read(), w.read());
-        m.write(-1);
-        w.write(-1);
-        r
-    }
-}
-
 fn big_vector_shapes() -> Vec<Shape> {
     use Type::*;
     let v32i = Type::vector(Int, 32); // 128 bytes
@@ -170,74 +157,7 @@ fn check_calls_built(
         }
         let vals = shape_values(shape, n);
         let what = format!("{cc}: shape {n} `{sig}`");
-        let drive = lib
-            .function(&format!("drive_{n}"), &Signature::new(Type::Int, []))
-            .unwrap();
-        // SAFETY: drive_N is `int drive_N(void)`.
-        let direct = unsafe { drive.call(&[]) }.unwrap();
-        assert_eq!(direct, Value::Int(0), "{what}: the C driver disagrees");
-        take_mismatch(&lib, n);
-        let f = lib.function(&format!("callee_{n}"), &sig).unwrap();
-
-        // SAFETY: callee_N has exactly this signature (we generated both).
-        let r = unsafe { f.call(&vals.args) }.unwrap();
-        let seen = take_mismatch(&lib, n);
-        if seen != (0, 0) || r != vals.ret {
-            failures.push(format!("{what}: call saw {seen:?}, returned {r:?}"));
-        }
-
-        let mut frame = f.frame();
-        for (i, v) in vals.args.iter().enumerate() {
-            frame.set_value(i, v).unwrap();
-        }
-        // SAFETY: as above.
-        unsafe { f.call_frame(&mut frame) };
-        let seen = take_mismatch(&lib, n);
-        let r = frame.ret_value().unwrap();
-        if seen != (0, 0) || r != vals.ret {
-            failures.push(format!("{what}: call_frame saw {seen:?}, returned {r:?}"));
-        }
-
-        let mut batch = f.batch(2).unwrap();
-        for row in 0..2 {
-            for (i, v) in vals.args.iter().enumerate() {
-                batch.set_value(row, i, v).unwrap();
-            }
-        }
-        // SAFETY: as above.
-        unsafe { f.call_batch(&mut batch) }.unwrap();
-        let seen = take_mismatch(&lib, n);
-        let r = batch.ret_value(1).unwrap();
-        if seen != (0, 0) || r != vals.ret {
-            failures.push(format!("{what}: call_batch saw {seen:?}, returned {r:?}"));
-        }
-
-        let arg_bytes: Vec<Vec<u8>> = vals
-            .args
-            .iter()
-            .zip(sig.params())
-            .map(|(v, t)| v.to_bytes(t).unwrap())
-            .collect();
-        let ptrs: Vec<*const c_void> = arg_bytes.iter().map(|b| b.as_ptr().cast()).collect();
-        let size = match sig.ret() {
-            Type::Void => 0,
-            t => t.layout().unwrap().size as usize,
-        };
-        let mut ret_buf = vec![u128::from_ne_bytes([0xab; 16]); size / 16 + 2];
-        // SAFETY: one pointer per parameter to a value of its type; the result buffer
-        // is 16-aligned and larger than the result.
-        unsafe { f.call_raw(ret_buf.as_mut_ptr().cast(), ptrs.as_ptr()) }.unwrap();
-        let seen = take_mismatch(&lib, n);
-        // SAFETY: plain initialised memory viewed as bytes.
-        let bytes = unsafe {
-            std::slice::from_raw_parts(ret_buf.as_ptr().cast::<u8>(), ret_buf.len() * 16)
-        };
-        if size > 0 {
-            let r = Value::from_bytes(sig.ret(), bytes).unwrap();
-            if seen != (0, 0) || r != vals.ret || bytes[size..].iter().any(|b| *b != 0xab) {
-                failures.push(format!("{what}: call_raw saw {seen:?}, returned {r:?}"));
-            }
-        }
+        failures.extend(check_shape_entries(&lib, n, &sig, &vals, &what));
     }
     failures
 }

@@ -1040,3 +1040,98 @@ unsafe impl jitcall::CType for Big3 {
         Type::structure([Type::Long, Type::Long, Type::Long])
     }
 }
+
+/// Reads and resets `mism_N`/`where_N` of a library built from [`render_shapes`].
+pub fn take_mismatch(lib: &Library, n: usize) -> (i32, i32) {
+    let m = lib.symbol(&format!("mism_{n}")).unwrap() as *mut i32;
+    let w = lib.symbol(&format!("where_{n}")).unwrap() as *mut i32;
+    // SAFETY: both are `int` globals of the fixture library, which `lib` keeps loaded.
+    unsafe {
+        let r = (m.read(), w.read());
+        m.write(-1);
+        w.write(-1);
+        r
+    }
+}
+
+/// Calls shape `n` of a library built from [`render_shapes`] through every entry —
+/// `call`, `call_frame`, a batch and `call_raw` — with `sig` (the shape's signature,
+/// its vector ABI stated), after checking that the C driver `drive_N` and `callee_N`
+/// agree; returns a line for each entry whose call the callee or the result faulted.
+pub fn check_shape_entries(
+    lib: &Library,
+    n: usize,
+    sig: &Signature,
+    vals: &ShapeValues,
+    what: &str,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    let drive = lib
+        .function(&format!("drive_{n}"), &Signature::new(Type::Int, []))
+        .unwrap();
+    // SAFETY: drive_N is `int drive_N(void)`.
+    let direct = unsafe { drive.call(&[]) }.unwrap();
+    assert_eq!(direct, Value::Int(0), "{what}: the C driver disagrees");
+    take_mismatch(lib, n);
+    let f = lib.function(&format!("callee_{n}"), sig).unwrap();
+
+    // SAFETY: callee_N has exactly this signature (we generated both).
+    let r = unsafe { f.call(&vals.args) }.unwrap();
+    let seen = take_mismatch(lib, n);
+    if seen != (0, 0) || r != vals.ret {
+        failures.push(format!("{what}: call saw {seen:?}, returned {r:?}"));
+    }
+
+    let mut frame = f.frame();
+    for (i, v) in vals.args.iter().enumerate() {
+        frame.set_value(i, v).unwrap();
+    }
+    // SAFETY: as above.
+    unsafe { f.call_frame(&mut frame) };
+    let seen = take_mismatch(lib, n);
+    let r = frame.ret_value().unwrap();
+    if seen != (0, 0) || r != vals.ret {
+        failures.push(format!("{what}: call_frame saw {seen:?}, returned {r:?}"));
+    }
+
+    let mut batch = f.batch(2).unwrap();
+    for row in 0..2 {
+        for (i, v) in vals.args.iter().enumerate() {
+            batch.set_value(row, i, v).unwrap();
+        }
+    }
+    // SAFETY: as above.
+    unsafe { f.call_batch(&mut batch) }.unwrap();
+    let seen = take_mismatch(lib, n);
+    let r = batch.ret_value(1).unwrap();
+    if seen != (0, 0) || r != vals.ret {
+        failures.push(format!("{what}: call_batch saw {seen:?}, returned {r:?}"));
+    }
+
+    let arg_bytes: Vec<Vec<u8>> = vals
+        .args
+        .iter()
+        .zip(sig.params())
+        .map(|(v, t)| v.to_bytes(t).unwrap())
+        .collect();
+    let ptrs: Vec<*const std::ffi::c_void> = arg_bytes.iter().map(|b| b.as_ptr().cast()).collect();
+    let size = match sig.ret() {
+        Type::Void => 0,
+        t => t.layout().unwrap().size as usize,
+    };
+    let mut ret_buf = vec![u128::from_ne_bytes([0xab; 16]); size / 16 + 2];
+    // SAFETY: one pointer per parameter to a value of its type; the result buffer
+    // is 16-aligned and larger than the result.
+    unsafe { f.call_raw(ret_buf.as_mut_ptr().cast(), ptrs.as_ptr()) }.unwrap();
+    let seen = take_mismatch(lib, n);
+    // SAFETY: plain initialised memory viewed as bytes.
+    let bytes =
+        unsafe { std::slice::from_raw_parts(ret_buf.as_ptr().cast::<u8>(), ret_buf.len() * 16) };
+    if size > 0 {
+        let r = Value::from_bytes(sig.ret(), bytes).unwrap();
+        if seen != (0, 0) || r != vals.ret || bytes[size..].iter().any(|b| *b != 0xab) {
+            failures.push(format!("{what}: call_raw saw {seen:?}, returned {r:?}"));
+        }
+    }
+    failures
+}
