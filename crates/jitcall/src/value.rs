@@ -153,28 +153,62 @@ impl From<f64> for LongDouble {
     }
 }
 
-/// A C `_Float16` (IEEE 754 binary16), as its bits.
-///
-/// Stable Rust has no `f16`; this type keeps the exact bits and converts to and from
-/// `f32` (exactly to `f32`, rounding to nearest-even from it). It is plain data
-/// ([`crate::Plain`]), so a frame slot of a `_Float16` reads and writes it directly.
-/// It is deliberately not a [`crate::CType`]: Rust's `extern "C"` would pass it in an
-/// integer register, where C passes a `_Float16` in `xmm`.
-#[repr(transparent)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Float16(u16);
+/// What every IEEE bits type (`_Float16`, `__bf16`, `_Float128`) shares: the struct, a
+/// transparent wrapper of its bits; `from_bits` and `to_bits`; `Display` as the shortest
+/// decimal that reads back to the same bits (by `$format`); `Debug`; plain data.
+macro_rules! float_bits {
+    ($(#[$doc:meta])* $name:ident($bits:ty), $c:literal, $format:path) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name($bits);
+
+        impl $name {
+            #[doc = concat!("The `", $c, "` with these bits.")]
+            pub const fn from_bits(bits: $bits) -> Self {
+                $name(bits)
+            }
+
+            /// The bits of this value.
+            pub const fn to_bits(self) -> $bits {
+                self.0
+            }
+        }
+
+        #[doc = concat!("The shortest decimal that reads back (as a `", $c, "`) to the same bits.")]
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&$format(*self))
+            }
+        }
+
+        #[doc = concat!("`", stringify!($name), "(` the [`Display`](fmt::Display) form `)`.")]
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self)
+            }
+        }
+
+        // SAFETY: a transparent wrapper of an unsigned integer: every bit pattern is a
+        // value, and there is no padding.
+        unsafe impl crate::AnyBits for $name {}
+        // SAFETY: as above.
+        unsafe impl crate::Plain for $name {}
+    };
+}
+
+float_bits! {
+    /// A C `_Float16` (IEEE 754 binary16), as its bits.
+    ///
+    /// Stable Rust has no `f16`; this type keeps the exact bits and converts to and from
+    /// `f32` (exactly to `f32`, rounding to nearest-even from it). It is plain data
+    /// ([`crate::Plain`]), so a frame slot of a `_Float16` reads and writes it directly.
+    /// It is deliberately not a [`crate::CType`]: Rust's `extern "C"` would pass it in an
+    /// integer register, where C passes a `_Float16` in `xmm`.
+    Float16(u16), "_Float16", crate::literal::format_float16
+}
 
 impl Float16 {
-    /// The `_Float16` with these bits.
-    pub const fn from_bits(bits: u16) -> Self {
-        Float16(bits)
-    }
-
-    /// The bits of this value.
-    pub const fn to_bits(self) -> u16 {
-        self.0
-    }
-
     /// The `_Float16` nearest to `x` (ties to even; beyond the range, infinity).
     pub fn from_f32(x: f32) -> Self {
         Float16(crate::literal::float::Binary::from_f32(x).to_f16())
@@ -191,40 +225,16 @@ impl Float16 {
     }
 }
 
-/// The shortest decimal that reads back (as a `_Float16`) to the same bits.
-impl fmt::Display for Float16 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::literal::format_float16(*self))
-    }
+float_bits! {
+    /// A C `__bf16` (bfloat16: the top 16 bits of an IEEE 754 binary32), as its bits.
+    ///
+    /// Like [`Float16`]: the exact bits, converting exactly to `f32` and rounding to
+    /// nearest-even from it; plain data, but not a [`crate::CType`] (C passes a `__bf16` in
+    /// `xmm`).
+    BFloat16(u16), "__bf16", crate::literal::format_bfloat16
 }
-
-/// `Float16(` the [`Display`](fmt::Display) form `)`.
-impl fmt::Debug for Float16 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Float16({self})")
-    }
-}
-
-/// A C `__bf16` (bfloat16: the top 16 bits of an IEEE 754 binary32), as its bits.
-///
-/// Like [`Float16`]: the exact bits, converting exactly to `f32` and rounding to
-/// nearest-even from it; plain data, but not a [`crate::CType`] (C passes a `__bf16` in
-/// `xmm`).
-#[repr(transparent)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct BFloat16(u16);
 
 impl BFloat16 {
-    /// The `__bf16` with these bits.
-    pub const fn from_bits(bits: u16) -> Self {
-        BFloat16(bits)
-    }
-
-    /// The bits of this value.
-    pub const fn to_bits(self) -> u16 {
-        self.0
-    }
-
     /// The `__bf16` nearest to `x` (ties to even; beyond the range, infinity).
     pub fn from_f32(x: f32) -> Self {
         BFloat16(crate::literal::float::Binary::from_f32(x).to_bf16())
@@ -241,41 +251,17 @@ impl BFloat16 {
     }
 }
 
-/// The shortest decimal that reads back (as a `__bf16`) to the same bits.
-impl fmt::Display for BFloat16 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::literal::format_bfloat16(*self))
-    }
+float_bits! {
+    /// A C `_Float128` (`__float128`, IEEE 754 binary128), as its bits.
+    ///
+    /// Stable Rust has no `f128`; this type keeps the exact bits and converts to and from
+    /// `f64` (exactly from `f64`, rounding to nearest-even into it). Like [`Float16`] it is
+    /// plain data but not a [`crate::CType`] (C passes it in `xmm`, Rust's `extern "C"`
+    /// would pass a `u128` in two integer registers).
+    Float128(u128), "_Float128", crate::literal::format_float128
 }
-
-/// `BFloat16(` the [`Display`](fmt::Display) form `)`.
-impl fmt::Debug for BFloat16 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BFloat16({self})")
-    }
-}
-
-/// A C `_Float128` (`__float128`, IEEE 754 binary128), as its bits.
-///
-/// Stable Rust has no `f128`; this type keeps the exact bits and converts to and from
-/// `f64` (exactly from `f64`, rounding to nearest-even into it). Like [`Float16`] it is
-/// plain data but not a [`crate::CType`] (C passes it in `xmm`, Rust's `extern "C"`
-/// would pass a `u128` in two integer registers).
-#[repr(transparent)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Float128(u128);
 
 impl Float128 {
-    /// The `_Float128` with these bits.
-    pub const fn from_bits(bits: u128) -> Self {
-        Float128(bits)
-    }
-
-    /// The bits of this value.
-    pub const fn to_bits(self) -> u128 {
-        self.0
-    }
-
     /// The exact value of `x` (every `f64` is a `_Float128`).
     pub fn from_f64(x: f64) -> Self {
         Float128(crate::literal::float::Binary::from_f64(x).to_f128())
@@ -287,38 +273,11 @@ impl Float128 {
     }
 }
 
-/// The shortest decimal that reads back (as a `_Float128`) to the same bits.
-impl fmt::Display for Float128 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::literal::format_float128(*self))
-    }
-}
-
-/// `Float128(` the [`Display`](fmt::Display) form `)`.
-impl fmt::Debug for Float128 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Float128({self})")
-    }
-}
-
 impl From<f64> for Float128 {
     fn from(x: f64) -> Self {
         Float128::from_f64(x)
     }
 }
-
-// SAFETY: a transparent wrapper of a u16: every bit pattern is a value, no padding.
-unsafe impl crate::AnyBits for Float16 {}
-// SAFETY: as above.
-unsafe impl crate::Plain for Float16 {}
-// SAFETY: a transparent wrapper of a u16: every bit pattern is a value, no padding.
-unsafe impl crate::AnyBits for BFloat16 {}
-// SAFETY: as above.
-unsafe impl crate::Plain for BFloat16 {}
-// SAFETY: a transparent wrapper of a u128: every bit pattern is a value, no padding.
-unsafe impl crate::AnyBits for Float128 {}
-// SAFETY: as above.
-unsafe impl crate::Plain for Float128 {}
 
 /// A C23 `_BitInt(N)` or `unsigned _BitInt(N)` value: `N` bits as little-endian 64-bit
 /// limbs (`N` rounded up to a multiple of 64), the bits above `N` in the top limb a
