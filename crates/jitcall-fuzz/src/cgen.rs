@@ -44,6 +44,17 @@ impl CTypes {
         &self.defs
     }
 
+    /// The C support code the types named so far need before their definitions, for
+    /// the C files only (a declaration needs none): a weak `__truncsfbf2` where a
+    /// `__bf16` is used.
+    pub fn support(&self) -> &'static str {
+        if self.names.contains_key(&Type::BFloat16) {
+            TRUNCSFBF2
+        } else {
+            ""
+        }
+    }
+
     /// The C spelling of `ty` as a type name, defining its aggregates. Members are
     /// named `f0`, `f1`, ...; arrays (which only occur as members) are spelled by
     /// [`CTypes::declare`].
@@ -148,10 +159,9 @@ impl CTypes {
             // clang-19 at -O0 narrows each `__bf16` parameter through `__truncsfbf2`,
             // which gcc 12's libgcc (the one clang links) lacks: a weak one (exact for
             // the values it meets, `float`s widened from `__bf16`) goes with the type.
+            // (`support` gives it to the C files, not the declarations.)
             Type::BFloat16 => {
-                if self.names.insert(Type::BFloat16, "__bf16".into()).is_none() {
-                    self.defs.push_str(TRUNCSFBF2);
-                }
+                self.names.insert(Type::BFloat16, "__bf16".into());
                 "__bf16".into()
             }
             // Scalars print as C already; `void *` for every pointer.
@@ -222,7 +232,7 @@ impl CTypes {
 }
 
 /// A weak `__truncsfbf2` (`float` to `__bf16`, to nearest even; NaNs keep their top
-/// bits), on one line like every definition.
+/// bits), on one line.
 const TRUNCSFBF2: &str = "__attribute__((weak)) __bf16 __truncsfbf2(float f) { \
     union { float f; unsigned u; } in = { f }; \
     union { unsigned short u; __bf16 b; } out = \
@@ -387,7 +397,7 @@ pub fn render_batch(sigs: &[Signature]) -> String {
     for (n, sig) in sigs.iter().enumerate() {
         render_case(&mut types, &mut body, n, sig);
     }
-    format!("{BATCH_PRELUDE}\n{}{body}", types.defs())
+    format!("{BATCH_PRELUDE}\n{}{}{body}", types.support(), types.defs())
 }
 
 /// `text` made safe inside a `/* */` comment.
@@ -689,7 +699,11 @@ static int check(const char *what, const void *p, size_t size,
     return bad;
 }
 "#;
-    format!("{head}{HELPERS}\n{}\n{tables}\n{body}", types.defs())
+    format!(
+        "{head}{HELPERS}\n{}{}\n{tables}\n{body}",
+        types.support(),
+        types.defs()
+    )
 }
 
 #[cfg(test)]
