@@ -782,3 +782,92 @@ fn gcc_array_first_element_partial_classes() {
     let replay = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
     assert_compiler_bug(&replay, "gcc-array-lone-float-eightbyte");
 }
+
+/// The divergences and compiler bugs of the new types' first runs (`--cases 10000
+/// --jobs 1`, seeds 20 and 21), shrunk: each replays as known under its name, and the
+/// shapes next to them that the compilers agree on pass.
+#[test]
+fn new_type_issues_replay_as_known() {
+    let named = |run: &Run, name: &str| {
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        let explained = format!("explained by the known divergence `{name}`");
+        assert!(run.stdout.contains(&explained), "{}", run.stdout);
+    };
+    let passes = |run: &Run| {
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("passed: every call"), "{}", run.stdout);
+    };
+    // gcc against itself: a `_Complex _Float16` at offset 4 is SSE, SSEHF, and the
+    // array repeats that, so byte 10.. of `f1[1]` is lost (seed 20 case 5263, seed 21
+    // case 4366); as argument and as result.
+    for decls in [
+        "struct t1 { int f0; _Float16 _Complex f1[2]; }; void callee(struct t1 a0)",
+        "union t1 { _Float16 _Complex f0[2]; }; struct t2 { int f0[1]; union t1 f1; }; \
+         struct t2 callee(void)",
+    ] {
+        let run = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
+        assert_compiler_bug(&run, "gcc-complex-half-array-eightbyte");
+    }
+    // At offset 0 the complex number is one SSE eightbyte, and gcc agrees with itself.
+    passes(&jitcall_fuzz(&[
+        "--cc",
+        "gcc",
+        "--replay",
+        "struct t1 { _Float16 _Complex f1[3]; int i; }; void callee(struct t1 a0)",
+    ]));
+    if !compilers().contains(&"clang-19") {
+        return;
+    }
+    let v32 = "typedef int v32i __attribute__((vector_size(128)));";
+    let sret = format!("{v32} v32i callee(int a0, int a1, int a2, int a3, long _Complex a4)");
+    named(
+        &jitcall_fuzz(&["--cc", "clang-19", "--replay", &sret]),
+        "clang-large-vector-sret-r9",
+    );
+    // One `int` fewer: the complex number finds two registers, and all agree.
+    let fits = format!("{v32} v32i callee(int a0, int a1, int a2, long _Complex a4)");
+    passes(&jitcall_fuzz(&["--cc", "clang-19", "--replay", &fits]));
+    // The brief's three INVALID cases of the seed-20 clang run (already recognised).
+    let run = jitcall_fuzz(&[
+        "--cc",
+        "clang-19",
+        "--replay",
+        "long callee(int a0, ...)",
+        "--vararg",
+        "long",
+        "--vararg",
+        "long",
+        "--vararg",
+        "long",
+        "--vararg",
+        "long",
+        "--vararg",
+        "unsigned __int128",
+        "--vararg",
+        "long",
+    ]);
+    assert_compiler_bug(&run, "clang-va-arg-int128-r9");
+    // A lone `__bf16`, or two 16-bit floats, then an eightbyte clang lowers to a type
+    // aligned to less than 8: clang passes the first eightbyte in a GPR (seed 21 case
+    // 7245, and seed 20 case 8022 of the later generator).
+    for decls in [
+        "struct t1 { __bf16 h; } __attribute__((aligned(8))); \
+         struct t2 { struct t1 s; _Bool b : 1; }; void callee(struct t2 a0)",
+        "struct t5 { __bf16 f0; float f1 __attribute__((aligned(8))); unsigned short : 0; }; \
+         void callee(struct t5 a0)",
+        "struct t1 { _Float16 a, b; char d __attribute__((aligned(8))); }; struct t1 callee(void)",
+    ] {
+        named(
+            &jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]),
+            "clang-short-float-eightbyte",
+        );
+    }
+    // An 8-byte second eightbyte, or a third 16-bit float: clang uses SSE.
+    for decls in [
+        "struct t1 { __bf16 h; double d; }; struct t1 callee(struct t1 a0)",
+        "struct t1 { _Float16 a, b, c; float d __attribute__((aligned(8))); }; \
+         void callee(struct t1 a0)",
+    ] {
+        passes(&jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]));
+    }
+}

@@ -369,6 +369,50 @@ pub const KNOWN: &[Divergence] = &[
         applies: |c| c.family == Family::Gcc,
         matches: |sig, _| any_value(sig, |t| lone_float_eightbyte(t, t, 0)),
     },
+    Divergence {
+        name: "gcc-complex-half-array-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "gcc (12 at least) gives a _Complex _Float16 at an offset not a multiple \
+                  of 8 the classes SSE, SSEHF, and an array of such elements repeats them: \
+                  an eightbyte of later elements keeps the 2-byte class SSEHF, and its \
+                  caller and callee alike pass only 2 bytes of it",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, _| any_value(sig, |t| complex_half_array_eightbyte(t, t, 0)),
+    },
+    Divergence {
+        name: "clang-large-vector-sret-r9",
+        kind: Kind::Divergence,
+        summary: "a vector of more than 64 bytes returned through the hidden pointer: \
+                  clang 19's front end does not count that pointer, so a later argument \
+                  of two INTEGER eightbytes that finds only r9 left is split between r9 \
+                  and the stack (gcc passes it whole on the stack)",
+        applies: |c| c.family == Family::Clang,
+        matches: |_, plan| {
+            matches!(
+                plan.ret.memory_reason,
+                Some(MemoryReason::LargeVector { .. })
+            ) && plan.args.iter().any(|a| {
+                matches!(
+                    a.stack_reason,
+                    Some(StackReason::OutOfRegisters {
+                        gprs_needed: 2,
+                        gprs_left: 1,
+                        ..
+                    })
+                )
+            })
+        },
+    },
+    Divergence {
+        name: "clang-short-float-eightbyte",
+        kind: Kind::Divergence,
+        summary: "clang 19 passes a first eightbyte of nothing but a lone __bf16, or two \
+                  16-bit floats, in a GPR when the second eightbyte's type is aligned to \
+                  less than 8 (`struct { __bf16 h; float f __attribute__((aligned(8))); \
+                  }`): it widens the 2- or 4-byte type to i64; gcc (and jitcall) use SSE",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, clang_short_float_eightbyte),
+    },
 ];
 
 /// The known issue of `kind` that explains a failure of `sig` compiled by `compiler`,
@@ -940,6 +984,80 @@ fn float_offsets(ty: &Type, at: u64) -> Vec<u64> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether `whole` (of which `ty` is a part at `offset`) travels in registers and holds
+/// an array of two or more elements whose first element has a `_Complex _Float16` at
+/// an offset (in `whole`) that is not a multiple of 8, with the array reaching past
+/// the eightbyte that complex number starts in. gcc classifies such a complex number
+/// SSE, SSEHF (whether it straddles or not) and the array repeats its element's
+/// classes, so a later eightbyte of the array can keep the 2-byte SSEHF class:
+/// `struct { int i; _Float16 _Complex z[2]; }` passes only bytes 8..9 of `z[1]`.
+fn complex_half_array_eightbyte(whole: &Type, ty: &Type, offset: u64) -> bool {
+    fn unaligned_complex_half(ty: &Type, at: u64) -> Option<u64> {
+        match ty {
+            Type::Complex(part) if **part == Type::Float16 && !at.is_multiple_of(8) => Some(at),
+            Type::Struct(agg) | Type::Union(agg) => {
+                members(ty, agg).find_map(|(t, off)| unaligned_complex_half(t, at + off))
+            }
+            Type::Array(elem, n) if *n > 0 => unaligned_complex_half(elem, at),
+            _ => None,
+        }
+    }
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            members(ty, agg).any(|(t, off)| complex_half_array_eightbyte(whole, t, offset + off))
+        }
+        Type::Array(elem, n) => {
+            let size = elem.layout().map_or(0, |l| l.size);
+            let in_registers = sysv::classify_type(whole)
+                .is_ok_and(|c| !c.is_empty() && !c.contains(&Class::Memory));
+            let reaches_past = |at: u64| offset + n * size > (at / 8 + 1) * 8;
+            (*n >= 2
+                && in_registers
+                && unaligned_complex_half(elem, offset).is_some_and(reaches_past))
+                || complex_half_array_eightbyte(whole, elem, offset)
+        }
+        _ => false,
+    }
+}
+
+/// Whether clang passes the first eightbyte of `ty` in a GPR though it classifies it
+/// SSE. clang lowers an SSE eightbyte to the floating type(s) it finds at its start: a
+/// lone `__bf16` at offset 0 (no floating scalar at 2 or 4) gives `bfloat`, two 16-bit
+/// floats at 0 and 2 (none at 4) a 4-byte vector of them. When the second eightbyte's
+/// type is aligned to less than 8 (a `float`, an `i8`: the value is shorter than 16
+/// bytes, or a scalar starts at byte 8 and nothing reaches byte 15), clang widens the
+/// first so that the second starts at 8: a `half` or `float` to `double`, anything
+/// else to `i64`, a GPR.
+fn clang_short_float_eightbyte(ty: &Type) -> bool {
+    let Ok(layout) = ty.layout() else {
+        return false;
+    };
+    if !ty.is_aggregate() || layout.size <= 8 || layout.size > 16 {
+        return false;
+    }
+    if !matches!(
+        clang_classes(ty).as_slice(),
+        [Class::Sse, Class::Sse | Class::Integer]
+    ) {
+        return false;
+    }
+    let mut scalars = Vec::new();
+    scalars_of(ty, 0, &mut scalars);
+    let half = |t: &Type| matches!(t, Type::Float16 | Type::BFloat16);
+    let floating = |at: u64, narrow: bool| {
+        scalars.iter().any(|(a, t)| {
+            *a == at && (half(t) || (!narrow && matches!(t, Type::Float | Type::Double)))
+        })
+    };
+    let bf16_at_0 = scalars.iter().any(|(a, t)| *a == 0 && *t == Type::BFloat16);
+    let short_low = !floating(4, false)
+        && ((bf16_at_0 && !floating(2, false)) || (floating(0, true) && floating(2, true)));
+    let data = all_data(ty, layout.size as usize);
+    let narrow_high = layout.size < 16
+        || (scalars.iter().any(|(at, _)| *at == 8) && !data.get(15).copied().unwrap_or(false));
+    short_low && narrow_high
 }
 
 /// Whether `ty` travels in registers with an eightbyte classified NO_CLASS (in gcc's
