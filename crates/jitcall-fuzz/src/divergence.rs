@@ -404,6 +404,25 @@ pub const KNOWN: &[Divergence] = &[
         },
     },
     Divergence {
+        name: "clang-large-vector-return",
+        kind: Kind::Divergence,
+        summary: "a vector result of more than 64 bytes that fits in four of the callee's \
+                  widest vector registers (128 bytes with AVX, 256 with AVX-512F): gcc 12 \
+                  returns it in memory (sret), clang 19 in ymm0..ymm3 or zmm0..zmm3",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, plan| {
+            let native = match sig.vector_abi().resolve() {
+                VectorAbi::Avx512 => 64,
+                VectorAbi::Avx => 32,
+                _ => 16,
+            };
+            matches!(
+                plan.ret.memory_reason,
+                Some(MemoryReason::LargeVector { size }) if u64::from(size) <= 4 * native
+            )
+        },
+    },
+    Divergence {
         name: "clang-short-float-eightbyte",
         kind: Kind::Divergence,
         summary: "clang 19 passes a first eightbyte of nothing but a lone __bf16, or two \
