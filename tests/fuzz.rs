@@ -855,6 +855,20 @@ fn new_type_issues_replay_as_known() {
         "long",
     ]);
     assert_compiler_bug(&run, "clang-va-arg-int128-r9");
+    // Seed 31001 case 4037, shrunk: the result, one `double` in an `ext_vector_type`,
+    // comes back in xmm0 (no hidden pointer), so the `__int128` finds only r9.
+    let run = jitcall_fuzz(&[
+        "--cc",
+        "clang-19",
+        "--replay",
+        "typedef double e1 __attribute__((ext_vector_type(1))); \
+         e1 callee(int a0, int a1, int a2, int a3, int a4, ...)",
+        "--vararg",
+        "unsigned __int128",
+        "--vararg",
+        "long long",
+    ]);
+    assert_compiler_bug(&run, "clang-va-arg-int128-r9");
     // A lone `__bf16`, or two 16-bit floats, then an eightbyte clang lowers to a type
     // aligned to less than 8: clang passes the first eightbyte in a GPR (seed 21 case
     // 7245, and seed 20 case 8022 of the later generator).

@@ -757,8 +757,11 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature, plan: &CallPlan) -> bool 
 fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
     match ty {
         Type::Void => Vec::new(),
-        // clang returns a one-lane double vector in xmm0 (it passes one in memory).
-        Type::Vector(elem, 1) if **elem == Type::Double => vec![Class::Sse],
+        // clang returns a one-lane double vector in xmm0 (it passes one in memory),
+        // GNU or `ext_vector_type`.
+        Type::Vector(elem, 1) | Type::ExtVector(elem, 1) if **elem == Type::Double => {
+            vec![Class::Sse]
+        }
         t => clang_classes(t),
     }
 }
