@@ -869,6 +869,17 @@ fn new_type_issues_replay_as_known() {
         "long long",
     ]);
     assert_compiler_bug(&run, "clang-va-arg-int128-r9");
+    // Seed 33001 case 5477, shrunk: clang lowers the union by its `__bf16` (or
+    // `_Float16`) and passes bytes 0..2 of the first eightbyte alone.
+    for half in ["__bf16", "_Float16"] {
+        let decls = format!(
+            "_Pragma(\"pack(push, 2)\") struct t1 {{ double f0; int f1[1][1]; char f2; }}; \
+             _Pragma(\"pack(pop)\") union t2 {{ struct t1 f0; {half} f1; }}; \
+             void callee(union t2 a0)"
+        );
+        let run = jitcall_fuzz(&["--cc", "clang-19", "--replay", &decls]);
+        assert_compiler_bug(&run, "clang-union-float-eightbyte");
+    }
     // A lone `__bf16`, or two 16-bit floats, then an eightbyte clang lowers to a type
     // aligned to less than 8: clang passes the first eightbyte in a GPR (seed 21 case
     // 7245, and seed 20 case 8022 of the later generator).

@@ -301,9 +301,9 @@ pub const KNOWN: &[Divergence] = &[
     Divergence {
         name: "clang-union-float-eightbyte",
         kind: Kind::CompilerBug,
-        summary: "clang passes an SSE eightbyte of a union as a lone float when the member \
-                  it lowers the union by has nothing after that float, dropping another \
-                  member's bytes 4..8 (llvm/llvm-project#83388, #76017)",
+        summary: "clang passes an SSE eightbyte of a union as a lone float (or _Float16, \
+                  __bf16) when the member it lowers the union by has nothing after it, \
+                  dropping another member's later bytes (llvm/llvm-project#83388, #76017)",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| {
             any_value(sig, |t| {
@@ -922,8 +922,8 @@ fn has_unnamed_bit_field(ty: &Type) -> bool {
 }
 
 /// Whether `ty` (at `offset` in its argument) holds a union with a member that has a
-/// `float` at the start of an eightbyte and no data in the 4 bytes after it, while
-/// another member has data there; or a struct with a `float` at the start of an
+/// `float`, `_Float16` or `__bf16` at the start of an eightbyte and no data in the rest
+/// of that eightbyte, while another member has data there; or a struct with a `float` at the start of an
 /// eightbyte followed by such a union whose data-free member clang may lower it by
 /// ([`float_then_empty_union_member`]).
 fn union_float_tail(ty: &Type, offset: u64) -> bool {
@@ -941,12 +941,19 @@ fn union_float_tail(ty: &Type, offset: u64) -> bool {
             let masks: Vec<Vec<bool>> = agg.fields.iter().map(|f| all_data(&f.ty, size)).collect();
             let any_data = |at: usize| masks.iter().any(|m| m.get(at).copied().unwrap_or(false));
             agg.fields.iter().zip(&masks).any(|(f, mask)| {
-                float_offsets(&f.ty, 0).into_iter().any(|r| {
+                let mut scalars = Vec::new();
+                scalars_of(&f.ty, 0, &mut scalars);
+                scalars.into_iter().any(|(r, t)| {
+                    let width = match t {
+                        Type::Float => 4,
+                        Type::Float16 | Type::BFloat16 => 2,
+                        _ => return false,
+                    };
                     let r = r as usize;
                     (offset as usize + r).is_multiple_of(8)
-                        && (r + 4..(r + 8).min(size))
+                        && (r + width..(r + 8).min(size))
                             .all(|k| !mask.get(k).copied().unwrap_or(false))
-                        && (r + 4..(r + 8).min(size)).any(any_data)
+                        && (r + width..(r + 8).min(size)).any(any_data)
                 })
             }) || agg.fields.iter().any(|f| union_float_tail(&f.ty, offset))
         }
