@@ -869,6 +869,20 @@ fn new_type_issues_replay_as_known() {
         "long long",
     ]);
     assert_compiler_bug(&run, "clang-va-arg-int128-r9");
+    // Seed 35003 case 3804 (`clang-19 -mavx512f`), shrunk and made 32 bytes: clang's
+    // caller passes the union in ymm0, its va_arg reads it from elsewhere.
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let run = jitcall_fuzz(&[
+            "--cc",
+            "clang-19 -mavx2",
+            "--replay",
+            "typedef int v4 __attribute__((vector_size(16))); \
+             union t1 { v4 f0; long f1[4]; }; void callee(double a0, ...)",
+            "--vararg",
+            "union t1",
+        ]);
+        assert_compiler_bug(&run, "clang-va-arg-wide-aggregate");
+    }
     // Seed 33001 case 5477, shrunk: clang lowers the union by its `__bf16` (or
     // `_Float16`) and passes bytes 0..2 of the first eightbyte alone.
     for half in ["__bf16", "_Float16"] {

@@ -404,6 +404,27 @@ pub const KNOWN: &[Divergence] = &[
         },
     },
     Divergence {
+        name: "clang-va-arg-wide-aggregate",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 disagrees with itself over a variadic 32- or 64-byte struct or \
+                  union that its classifier puts in a ymm or zmm register (`union { v4si v; \
+                  long l[4]; }` with AVX: the array is ignored): its caller passes it in \
+                  the register, its va_arg reads it from elsewhere",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            let native = match sig.vector_abi().resolve() {
+                VectorAbi::Avx512 => 64,
+                VectorAbi::Avx => 32,
+                _ => 16,
+            };
+            sig.params()[sig.fixed_count()..].iter().any(|t| {
+                t.layout().is_ok_and(|l| l.size > 16 && l.size <= 64)
+                    && matches!(t, Type::Struct(_) | Type::Union(_))
+                    && clang_wide_in_registers(t, false, native)
+            })
+        },
+    },
+    Divergence {
         name: "clang-large-vector-return",
         kind: Kind::Divergence,
         summary: "a vector result of more than 64 bytes that fits in four of the callee's \
