@@ -909,6 +909,17 @@ fn new_type_issues_replay_as_known() {
             "clang-short-float-eightbyte",
         );
     }
+    // As a variadic argument clang disagrees with itself (seed 36001 case 9506, shrunk).
+    let run = jitcall_fuzz(&[
+        "--cc",
+        "clang-19",
+        "--replay",
+        "union t1 { __bf16 f0; } __attribute__((aligned(8))); \
+         struct t2 { union t1 f0; int f1[1][1]; }; void callee(int a0, ...)",
+        "--vararg",
+        "struct t2",
+    ]);
+    assert_compiler_bug(&run, "clang-short-float-eightbyte");
     // An 8-byte second eightbyte, or a third 16-bit float: clang uses SSE.
     for decls in [
         "struct t1 { __bf16 h; double d; }; struct t1 callee(struct t1 a0)",

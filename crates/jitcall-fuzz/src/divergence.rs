@@ -424,6 +424,21 @@ pub const KNOWN: &[Divergence] = &[
             })
         },
     },
+    // The same seen from clang's own call: a variadic one's va_arg reads the first
+    // eightbyte from the xmm save area, where the caller put nothing.
+    Divergence {
+        name: "clang-short-float-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 passes a variadic argument whose first eightbyte is a lone \
+                  __bf16 or two 16-bit floats, before a second eightbyte of a type aligned \
+                  to less than 8, in a GPR; its va_arg reads that eightbyte as SSE",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            sig.params()[sig.fixed_count()..]
+                .iter()
+                .any(clang_short_float_eightbyte)
+        },
+    },
     Divergence {
         name: "clang-large-vector-return",
         kind: Kind::Divergence,
