@@ -815,6 +815,30 @@ fn new_type_issues_replay_as_known() {
         "--replay",
         "struct t1 { _Float16 _Complex f1[3]; int i; }; void callee(struct t1 a0)",
     ]));
+    // gcc's broken va_arg of a wide union, seen from jitcall's call only (`gcc
+    // -mavx2`, seed 37004 case 4882, shrunk): gcc's own caller passes by chance.
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let run = jitcall_fuzz(&[
+            "--cc",
+            "gcc -mavx2",
+            "--replay",
+            "typedef _Float16 v4h __attribute__((vector_size(8))); \
+             typedef int v8i __attribute__((vector_size(32))); \
+             _Pragma(\"pack(push, 16)\") struct t1 { v8i f0; }; _Pragma(\"pack(pop)\") \
+             union t2 { struct t1 f0; }; typedef double v4d __attribute__((vector_size(32))); \
+             void callee(int a0, ...)",
+            "--vararg",
+            "v4h",
+            "--vararg",
+            "union t2",
+            "--vararg",
+            "v4d",
+            "--vararg",
+            "v8i",
+        ]);
+        named(&run, "gcc-va-arg-wide-union");
+        assert!(run.stdout.contains("via Function::call"), "{}", run.stdout);
+    }
     if !compilers().contains(&"clang-19") {
         return;
     }

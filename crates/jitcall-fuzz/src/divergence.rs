@@ -328,6 +328,18 @@ pub const KNOWN: &[Divergence] = &[
         applies: |c| c.family == Family::Gcc,
         matches: |sig, plan| variadic_wide_union_in_register(sig, plan),
     },
+    // The same bug seen from jitcall's call: gcc's own caller can pass by chance (the
+    // misread bytes may hold a copy of the value), and then only jitcall's call fails
+    // (`gcc -mavx2`, seed 37004, case 4882).
+    Divergence {
+        name: "gcc-va-arg-wide-union",
+        kind: Kind::Divergence,
+        summary: "gcc 12's va_arg of a union of a 32- or 64-byte vector that travels in a \
+                  ymm or zmm register, where it does not crash, reads another argument, \
+                  whoever calls (gcc's own caller passes only by chance)",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| variadic_wide_union_in_register(sig, plan),
+    },
     Divergence {
         name: "gcc-va-arg-x87-union",
         kind: Kind::CompilerBug,
