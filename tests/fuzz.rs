@@ -793,3 +793,174 @@ fn gcc_array_first_element_partial_classes() {
     let replay = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
     assert_compiler_bug(&replay, "gcc-array-lone-float-eightbyte");
 }
+
+/// The divergences and compiler bugs of the new types' first runs (`--cases 10000
+/// --jobs 1`, seeds 20 and 21), shrunk: each replays as known under its name, and the
+/// shapes next to them that the compilers agree on pass.
+#[test]
+fn new_type_issues_replay_as_known() {
+    let named = |run: &Run, name: &str| {
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        let explained = format!("explained by the known divergence `{name}`");
+        assert!(run.stdout.contains(&explained), "{}", run.stdout);
+    };
+    let passes = |run: &Run| {
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("passed: every call"), "{}", run.stdout);
+    };
+    // gcc against itself: a `_Complex _Float16` at offset 4 is SSE, SSEHF, and the
+    // array repeats that, so byte 10.. of `f1[1]` is lost (seed 20 case 5263, seed 21
+    // case 4366); as argument and as result.
+    for decls in [
+        "struct t1 { int f0; _Float16 _Complex f1[2]; }; void callee(struct t1 a0)",
+        "union t1 { _Float16 _Complex f0[2]; }; struct t2 { int f0[1]; union t1 f1; }; \
+         struct t2 callee(void)",
+    ] {
+        let run = jitcall_fuzz(&["--cc", "gcc", "--replay", decls]);
+        assert_compiler_bug(&run, "gcc-complex-half-array-eightbyte");
+    }
+    // At offset 0 the complex number is one SSE eightbyte, and gcc agrees with itself.
+    passes(&jitcall_fuzz(&[
+        "--cc",
+        "gcc",
+        "--replay",
+        "struct t1 { _Float16 _Complex f1[3]; int i; }; void callee(struct t1 a0)",
+    ]));
+    // gcc's broken va_arg of a wide union, seen from jitcall's call only (`gcc
+    // -mavx2`, seed 37004 case 4882, shrunk): gcc's own caller passes by chance.
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let run = jitcall_fuzz(&[
+            "--cc",
+            "gcc -mavx2",
+            "--replay",
+            "typedef _Float16 v4h __attribute__((vector_size(8))); \
+             typedef int v8i __attribute__((vector_size(32))); \
+             _Pragma(\"pack(push, 16)\") struct t1 { v8i f0; }; _Pragma(\"pack(pop)\") \
+             union t2 { struct t1 f0; }; typedef double v4d __attribute__((vector_size(32))); \
+             void callee(int a0, ...)",
+            "--vararg",
+            "v4h",
+            "--vararg",
+            "union t2",
+            "--vararg",
+            "v4d",
+            "--vararg",
+            "v8i",
+        ]);
+        named(&run, "gcc-va-arg-wide-union");
+        assert!(run.stdout.contains("via Function::call"), "{}", run.stdout);
+    }
+    if !compilers().contains(&"clang-19") {
+        return;
+    }
+    let v32 = "typedef int v32i __attribute__((vector_size(128)));";
+    let sret = format!("{v32} v32i callee(int a0, int a1, int a2, int a3, long _Complex a4)");
+    named(
+        &jitcall_fuzz(&["--cc", "clang-19", "--replay", &sret]),
+        "clang-large-vector-sret-r9",
+    );
+    // With AVX clang returns it in ymm0..ymm3 (no hidden pointer at all).
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let one = format!("{v32} v32i callee(int a0)");
+        named(
+            &jitcall_fuzz(&["--cc", "clang-19 -mavx2", "--replay", &one]),
+            "clang-large-vector-return",
+        );
+    }
+    // One `int` fewer: the complex number finds two registers, and all agree.
+    let fits = format!("{v32} v32i callee(int a0, int a1, int a2, long _Complex a4)");
+    passes(&jitcall_fuzz(&["--cc", "clang-19", "--replay", &fits]));
+    // The brief's three INVALID cases of the seed-20 clang run (already recognised).
+    let run = jitcall_fuzz(&[
+        "--cc",
+        "clang-19",
+        "--replay",
+        "long callee(int a0, ...)",
+        "--vararg",
+        "long",
+        "--vararg",
+        "long",
+        "--vararg",
+        "long",
+        "--vararg",
+        "long",
+        "--vararg",
+        "unsigned __int128",
+        "--vararg",
+        "long",
+    ]);
+    assert_compiler_bug(&run, "clang-va-arg-int128-r9");
+    // Seed 31001 case 4037, shrunk: the result, one `double` in an `ext_vector_type`,
+    // comes back in xmm0 (no hidden pointer), so the `__int128` finds only r9.
+    let run = jitcall_fuzz(&[
+        "--cc",
+        "clang-19",
+        "--replay",
+        "typedef double e1 __attribute__((ext_vector_type(1))); \
+         e1 callee(int a0, int a1, int a2, int a3, int a4, ...)",
+        "--vararg",
+        "unsigned __int128",
+        "--vararg",
+        "long long",
+    ]);
+    assert_compiler_bug(&run, "clang-va-arg-int128-r9");
+    // Seed 35003 case 3804 (`clang-19 -mavx512f`), shrunk and made 32 bytes: clang's
+    // caller passes the union in ymm0, its va_arg reads it from elsewhere.
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let run = jitcall_fuzz(&[
+            "--cc",
+            "clang-19 -mavx2",
+            "--replay",
+            "typedef int v4 __attribute__((vector_size(16))); \
+             union t1 { v4 f0; long f1[4]; }; void callee(double a0, ...)",
+            "--vararg",
+            "union t1",
+        ]);
+        assert_compiler_bug(&run, "clang-va-arg-wide-aggregate");
+    }
+    // Seed 33001 case 5477, shrunk: clang lowers the union by its `__bf16` (or
+    // `_Float16`) and passes bytes 0..2 of the first eightbyte alone.
+    for half in ["__bf16", "_Float16"] {
+        let decls = format!(
+            "_Pragma(\"pack(push, 2)\") struct t1 {{ double f0; int f1[1][1]; char f2; }}; \
+             _Pragma(\"pack(pop)\") union t2 {{ struct t1 f0; {half} f1; }}; \
+             void callee(union t2 a0)"
+        );
+        let run = jitcall_fuzz(&["--cc", "clang-19", "--replay", &decls]);
+        assert_compiler_bug(&run, "clang-union-float-eightbyte");
+    }
+    // A lone `__bf16`, or two 16-bit floats, then an eightbyte clang lowers to a type
+    // aligned to less than 8: clang passes the first eightbyte in a GPR (seed 21 case
+    // 7245, and seed 20 case 8022 of the later generator).
+    for decls in [
+        "struct t1 { __bf16 h; } __attribute__((aligned(8))); \
+         struct t2 { struct t1 s; _Bool b : 1; }; void callee(struct t2 a0)",
+        "struct t5 { __bf16 f0; float f1 __attribute__((aligned(8))); unsigned short : 0; }; \
+         void callee(struct t5 a0)",
+        "struct t1 { _Float16 a, b; char d __attribute__((aligned(8))); }; struct t1 callee(void)",
+    ] {
+        named(
+            &jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]),
+            "clang-short-float-eightbyte",
+        );
+    }
+    // As a variadic argument clang disagrees with itself (seed 36001 case 9506, shrunk).
+    let run = jitcall_fuzz(&[
+        "--cc",
+        "clang-19",
+        "--replay",
+        "union t1 { __bf16 f0; } __attribute__((aligned(8))); \
+         struct t2 { union t1 f0; int f1[1][1]; }; void callee(int a0, ...)",
+        "--vararg",
+        "struct t2",
+    ]);
+    assert_compiler_bug(&run, "clang-short-float-eightbyte");
+    // An 8-byte second eightbyte, or a third 16-bit float: clang uses SSE.
+    for decls in [
+        "struct t1 { __bf16 h; double d; }; struct t1 callee(struct t1 a0)",
+        "struct t1 { _Float16 a, b, c; float d __attribute__((aligned(8))); }; \
+         void callee(struct t1 a0)",
+    ] {
+        passes(&jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]));
+    }
+}

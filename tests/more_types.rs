@@ -761,7 +761,8 @@ fn bitint_bit_fields_match_clang() {
 
 /// Where a `_BitInt` bit-field may cross a boundary (clang-19's `offsetof` of the member
 /// after it): one of up to 64 bits moves to its next 8-byte unit as an `int` would, a
-/// wider one never moves.
+/// wider one (16 bytes, aligned to 8) only when its offset in an 8-byte unit plus its
+/// width exceeds 128 bits.
 #[test]
 fn bitint_bit_field_boundaries_match_clang() {
     if !compilers().contains(&"clang-19") {
@@ -774,6 +775,10 @@ fn bitint_bit_field_boundaries_match_clang() {
         "struct s3 { long a : 60; _BitInt(100) x : 70; char d; };",
         "struct s4 { char c[9]; unsigned _BitInt(100) x : 70; char d; };",
         "struct s5 { char c; _BitInt(12) x : 5; _BitInt(12) y : 12; char d; };",
+        // 32 + 127 > 128 bits: x moves to bit 64 (the fuzzer, seed 34001 case 215).
+        "struct s6 { int a; _BitInt(128) x : 127; char d; };",
+        "struct s7 { int a; _BitInt(128) x : 96; char d; };",
+        "struct s8 { long a : 60; _BitInt(100) x : 69; char d; };",
     ];
     let mut source = String::from("#include <stddef.h>\n");
     for (i, s) in structs.iter().enumerate() {

@@ -301,9 +301,9 @@ pub const KNOWN: &[Divergence] = &[
     Divergence {
         name: "clang-union-float-eightbyte",
         kind: Kind::CompilerBug,
-        summary: "clang passes an SSE eightbyte of a union as a lone float when the member \
-                  it lowers the union by has nothing after that float, dropping another \
-                  member's bytes 4..8 (llvm/llvm-project#83388, #76017)",
+        summary: "clang passes an SSE eightbyte of a union as a lone float (or _Float16, \
+                  __bf16) when the member it lowers the union by has nothing after it, \
+                  dropping another member's later bytes (llvm/llvm-project#83388, #76017)",
         applies: |c| c.family == Family::Clang,
         matches: |sig, _| {
             any_value(sig, |t| {
@@ -325,6 +325,18 @@ pub const KNOWN: &[Divergence] = &[
         kind: Kind::CompilerBug,
         summary: "gcc 12's va_arg of a (packed) union of a 32- or 64-byte vector that travels \
                   in a ymm or zmm register, where it does not crash, reads another argument",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, plan| variadic_wide_union_in_register(sig, plan),
+    },
+    // The same bug seen from jitcall's call: gcc's own caller can pass by chance (the
+    // misread bytes may hold a copy of the value), and then only jitcall's call fails
+    // (`gcc -mavx2`, seed 37004, case 4882).
+    Divergence {
+        name: "gcc-va-arg-wide-union",
+        kind: Kind::Divergence,
+        summary: "gcc 12's va_arg of a union of a 32- or 64-byte vector that travels in a \
+                  ymm or zmm register, where it does not crash, reads another argument, \
+                  whoever calls (gcc's own caller passes only by chance)",
         applies: |c| c.family == Family::Gcc,
         matches: |sig, plan| variadic_wide_union_in_register(sig, plan),
     },
@@ -368,6 +380,105 @@ pub const KNOWN: &[Divergence] = &[
                   callee alike pass only the scalar's 2 or 4 bytes, and the rest is lost",
         applies: |c| c.family == Family::Gcc,
         matches: |sig, _| any_value(sig, |t| lone_float_eightbyte(t, t, 0)),
+    },
+    Divergence {
+        name: "gcc-complex-half-array-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "gcc (12 at least) gives a _Complex _Float16 at an offset not a multiple \
+                  of 8 the classes SSE, SSEHF, and an array of such elements repeats them: \
+                  an eightbyte of later elements keeps the 2-byte class SSEHF, and its \
+                  caller and callee alike pass only 2 bytes of it",
+        applies: |c| c.family == Family::Gcc,
+        matches: |sig, _| any_value(sig, |t| complex_half_array_eightbyte(t, t, 0)),
+    },
+    Divergence {
+        name: "clang-large-vector-sret-r9",
+        kind: Kind::Divergence,
+        summary: "a vector of more than 64 bytes returned through the hidden pointer: \
+                  clang 19's front end does not count that pointer, so a later argument \
+                  of two INTEGER eightbytes that finds only r9 left is split between r9 \
+                  and the stack (gcc passes it whole on the stack)",
+        applies: |c| c.family == Family::Clang,
+        matches: |_, plan| {
+            matches!(
+                plan.ret.memory_reason,
+                Some(MemoryReason::LargeVector { .. })
+            ) && plan.args.iter().any(|a| {
+                matches!(
+                    a.stack_reason,
+                    Some(StackReason::OutOfRegisters {
+                        gprs_needed: 2,
+                        gprs_left: 1,
+                        ..
+                    })
+                )
+            })
+        },
+    },
+    Divergence {
+        name: "clang-va-arg-wide-aggregate",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 disagrees with itself over a variadic 32- or 64-byte struct or \
+                  union that its classifier puts in a ymm or zmm register (`union { v4si v; \
+                  long l[4]; }` with AVX: the array is ignored): its caller passes it in \
+                  the register, its va_arg reads it from elsewhere",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            let native = match sig.vector_abi().resolve() {
+                VectorAbi::Avx512 => 64,
+                VectorAbi::Avx => 32,
+                _ => 16,
+            };
+            sig.params()[sig.fixed_count()..].iter().any(|t| {
+                t.layout().is_ok_and(|l| l.size > 16 && l.size <= 64)
+                    && matches!(t, Type::Struct(_) | Type::Union(_))
+                    && clang_wide_in_registers(t, false, native)
+            })
+        },
+    },
+    // The same seen from clang's own call: a variadic one's va_arg reads the first
+    // eightbyte from the xmm save area, where the caller put nothing.
+    Divergence {
+        name: "clang-short-float-eightbyte",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 passes a variadic argument whose first eightbyte is a lone \
+                  __bf16 or two 16-bit floats, before a second eightbyte of a type aligned \
+                  to less than 8, in a GPR; its va_arg reads that eightbyte as SSE",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            sig.params()[sig.fixed_count()..]
+                .iter()
+                .any(clang_short_float_eightbyte)
+        },
+    },
+    Divergence {
+        name: "clang-large-vector-return",
+        kind: Kind::Divergence,
+        summary: "a vector result of more than 64 bytes that fits in four of the callee's \
+                  widest vector registers (128 bytes with AVX, 256 with AVX-512F): gcc 12 \
+                  returns it in memory (sret), clang 19 in ymm0..ymm3 or zmm0..zmm3",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, plan| {
+            let native = match sig.vector_abi().resolve() {
+                VectorAbi::Avx512 => 64,
+                VectorAbi::Avx => 32,
+                _ => 16,
+            };
+            matches!(
+                plan.ret.memory_reason,
+                Some(MemoryReason::LargeVector { size }) if u64::from(size) <= 4 * native
+            )
+        },
+    },
+    Divergence {
+        name: "clang-short-float-eightbyte",
+        kind: Kind::Divergence,
+        summary: "clang 19 passes a first eightbyte of nothing but a lone __bf16, or two \
+                  16-bit floats, in a GPR when the second eightbyte's type is aligned to \
+                  less than 8 (`struct { __bf16 h; float f __attribute__((aligned(8))); \
+                  }`): it widens the 2- or 4-byte type to i64; gcc (and jitcall) use SSE",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| any_value(sig, clang_short_float_eightbyte),
     },
 ];
 
@@ -694,8 +805,11 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature, plan: &CallPlan) -> bool 
 fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
     match ty {
         Type::Void => Vec::new(),
-        // clang returns a one-lane double vector in xmm0 (it passes one in memory).
-        Type::Vector(elem, 1) if **elem == Type::Double => vec![Class::Sse],
+        // clang returns a one-lane double vector in xmm0 (it passes one in memory),
+        // GNU or `ext_vector_type`.
+        Type::Vector(elem, 1) | Type::ExtVector(elem, 1) if **elem == Type::Double => {
+            vec![Class::Sse]
+        }
         t => clang_classes(t),
     }
 }
@@ -856,8 +970,8 @@ fn has_unnamed_bit_field(ty: &Type) -> bool {
 }
 
 /// Whether `ty` (at `offset` in its argument) holds a union with a member that has a
-/// `float` at the start of an eightbyte and no data in the 4 bytes after it, while
-/// another member has data there; or a struct with a `float` at the start of an
+/// `float`, `_Float16` or `__bf16` at the start of an eightbyte and no data in the rest
+/// of that eightbyte, while another member has data there; or a struct with a `float` at the start of an
 /// eightbyte followed by such a union whose data-free member clang may lower it by
 /// ([`float_then_empty_union_member`]).
 fn union_float_tail(ty: &Type, offset: u64) -> bool {
@@ -875,12 +989,19 @@ fn union_float_tail(ty: &Type, offset: u64) -> bool {
             let masks: Vec<Vec<bool>> = agg.fields.iter().map(|f| all_data(&f.ty, size)).collect();
             let any_data = |at: usize| masks.iter().any(|m| m.get(at).copied().unwrap_or(false));
             agg.fields.iter().zip(&masks).any(|(f, mask)| {
-                float_offsets(&f.ty, 0).into_iter().any(|r| {
+                let mut scalars = Vec::new();
+                scalars_of(&f.ty, 0, &mut scalars);
+                scalars.into_iter().any(|(r, t)| {
+                    let width = match t {
+                        Type::Float => 4,
+                        Type::Float16 | Type::BFloat16 => 2,
+                        _ => return false,
+                    };
                     let r = r as usize;
                     (offset as usize + r).is_multiple_of(8)
-                        && (r + 4..(r + 8).min(size))
+                        && (r + width..(r + 8).min(size))
                             .all(|k| !mask.get(k).copied().unwrap_or(false))
-                        && (r + 4..(r + 8).min(size)).any(any_data)
+                        && (r + width..(r + 8).min(size)).any(any_data)
                 })
             }) || agg.fields.iter().any(|f| union_float_tail(&f.ty, offset))
         }
@@ -940,6 +1061,80 @@ fn float_offsets(ty: &Type, at: u64) -> Vec<u64> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether `whole` (of which `ty` is a part at `offset`) travels in registers and holds
+/// an array of two or more elements whose first element has a `_Complex _Float16` at
+/// an offset (in `whole`) that is not a multiple of 8, with the array reaching past
+/// the eightbyte that complex number starts in. gcc classifies such a complex number
+/// SSE, SSEHF (whether it straddles or not) and the array repeats its element's
+/// classes, so a later eightbyte of the array can keep the 2-byte SSEHF class:
+/// `struct { int i; _Float16 _Complex z[2]; }` passes only bytes 8..9 of `z[1]`.
+fn complex_half_array_eightbyte(whole: &Type, ty: &Type, offset: u64) -> bool {
+    fn unaligned_complex_half(ty: &Type, at: u64) -> Option<u64> {
+        match ty {
+            Type::Complex(part) if **part == Type::Float16 && !at.is_multiple_of(8) => Some(at),
+            Type::Struct(agg) | Type::Union(agg) => {
+                members(ty, agg).find_map(|(t, off)| unaligned_complex_half(t, at + off))
+            }
+            Type::Array(elem, n) if *n > 0 => unaligned_complex_half(elem, at),
+            _ => None,
+        }
+    }
+    match ty {
+        Type::Struct(agg) | Type::Union(agg) => {
+            members(ty, agg).any(|(t, off)| complex_half_array_eightbyte(whole, t, offset + off))
+        }
+        Type::Array(elem, n) => {
+            let size = elem.layout().map_or(0, |l| l.size);
+            let in_registers = sysv::classify_type(whole)
+                .is_ok_and(|c| !c.is_empty() && !c.contains(&Class::Memory));
+            let reaches_past = |at: u64| offset + n * size > (at / 8 + 1) * 8;
+            (*n >= 2
+                && in_registers
+                && unaligned_complex_half(elem, offset).is_some_and(reaches_past))
+                || complex_half_array_eightbyte(whole, elem, offset)
+        }
+        _ => false,
+    }
+}
+
+/// Whether clang passes the first eightbyte of `ty` in a GPR though it classifies it
+/// SSE. clang lowers an SSE eightbyte to the floating type(s) it finds at its start: a
+/// lone `__bf16` at offset 0 (no floating scalar at 2 or 4) gives `bfloat`, two 16-bit
+/// floats at 0 and 2 (none at 4) a 4-byte vector of them. When the second eightbyte's
+/// type is aligned to less than 8 (a `float`, an `i8`: the value is shorter than 16
+/// bytes, or a scalar starts at byte 8 and nothing reaches byte 15), clang widens the
+/// first so that the second starts at 8: a `half` or `float` to `double`, anything
+/// else to `i64`, a GPR.
+fn clang_short_float_eightbyte(ty: &Type) -> bool {
+    let Ok(layout) = ty.layout() else {
+        return false;
+    };
+    if !ty.is_aggregate() || layout.size <= 8 || layout.size > 16 {
+        return false;
+    }
+    if !matches!(
+        clang_classes(ty).as_slice(),
+        [Class::Sse, Class::Sse | Class::Integer]
+    ) {
+        return false;
+    }
+    let mut scalars = Vec::new();
+    scalars_of(ty, 0, &mut scalars);
+    let half = |t: &Type| matches!(t, Type::Float16 | Type::BFloat16);
+    let floating = |at: u64, narrow: bool| {
+        scalars.iter().any(|(a, t)| {
+            *a == at && (half(t) || (!narrow && matches!(t, Type::Float | Type::Double)))
+        })
+    };
+    let bf16_at_0 = scalars.iter().any(|(a, t)| *a == 0 && *t == Type::BFloat16);
+    let short_low = !floating(4, false)
+        && ((bf16_at_0 && !floating(2, false)) || (floating(0, true) && floating(2, true)));
+    let data = all_data(ty, layout.size as usize);
+    let narrow_high = layout.size < 16
+        || (scalars.iter().any(|(at, _)| *at == 8) && !data.get(15).copied().unwrap_or(false));
+    short_low && narrow_high
 }
 
 /// Whether `ty` travels in registers with an eightbyte classified NO_CLASS (in gcc's

@@ -76,9 +76,7 @@ pub fn bitint() -> BoxedStrategy<Type> {
 }
 
 /// The types gcc 12 lacks, for clang's runs: mostly [`bitint`], now and then `__bf16`,
-/// and (with `vectors`: for parameters and results, not members, which the divergence
-/// recognisers know as GNU vectors only) one of clang's `ext_vector_type` vectors of 16
-/// bytes or less (lanes rounded up to a power of two: `float3` is 16 bytes; one
+/// and (with `vectors`) one of clang's `ext_vector_type` vectors of 16 bytes or less (lanes rounded up to a power of two: `float3` is 16 bytes; one
 /// `double` lane is passed in memory but returned in `xmm0`).
 pub fn clang_only(vectors: bool) -> BoxedStrategy<Type> {
     use Type::*;
@@ -179,7 +177,7 @@ type Member = (Type, Option<u64>, Option<(u32, bool)>);
 /// One member: its type (possibly an array of it, possibly two-dimensional) and an
 /// optional `aligned` attribute; or now and then a bit-field (no `aligned`: clang places
 /// aligned bit-fields differently, docs/DIVERGENCES.md).
-fn member(inner: BoxedStrategy<Type>) -> impl Strategy<Value = Member> {
+fn member(inner: BoxedStrategy<Type>, bitint: bool) -> impl Strategy<Value = Member> {
     let ty = prop_oneof![
         12 => inner.clone(),
         3 => (inner.clone(), 1..5u64).prop_map(|(t, n)| Type::array(t, n)),
@@ -193,15 +191,16 @@ fn member(inner: BoxedStrategy<Type>) -> impl Strategy<Value = Member> {
     ];
     prop_oneof![
         5 => (ty, prop::option::weighted(0.06, alignment())).prop_map(|(t, a)| (t, a, None)),
-        1 => bit_field(),
+        1 => bit_field(bitint),
     ]
 }
 
-/// A bit-field of any integer type: mostly named, any width up to the type's; now and
+/// A bit-field of any integer type (with `bitint`, now and then a `_BitInt(N)` of up to
+/// 128 bits, which clang allows): mostly named, any width up to the type's; now and
 /// then unnamed (padding), of width 0 (which pads to the type's alignment) or not.
-fn bit_field() -> impl Strategy<Value = Member> {
+fn bit_field(bitint: bool) -> impl Strategy<Value = Member> {
     use Type::*;
-    let ty = prop_oneof![
+    let standard = prop_oneof![
         Just(Bool),
         Just(Char),
         Just(SChar),
@@ -217,9 +216,19 @@ fn bit_field() -> impl Strategy<Value = Member> {
         Just(Int128),
         Just(UInt128),
     ];
+    let ty = if bitint {
+        let narrow = self::bitint().prop_filter(
+            "a bit-field's _BitInt",
+            |t| matches!(t, BitInt { bits, .. } if *bits <= 128),
+        );
+        prop_oneof![6 => standard, 1 => narrow].boxed()
+    } else {
+        standard.boxed()
+    };
     (ty, 0..8u32, any::<prop::sample::Index>()).prop_map(|(ty, shape, pick)| {
         let bits = match ty {
             Bool => 1,
+            BitInt { bits, .. } => bits,
             ref t => 8 * t.layout().map_or(1, |l| l.size) as u32,
         };
         let width = 1 + pick.index(bits as usize) as u32;
@@ -285,11 +294,11 @@ pub fn c_type() -> BoxedStrategy<Type> {
 pub fn c_type_with(bitint: bool) -> BoxedStrategy<Type> {
     let leaf = with_bitint(
         bitint,
-        false,
+        true,
         12,
         prop_oneof![10 => scalar(), 1 => complex(), 1 => vector()].boxed(),
     );
-    leaf.prop_recursive(3, 24, 4, |inner| {
+    leaf.prop_recursive(3, 24, 4, move |inner| {
         let attrs = || {
             (
                 prop::bool::weighted(0.12),
@@ -298,9 +307,9 @@ pub fn c_type_with(bitint: bool) -> BoxedStrategy<Type> {
             )
         };
         prop_oneof![
-            6 => (prop::collection::vec(member(inner.clone()), 1..5), attrs())
+            6 => (prop::collection::vec(member(inner.clone(), bitint), 1..5), attrs())
                 .prop_map(|(m, (p, a, k))| aggregate(false, m, p, a, k)),
-            2 => (prop::collection::vec(member(inner.clone()), 1..4), attrs())
+            2 => (prop::collection::vec(member(inner.clone(), bitint), 1..4), attrs())
                 .prop_map(|(m, (p, a, k))| aggregate(true, m, p, a, k)),
             // GNU C's empty struct: size 0, passed nowhere.
             1 => Just(aggregate(false, Vec::new(), false, None, None)),

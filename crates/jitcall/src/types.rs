@@ -723,13 +723,14 @@ impl Aggregate {
             return Err(Error::invalid(format!("{name} has zero width")));
         }
         // The boundary a bit-field may not cross: its type's alignment (gcc; for a
-        // `_BitInt(N)` of up to 64 bits, its size, the same). A wider `_BitInt` has
-        // none: clang-19 puts `_BitInt(128) x : 20` after `char c[15]` at bit 120,
-        // across the 8- and the 16-byte boundaries.
-        let unit = match field.ty {
-            Type::BitInt { bits, .. } if bits > 64 => None,
-            _ => Some(8 * l.align),
-        };
+        // `_BitInt(N)` of up to 64 bits, its size, the same). A wider `_BitInt` (16
+        // bytes, aligned to 8) follows clang-19's rule, of which gcc's is the case of a
+        // type as large as its alignment: the field moves to its type's alignment when
+        // its offset in an aligned unit plus its width exceeds the type's size, so
+        // `_BitInt(128) x : 20` after `char c[15]` stays at bit 120 (56 + 20 <= 128),
+        // and `_BitInt(128) x : 127` after an `int` moves to bit 64 (32 + 127 > 128).
+        let unit = 8 * l.align;
+        let room = 8 * l.size.max(l.align);
         if width == 0 {
             let a = field.align.map_or(l.align, |a| a.max(l.align));
             check_align(a, "a member")?;
@@ -743,11 +744,7 @@ impl Aggregate {
             pos = round_up(pos, 8 * a);
             field_align = a;
         }
-        if let Some(unit) = unit
-            && !self.packed
-            && self.pack.is_none()
-            && pos % unit + u64::from(width) > unit
-        {
+        if !self.packed && self.pack.is_none() && pos % unit + u64::from(width) > room {
             pos = round_up(pos, unit);
         }
         if field.name.is_none() {
