@@ -826,6 +826,22 @@ fn new_type_issues_replay_as_known() {
         "--replay",
         "struct t1 { _Float16 _Complex f1[3]; int i; }; void callee(struct t1 a0)",
     ]));
+    // Off an eightbyte's start, gcc gives the complex number's next eightbyte a class
+    // too: a 16-byte record passes its padding there in an xmm register, and the float
+    // after it goes one register later (seed 20261209, cases 91226 and six more, all
+    // failures of jitcall's calls before it followed gcc). clang passes nothing there.
+    for decls in [
+        "struct t1 { _Float16 h; _Float16 _Complex c; } __attribute__((aligned(16))); \
+         void callee(struct t1 a0, float a1)",
+        "struct t1 { int i; _Float16 _Complex c; } __attribute__((aligned(16))); \
+         void callee(struct t1 a0, float a1)",
+    ] {
+        passes(&jitcall_fuzz(&["--cc", "gcc", "--replay", decls]));
+        if compilers().contains(&"clang-19") {
+            let run = jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]);
+            named(&run, "clang-complex-half-offset");
+        }
+    }
     // gcc's broken va_arg of a wide union, seen from jitcall's call only (`gcc
     // -mavx2`, seed 37004 case 4882, shrunk): gcc's own caller passes by chance.
     if std::arch::is_x86_feature_detected!("avx2") {

@@ -550,6 +550,16 @@ fn classify_aggregate(
             let size = elem.layout()?.size;
             classify_into(elem, offset, local, &at.member(0))?;
             classify_into(elem, offset + size, local, &at.member(1))?;
+            // gcc classifies a `_Complex _Float16` (HCmode) that does not start an
+            // eightbyte as it does a `_Complex float` there, which straddles: SSE, then
+            // a 2-byte SSE class for the next eightbyte, though the 4 bytes end in the
+            // first. Its record keeps that class where the record reaches that far:
+            // `struct { _Float16 h; _Float16 _Complex c; long double z[0]; }` (16
+            // bytes, only padding after byte 6) takes xmm0 and xmm1, and `struct { int
+            // i; _Float16 _Complex c; long double z[0]; }` rdi and xmm0.
+            if **elem == Type::Float16 && !offset.is_multiple_of(8) && first + 1 < classes.len() {
+                merge_into(classes, first + 1, Sse, at.parent())?;
+            }
         }
         _ => unreachable!("only aggregates come here"),
     }
