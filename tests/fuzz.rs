@@ -842,6 +842,34 @@ fn new_type_issues_replay_as_known() {
             named(&run, "clang-complex-half-offset");
         }
     }
+    // Three cases of the 300,000-case clang run (seed 20261212), shrunk.
+    if compilers().contains(&"clang-19") {
+        // Case 37970: a zero-width `long : 0` holds no data, so the second eightbyte is
+        // a lone `_Float16`, narrow, and clang passes the complex pair in a GPR.
+        let decls = "struct t3 { _Float16 _Complex f0; long : 0; _Float16 f2; __int128 f3[0]; }; \
+                     void callee(struct t3 a0)";
+        let run = jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]);
+        named(&run, "clang-short-float-eightbyte");
+        // Case 27271: clang lowers the union by its `_Complex _Float16`, a 4-byte
+        // vector, and drops the struct's bytes 4..7 (clang against itself).
+        let decls = "typedef float v2f __attribute__((vector_size(8))); \
+                     struct t1 { v2f f0; long f1 : 42; } __attribute__((packed)); \
+                     union t2 { _Float16 _Complex f0; struct t1 f1; }; void callee(union t2 a0)";
+        let run = jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]);
+        assert_compiler_bug(&run, "clang-union-float-eightbyte");
+        // Case 94431: a 64-byte struct of a vector comes back through rdi without AVX,
+        // so the `__int128` finds only r9 left (the plan, not gcc's small-value classes,
+        // says where a wide result goes).
+        let decls = "typedef double v8d __attribute__((vector_size(64))); \
+                     struct t1 { v8d f0; } __attribute__((aligned(8))); \
+                     struct t1 callee(long a0, long a1, long a2, long a3, ...) \
+                     __attribute__((target(\"no-avx\")))";
+        let args = [
+            "--cc", "clang-19", "--replay", decls, "--vararg", "__int128",
+        ];
+        let run = jitcall_fuzz(&[&args[..], &["--vararg", "short _Complex"]].concat());
+        assert_compiler_bug(&run, "clang-va-arg-int128-r9");
+    }
     // gcc's broken va_arg of a wide union, seen from jitcall's call only (`gcc
     // -mavx2`, seed 37004 case 4882, shrunk): gcc's own caller passes by chance.
     if std::arch::is_x86_feature_detected!("avx2") {

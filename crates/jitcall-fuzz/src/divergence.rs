@@ -771,11 +771,14 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature, plan: &CallPlan) -> bool 
         Some(a) if t.layout().is_ok_and(|l| l.size > 16) => a.classes.to_vec(),
         _ => clang_classes(t),
     };
-    let mut gprs: u8 = if clang_classes_of_result(sig.ret()) == [Class::Memory] {
-        5
+    // A result wider than 16 bytes comes back as the plan says (a wide vector, or an
+    // aggregate of one, in memory or ymm/zmm per the callee's instruction set).
+    let sret = if sig.ret().layout().is_ok_and(|l| l.size > 16) {
+        plan.ret.location == jitcall::abi::RetLocation::Memory
     } else {
-        6
+        clang_classes_of_result(sig.ret()) == [Class::Memory]
     };
+    let mut gprs: u8 = if sret { 5 } else { 6 };
     let mut xmms: u8 = 8;
     // Whether the __int128 that left r9 unused was variadic.
     let mut int128: Option<bool> = None;
@@ -1001,10 +1004,15 @@ fn union_float_tail(ty: &Type, offset: u64) -> bool {
             agg.fields.iter().zip(&masks).any(|(f, mask)| {
                 let mut scalars = Vec::new();
                 scalars_of(&f.ty, 0, &mut scalars);
-                scalars.into_iter().any(|(r, t)| {
+                let half = |t: &Type| matches!(t, Type::Float16 | Type::BFloat16);
+                let half_at = |at: u64| scalars.iter().any(|(a, t)| *a == at && half(t));
+                scalars.iter().any(|&(r, ref t)| {
+                    // Two 16-bit floats side by side (a `_Complex _Float16`) lower to
+                    // one 4-byte vector, as a `float` does.
                     let width = match t {
                         Type::Float => 4,
-                        Type::Float16 | Type::BFloat16 => 2,
+                        t if half(t) && half_at(r + 2) => 4,
+                        t if half(t) => 2,
                         _ => return false,
                     };
                     let r = r as usize;
@@ -1229,7 +1237,7 @@ fn narrow_class_loses_data(whole: &Type, elem: &Type, offset: u64, boundary: u64
 fn scalars_of(ty: &Type, at: u64, out: &mut Vec<(u64, Type)>) {
     match ty {
         Type::Struct(agg) => {
-            for (t, off) in members(ty, agg) {
+            for (t, off) in data_members(ty, agg) {
                 scalars_of(t, at + off, out);
             }
         }
@@ -1252,7 +1260,7 @@ fn all_data(ty: &Type, len: usize) -> Vec<bool> {
     fn mark(ty: &Type, at: usize, mask: &mut [bool]) {
         match ty {
             Type::Struct(agg) => {
-                for (t, off) in members(ty, agg) {
+                for (t, off) in data_members(ty, agg) {
                     mark(t, at + off as usize, mask);
                 }
             }
@@ -1540,6 +1548,17 @@ fn clang_view(ty: &Type) -> Type {
 fn members<'a>(ty: &Type, agg: &'a Aggregate) -> impl Iterator<Item = (&'a Type, u64)> {
     let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
     agg.fields.iter().map(|f| &f.ty).zip(offsets)
+}
+
+/// [`members`] without the zero-width bit-fields, which hold no data: a `long : 0`
+/// is not a `long` at its offset.
+fn data_members<'a>(ty: &Type, agg: &'a Aggregate) -> impl Iterator<Item = (&'a Type, u64)> {
+    let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+    agg.fields
+        .iter()
+        .zip(offsets)
+        .filter(|(f, _)| f.bits != Some(0))
+        .map(|(f, offset)| (&f.ty, offset))
 }
 
 #[cfg(test)]
