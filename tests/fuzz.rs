@@ -842,7 +842,7 @@ fn new_type_issues_replay_as_known() {
             named(&run, "clang-complex-half-offset");
         }
     }
-    // Three cases of the 300,000-case clang run (seed 20261212), shrunk.
+    // Four cases of the 300,000-case clang run (seed 20261212), shrunk.
     if compilers().contains(&"clang-19") {
         // Case 37970: a zero-width `long : 0` holds no data, so the second eightbyte is
         // a lone `_Float16`, narrow, and clang passes the complex pair in a GPR.
@@ -857,6 +857,13 @@ fn new_type_issues_replay_as_known() {
                      union t2 { _Float16 _Complex f0; struct t1 f1; }; void callee(union t2 a0)";
         let run = jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]);
         assert_compiler_bug(&run, "clang-union-float-eightbyte");
+        // Case 148305: clang skips the unnamed bit-field when it classifies, then lowers
+        // the eightbyte by the float alone: the `_Float16`'s bytes are lost.
+        let decls = "struct t2 { float f0; signed char : 3; _Float16 f2; }; \
+                     void callee(struct t2 a0)";
+        let run = jitcall_fuzz(&["--cc", "clang-19", "--replay", decls]);
+        assert_compiler_bug(&run, "clang-float-unnamed-bit-field");
+        passes(&jitcall_fuzz(&["--cc", "gcc", "--replay", decls]));
         // Case 94431: a 64-byte struct of a vector comes back through rdi without AVX,
         // so the `__int128` finds only r9 left (the plan, not gcc's small-value classes,
         // says where a wide result goes).

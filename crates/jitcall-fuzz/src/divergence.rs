@@ -309,6 +309,20 @@ pub const KNOWN: &[Divergence] = &[
         matches: |sig, _| any_value(sig, has_zero_size_elements),
     },
     Divergence {
+        name: "clang-float-unnamed-bit-field",
+        kind: Kind::CompilerBug,
+        summary: "clang 19 ignores an unnamed bit-field between a float starting an SSE \
+                  eightbyte and a 16-bit float after it when it classifies, but lowers the \
+                  eightbyte by the float alone (the bit-field's storage follows it), so its \
+                  caller and callee drop the 16-bit float's bytes",
+        applies: |c| c.family == Family::Clang,
+        matches: |sig, _| {
+            any_value(sig, |t| {
+                t.layout().is_ok_and(|l| l.size <= 16) && float_unnamed_bit_field_half(t, 0)
+            })
+        },
+    },
+    Divergence {
         name: "clang-union-float-eightbyte",
         kind: Kind::CompilerBug,
         summary: "clang passes an SSE eightbyte of a union as a lone float (or _Float16, \
@@ -1025,6 +1039,41 @@ fn union_float_tail(ty: &Type, offset: u64) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether the struct `ty` (at `offset` in its argument), or one nested in it, has a
+/// `float` starting an eightbyte, then an unnamed bit-field whose storage lies in that
+/// eightbyte, then a `_Float16` or `__bf16` later in it: `struct { float f; signed char
+/// : 3; _Float16 h; }` (the `clang-float-unnamed-bit-field` bug).
+fn float_unnamed_bit_field_half(ty: &Type, offset: u64) -> bool {
+    let Type::Struct(agg) = ty else {
+        return false;
+    };
+    let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+    let fields: Vec<(&Field, u64)> = agg.fields.iter().zip(offsets).collect();
+    let half_in = |f: &Field, at: u64, range: std::ops::Range<u64>| {
+        let mut scalars = Vec::new();
+        scalars_of(&f.ty, at, &mut scalars);
+        scalars
+            .iter()
+            .any(|(a, t)| range.contains(a) && matches!(t, Type::Float16 | Type::BFloat16))
+    };
+    fields.iter().enumerate().any(|(i, &(f, at))| {
+        let start = offset + at;
+        f.ty == Type::Float
+            && f.bits.is_none()
+            && start.is_multiple_of(8)
+            && fields.get(i + 1).is_some_and(|&(b, b_at)| {
+                b.name.is_none()
+                    && b.bits.is_some_and(|w| w > 0)
+                    && (start + 4..start + 8).contains(&(offset + b_at))
+            })
+            && fields[i + 2..]
+                .iter()
+                .any(|&(g, g_at)| half_in(g, offset + g_at, start + 4..start + 8))
+    }) || fields
+        .iter()
+        .any(|&(f, at)| float_unnamed_bit_field_half(&f.ty, offset + at))
 }
 
 /// Whether the struct `ty` (at `offset` in its argument) has a `float` member at the
