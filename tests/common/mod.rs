@@ -189,18 +189,28 @@ pub fn open_c(cc: &str, tag: &str, source: &str) -> Library {
 /// Renders jitcall types as C declarations with the fuzzer's renderer
 /// ([`jitcall_fuzz::cgen::CTypes`]: tags `t1`, `t2`, ..., members `f0`, `f1`, ...,
 /// each distinct type defined once), keeping the definitions made so far in `defs`.
+/// `defs` starts with the support code the types need in C (a weak `__truncsfbf2`
+/// for `__bf16`, [`jitcall_fuzz::cgen::CTypes::support`]).
 #[derive(Default)]
 pub struct CTypes {
     pub defs: String,
     inner: jitcall_fuzz::cgen::CTypes,
+    /// How much of the inner definitions `defs` holds.
+    taken: usize,
+    support: bool,
 }
 
 impl CTypes {
     /// The C spelling of `ty` as a type name (aggregates get a definition in `defs`).
     pub fn name(&mut self, ty: &Type) -> String {
         let name = self.inner.name(ty);
+        if !self.support && !self.inner.support().is_empty() {
+            self.defs.insert_str(0, self.inner.support());
+            self.support = true;
+        }
         let all = self.inner.defs();
-        self.defs.push_str(&all[self.defs.len()..]);
+        self.defs.push_str(&all[self.taken..]);
+        self.taken = all.len();
         name
     }
 }
