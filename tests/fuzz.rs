@@ -797,6 +797,42 @@ fn gcc_array_first_element_partial_classes() {
 /// The divergences and compiler bugs of the new types' first runs (`--cases 10000
 /// --jobs 1`, seeds 20 and 21), shrunk: each replays as known under its name, and the
 /// shapes next to them that the compilers agree on pass.
+/// A bit-field's storage unit can reach past a 32- or 64-byte aggregate's end (a
+/// `_BitInt(128) x : 8` in the last byte: a 16-byte unit at offset 56 of 64), which
+/// made the wide-aggregate classifier index past its eight eightbytes and panic (the
+/// 300,000-case clang-19 run, seed 20261212, died of it). clang-19, with each
+/// instruction set this CPU has, judges the calls.
+#[test]
+fn bit_field_units_past_a_wide_aggregates_end() {
+    if !compilers().contains(&"clang-19") {
+        return;
+    }
+    let mut ccs = vec!["clang-19"];
+    if std::arch::is_x86_feature_detected!("avx2") {
+        ccs.push("clang-19 -mavx2");
+    }
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        ccs.push("clang-19 -mavx512f");
+    }
+    for decls in [
+        "typedef double v4d __attribute__((vector_size(32))); \
+         struct s { v4d v; char c[31]; _BitInt(128) x : 8; }; void callee(struct s a0, double a1)",
+        "typedef double v8d __attribute__((vector_size(64))); \
+         struct s { v8d v[0]; char c[63]; _BitInt(128) x : 8; }; \
+         struct s callee(struct s a0, double a1)",
+    ] {
+        for cc in &ccs {
+            let run = jitcall_fuzz(&["--cc", cc, "--replay", decls]);
+            assert_eq!(run.code, 0, "{cc}: {}{}", run.stdout, run.stderr);
+            assert!(
+                run.stdout.contains("passed: every call"),
+                "{cc}: {}",
+                run.stdout
+            );
+        }
+    }
+}
+
 #[test]
 fn new_type_issues_replay_as_known() {
     let named = |run: &Run, name: &str| {

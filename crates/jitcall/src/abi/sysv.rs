@@ -334,9 +334,14 @@ fn wide_aggregate_classes(ty: &Type, size: u64, abi: VectorAbi) -> Result<Classi
                 size: size as u32,
             }));
         }
+        // A bit-field's leaf is its storage unit, which may reach past the aggregate's
+        // end (`_BitInt(128) x : 8` in its last byte: a 16-byte unit at offset 56 of
+        // 64). Its INTEGER class already lands in the eightbyte where the unit starts,
+        // which makes the aggregate MEMORY; the eightbytes past the end hold nothing.
         for (k, class) in leaf_classes.into_iter().enumerate() {
-            let i = (offset / 8) as usize + k;
-            classes[i] = merge(classes[i], class);
+            if let Some(slot) = classes.get_mut((offset / 8) as usize + k) {
+                *slot = merge(*slot, class);
+            }
         }
     }
     // Every eightbyte the aggregate touches: a packed one's last may be partial.
