@@ -912,6 +912,17 @@ fn new_type_issues_replay_as_known() {
         ];
         let run = jitcall_fuzz(&[&args[..], &["--vararg", "short _Complex"]].concat());
         assert_compiler_bug(&run, "clang-va-arg-int128-r9");
+        // A 64-byte vector, though, clang returns in registers even without AVX (where
+        // gcc and jitcall use memory): r9 stays free for the `__int128` only after
+        // five named `long`s (cases 26316, 69205 and six more of the rerun).
+        let decls = "typedef unsigned char v64 __attribute__((vector_size(64))); \
+                     v64 callee(long a0, long a1, long a2, long a3, long a4, ...) \
+                     __attribute__((target(\"no-avx\")))";
+        let args = [
+            "--cc", "clang-19", "--replay", decls, "--vararg", "__int128",
+        ];
+        let run = jitcall_fuzz(&[&args[..], &["--vararg", "int"]].concat());
+        assert_compiler_bug(&run, "clang-va-arg-int128-r9");
     }
     // gcc's broken va_arg of a wide union, seen from jitcall's call only (`gcc
     // -mavx2`, seed 37004 case 4882, shrunk): gcc's own caller passes by chance.

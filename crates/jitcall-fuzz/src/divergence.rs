@@ -785,12 +785,17 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature, plan: &CallPlan) -> bool 
         Some(a) if t.layout().is_ok_and(|l| l.size > 16) => a.classes.to_vec(),
         _ => clang_classes(t),
     };
-    // A result wider than 16 bytes comes back as the plan says (a wide vector, or an
-    // aggregate of one, in memory or ymm/zmm per the callee's instruction set).
-    let sret = if sig.ret().layout().is_ok_and(|l| l.size > 16) {
-        plan.ret.location == jitcall::abi::RetLocation::Memory
-    } else {
-        clang_classes_of_result(sig.ret()) == [Class::Memory]
+    // Whether clang's caller passes a hidden result pointer in rdi. A vector result
+    // wider than 16 bytes takes none: clang returns one of up to 64 bytes in registers
+    // whatever the instruction set (`clang-wide-vector-return`), and does not count
+    // the pointer of a larger one (`clang-large-vector-sret-r9`). A wider aggregate
+    // comes back as the plan says (in memory, or of a wide vector in ymm/zmm per the
+    // callee's instruction set).
+    let wide = sig.ret().layout().is_ok_and(|l| l.size > 16);
+    let sret = match sig.ret() {
+        Type::Vector(..) | Type::ExtVector(..) if wide => false,
+        _ if wide => plan.ret.location == jitcall::abi::RetLocation::Memory,
+        ret => clang_classes_of_result(ret) == [Class::Memory],
     };
     let mut gprs: u8 = if sret { 5 } else { 6 };
     let mut xmms: u8 = 8;
