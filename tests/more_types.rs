@@ -236,26 +236,27 @@ fn check_callbacks_built(
     failures
 }
 
-#[test]
-fn vectors_above_64_bytes_and_below_8_match_the_compilers() {
-    let shapes = big_vector_shapes();
+/// [`check_calls`] and [`check_callbacks`] with every compiler installed.
+fn check_with_each_compiler(tag: &str, shapes: &[Shape]) -> Vec<String> {
     let mut failures = Vec::new();
     for cc in compilers() {
-        failures.extend(check_calls(cc, "bigvec", "", &shapes));
-        failures.extend(check_callbacks(cc, "bigvec-cb", "", &shapes));
+        failures.extend(check_calls(cc, tag, "", shapes));
+        failures.extend(check_callbacks(cc, &format!("{tag}-cb"), "", shapes));
     }
-    assert_no_failures(&failures);
+    failures
+}
+
+#[test]
+fn vectors_above_64_bytes_and_below_8_match_the_compilers() {
+    assert_no_failures(&check_with_each_compiler("bigvec", &big_vector_shapes()));
 }
 
 #[test]
 fn complex_float16_and_float128_match_the_compilers() {
-    let shapes = complex_half_quad_shapes();
-    let mut failures = Vec::new();
-    for cc in compilers() {
-        failures.extend(check_calls(cc, "cplx", "", &shapes));
-        failures.extend(check_callbacks(cc, "cplx-cb", "", &shapes));
-    }
-    assert_no_failures(&failures);
+    assert_no_failures(&check_with_each_compiler(
+        "cplx",
+        &complex_half_quad_shapes(),
+    ));
 }
 
 /// gcc gives a `_Complex _Float16` that does not start an eightbyte a 2-byte SSE class

@@ -225,11 +225,7 @@ pub const KNOWN: &[Divergence] = &[
                   holds only an unnamed bit-field: its caller passes only the later \
                   eightbyte, its va_arg reads the struct from elsewhere",
         applies: |c| c.family == Family::Clang,
-        matches: |sig, _| {
-            sig.params()[sig.fixed_count()..]
-                .iter()
-                .any(has_unnamed_bit_field)
-        },
+        matches: |sig, _| any_variadic(sig, has_unnamed_bit_field),
     },
     Divergence {
         name: "gcc-complex-int-array-eightbyte",
@@ -469,11 +465,7 @@ pub const KNOWN: &[Divergence] = &[
                   __bf16 or two 16-bit floats, before a second eightbyte of a type aligned \
                   to less than 8, in a GPR; its va_arg reads that eightbyte as SSE",
         applies: |c| c.family == Family::Clang,
-        matches: |sig, _| {
-            sig.params()[sig.fixed_count()..]
-                .iter()
-                .any(clang_short_float_eightbyte)
-        },
+        matches: |sig, _| any_variadic(sig, clang_short_float_eightbyte),
     },
     Divergence {
         name: "clang-large-vector-return",
@@ -750,6 +742,11 @@ fn named_wide_vector_in_variadic(sig: &Signature, plan: &CallPlan) -> bool {
                     .any(|l| matches!(l.load, jitcall::abi::Load::Vector(n) if n > 16)),
                 _ => false,
             })
+}
+
+/// Whether `f` holds for a variadic argument of `sig`.
+fn any_variadic(sig: &Signature, f: impl Fn(&Type) -> bool) -> bool {
+    sig.params()[sig.fixed_count()..].iter().any(f)
 }
 
 fn any_value(sig: &Signature, f: impl Fn(&Type) -> bool) -> bool {
