@@ -780,7 +780,7 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature, plan: &CallPlan) -> bool 
     // registers as the callee's instruction set gives them, which only the plan knows).
     let classes_of = |i: usize, t: &Type| match plan.args.get(i) {
         Some(a) if t.layout().is_ok_and(|l| l.size > 16) => a.classes.to_vec(),
-        _ => clang_classes(t),
+        _ => clang_classes_without_unnamed_bit_fields(t),
     };
     // Whether clang's caller passes a hidden result pointer in rdi. A vector result
     // wider than 16 bytes takes none: clang returns one of up to 64 bytes in registers
@@ -829,6 +829,68 @@ fn clang_va_arg_reads_r9_after_int128(sig: &Signature, plan: &CallPlan) -> bool 
         }
     }
     false
+}
+
+/// [`clang_classes`], with an INTEGER eightbyte that holds floating data and an unnamed
+/// bit-field but no named integer SSE: clang ignores unnamed bit-fields entirely
+/// (`struct { __bf16 h[1]; _Bool : 1; }` takes an xmm register, not a GPR; seed
+/// 20261212, case 284685), where [`clang_classes`] keeps gcc's INTEGER for them.
+fn clang_classes_without_unnamed_bit_fields(ty: &Type) -> Vec<Class> {
+    fn named_scalars(ty: &Type, at: u64, out: &mut Vec<(u64, Type)>) {
+        match ty {
+            Type::Struct(agg) => {
+                let offsets = ty.field_offsets().ok().flatten().unwrap_or_default();
+                for (f, off) in agg.fields.iter().zip(offsets) {
+                    if !(f.name.is_none() && f.bits.is_some()) {
+                        named_scalars(&f.ty, at + off, out);
+                    }
+                }
+            }
+            Type::Union(agg) => agg
+                .fields
+                .iter()
+                .filter(|f| !(f.name.is_none() && f.bits.is_some()))
+                .for_each(|f| named_scalars(&f.ty, at, out)),
+            Type::Array(elem, n) => {
+                let size = elem.layout().map_or(0, |l| l.size);
+                (0..*n).for_each(|i| named_scalars(elem, at + i * size, out));
+            }
+            Type::Complex(part) => {
+                let size = part.layout().map_or(0, |l| l.size);
+                named_scalars(part, at, out);
+                named_scalars(part, at + size, out);
+            }
+            scalar => out.push((at, scalar.clone())),
+        }
+    }
+    let classes = clang_classes(ty);
+    if !has_unnamed_bit_field(ty) || classes.contains(&Class::Memory) {
+        return classes;
+    }
+    let mut named = Vec::new();
+    named_scalars(ty, 0, &mut named);
+    let floating = |t: &Type| {
+        matches!(
+            t,
+            Type::Float | Type::Double | Type::Float16 | Type::BFloat16
+        )
+    };
+    classes
+        .iter()
+        .enumerate()
+        .map(|(i, &class)| {
+            let word: Vec<&Type> = named
+                .iter()
+                .filter(|(at, _)| *at / 8 == i as u64)
+                .map(|(_, t)| t)
+                .collect();
+            if class == Class::Integer && !word.is_empty() && word.iter().all(|t| floating(t)) {
+                Class::Sse
+            } else {
+                class
+            }
+        })
+        .collect()
 }
 
 fn clang_classes_of_result(ty: &Type) -> Vec<Class> {
